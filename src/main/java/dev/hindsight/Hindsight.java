@@ -1,0 +1,152 @@
+package dev.hindsight;
+
+import dev.hindsight.collect.Ingest;
+import dev.hindsight.collect.IngestRoutes;
+import dev.hindsight.collect.UserAgents;
+import dev.hindsight.config.Settings;
+import dev.hindsight.http.Auth;
+import dev.hindsight.http.HindsightException;
+import dev.hindsight.http.Json;
+import dev.hindsight.http.OpsRoutes;
+import dev.hindsight.http.Problems;
+import dev.hindsight.identity.UserRoutes;
+import dev.hindsight.project.Environment;
+import dev.hindsight.project.Project;
+import dev.hindsight.project.ProjectRoutes;
+import dev.hindsight.project.Projects;
+import dev.hindsight.store.EventStore;
+import dev.hindsight.store.RecentIds;
+import dev.hindsight.store.WriteQueue;
+import dev.hindsight.store.duckdb.DuckDb;
+import dev.hindsight.store.duckdb.DuckDbCatalog;
+import dev.hindsight.store.duckdb.DuckDbEventStore;
+import io.javalin.Javalin;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The composition root: reads the settings, wires every part with {@code new}, and starts the HTTP server. */
+public final class Hindsight implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Hindsight.class);
+
+    private final DuckDb db;
+    private final EventStore store;
+    private final WriteQueue queue;
+    private final Projects projects;
+    private final Javalin http;
+    private final JvmGcMetrics gcMetrics;
+
+    private Hindsight(Settings settings, Clock clock) {
+        long started = System.nanoTime();
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(metrics);
+        new JvmThreadMetrics().bindTo(metrics);
+        new ProcessorMetrics().bindTo(metrics);
+        gcMetrics = new JvmGcMetrics();
+        gcMetrics.bindTo(metrics);
+
+        db = new DuckDb(settings.dataDir());
+        projects = new Projects(new DuckDbCatalog(db));
+        Optional<Project> created = projects.ensureDefault();
+        store = new DuckDbEventStore(db);
+        Gauge.builder("hindsight.store.size", store, EventStore::sizeBytes).baseUnit("bytes")
+                .description("Bytes the event store occupies on disk").register(metrics);
+
+        RecentIds recent = new RecentIds(settings.dedupWindow().toMillis(), settings.dedupCapacity(), clock.millis());
+        store.forEachRecentEventId(clock.millis() - settings.dedupWindow().toMillis(),
+                (env, id) -> recent.add(env, id, clock.millis()));
+        queue = new WriteQueue(store, recent, clock, settings.queueCapacity(), settings.maxCommitBatch(), metrics);
+
+        Auth auth = new Auth(projects, settings.adminToken());
+        Ingest ingest = new Ingest(queue, new UserAgents(), clock, settings.ipMode());
+        http = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.useVirtualThreads = false;
+            config.http.maxRequestSize = 6L * 1024 * 1024;
+            config.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+        });
+        http.exception(HindsightException.class, (e, ctx) -> Problems.write(ctx, e));
+        http.exception(HttpResponseException.class, (e, ctx) -> Problems.write(ctx, e));
+        http.exception(Exception.class, (e, ctx) -> {
+            LOG.error("Unhandled error on {} {}", ctx.method(), ctx.path(), e);
+            Problems.write(ctx, new HindsightException(dev.hindsight.http.ErrorCode.INTERNAL,
+                    "Internal error; the server log has the details"));
+        });
+        http.error(404, ctx -> {
+            if (ctx.result() == null || ctx.result().isEmpty()) {
+                Problems.write(ctx, new HindsightException(dev.hindsight.http.ErrorCode.NOT_FOUND,
+                        "No endpoint " + ctx.method() + " " + ctx.path()));
+            }
+        });
+        new IngestRoutes(ingest, projects, auth, metrics).register(http);
+        new ProjectRoutes(projects, auth).register(http);
+        new UserRoutes(store, queue, auth, clock).register(http);
+        new OpsRoutes(store, metrics).register(http);
+        http.start(settings.port());
+
+        created.ifPresent(Hindsight::printCredentials);
+        LOG.info("Hindsight listening on port {} with data in {} ({} recent event ids loaded, started in {} ms)",
+                http.port(), db.file(), recent.size(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** Starts a server; used by {@link #main} and by tests. */
+    public static Hindsight start(Settings settings, Clock clock) {
+        return new Hindsight(settings, clock);
+    }
+
+    public static void main(String[] args) {
+        Settings settings;
+        try {
+            settings = Settings.from(args, System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("hindsight: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Hindsight app = start(settings, Clock.systemUTC());
+        Runtime.getRuntime().addShutdownHook(new Thread(app::close, "hindsight-shutdown"));
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public Projects projects() {
+        return projects;
+    }
+
+    public EventStore store() {
+        return store;
+    }
+
+    /** Stops taking requests, drains the write queue into the store, and closes it. */
+    @Override
+    public void close() {
+        http.stop();
+        queue.close();
+        store.close();
+        db.close();
+        gcMetrics.close();
+        LOG.info("Hindsight stopped");
+    }
+
+    // First-start credentials go to the console on purpose (the operator needs them once); they never go to the log.
+    private static void printCredentials(Project p) {
+        StringBuilder sb = new StringBuilder("\nCreated project '" + p.name() + "' (id " + p.id() + "):\n");
+        for (Environment e : p.environments()) {
+            sb.append(String.format("  %-12s app_id %s   secret key %s%n", e.name(), e.appId(), e.secretKey()));
+        }
+        sb.append("Browsers send with the app_id; servers send 'Authorization: Bearer <secret key>'.\n");
+        System.out.println(sb);
+    }
+}

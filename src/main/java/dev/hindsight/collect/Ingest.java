@@ -1,0 +1,264 @@
+package dev.hindsight.collect;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hindsight.http.FieldError;
+import dev.hindsight.http.HindsightException;
+import dev.hindsight.privacy.IpAddresses;
+import dev.hindsight.project.Environment;
+import dev.hindsight.store.RawEvent;
+import dev.hindsight.store.WriteOp;
+import dev.hindsight.store.WriteQueue;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Turns validated ingest bodies into write ops, and waits for their commit. Each endpoint's body shape lives
+ * here; every item is checked on its own so that one bad event never costs its neighbours.
+ */
+public final class Ingest {
+    public static final int MAX_BATCH = 1000;
+    private static final Set<String> BROWSER_KINDS = Set.of("pageview", "click", "submit", "change", "custom",
+            "identify", "user_properties");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Who sent a request, and when it arrived. */
+    public record RequestInfo(long receivedAt, String userAgent, String ip) {
+    }
+
+    /** The ops a request yields, and what was wrong with the rest of it. */
+    public record Prepared(List<WriteOp> ops, int items, List<FieldError> errors, List<String> warnings,
+            int rejectedItems) {
+    }
+
+    /** What became of a request: events stored, retries dropped, items rejected. */
+    public record Outcome(int accepted, int duplicates, int rejected, List<FieldError> errors, List<String> warnings) {
+    }
+
+    private final WriteQueue queue;
+    private final UserAgents agents;
+    private final Clock clock;
+    private final String ipMode;
+
+    public Ingest(WriteQueue queue, UserAgents agents, Clock clock, String ipMode) {
+        this.queue = queue;
+        this.agents = agents;
+        this.clock = clock;
+        this.ipMode = ipMode;
+    }
+
+    public long now() {
+        return clock.millis();
+    }
+
+    /** {@code POST /h}: a tracker batch {@code {app_id, sent_at, events: [...]}}. */
+    public Prepared browserBatch(Environment env, Fields body, RequestInfo req) {
+        List<Fields> items = items(body, "events");
+        // Clock-skew correction as Segment and PostHog do it: the client stamps sent_at on the batch, and the
+        // gap between that and our receive time is the client clock's error.
+        Object sentAt = body.get("sent_at");
+        long skew = sentAt instanceof Number n ? req.receivedAt() - n.longValue() : 0;
+        UserAgents.Agent agent = agents.parse(req.userAgent());
+        String ip = IpAddresses.forStorage(req.ip(), ipMode);
+        Builder out = new Builder(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            ItemCheck c = new ItemCheck(items.get(i), "events[" + i + "].", i);
+            String kind = c.string("kind", 32, true);
+            if (kind != null && !BROWSER_KINDS.contains(kind)) {
+                c.fail("kind", "must be one of " + new java.util.TreeSet<>(BROWSER_KINDS) + ", not '" + kind + "'");
+            }
+            String deviceId = c.string("device_id", 255, true);
+            String identity = c.identity("identity", "identify".equals(kind) || "user_properties".equals(kind));
+            Long clientTime = c.number("time");
+            long time = clientTime == null ? req.receivedAt() : Math.min(clientTime + skew, req.receivedAt());
+            Map<String, Object> props = c.properties();
+            if ("identify".equals(kind)) {
+                if (out.accept(c)) {
+                    out.ops.add(new WriteOp.Identify(env.id(), deviceId, identity, time, "browser"));
+                }
+                continue;
+            }
+            if ("user_properties".equals(kind)) {
+                if (out.accept(c)) {
+                    out.ops.add(new WriteOp.SetUserProperties(env.id(), identity, props, time));
+                }
+                continue;
+            }
+            String name = c.string("name", ItemCheck.MAX_NAME, "custom".equals(kind));
+            UUID eventId = eventId(c, env);
+            String url = c.string("url", ItemCheck.MAX_TEXT_FIELD, false);
+            RawEvent ev = new RawEvent(env.id(), eventId, kind, name, deviceId, identity,
+                    c.string("session_id", 255, false), time, clientTime, req.receivedAt(),
+                    c.number("session_ms"), c.number("since_prev_ms"),
+                    c.string("hierarchy", 16_384, false), c.truncated("text", 255),
+                    c.string("href", ItemCheck.MAX_TEXT_FIELD, false), url, Urls.path(url),
+                    c.truncated("title", 1024), c.string("referrer", ItemCheck.MAX_TEXT_FIELD, false),
+                    Urls.query(url), Urls.hash(url), agent.browser(), agent.browserVersion(), agent.os(),
+                    agent.osVersion(), agent.deviceType(), c.smallInt("viewport_width"), c.smallInt("viewport_height"),
+                    c.string("lib", 64, false), c.string("lib_version", 64, false), "browser", ip, json(props));
+            if (out.accept(c)) {
+                out.ops.add(new WriteOp.Append(ev));
+                out.warnFlattened(c, "events[" + i + "]");
+            }
+        }
+        return out.build();
+    }
+
+    /** {@code POST /api/track}: one Heap-form event at the top level, or {@code events: [...]}. */
+    public Prepared track(Environment env, Fields body, RequestInfo req) {
+        boolean bulk = body.events() != null;
+        List<Fields> items = bulk ? items(body, "events") : List.of(body);
+        Builder out = new Builder(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            String prefix = bulk ? "events[" + i + "]." : "";
+            ItemCheck c = new ItemCheck(items.get(i), prefix, bulk ? i : null);
+            String identity = c.identity("identity", true);
+            String name = c.string("event", ItemCheck.MAX_NAME, true);
+            if (name != null && name.isBlank()) {
+                c.fail("event", "must not be blank");
+            }
+            Long timestamp = c.timestamp("timestamp", req.receivedAt());
+            Map<String, Object> props = c.properties();
+            UUID eventId = eventId(c, env);
+            long time = timestamp == null ? req.receivedAt() : timestamp;
+            RawEvent ev = new RawEvent(env.id(), eventId, "custom", name, null, identity, null, time, timestamp,
+                    req.receivedAt(), null, null, null, null, null, null, null, null, null, null, null, null, null,
+                    null, null, null, null, null, "server-api", null, "server", null, json(props));
+            if (out.accept(c)) {
+                out.ops.add(new WriteOp.Append(ev));
+                out.warnFlattened(c, bulk ? "events[" + i + "]" : "event");
+            }
+        }
+        return out.build();
+    }
+
+    /**
+     * {@code POST /api/identify}: Heap form {@code {identity, properties?}} (the user exists, with these
+     * properties) or canonical form {@code {user_id, anonymous_id, traits}} (the device becomes the user's).
+     */
+    public Prepared identify(Environment env, Fields body, RequestInfo req) {
+        Builder out = new Builder(1);
+        ItemCheck c = new ItemCheck(body, "", null);
+        boolean canonical = body.has("user_id") || body.has("anonymous_id");
+        String identity = c.identity(canonical ? "user_id" : "identity", true);
+        String device = canonical ? c.string("anonymous_id", 255, true) : null;
+        Long timestamp = c.timestamp("timestamp", req.receivedAt());
+        long at = timestamp == null ? req.receivedAt() : timestamp;
+        Map<String, Object> props = c.properties();
+        if (out.accept(c)) {
+            if (device != null) {
+                out.ops.add(new WriteOp.Identify(env.id(), device, identity, at, "server"));
+            }
+            out.ops.add(new WriteOp.SetUserProperties(env.id(), identity, props, req.receivedAt()));
+            out.warnFlattened(c, canonical ? "traits" : "properties");
+        }
+        return out.build();
+    }
+
+    /** {@code POST /api/add_user_properties}: {@code {identity, properties}} or {@code users: [...]}. */
+    public Prepared userProperties(Environment env, Fields body, RequestInfo req) {
+        boolean bulk = body.events() != null;
+        List<Fields> items = bulk ? items(body, "users") : List.of(body);
+        Builder out = new Builder(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            ItemCheck c = new ItemCheck(items.get(i), bulk ? "users[" + i + "]." : "", bulk ? i : null);
+            String identity = c.identity("identity", true);
+            if (items.get(i).properties() == null) {
+                c.fail("properties", "is required: a JSON object of user properties");
+            }
+            Map<String, Object> props = c.properties();
+            if (out.accept(c)) {
+                out.ops.add(new WriteOp.SetUserProperties(env.id(), identity, props, req.receivedAt()));
+                out.warnFlattened(c, bulk ? "users[" + i + "]" : "user");
+            }
+        }
+        return out.build();
+    }
+
+    /** Submits the prepared ops and waits until they are committed. */
+    public Outcome commit(Prepared p) {
+        WriteQueue.Result result = queue.submitAndWait(p.ops());
+        long nonEvents = p.ops().stream().filter(o -> !(o instanceof WriteOp.Append)).count();
+        return new Outcome(result.stored() + (int) nonEvents, result.duplicates(), p.rejectedItems(), p.errors(),
+                p.warnings());
+    }
+
+    private static List<Fields> items(Fields body, String arrayName) {
+        if (body.events() == null) {
+            throw HindsightException.field(arrayName, "is required: a JSON array of objects");
+        }
+        if (body.events().size() > MAX_BATCH) {
+            throw HindsightException.field(arrayName, "holds " + body.events().size() + " items; at most "
+                    + MAX_BATCH + " per request, split the batch");
+        }
+        return body.events();
+    }
+
+    /**
+     * The stored event id: the sender's own (so retries reuse it), or one derived from an idempotency key, or a
+     * fresh one. Ids that are not UUIDs are mapped onto one by name, so any string dedups consistently.
+     */
+    private static UUID eventId(ItemCheck c, Environment env) {
+        String key = c.string("idempotency_key", 255, false);
+        String id = c.string("event_id", 128, false);
+        if (key != null) {
+            return UUID.nameUUIDFromBytes(("idem:" + env.id() + ":" + key).getBytes(StandardCharsets.UTF_8));
+        }
+        if (id == null) {
+            return UUID.randomUUID();
+        }
+        if (id.length() == 36) {
+            try {
+                return UUID.fromString(id);
+            } catch (IllegalArgumentException ignored) {
+                // fall through to the name-based id
+            }
+        }
+        return UUID.nameUUIDFromBytes(("id:" + id).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String json(Map<String, Object> props) {
+        try {
+            return JSON.writeValueAsString(props);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static final class Builder {
+        final List<WriteOp> ops;
+        final List<FieldError> errors = new ArrayList<>();
+        final List<String> warnings = new ArrayList<>();
+        final int items;
+        int rejected;
+
+        Builder(int items) {
+            this.items = items;
+            this.ops = new ArrayList<>(items);
+        }
+
+        boolean accept(ItemCheck c) {
+            if (c.ok()) {
+                return true;
+            }
+            errors.addAll(c.errors);
+            rejected++;
+            return false;
+        }
+
+        void warnFlattened(ItemCheck c, String where) {
+            for (String key : c.flattened()) {
+                warnings.add(where + ": nested object '" + key + "' was flattened to dotted keys ('" + key + ".…')");
+            }
+        }
+
+        Prepared build() {
+            return new Prepared(ops, items, errors, warnings, rejected);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.hindsight.collect;
+
+import dev.hindsight.http.Auth;
+import dev.hindsight.http.Bodies;
+import dev.hindsight.http.ErrorCode;
+import dev.hindsight.http.HindsightException;
+import dev.hindsight.project.Environment;
+import dev.hindsight.project.Projects;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BiFunction;
+
+/** The ingestion endpoints: {@code /h} for the tracker, and the secret-key server API. */
+public final class IngestRoutes {
+    private static final int BROWSER_LIMIT = Bodies.MIB;
+    private static final int SERVER_LIMIT = 5 * Bodies.MIB;
+
+    private final Ingest ingest;
+    private final Projects projects;
+    private final Auth auth;
+    private final MeterRegistry metrics;
+
+    public IngestRoutes(Ingest ingest, Projects projects, Auth auth, MeterRegistry metrics) {
+        this.ingest = ingest;
+        this.projects = projects;
+        this.auth = auth;
+        this.metrics = metrics;
+    }
+
+    public void register(Javalin app) {
+        app.options("/h", this::preflight);
+        app.post("/h", this::browser);
+        app.post("/api/track", ctx -> server(ctx, "track", (env, f) -> ingest.track(env, f, info(ctx))));
+        app.post("/api/identify", ctx -> server(ctx, "identify", (env, f) -> ingest.identify(env, f, info(ctx))));
+        app.post("/api/add_user_properties",
+                ctx -> server(ctx, "add_user_properties", (env, f) -> ingest.userProperties(env, f, info(ctx))));
+    }
+
+    private void preflight(Context ctx) {
+        String origin = ctx.header("Origin");
+        if (origin != null) {
+            // The origin check needs the app id, which is in the body: the POST itself enforces it.
+            cors(ctx, origin);
+            ctx.header("Access-Control-Allow-Methods", "POST");
+            ctx.header("Access-Control-Allow-Headers", "Content-Type");
+            ctx.header("Access-Control-Max-Age", "86400");
+        }
+        ctx.status(204);
+    }
+
+    private void browser(Context ctx) {
+        Ingest.RequestInfo info = info(ctx);
+        Fields body = BodyReader.read(Bodies.read(ctx, BROWSER_LIMIT));
+        Object appId = body.get("app_id");
+        Environment env = projects.byAppId(appId instanceof String s ? s : ctx.queryParam("app_id"));
+        String origin = ctx.header("Origin");
+        if (!env.allowsOrigin(origin == null ? null : origin.toLowerCase())) {
+            throw new HindsightException(ErrorCode.ORIGIN_NOT_ALLOWED, "Origin '" + origin
+                    + "' is not on the allowed origins of environment '" + env.name() + "'; add it with "
+                    + "PUT /api/environments/" + env.appId() + "/origins");
+        }
+        if (origin != null) {
+            cors(ctx, origin);
+        }
+        respond(ctx, "h", ingest.browserBatch(env, body, info));
+    }
+
+    private void server(Context ctx, String endpoint, BiFunction<Environment, Fields, Ingest.Prepared> prepare) {
+        Fields body = BodyReader.read(Bodies.read(ctx, SERVER_LIMIT));
+        Object appId = body.get("app_id");
+        if (appId != null && !(appId instanceof String)) {
+            throw HindsightException.field("app_id", "must be a string");
+        }
+        Environment env = auth.serverKey(ctx, (String) appId);
+        respond(ctx, endpoint, prepare.apply(env, body));
+    }
+
+    private void respond(Context ctx, String endpoint, Ingest.Prepared prepared) {
+        Ingest.Outcome out = ingest.commit(prepared);
+        count(endpoint, "accepted", out.accepted() + out.duplicates());
+        count(endpoint, "rejected", out.rejected());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("accepted", out.accepted());
+        body.put("duplicates", out.duplicates());
+        body.put("rejected", out.rejected());
+        if (!out.warnings().isEmpty()) {
+            body.put("warnings", out.warnings());
+        }
+        if (!out.errors().isEmpty()) {
+            String detail = out.rejected() + " of " + prepared.items() + " items were rejected (see errors); "
+                    + (out.accepted() + out.duplicates()) + " valid items were stored";
+            throw new HindsightException(ErrorCode.VALIDATION, detail, out.errors(), body, null);
+        }
+        ctx.json(body);
+    }
+
+    private void count(String endpoint, String outcome, int n) {
+        if (n > 0) {
+            Counter.builder("hindsight.events." + outcome).tag("endpoint", endpoint)
+                    .description("Items " + outcome + " by the ingest endpoints").register(metrics).increment(n);
+        }
+    }
+
+    private Ingest.RequestInfo info(Context ctx) {
+        return new Ingest.RequestInfo(ingest.now(), ctx.userAgent(), ctx.ip());
+    }
+
+    private static void cors(Context ctx, String origin) {
+        ctx.header("Access-Control-Allow-Origin", origin);
+        ctx.header("Access-Control-Allow-Credentials", "true");
+        ctx.header("Vary", "Origin");
+    }
+}

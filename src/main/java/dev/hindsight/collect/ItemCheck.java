@@ -1,0 +1,174 @@
+package dev.hindsight.collect;
+
+import dev.hindsight.http.FieldError;
+import dev.hindsight.identity.Identities;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads and checks the members of one item of a request (an event, a user), collecting every problem with
+ * its full JSON path and batch index rather than stopping at the first.
+ */
+final class ItemCheck {
+    static final int MAX_NAME = 1024;
+    static final int MAX_PROPERTY_VALUE = 1023;
+    static final int MAX_PROPERTY_KEY = 1024;
+    static final int MAX_TEXT_FIELD = 8192;
+
+    private final Fields item;
+    private final String prefix;
+    private final Integer index;
+    final List<FieldError> errors = new ArrayList<>();
+
+    ItemCheck(Fields item, String prefix, Integer index) {
+        this.item = item;
+        this.prefix = prefix;
+        this.index = index;
+        errors.addAll(item.errors().stream().map(e -> new FieldError(e.field(), index, e.message())).toList());
+    }
+
+    boolean ok() {
+        return errors.isEmpty();
+    }
+
+    void fail(String field, String message) {
+        errors.add(new FieldError(prefix + field, index, message));
+    }
+
+    String string(String field, int max, boolean required) {
+        Object v = item.get(field);
+        if (v == null) {
+            if (required) {
+                fail(field, "is required");
+            }
+            return null;
+        }
+        if (!(v instanceof String s)) {
+            fail(field, "must be a string, not " + describe(v));
+            return null;
+        }
+        if (s.length() > max) {
+            fail(field, "must be at most " + max + " characters, got " + s.length());
+            return null;
+        }
+        return s;
+    }
+
+    /** A string that is cut, not refused, when too long (such as captured text). */
+    String truncated(String field, int max) {
+        String s = string(field, Integer.MAX_VALUE, false);
+        return s == null || s.length() <= max ? s : s.substring(0, max);
+    }
+
+    Long number(String field) {
+        Object v = item.get(field);
+        if (v == null) {
+            return null;
+        }
+        if (!(v instanceof Number n)) {
+            fail(field, "must be a number, not " + describe(v));
+            return null;
+        }
+        return n.longValue();
+    }
+
+    Integer smallInt(String field) {
+        Long n = number(field);
+        if (n != null && (n < 0 || n > 100_000)) {
+            fail(field, "must be between 0 and 100000");
+            return null;
+        }
+        return n == null ? null : n.intValue();
+    }
+
+    String identity(String field, boolean required) {
+        Object v = item.get(field);
+        if (v == null && !required) {
+            return null;
+        }
+        if (v instanceof Number n) {
+            // Heap accepts numeric identities; store their canonical text.
+            v = n.toString();
+        }
+        if (v != null && !(v instanceof String)) {
+            fail(field, "must be a string, not " + describe(v));
+            return null;
+        }
+        String problem = Identities.problem((String) v);
+        if (problem != null) {
+            fail(field, problem);
+            return null;
+        }
+        return (String) v;
+    }
+
+    /** An ISO-8601 instant (a zone-less one is taken as UTC) or epoch milliseconds, not far in the future. */
+    Long timestamp(String field, long now) {
+        Object v = item.get(field);
+        if (v == null) {
+            return null;
+        }
+        long ms;
+        if (v instanceof Number n) {
+            ms = n.longValue();
+        } else if (v instanceof String s) {
+            try {
+                ms = OffsetDateTime.parse(s).toInstant().toEpochMilli();
+            } catch (DateTimeParseException e) {
+                try {
+                    ms = LocalDateTime.parse(s).toInstant(ZoneOffset.UTC).toEpochMilli();
+                } catch (DateTimeParseException e2) {
+                    fail(field, "must be an ISO-8601 time such as 2024-01-15T10:30:00Z, not '" + s + "'");
+                    return null;
+                }
+            }
+        } else {
+            fail(field, "must be an ISO-8601 string, not " + describe(v));
+            return null;
+        }
+        if (ms > now + 86_400_000L) {
+            fail(field, "is more than 24 hours in the future (" + Instant.ofEpochMilli(ms) + ")");
+            return null;
+        }
+        return ms;
+    }
+
+    /** The item's properties after the limits: values shorter than 1024 characters, keys not empty. */
+    Map<String, Object> properties() {
+        Map<String, Object> props = item.properties();
+        if (props == null) {
+            if (item.get("properties") == Fields.NOT_SCALAR || item.has("properties")) {
+                fail("properties", "must be a JSON object");
+            }
+            return Map.of();
+        }
+        for (Map.Entry<String, Object> p : props.entrySet()) {
+            String key = p.getKey();
+            if (key.isEmpty() || key.length() > MAX_PROPERTY_KEY) {
+                fail("properties." + key, "property names must be 1 to " + MAX_PROPERTY_KEY + " characters");
+            } else if (p.getValue() instanceof String s && s.length() > MAX_PROPERTY_VALUE) {
+                fail("properties." + key, "must be shorter than 1024 characters, got " + s.length());
+            } else if (p.getValue() instanceof Double d && (d.isNaN() || d.isInfinite())) {
+                fail("properties." + key, "must be a finite number");
+            }
+        }
+        return props;
+    }
+
+    List<String> flattened() {
+        return item.flattened();
+    }
+
+    private static String describe(Object v) {
+        if (v == Fields.NOT_SCALAR) {
+            return "an object or array";
+        }
+        return v instanceof String ? "a string" : v instanceof Boolean ? "a boolean" : "a number";
+    }
+}

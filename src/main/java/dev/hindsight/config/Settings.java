@@ -1,0 +1,65 @@
+package dev.hindsight.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Hindsight's settings, read from {@code --key=value} flags and {@code HINDSIGHT_*} environment variables
+ * (a flag wins over the variable of the same name: {@code --queue-capacity} and {@code HINDSIGHT_QUEUE_CAPACITY}).
+ *
+ * @param port           HTTP port; 0 picks a free one
+ * @param dataDir        directory holding the DuckDB file
+ * @param adminToken     bearer token with admin rights; empty disables the admin API
+ * @param ipMode         {@code none} (default: the client IP is not stored) or {@code truncated} (IPv4 /24, IPv6 /48)
+ * @param queueCapacity  events the write queue holds before answering 503
+ * @param maxCommitBatch most events appended in one commit
+ * @param dedupWindow    how long a seen event id is remembered to drop retries
+ * @param dedupCapacity  most event ids remembered, whichever limit comes first
+ */
+public record Settings(int port, Path dataDir, Optional<String> adminToken, String ipMode, int queueCapacity,
+        int maxCommitBatch, Duration dedupWindow, int dedupCapacity) {
+
+    public static Settings from(String[] args, Map<String, String> env) {
+        Map<String, String> values = new HashMap<>();
+        env.forEach((k, v) -> {
+            if (k.startsWith("HINDSIGHT_")) {
+                values.put(k.substring("HINDSIGHT_".length()).toLowerCase().replace('_', '-'), v);
+            }
+        });
+        for (String arg : args) {
+            if (!arg.startsWith("--") || !arg.contains("=")) {
+                throw new IllegalArgumentException("Unrecognised argument '" + arg + "': use --name=value");
+            }
+            int eq = arg.indexOf('=');
+            values.put(arg.substring(2, eq), arg.substring(eq + 1));
+        }
+        String ipMode = values.getOrDefault("ip", "none");
+        if (!ipMode.equals("none") && !ipMode.equals("truncated")) {
+            throw new IllegalArgumentException("HINDSIGHT_IP must be 'none' or 'truncated', not '" + ipMode + "'");
+        }
+        return new Settings(
+                intValue(values, "port", 8080),
+                Path.of(values.getOrDefault("data", "./data")),
+                Optional.ofNullable(values.get("admin-token")).filter(s -> !s.isBlank()),
+                ipMode,
+                intValue(values, "queue-capacity", 200_000),
+                intValue(values, "max-commit-batch", 50_000),
+                Duration.ofHours(intValue(values, "dedup-window-hours", 24)),
+                intValue(values, "dedup-capacity", 4_000_000));
+    }
+
+    private static int intValue(Map<String, String> values, String key, int fallback) {
+        String v = values.get(key);
+        if (v == null || v.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("Setting '" + key + "' must be a whole number, not '" + v + "'");
+        }
+    }
+}

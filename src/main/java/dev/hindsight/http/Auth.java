@@ -1,0 +1,85 @@
+package dev.hindsight.http;
+
+import dev.hindsight.project.Environment;
+import dev.hindsight.project.Projects;
+import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Optional;
+
+/** Bearer-token checks: an environment's secret key for server endpoints, the admin token for the admin API. */
+public final class Auth {
+    private final Projects projects;
+    private final Optional<String> adminToken;
+
+    public Auth(Projects projects, Optional<String> adminToken) {
+        this.projects = projects;
+        this.adminToken = adminToken;
+    }
+
+    /**
+     * The environment whose secret key the request carries; it must be the environment of {@code appId} when
+     * the body names one.
+     */
+    public Environment serverKey(Context ctx, String appId) {
+        String token = bearer(ctx);
+        if (token == null) {
+            throw new HindsightException(ErrorCode.UNAUTHORIZED, "This endpoint needs the environment's secret key: "
+                    + "send the header 'Authorization: Bearer <secret key>' (GET /api/projects lists the keys, "
+                    + "and the server prints the default project's keys on first start)");
+        }
+        Environment env = projects.bySecretKey(token).orElseThrow(() -> new HindsightException(ErrorCode.UNAUTHORIZED,
+                "The bearer token is not a current secret key of any environment (was it rotated?); send "
+                        + "'Authorization: Bearer <secret key>' with the key from GET /api/projects"));
+        if (appId != null && !appId.equals(env.appId())) {
+            projects.byAppId(appId);
+            throw new HindsightException(ErrorCode.FORBIDDEN, "The secret key belongs to another environment than app_id '"
+                    + appId + "'; use that environment's key");
+        }
+        return env;
+    }
+
+    public void admin(Context ctx) {
+        if (adminToken.isEmpty()) {
+            throw new HindsightException(ErrorCode.UNAUTHORIZED,
+                    "The admin API is disabled: start the server with HINDSIGHT_ADMIN_TOKEN set, then send "
+                            + "'Authorization: Bearer <that token>'");
+        }
+        if (!isAdmin(ctx)) {
+            throw new HindsightException(ErrorCode.UNAUTHORIZED,
+                    "This endpoint needs the admin token: send 'Authorization: Bearer <HINDSIGHT_ADMIN_TOKEN>'");
+        }
+    }
+
+    /** The environment of {@code appId}, if the caller holds the admin token or that environment's secret key. */
+    public Environment adminOrKey(Context ctx, String appId) {
+        Environment env = projects.byAppId(appId);
+        if (isAdmin(ctx)) {
+            return env;
+        }
+        String token = bearer(ctx);
+        if (token != null && equal(token, env.secretKey())) {
+            return env;
+        }
+        throw new HindsightException(ErrorCode.UNAUTHORIZED, "Send 'Authorization: Bearer <token>' with the admin "
+                + "token or the secret key of the environment of app_id '" + appId + "'");
+    }
+
+    private boolean isAdmin(Context ctx) {
+        String token = bearer(ctx);
+        return token != null && adminToken.isPresent() && equal(token, adminToken.get());
+    }
+
+    private static String bearer(Context ctx) {
+        String h = ctx.header("Authorization");
+        if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        String token = h.substring(7).strip();
+        return token.isEmpty() ? null : token;
+    }
+
+    private static boolean equal(String a, String b) {
+        return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    }
+}

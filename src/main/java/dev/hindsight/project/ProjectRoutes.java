@@ -1,0 +1,72 @@
+package dev.hindsight.project;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hindsight.http.Auth;
+import dev.hindsight.http.HindsightException;
+import dev.hindsight.http.Json;
+import io.javalin.Javalin;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The admin API for projects and environments (bearer admin token). */
+public final class ProjectRoutes {
+    private final Projects projects;
+    private final Auth auth;
+
+    public ProjectRoutes(Projects projects, Auth auth) {
+        this.projects = projects;
+        this.auth = auth;
+    }
+
+    public void register(Javalin app) {
+        app.get("/api/projects", ctx -> {
+            auth.admin(ctx);
+            ctx.json(projects.all());
+        });
+        app.post("/api/projects", ctx -> {
+            auth.admin(ctx);
+            ctx.status(201).json(projects.createProject(text(Json.tree(ctx), "name")));
+        });
+        app.post("/api/projects/{id}/environments", ctx -> {
+            auth.admin(ctx);
+            long id = parseId(ctx.pathParam("id"));
+            ctx.status(201).json(projects.createEnvironment(id, text(Json.tree(ctx), "name")));
+        });
+        app.post("/api/environments/{appId}/rotate-key", ctx -> {
+            auth.admin(ctx);
+            ctx.json(projects.rotateKey(ctx.pathParam("appId")));
+        });
+        app.put("/api/environments/{appId}/origins", ctx -> {
+            auth.admin(ctx);
+            JsonNode body = Json.tree(ctx);
+            JsonNode list = body.get("allowed_origins");
+            if (list == null || !list.isArray()) {
+                throw HindsightException.field("allowed_origins", "is required: an array of origins such as "
+                        + "[\"https://shop.example.com\"]");
+            }
+            List<String> origins = new ArrayList<>();
+            list.forEach(n -> origins.add(n.isTextual() ? n.asText() : null));
+            JsonNode any = body.get("allow_any_origin");
+            if (any != null && !any.isBoolean()) {
+                throw HindsightException.field("allow_any_origin", "must be true or false");
+            }
+            ctx.json(projects.setOrigins(ctx.pathParam("appId"), any != null && any.asBoolean(), origins));
+        });
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode n = body.get(field);
+        if (n == null || !n.isTextual()) {
+            throw HindsightException.field(field, "is required: a string");
+        }
+        return n.asText();
+    }
+
+    private static long parseId(String s) {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw HindsightException.field("id", "must be a project id (a number), not '" + s + "'");
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package dev.hindsight.project;
+
+import dev.hindsight.http.ErrorCode;
+import dev.hindsight.http.HindsightException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Projects and environments: creation, key rotation and origin lists, with in-memory lookup by app id and by
+ * secret key for the ingest path.
+ */
+public final class Projects {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+    private final ProjectCatalog catalog;
+    private volatile List<Project> projects = List.of();
+    // Replaced whole on every change so that a reader never sees a half-built map.
+    private volatile Map<String, Environment> byAppId = Map.of();
+    private volatile Map<String, Environment> bySecret = Map.of();
+
+    public Projects(ProjectCatalog catalog) {
+        this.catalog = catalog;
+        reload();
+    }
+
+    /** Creates the default project with its two environments when there is none; returns it if it did. */
+    public synchronized Optional<Project> ensureDefault() {
+        if (!projects.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(createProject("Default project"));
+    }
+
+    /** Creates a project with a {@code development} (any origin) and a {@code production} (listed origins) environment. */
+    public synchronized Project createProject(String name) {
+        if (name == null || name.isBlank() || name.length() > 200) {
+            throw HindsightException.field("name", "is required, at most 200 characters");
+        }
+        long id = catalog.createProject(name.strip());
+        catalog.createEnvironment(id, "development", newAppId(), newSecret(), true);
+        catalog.createEnvironment(id, "production", newAppId(), newSecret(), false);
+        reload();
+        return project(id);
+    }
+
+    public synchronized Environment createEnvironment(long projectId, String name) {
+        project(projectId);
+        if (name == null || !name.matches("[A-Za-z0-9_-]{1,64}")) {
+            throw HindsightException.field("name", "is required: 1 to 64 letters, digits, '-' or '_'");
+        }
+        if (project(projectId).environments().stream().anyMatch(e -> e.name().equals(name))) {
+            throw new HindsightException(ErrorCode.CONFLICT, "Project " + projectId + " already has an environment named '" + name + "'");
+        }
+        long envId = catalog.createEnvironment(projectId, name, newAppId(), newSecret(), name.equals("development"));
+        reload();
+        return byId(envId);
+    }
+
+    /** Replaces an environment's secret key; the old one stops working at once. */
+    public synchronized Environment rotateKey(String appId) {
+        Environment env = byAppId(appId);
+        catalog.setSecretKey(env.id(), newSecret());
+        reload();
+        return byId(env.id());
+    }
+
+    public synchronized Environment setOrigins(String appId, boolean allowAny, List<String> origins) {
+        Environment env = byAppId(appId);
+        List<String> clean = new ArrayList<>();
+        for (int i = 0; i < origins.size(); i++) {
+            String o = origins.get(i);
+            if (o == null || !o.matches("https?://[^/\\s]+")) {
+                throw HindsightException.field("allowed_origins[" + i + "]",
+                        "must be an origin such as https://shop.example.com (scheme and host, no path)");
+            }
+            clean.add(o.toLowerCase());
+        }
+        catalog.setOrigins(env.id(), allowAny, clean);
+        reload();
+        return byId(env.id());
+    }
+
+    public List<Project> all() {
+        return projects;
+    }
+
+    public Project project(long id) {
+        return projects.stream().filter(p -> p.id() == id).findFirst()
+                .orElseThrow(() -> new HindsightException(ErrorCode.NOT_FOUND, "No project with id " + id));
+    }
+
+    /** The environment with this public app id, or a 404 naming the app id. */
+    public Environment byAppId(String appId) {
+        if (appId == null || appId.isBlank()) {
+            throw HindsightException.field("app_id", "is required");
+        }
+        Environment env = byAppId.get(appId);
+        if (env == null) {
+            throw new HindsightException(ErrorCode.UNKNOWN_APP_ID, "No environment has app_id '" + appId
+                    + "'; GET /api/projects lists the app ids");
+        }
+        return env;
+    }
+
+    public Optional<Environment> bySecretKey(String key) {
+        return Optional.ofNullable(key).map(bySecret::get);
+    }
+
+    private Environment byId(long envId) {
+        return byAppId.values().stream().filter(e -> e.id() == envId).findFirst().orElseThrow();
+    }
+
+    private void reload() {
+        List<Project> loaded = catalog.load();
+        Map<String, Environment> apps = new HashMap<>();
+        Map<String, Environment> secrets = new HashMap<>();
+        for (Project p : loaded) {
+            for (Environment e : p.environments()) {
+                apps.put(e.appId(), e);
+                secrets.put(e.secretKey(), e);
+            }
+        }
+        byAppId = apps;
+        bySecret = secrets;
+        projects = loaded;
+    }
+
+    private String newAppId() {
+        while (true) {
+            String id = Long.toString(1_000_000_000L + (RANDOM.nextLong() & Long.MAX_VALUE) % 9_000_000_000L);
+            if (!byAppId.containsKey(id)) {
+                return id;
+            }
+        }
+    }
+
+    private static String newSecret() {
+        StringBuilder sb = new StringBuilder("hs_sk_");
+        for (int i = 0; i < 32; i++) {
+            sb.append(ALPHABET.charAt(RANDOM.nextInt(ALPHABET.length())));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,27 @@
+package dev.hindsight.store;
+
+import java.util.Map;
+
+/** One durable change handed to the write queue: the writer applies a batch of them in one commit. */
+public sealed interface WriteOp {
+
+    /** Store an event. */
+    record Append(RawEvent event) implements WriteOp {
+    }
+
+    /** Identify a device as a user at a moment (a no-op when the device's latest link already says so). */
+    record Identify(long envId, String deviceId, String identity, long at, String source) implements WriteOp {
+    }
+
+    /**
+     * Set user properties, last write wins per key; also records that the user exists. Values are
+     * strings, numbers or booleans.
+     */
+    record SetUserProperties(long envId, String identity, Map<String, Object> properties, long at)
+            implements WriteOp {
+    }
+
+    /** Undo a merge: the link stops attributing the device's anonymous events to the user. */
+    record UndoLink(long envId, long linkId, long at) implements WriteOp {
+    }
+}

@@ -1,0 +1,131 @@
+package dev.hindsight.store.duckdb;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * The embedded DuckDB database file under the data directory: opens it, creates the schema, and hands out
+ * connections (DuckDB connections are not thread-safe, so each user takes its own duplicate).
+ */
+public final class DuckDb implements AutoCloseable {
+    private static final String[] SCHEMA = {
+        "CREATE SEQUENCE IF NOT EXISTS project_ids START 1",
+        "CREATE SEQUENCE IF NOT EXISTS environment_ids START 1",
+        "CREATE SEQUENCE IF NOT EXISTS link_ids START 1",
+        """
+        CREATE TABLE IF NOT EXISTS projects (
+          id BIGINT PRIMARY KEY, name VARCHAR NOT NULL, created_at TIMESTAMP DEFAULT current_timestamp)""",
+        """
+        CREATE TABLE IF NOT EXISTS environments (
+          id BIGINT PRIMARY KEY, project_id BIGINT NOT NULL, name VARCHAR NOT NULL, app_id VARCHAR NOT NULL UNIQUE,
+          secret_key VARCHAR NOT NULL, allow_any_origin BOOLEAN NOT NULL, allowed_origins VARCHAR[] NOT NULL)""",
+        // No key on events: event ids are deduplicated by the write path (see RecentIds), which keeps
+        // appends cheap and memory flat.
+        """
+        CREATE TABLE IF NOT EXISTS events (
+          env_id BIGINT NOT NULL, event_id UUID NOT NULL, kind VARCHAR NOT NULL, name VARCHAR,
+          device_id VARCHAR, identity VARCHAR, session_id VARCHAR,
+          time TIMESTAMP NOT NULL, client_time TIMESTAMP, received_at TIMESTAMP NOT NULL,
+          session_ms BIGINT, since_prev_ms BIGINT,
+          hierarchy VARCHAR, target_text VARCHAR, href VARCHAR,
+          url VARCHAR, path VARCHAR, title VARCHAR, referrer VARCHAR, query VARCHAR, hash VARCHAR,
+          browser VARCHAR, browser_version VARCHAR, os VARCHAR, os_version VARCHAR, device_type VARCHAR,
+          viewport_width INTEGER, viewport_height INTEGER, library VARCHAR, library_version VARCHAR,
+          source VARCHAR NOT NULL, ip VARCHAR, properties VARCHAR NOT NULL)""",
+        """
+        CREATE TABLE IF NOT EXISTS identity_links (
+          id BIGINT PRIMARY KEY, env_id BIGINT NOT NULL, device_id VARCHAR NOT NULL, identity VARCHAR NOT NULL,
+          valid_from TIMESTAMP NOT NULL, created_at TIMESTAMP NOT NULL, undone_at TIMESTAMP, source VARCHAR NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS identity_links_device ON identity_links (env_id, device_id)",
+        "CREATE INDEX IF NOT EXISTS identity_links_identity ON identity_links (env_id, identity)",
+        """
+        CREATE TABLE IF NOT EXISTS users (
+          env_id BIGINT NOT NULL, identity VARCHAR NOT NULL, first_write TIMESTAMP NOT NULL,
+          last_write TIMESTAMP NOT NULL, PRIMARY KEY (env_id, identity))""",
+        // value holds a JSON literal so that numbers and booleans keep their type.
+        """
+        CREATE TABLE IF NOT EXISTS user_properties (
+          env_id BIGINT NOT NULL, identity VARCHAR NOT NULL, key VARCHAR NOT NULL, value VARCHAR NOT NULL,
+          updated_at TIMESTAMP NOT NULL, PRIMARY KEY (env_id, identity, key))""",
+    };
+
+    private final Path file;
+    private final DuckDBConnection root;
+
+    public DuckDb(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+            this.file = dataDir.resolve("hindsight.duckdb").toAbsolutePath();
+            this.root = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + file);
+            try (Statement st = root.createStatement()) {
+                for (String ddl : SCHEMA) {
+                    st.execute(ddl);
+                }
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot open the DuckDB store under " + dataDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A new connection to the same database; the caller closes it. */
+    public DuckDBConnection connect() {
+        try {
+            return (DuckDBConnection) root.duplicate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot open a DuckDB connection: " + e.getMessage(), e);
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public boolean isOpen() {
+        try {
+            return !root.isClosed();
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** Bytes of the database file and its write-ahead log. */
+    public long sizeBytes() {
+        long size = 0;
+        for (Path p : new Path[] {file, Path.of(file + ".wal")}) {
+            try {
+                size += Files.exists(p) ? Files.size(p) : 0;
+            } catch (Exception ignored) {
+                // The WAL may vanish between the check and the read during a checkpoint.
+            }
+        }
+        return size;
+    }
+
+    @Override
+    public void close() {
+        try {
+            root.close();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Runs {@code work} on a fresh connection, translating SQL errors. */
+    <T> T withConnection(SqlWork<T> work) {
+        try (Connection c = connect()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new IllegalStateException("DuckDB: " + e.getMessage(), e);
+        }
+    }
+
+    @FunctionalInterface
+    interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+}

@@ -1,0 +1,107 @@
+package dev.hindsight.store.duckdb;
+
+import dev.hindsight.project.Environment;
+import dev.hindsight.project.Project;
+import dev.hindsight.project.ProjectCatalog;
+import java.sql.Array;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Projects and environments in the DuckDB file. */
+public final class DuckDbCatalog implements ProjectCatalog {
+    private final DuckDb db;
+
+    public DuckDbCatalog(DuckDb db) {
+        this.db = db;
+    }
+
+    @Override
+    public List<Project> load() {
+        return db.withConnection(c -> {
+            Map<Long, String> names = new LinkedHashMap<>();
+            Map<Long, List<Environment>> envs = new LinkedHashMap<>();
+            try (ResultSet rs = c.createStatement().executeQuery("SELECT id, name FROM projects ORDER BY id")) {
+                while (rs.next()) {
+                    names.put(rs.getLong(1), rs.getString(2));
+                    envs.put(rs.getLong(1), new ArrayList<>());
+                }
+            }
+            try (ResultSet rs = c.createStatement().executeQuery("""
+                    SELECT id, project_id, name, app_id, secret_key, allow_any_origin, allowed_origins
+                    FROM environments ORDER BY id""")) {
+                while (rs.next()) {
+                    Object[] origins = (Object[]) rs.getArray(7).getArray();
+                    List<String> list = Arrays.stream(origins).map(String::valueOf).toList();
+                    envs.get(rs.getLong(2)).add(new Environment(rs.getLong(1), rs.getLong(2), rs.getString(3),
+                            rs.getString(4), rs.getString(5), rs.getBoolean(6), list));
+                }
+            }
+            List<Project> out = new ArrayList<>();
+            names.forEach((id, name) -> out.add(new Project(id, name, List.copyOf(envs.get(id)))));
+            return out;
+        });
+    }
+
+    @Override
+    public long createProject(String name) {
+        return db.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO projects (id, name) VALUES (nextval('project_ids'), ?) RETURNING id")) {
+                ps.setString(1, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
+    @Override
+    public long createEnvironment(long projectId, String name, String appId, String secretKey, boolean allowAnyOrigin) {
+        return db.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO environments (id, project_id, name, app_id, secret_key, allow_any_origin, allowed_origins)
+                    VALUES (nextval('environment_ids'), ?, ?, ?, ?, ?, []) RETURNING id""")) {
+                ps.setLong(1, projectId);
+                ps.setString(2, name);
+                ps.setString(3, appId);
+                ps.setString(4, secretKey);
+                ps.setBoolean(5, allowAnyOrigin);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void setSecretKey(long envId, String secretKey) {
+        db.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE environments SET secret_key = ? WHERE id = ?")) {
+                ps.setString(1, secretKey);
+                ps.setLong(2, envId);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public void setOrigins(long envId, boolean allowAnyOrigin, List<String> origins) {
+        db.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE environments SET allow_any_origin = ?, allowed_origins = ? WHERE id = ?")) {
+                Array array = c.createArrayOf("VARCHAR", origins.toArray());
+                ps.setBoolean(1, allowAnyOrigin);
+                ps.setArray(2, array);
+                ps.setLong(3, envId);
+                return ps.executeUpdate();
+            }
+        });
+    }
+}

@@ -1,0 +1,480 @@
+package dev.hindsight.store.duckdb;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hindsight.store.EventPage;
+import dev.hindsight.store.EventStore;
+import dev.hindsight.store.IdentityLink;
+import dev.hindsight.store.RawEvent;
+import dev.hindsight.store.UserProfile;
+import dev.hindsight.store.WriteOp;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
+
+/** The event store on embedded DuckDB: appends through the Appender, identities resolved at read time. */
+public final class DuckDbEventStore implements EventStore {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String EVENT_COLUMNS = """
+            env_id, event_id, kind, name, device_id, identity, session_id, epoch_ms(time), epoch_ms(client_time),
+            epoch_ms(received_at), session_ms, since_prev_ms, hierarchy, target_text, href, url, path, title, referrer,
+            query, hash, browser, browser_version, os, os_version, device_type, viewport_width, viewport_height,
+            library, library_version, source, ip, properties""";
+
+    private final DuckDb db;
+    private final DuckDBConnection writer;
+    // Writer-thread only: the latest link per device, so that an identify repeated on every page load
+    // costs no query. Absent means unknown; an empty string means the device has no link.
+    private final Map<String, String> latestLink = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > 200_000;
+        }
+    };
+
+    public DuckDbEventStore(DuckDb db) {
+        this.db = db;
+        this.writer = db.connect();
+        try {
+            writer.setAutoCommit(false);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public boolean[] write(List<WriteOp> ops) {
+        boolean[] changed = new boolean[ops.size()];
+        Map<String, String> cacheUpdates = new HashMap<>();
+        try {
+            try (DuckDBAppender appender = writer.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "events")) {
+                for (int i = 0; i < ops.size(); i++) {
+                    if (ops.get(i) instanceof WriteOp.Append a) {
+                        append(appender, a.event());
+                        changed[i] = true;
+                    }
+                }
+            }
+            for (int i = 0; i < ops.size(); i++) {
+                switch (ops.get(i)) {
+                    case WriteOp.Append ignored -> { }
+                    case WriteOp.Identify id -> changed[i] = identify(id, cacheUpdates);
+                    case WriteOp.SetUserProperties sp -> changed[i] = setProperties(sp);
+                    case WriteOp.UndoLink undo -> changed[i] = undo(undo, cacheUpdates);
+                }
+            }
+            writer.commit();
+            latestLink.putAll(cacheUpdates);
+            return changed;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                writer.rollback();
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw new IllegalStateException("DuckDB write failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void append(DuckDBAppender a, RawEvent e) throws SQLException {
+        a.beginRow();
+        a.append(e.envId());
+        a.append(e.eventId());
+        a.append(e.kind());
+        str(a, e.name());
+        str(a, e.deviceId());
+        str(a, e.identity());
+        str(a, e.sessionId());
+        a.appendEpochMicros(e.time() * 1000);
+        if (e.clientTime() == null) {
+            a.appendNull();
+        } else {
+            a.appendEpochMicros(e.clientTime() * 1000);
+        }
+        a.appendEpochMicros(e.receivedAt() * 1000);
+        a.append(e.sessionMs());
+        a.append(e.sincePrevMs());
+        str(a, e.hierarchy());
+        str(a, e.targetText());
+        str(a, e.href());
+        str(a, e.url());
+        str(a, e.path());
+        str(a, e.title());
+        str(a, e.referrer());
+        str(a, e.query());
+        str(a, e.hash());
+        str(a, e.browser());
+        str(a, e.browserVersion());
+        str(a, e.os());
+        str(a, e.osVersion());
+        str(a, e.deviceType());
+        a.append(e.viewportWidth());
+        a.append(e.viewportHeight());
+        str(a, e.library());
+        str(a, e.libraryVersion());
+        a.append(e.source());
+        str(a, e.ip());
+        a.append(e.propertiesJson());
+        a.endRow();
+    }
+
+    private static void str(DuckDBAppender a, String s) throws SQLException {
+        if (s == null) {
+            a.appendNull();
+        } else {
+            a.append(s);
+        }
+    }
+
+    private boolean identify(WriteOp.Identify id, Map<String, String> cacheUpdates) throws SQLException {
+        String key = id.envId() + "\u0000" + id.deviceId();
+        String current = cacheUpdates.containsKey(key) ? cacheUpdates.get(key) : latestLink.get(key);
+        if (current == null) {
+            try (PreparedStatement ps = writer.prepareStatement("""
+                    SELECT CASE WHEN undone_at IS NULL THEN identity ELSE '' END FROM identity_links
+                    WHERE env_id = ? AND device_id = ? ORDER BY valid_from DESC, id DESC LIMIT 1""")) {
+                ps.setLong(1, id.envId());
+                ps.setString(2, id.deviceId());
+                try (ResultSet rs = ps.executeQuery()) {
+                    current = rs.next() ? rs.getString(1) : "";
+                }
+            }
+        }
+        touchUser(id.envId(), id.identity(), id.at());
+        if (current.equals(id.identity())) {
+            return false;
+        }
+        try (PreparedStatement ps = writer.prepareStatement("""
+                INSERT INTO identity_links (id, env_id, device_id, identity, valid_from, created_at, source)
+                VALUES (nextval('link_ids'), ?, ?, ?, epoch_ms(?), epoch_ms(?), ?)""")) {
+            ps.setLong(1, id.envId());
+            ps.setString(2, id.deviceId());
+            ps.setString(3, id.identity());
+            ps.setLong(4, id.at());
+            ps.setLong(5, System.currentTimeMillis());
+            ps.setString(6, id.source());
+            ps.executeUpdate();
+        }
+        cacheUpdates.put(key, id.identity());
+        return true;
+    }
+
+    private boolean undo(WriteOp.UndoLink undo, Map<String, String> cacheUpdates) throws SQLException {
+        String device = null;
+        try (PreparedStatement ps = writer.prepareStatement("""
+                UPDATE identity_links SET undone_at = epoch_ms(?)
+                WHERE env_id = ? AND id = ? AND undone_at IS NULL RETURNING device_id""")) {
+            ps.setLong(1, undo.at());
+            ps.setLong(2, undo.envId());
+            ps.setLong(3, undo.linkId());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    device = rs.getString(1);
+                }
+            }
+        }
+        if (device == null) {
+            return false;
+        }
+        // The device's latest link may have been this one: forget what we knew and ask the table next time.
+        latestLink.remove(undo.envId() + "\u0000" + device);
+        cacheUpdates.remove(undo.envId() + "\u0000" + device);
+        return true;
+    }
+
+    private boolean setProperties(WriteOp.SetUserProperties sp) throws SQLException {
+        touchUser(sp.envId(), sp.identity(), sp.at());
+        try (PreparedStatement ps = writer.prepareStatement("""
+                INSERT INTO user_properties (env_id, identity, key, value, updated_at) VALUES (?, ?, ?, ?, epoch_ms(?))
+                ON CONFLICT (env_id, identity, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at""")) {
+            for (Map.Entry<String, Object> p : sp.properties().entrySet()) {
+                ps.setLong(1, sp.envId());
+                ps.setString(2, sp.identity());
+                ps.setString(3, p.getKey());
+                ps.setString(4, toJson(p.getValue()));
+                ps.setLong(5, sp.at());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        return true;
+    }
+
+    private void touchUser(long envId, String identity, long at) throws SQLException {
+        try (PreparedStatement ps = writer.prepareStatement("""
+                INSERT INTO users (env_id, identity, first_write, last_write) VALUES (?, ?, epoch_ms(?), epoch_ms(?))
+                ON CONFLICT (env_id, identity) DO UPDATE SET
+                  first_write = least(users.first_write, excluded.first_write),
+                  last_write = greatest(users.last_write, excluded.last_write)""")) {
+            ps.setLong(1, envId);
+            ps.setString(2, identity);
+            ps.setLong(3, at);
+            ps.setLong(4, at);
+            ps.executeUpdate();
+        }
+    }
+
+    @Override
+    public void forEachRecentEventId(long sinceEpochMs, RecentIdConsumer consumer) {
+        db.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT env_id, event_id FROM events WHERE received_at >= epoch_ms(?)")) {
+                ps.setLong(1, sinceEpochMs);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        consumer.accept(rs.getLong(1), (UUID) rs.getObject(2));
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<UserProfile> user(long envId, String identity) {
+        return db.withConnection(c -> {
+            List<IdentityLink> merges = merges(c, envId, identity);
+            UserPredicate who = UserPredicate.of(identity, spans(c, envId, identity));
+            Map<String, Object> props = new LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT key, value FROM user_properties WHERE env_id = ? AND identity = ? ORDER BY key")) {
+                ps.setLong(1, envId);
+                ps.setString(2, identity);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        props.put(rs.getString(1), fromJson(rs.getString(2)));
+                    }
+                }
+            }
+            Long firstWrite = null;
+            Long lastWrite = null;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT epoch_ms(first_write), epoch_ms(last_write) FROM users WHERE env_id = ? AND identity = ?")) {
+                ps.setLong(1, envId);
+                ps.setString(2, identity);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        firstWrite = rs.getLong(1);
+                        lastWrite = rs.getLong(2);
+                    }
+                }
+            }
+            Long first = null;
+            Long last = null;
+            Set<String> devices = new LinkedHashSet<>();
+            for (IdentityLink l : merges) {
+                if (l.undoneAt() == null) {
+                    devices.add(l.deviceId());
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT epoch_ms(min(time)), epoch_ms(max(time)), "
+                    + "list(DISTINCT device_id) FILTER (WHERE device_id IS NOT NULL) FROM events WHERE env_id = ? AND ("
+                    + who.sql() + ")")) {
+                ps.setLong(1, envId);
+                who.bind(ps, 2);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && rs.getObject(1) != null) {
+                        first = rs.getLong(1);
+                        last = rs.getLong(2);
+                        for (Object d : (Object[]) rs.getArray(3).getArray()) {
+                            devices.add(String.valueOf(d));
+                        }
+                    }
+                }
+            }
+            if (first == null && firstWrite == null && merges.isEmpty()) {
+                return Optional.<UserProfile>empty();
+            }
+            return Optional.of(new UserProfile(identity, props, first != null ? first : firstWrite,
+                    last != null ? last : lastWrite, List.copyOf(devices), merges));
+        });
+    }
+
+    @Override
+    public EventPage userEvents(long envId, String identity, String cursor, int limit) {
+        return db.withConnection(c -> {
+            UserPredicate who = UserPredicate.of(identity, spans(c, envId, identity));
+            long[] after = cursor == null ? null : decodeCursor(cursor);
+            String sql = "SELECT " + EVENT_COLUMNS + " FROM events WHERE env_id = ? AND (" + who.sql() + ")"
+                    + (after == null ? "" : " AND (epoch_us(time) < ? OR (epoch_us(time) = ? AND event_id < ?))")
+                    + " ORDER BY time DESC, event_id DESC LIMIT ?";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setLong(1, envId);
+                int i = who.bind(ps, 2);
+                if (after != null) {
+                    ps.setLong(i++, after[0]);
+                    ps.setLong(i++, after[0]);
+                    ps.setObject(i++, new UUID(after[1], after[2]));
+                }
+                ps.setInt(i, limit + 1);
+                List<RawEvent> events = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        events.add(readEvent(rs));
+                    }
+                }
+                String next = null;
+                if (events.size() > limit) {
+                    events.remove(limit);
+                    RawEvent lastShown = events.get(limit - 1);
+                    next = encodeCursor(lastShown.time() * 1000, lastShown.eventId());
+                }
+                return new EventPage(events, next);
+            }
+        });
+    }
+
+    @Override
+    public Optional<IdentityLink> link(long envId, long linkId) {
+        return db.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement(LINK_SELECT + " WHERE env_id = ? AND id = ?")) {
+                ps.setLong(1, envId);
+                ps.setLong(2, linkId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(readLink(rs)) : Optional.<IdentityLink>empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public long countEvents(long envId) {
+        return db.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM events WHERE env_id = ?")) {
+                ps.setLong(1, envId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
+    @Override
+    public long sizeBytes() {
+        return db.sizeBytes();
+    }
+
+    @Override
+    public boolean isOpen() {
+        return db.isOpen();
+    }
+
+    @Override
+    public void close() {
+        try {
+            writer.close();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static final String LINK_SELECT = """
+            SELECT id, env_id, device_id, identity, epoch_ms(valid_from), epoch_ms(created_at), epoch_ms(undone_at), source
+            FROM identity_links""";
+
+    private static List<IdentityLink> merges(Connection c, long envId, String identity) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(LINK_SELECT + " WHERE env_id = ? AND identity = ? ORDER BY valid_from, id")) {
+            ps.setLong(1, envId);
+            ps.setString(2, identity);
+            List<IdentityLink> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(readLink(rs));
+                }
+            }
+            return out;
+        }
+    }
+
+    /**
+     * The time spans in which a device's anonymous events belong to the identity: from the link's
+     * {@code valid_from} (or the beginning of time for the device's first link) to the device's next link.
+     */
+    private static List<UserPredicate.Span> spans(Connection c, long envId, String identity) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                WITH device_links AS (
+                  SELECT id, device_id, identity, undone_at, epoch_ms(valid_from) AS from_ms,
+                         row_number() OVER w AS nth, epoch_ms(lead(valid_from) OVER w) AS to_ms
+                  FROM identity_links
+                  WHERE env_id = ? AND device_id IN (SELECT device_id FROM identity_links WHERE env_id = ? AND identity = ?)
+                  WINDOW w AS (PARTITION BY device_id ORDER BY valid_from, id))
+                SELECT device_id, CASE WHEN nth = 1 THEN NULL ELSE from_ms END, to_ms
+                FROM device_links WHERE identity = ? AND undone_at IS NULL ORDER BY device_id, from_ms""")) {
+            ps.setLong(1, envId);
+            ps.setLong(2, envId);
+            ps.setString(3, identity);
+            ps.setString(4, identity);
+            List<UserPredicate.Span> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new UserPredicate.Span(rs.getString(1), (Long) rs.getObject(2), (Long) rs.getObject(3)));
+                }
+            }
+            return out;
+        }
+    }
+
+    private static IdentityLink readLink(ResultSet rs) throws SQLException {
+        return new IdentityLink(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getLong(5),
+                rs.getLong(6), (Long) rs.getObject(7), rs.getString(8));
+    }
+
+    static RawEvent readEvent(ResultSet rs) throws SQLException {
+        return new RawEvent(rs.getLong(1), (UUID) rs.getObject(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                rs.getString(6), rs.getString(7), rs.getLong(8), (Long) rs.getObject(9), rs.getLong(10),
+                (Long) rs.getObject(11), (Long) rs.getObject(12), rs.getString(13), rs.getString(14), rs.getString(15),
+                rs.getString(16), rs.getString(17), rs.getString(18), rs.getString(19), rs.getString(20),
+                rs.getString(21), rs.getString(22), rs.getString(23), rs.getString(24), rs.getString(25),
+                rs.getString(26), (Integer) rs.getObject(27), (Integer) rs.getObject(28), rs.getString(29),
+                rs.getString(30), rs.getString(31), rs.getString(32), rs.getString(33));
+    }
+
+    private static String encodeCursor(long micros, UUID id) {
+        String raw = micros + ":" + id;
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Decodes a cursor into {micros, uuid high bits, uuid low bits}. */
+    private static long[] decodeCursor(String cursor) {
+        try {
+            String raw = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+            int colon = raw.indexOf(':');
+            UUID id = UUID.fromString(raw.substring(colon + 1));
+            return new long[] {Long.parseLong(raw.substring(0, colon)), id.getMostSignificantBits(),
+                id.getLeastSignificantBits()};
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("cursor is not one this server handed out");
+        }
+    }
+
+    private static String toJson(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private static Object fromJson(String json) {
+        try {
+            return JSON.readValue(json, Object.class);
+        } catch (JsonProcessingException e) {
+            return json;
+        }
+    }
+}
