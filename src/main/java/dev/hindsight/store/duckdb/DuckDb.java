@@ -7,6 +7,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import org.duckdb.DuckDBConnection;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded DuckDB database file under the data directory: opens it, creates the schema, and hands out
@@ -54,8 +55,15 @@ public final class DuckDb implements AutoCloseable {
           updated_at TIMESTAMP NOT NULL, PRIMARY KEY (env_id, identity, key))""",
     };
 
+    // DuckDB checkpoints inside the committing transaction once the WAL passes its threshold, which would stall
+    // the single writer (and every waiting acknowledgement) for seconds. So the threshold is set out of reach and
+    // a background thread checkpoints whenever the WAL passes CHECKPOINT_WAL_BYTES, in parallel with appends.
+    private static final long CHECKPOINT_WAL_BYTES = 64L * 1024 * 1024;
+
     private final Path file;
     private final DuckDBConnection root;
+    private final Thread checkpointer;
+    private volatile boolean closed;
 
     public DuckDb(Path dataDir) {
         try {
@@ -66,7 +74,9 @@ public final class DuckDb implements AutoCloseable {
                 for (String ddl : SCHEMA) {
                     st.execute(ddl);
                 }
+                st.execute("SET checkpoint_threshold = '64GB'");
             }
+            this.checkpointer = Thread.ofPlatform().daemon().name("hindsight-checkpoint").start(this::checkpointLoop);
         } catch (Exception e) {
             throw new IllegalStateException("Cannot open the DuckDB store under " + dataDir + ": " + e.getMessage(), e);
         }
@@ -106,8 +116,33 @@ public final class DuckDb implements AutoCloseable {
         return size;
     }
 
+    private void checkpointLoop() {
+        Path wal = Path.of(file + ".wal");
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            while (!closed) {
+                Thread.sleep(1000);
+                if (Files.exists(wal) && Files.size(wal) > CHECKPOINT_WAL_BYTES) {
+                    st.execute("CHECKPOINT");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            if (!closed) {
+                LoggerFactory.getLogger(DuckDb.class).warn("Background checkpoint failed; DuckDB will checkpoint on close", e);
+            }
+        }
+    }
+
     @Override
     public void close() {
+        closed = true;
+        checkpointer.interrupt();
+        try {
+            checkpointer.join(60_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             root.close();
         } catch (SQLException e) {
