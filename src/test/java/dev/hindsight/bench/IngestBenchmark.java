@@ -164,8 +164,13 @@ public final class IngestBenchmark {
     private static Process startServer(Path dir, int port, String heap) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         String jar = Path.of("target", "hindsight.jar").toAbsolutePath().toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx" + heap, "--enable-native-access=ALL-UNNAMED", "-jar", jar,
-                "--port=" + port, "--data=" + dir, "--admin-token=bench");
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "--enable-native-access=ALL-UNNAMED"));
+        String extra = System.getenv("BENCH_SERVER_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            cmd.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        cmd.addAll(List.of("-jar", jar, "--port=" + port, "--data=" + dir, "--admin-token=bench"));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile());
         return pb.start();
     }
