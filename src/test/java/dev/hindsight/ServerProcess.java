@@ -46,6 +46,12 @@ public final class ServerProcess implements AutoCloseable {
             Path err = logs.resolve("stderr.txt");
             String java = ProcessHandle.current().info().command().orElseThrow();
             List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "--enable-native-access=ALL-UNNAMED",
+                    // The production log levels (src/main's simplelogger.properties is shadowed by the test
+                    // one on the test class path), with Hindsight's own loggers at debug.
+                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+                    "-Dorg.slf4j.simpleLogger.log.dev.hindsight=debug",
+                    "-Dorg.slf4j.simpleLogger.log.org.eclipse.jetty=warn",
+                    "-Dorg.slf4j.simpleLogger.log.io.javalin=warn",
                     "-cp", System.getProperty("java.class.path"), "dev.hindsight.Hindsight",
                     "--port=" + port, "--data=" + dataDir, "--admin-token=" + ADMIN));
             cmd.addAll(List.of(extraFlags));
