@@ -81,7 +81,8 @@ public final class IngestRoutes {
 
     private void respond(Context ctx, String endpoint, Ingest.Prepared prepared) {
         Ingest.Outcome out = ingest.commit(prepared);
-        count(endpoint, "accepted", out.accepted() + out.duplicates());
+        count(endpoint, "accepted", out.accepted());
+        count(endpoint, "duplicates", out.duplicates());
         count(endpoint, "rejected", out.rejected());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("accepted", out.accepted());
@@ -101,7 +102,8 @@ public final class IngestRoutes {
     private void count(String endpoint, String outcome, int n) {
         if (n > 0) {
             Counter.builder("hindsight.events." + outcome).tag("endpoint", endpoint)
-                    .description("Items " + outcome + " by the ingest endpoints").register(metrics).increment(n);
+                    .description("Items by outcome: accepted (stored), duplicates (retries acknowledged, not stored "
+                            + "again), rejected (invalid)").register(metrics).increment(n);
         }
     }
 

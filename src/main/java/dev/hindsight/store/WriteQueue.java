@@ -2,6 +2,7 @@ package dev.hindsight.store;
 
 import dev.hindsight.http.ErrorCode;
 import dev.hindsight.http.HindsightException;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -45,7 +46,9 @@ public final class WriteQueue implements AutoCloseable {
     private final Thread writer;
     private final Timer commitLatency;
     private final DistributionSummary commitBatch;
-    private volatile boolean closing;
+    private final Counter refusedOverloaded;
+    private final Object admission = new Object();
+    private boolean closing;
 
     public WriteQueue(EventStore store, RecentIds recent, Clock clock, int capacity, int maxBatch, MeterRegistry metrics) {
         this.store = store;
@@ -58,6 +61,8 @@ public final class WriteQueue implements AutoCloseable {
                 .publishPercentiles(0.5, 0.99).register(metrics);
         this.commitBatch = DistributionSummary.builder("hindsight.commit.batch.size")
                 .description("Ops applied per commit").register(metrics);
+        this.refusedOverloaded = Counter.builder("hindsight.write.refused").tag("reason", "overloaded")
+                .description("Ops refused with 503 because the write queue was full").register(metrics);
         Gauge.builder("hindsight.queue.depth", this, WriteQueue::depth).description("Ops waiting to be committed")
                 .register(metrics);
         this.writer = Thread.ofPlatform().name("hindsight-writer").unstarted(this::run);
@@ -72,16 +77,20 @@ public final class WriteQueue implements AutoCloseable {
         if (ops.isEmpty()) {
             return CompletableFuture.completedFuture(new Result(0, 0));
         }
-        if (closing) {
-            throw new HindsightException(ErrorCode.UNAVAILABLE, "The server is shutting down; retry shortly", List.of(),
-                    Map.of(), 5);
-        }
-        if (ops.size() > capacity || !room.tryAcquire(ops.size())) {
-            throw HindsightException.overloaded("The write queue is full (" + capacity
-                    + " ops); nothing from this request was stored, retry after the delay", 1);
-        }
         CompletableFuture<Result> done = new CompletableFuture<>();
-        queue.add(new Request(ops, done));
+        // Admission and close() share a lock, so nothing is queued after the writer was told to finish.
+        synchronized (admission) {
+            if (closing) {
+                throw new HindsightException(ErrorCode.UNAVAILABLE, "The server is shutting down; retry shortly",
+                        List.of(), Map.of(), 5);
+            }
+            if (ops.size() > capacity || !room.tryAcquire(ops.size())) {
+                refusedOverloaded.increment(ops.size());
+                throw HindsightException.overloaded("The write queue is full (" + capacity
+                        + " ops); nothing from this request was stored, retry after the delay", 1);
+            }
+            queue.add(new Request(ops, done));
+        }
         return done;
     }
 
@@ -103,6 +112,12 @@ public final class WriteQueue implements AutoCloseable {
         }
     }
 
+    private boolean isClosing() {
+        synchronized (admission) {
+            return closing;
+        }
+    }
+
     /** Ops queued and not yet committed. */
     public int depth() {
         return capacity - room.availablePermits();
@@ -114,7 +129,7 @@ public final class WriteQueue implements AutoCloseable {
             try {
                 Request first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
-                    if (closing && queue.isEmpty()) {
+                    if (isClosing() && queue.isEmpty()) {
                         return;
                     }
                     continue;
@@ -130,7 +145,8 @@ public final class WriteQueue implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // Keep the writer alive: a dead writer would leave every later request waiting for its timeout.
                 LOG.error("Writer loop failed", e);
             } finally {
                 batch.clear();
@@ -158,7 +174,7 @@ public final class WriteQueue implements AutoCloseable {
         long start = System.nanoTime();
         try {
             store.write(toWrite);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             for (RawEvent ev : added) {
                 recent.remove(ev.envId(), ev.eventId());
             }
@@ -184,7 +200,9 @@ public final class WriteQueue implements AutoCloseable {
     /** Stops taking requests, commits everything already queued, and waits for the writer to finish. */
     @Override
     public void close() {
-        closing = true;
+        synchronized (admission) {
+            closing = true;
+        }
         try {
             writer.join(TimeUnit.MINUTES.toMillis(2));
         } catch (InterruptedException e) {

@@ -67,7 +67,7 @@ class OpsTest {
     }
 
     @Test
-    void duplicatesAreCountedAsAcceptedAndNothingIsCountedForAnOverloadedRequest() {
+    void duplicatesAndOverloadRefusalsAreCountedApartFromStoredEvents() {
         try (TestServer s = TestServer.start(Map.of("queue-capacity", "2"), java.time.Clock.systemUTC())) {
             String body = TestServer.json("app_id", s.dev().appId(), "identity", "u1", "event", "Paid",
                     "idempotency_key", "order-1");
@@ -81,7 +81,9 @@ class OpsTest {
 
             Map<String, Double> m = samples(s.get("/metrics").body());
 
-            assertThat(m).containsEntry("hindsight_events_accepted_total{endpoint=\"track\"}", 2.0);
+            assertThat(m).containsEntry("hindsight_events_accepted_total{endpoint=\"track\"}", 1.0);
+            assertThat(m).containsEntry("hindsight_events_duplicates_total{endpoint=\"track\"}", 1.0);
+            assertThat(m).containsEntry("hindsight_write_refused_total{reason=\"overloaded\"}", 3.0);
             assertThat(s.app().store().countEvents(s.dev().id())).isEqualTo(1);
         }
     }
