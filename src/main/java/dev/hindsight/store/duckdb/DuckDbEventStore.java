@@ -290,8 +290,13 @@ public final class DuckDbEventStore implements EventStore {
                     if (rs.next() && rs.getObject(1) != null) {
                         first = rs.getLong(1);
                         last = rs.getLong(2);
-                        for (Object d : (Object[]) rs.getArray(3).getArray()) {
-                            devices.add(String.valueOf(d));
+                        // The filtered list is NULL when none of the user's events carries a device
+                        // (server-side events only).
+                        java.sql.Array eventDevices = rs.getArray(3);
+                        if (eventDevices != null) {
+                            for (Object d : (Object[]) eventDevices.getArray()) {
+                                devices.add(String.valueOf(d));
+                            }
                         }
                     }
                 }
