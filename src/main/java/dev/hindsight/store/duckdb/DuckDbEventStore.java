@@ -61,6 +61,11 @@ public final class DuckDbEventStore implements EventStore {
         boolean[] changed = new boolean[ops.size()];
         Map<String, String> cacheUpdates = new HashMap<>();
         try {
+            // The driver begins the transaction lazily, before the first statement; the Appender is not a
+            // statement, so without this its rows would commit on their own and survive a rollback.
+            try (java.sql.Statement begin = writer.createStatement()) {
+                begin.execute("SELECT 1");
+            }
             try (DuckDBAppender appender = writer.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "events")) {
                 for (int i = 0; i < ops.size(); i++) {
                     if (ops.get(i) instanceof WriteOp.Append a) {
