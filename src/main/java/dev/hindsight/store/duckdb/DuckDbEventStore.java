@@ -61,6 +61,11 @@ public final class DuckDbEventStore implements EventStore {
         boolean[] changed = new boolean[ops.size()];
         Map<String, String> cacheUpdates = new HashMap<>();
         try {
+            // The driver begins the transaction lazily, before the first statement; the Appender is not a
+            // statement, so without this its rows would commit on their own and survive a rollback.
+            try (java.sql.Statement begin = writer.createStatement()) {
+                begin.execute("SELECT 1");
+            }
             try (DuckDBAppender appender = writer.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "events")) {
                 for (int i = 0; i < ops.size(); i++) {
                     if (ops.get(i) instanceof WriteOp.Append a) {
@@ -290,8 +295,13 @@ public final class DuckDbEventStore implements EventStore {
                     if (rs.next() && rs.getObject(1) != null) {
                         first = rs.getLong(1);
                         last = rs.getLong(2);
-                        for (Object d : (Object[]) rs.getArray(3).getArray()) {
-                            devices.add(String.valueOf(d));
+                        // The filtered list is NULL when none of the user's events carries a device
+                        // (server-side events only).
+                        java.sql.Array eventDevices = rs.getArray(3);
+                        if (eventDevices != null) {
+                            for (Object d : (Object[]) eventDevices.getArray()) {
+                                devices.add(String.valueOf(d));
+                            }
                         }
                     }
                 }
