@@ -58,7 +58,7 @@ public final class Hindsight implements AutoCloseable {
         db = new DuckDb(settings.dataDir());
         projects = new Projects(new DuckDbCatalog(db));
         Optional<Project> created = projects.ensureDefault();
-        store = new DuckDbEventStore(db);
+        store = new DuckDbEventStore(db, clock);
         Gauge.builder("hindsight.store.size", store, EventStore::sizeBytes).baseUnit("bytes")
                 .description("Bytes the event store occupies on disk").register(metrics);
 

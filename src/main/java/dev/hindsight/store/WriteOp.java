@@ -9,12 +9,15 @@ public sealed interface WriteOp {
     record Append(RawEvent event) implements WriteOp {
     }
 
-    /** Identify a device as a user at a moment (a no-op when the device's latest link already says so). */
+    /**
+     * Identify a device as a user at a moment: a no-op when the device's latest link already names this user,
+     * even when that link was undone (so a tracker's repeated identify does not redo an undone merge).
+     */
     record Identify(long envId, String deviceId, String identity, long at, String source) implements WriteOp {
     }
 
     /**
-     * Set user properties, last write wins per key; also records that the user exists. Values are
+     * Set user properties, the latest {@code at} wins per key; also records that the user exists. Values are
      * strings, numbers or booleans.
      */
     record SetUserProperties(long envId, String identity, Map<String, Object> properties, long at)

@@ -121,12 +121,22 @@ public abstract class EventStoreContract {
     }
 
     @Test
-    void identifyAfterTheDevicesLatestLinkWasUndoneLinksAgain() {
+    void repeatedIdentifyDoesNotRedoAnUndoneMergeButAnotherUserStillLinks() {
         store.write(List.of(identify(ENV, "d1", "alice", T)));
         store.write(List.of(new WriteOp.UndoLink(ENV, onlyLink(ENV, "alice").id(), T + 5)));
 
-        assertThat(store.write(List.of(identify(ENV, "d1", "alice", T + 10)))).containsExactly(true);
-        assertThat(store.user(ENV, "alice").orElseThrow().merges()).hasSize(2);
+        assertThat(store.write(List.of(identify(ENV, "d1", "alice", T + 10)))).containsExactly(false);
+        assertThat(store.user(ENV, "alice").orElseThrow().merges()).hasSize(1);
+        assertThat(store.write(List.of(identify(ENV, "d1", "bob", T + 20)))).containsExactly(true);
+        assertThat(store.user(ENV, "bob").orElseThrow().merges()).hasSize(1);
+    }
+
+    @Test
+    void userPropertyWrittenLaterInTimeWinsEvenWhenItArrivesFirst() {
+        store.write(List.of(new WriteOp.SetUserProperties(ENV, "alice", Map.of("plan", "pro"), T + 10)));
+        store.write(List.of(new WriteOp.SetUserProperties(ENV, "alice", Map.of("plan", "free"), T)));
+
+        assertThat(store.user(ENV, "alice").orElseThrow().properties()).containsEntry("plan", "pro");
     }
 
     @Test

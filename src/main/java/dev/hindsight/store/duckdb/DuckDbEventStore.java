@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -36,6 +37,7 @@ public final class DuckDbEventStore implements EventStore {
             library, library_version, source, ip, properties""";
 
     private final DuckDb db;
+    private final Clock clock;
     private final DuckDBConnection writer;
     // Writer-thread only: the latest link per device, so that an identify repeated on every page load
     // costs no query. Absent means unknown; an empty string means the device has no link.
@@ -47,7 +49,12 @@ public final class DuckDbEventStore implements EventStore {
     };
 
     public DuckDbEventStore(DuckDb db) {
+        this(db, Clock.systemUTC());
+    }
+
+    public DuckDbEventStore(DuckDb db, Clock clock) {
         this.db = db;
+        this.clock = clock;
         this.writer = db.connect();
         try {
             writer.setAutoCommit(false);
@@ -150,7 +157,7 @@ public final class DuckDbEventStore implements EventStore {
         String current = cacheUpdates.containsKey(key) ? cacheUpdates.get(key) : latestLink.get(key);
         if (current == null) {
             try (PreparedStatement ps = writer.prepareStatement("""
-                    SELECT CASE WHEN undone_at IS NULL THEN identity ELSE '' END FROM identity_links
+                    SELECT identity FROM identity_links
                     WHERE env_id = ? AND device_id = ? ORDER BY valid_from DESC, id DESC LIMIT 1""")) {
                 ps.setLong(1, id.envId());
                 ps.setString(2, id.deviceId());
@@ -170,7 +177,7 @@ public final class DuckDbEventStore implements EventStore {
             ps.setString(2, id.deviceId());
             ps.setString(3, id.identity());
             ps.setLong(4, id.at());
-            ps.setLong(5, System.currentTimeMillis());
+            ps.setLong(5, clock.millis());
             ps.setString(6, id.source());
             ps.executeUpdate();
         }
@@ -192,20 +199,17 @@ public final class DuckDbEventStore implements EventStore {
                 }
             }
         }
-        if (device == null) {
-            return false;
-        }
-        // The device's latest link may have been this one: forget what we knew and ask the table next time.
-        latestLink.remove(undo.envId() + "\u0000" + device);
-        cacheUpdates.remove(undo.envId() + "\u0000" + device);
-        return true;
+        // The device's latest link stays what it was even when undone, so that the identify a tracker repeats on
+        // every page load does not redo the merge an operator just undid.
+        return device != null;
     }
 
     private boolean setProperties(WriteOp.SetUserProperties sp) throws SQLException {
         touchUser(sp.envId(), sp.identity(), sp.at());
         try (PreparedStatement ps = writer.prepareStatement("""
                 INSERT INTO user_properties (env_id, identity, key, value, updated_at) VALUES (?, ?, ?, ?, epoch_ms(?))
-                ON CONFLICT (env_id, identity, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at""")) {
+                ON CONFLICT (env_id, identity, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                WHERE excluded.updated_at >= user_properties.updated_at""")) {
             for (Map.Entry<String, Object> p : sp.properties().entrySet()) {
                 ps.setLong(1, sp.envId());
                 ps.setString(2, sp.identity());
