@@ -183,9 +183,9 @@ public final class Ingest {
     /** Submits the prepared ops and waits until they are committed. */
     public Outcome commit(Prepared p) {
         WriteQueue.Result result = queue.submitAndWait(p.ops());
-        long nonEvents = p.ops().stream().filter(o -> !(o instanceof WriteOp.Append)).count();
-        return new Outcome(result.stored() + (int) nonEvents, result.duplicates(), p.rejectedItems(), p.errors(),
-                p.warnings());
+        // Count items, not ops: a canonical identify is one item that yields two ops (link and properties).
+        int accepted = p.items() - p.rejectedItems() - result.duplicates();
+        return new Outcome(accepted, result.duplicates(), p.rejectedItems(), p.errors(), p.warnings());
     }
 
     private static List<Fields> items(Fields body, String arrayName) {
