@@ -298,6 +298,18 @@ class ServerApiTest {
     }
 
     @Test
+    void identifyInCanonicalFormNamesABadTraitByItsTraitsPath() {
+        String user = unique("u");
+
+        TestServer.Response r = postServer(s, "/api/identify", s.dev(), json(map("app_id", s.dev().appId(),
+                "user_id", user, "anonymous_id", unique("d"), "traits", map("bio", "b".repeat(1024)))));
+
+        assertProblem(r, 400, "validation");
+        assertThat(errorFields(r)).containsExactly("traits.bio");
+        assertThat(Api.user(s, s.dev(), user).status()).isEqualTo(404);
+    }
+
+    @Test
     void identifyWithAPlaceholderIdentityIsRefusedAndCreatesNoUser() {
         TestServer.Response r = postServer(s, "/api/identify", s.dev(), json(map("app_id", s.dev().appId(),
                 "identity", "undefined", "properties", map("plan", "free"))));
