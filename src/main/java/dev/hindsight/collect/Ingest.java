@@ -149,7 +149,7 @@ public final class Ingest {
         String device = canonical ? c.string("anonymous_id", 255, true) : null;
         Long timestamp = c.timestamp("timestamp", req.receivedAt());
         long at = timestamp == null ? req.receivedAt() : timestamp;
-        Map<String, Object> props = c.properties();
+        Map<String, Object> props = c.properties(canonical ? "traits" : "properties");
         if (out.accept(c)) {
             if (device != null) {
                 out.ops.add(new WriteOp.Identify(env.id(), device, identity, at, "server"));
