@@ -168,6 +168,19 @@ class BrowserIngestTest {
     }
 
     @Test
+    void nestedUserPropertiesAreFlattenedAndTheAnswerSaysSo() {
+        String user = unique("u");
+
+        TestServer.Response r = postH(s, browserBatch(s.dev(), map("kind", "user_properties", "device_id",
+                unique("d"), "identity", user, "properties", map("company", map("name", "Acme")))));
+
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.json().path("warnings").toString()).contains("events[0]").contains("company");
+        JsonNode props = Api.user(s, s.dev(), user).json().get("properties");
+        assertThat(props.get("company.name").asText()).isEqualTo("Acme");
+    }
+
+    @Test
     void textPlainBodyAsSentBySendBeaconIsStored() {
         String user = unique("u");
 
