@@ -86,6 +86,7 @@ public final class Ingest {
             if ("user_properties".equals(kind)) {
                 if (out.accept(c)) {
                     out.ops.add(new WriteOp.SetUserProperties(env.id(), identity, props, time));
+                    out.warnFlattened(c, "events[" + i + "]");
                 }
                 continue;
             }
