@@ -86,6 +86,7 @@ public final class Ingest {
             if ("user_properties".equals(kind)) {
                 if (out.accept(c)) {
                     out.ops.add(new WriteOp.SetUserProperties(env.id(), identity, props, time));
+                    out.warnFlattened(c, "events[" + i + "]");
                 }
                 continue;
             }
@@ -149,7 +150,7 @@ public final class Ingest {
         String device = canonical ? c.string("anonymous_id", 255, true) : null;
         Long timestamp = c.timestamp("timestamp", req.receivedAt());
         long at = timestamp == null ? req.receivedAt() : timestamp;
-        Map<String, Object> props = c.properties();
+        Map<String, Object> props = c.properties(canonical ? "traits" : "properties");
         if (out.accept(c)) {
             if (device != null) {
                 out.ops.add(new WriteOp.Identify(env.id(), device, identity, at, "server"));
@@ -183,9 +184,9 @@ public final class Ingest {
     /** Submits the prepared ops and waits until they are committed. */
     public Outcome commit(Prepared p) {
         WriteQueue.Result result = queue.submitAndWait(p.ops());
-        long nonEvents = p.ops().stream().filter(o -> !(o instanceof WriteOp.Append)).count();
-        return new Outcome(result.stored() + (int) nonEvents, result.duplicates(), p.rejectedItems(), p.errors(),
-                p.warnings());
+        // Count items, not ops: a canonical identify is one item that yields two ops (link and properties).
+        int accepted = p.items() - p.rejectedItems() - result.duplicates();
+        return new Outcome(accepted, result.duplicates(), p.rejectedItems(), p.errors(), p.warnings());
     }
 
     private static List<Fields> items(Fields body, String arrayName) {

@@ -141,21 +141,26 @@ final class ItemCheck {
 
     /** The item's properties after the limits: values shorter than 1024 characters, keys not empty. */
     Map<String, Object> properties() {
+        return properties("properties");
+    }
+
+    /** As {@link #properties()}, for a map the request names {@code field} (such as {@code traits}). */
+    Map<String, Object> properties(String field) {
         Map<String, Object> props = item.properties();
         if (props == null) {
-            if (item.get("properties") == Fields.NOT_SCALAR || item.has("properties")) {
-                fail("properties", "must be a JSON object");
+            if (item.has(field)) {
+                fail(field, "must be a JSON object");
             }
             return Map.of();
         }
         for (Map.Entry<String, Object> p : props.entrySet()) {
             String key = p.getKey();
             if (key.isEmpty() || key.length() > MAX_PROPERTY_KEY) {
-                fail("properties." + key, "property names must be 1 to " + MAX_PROPERTY_KEY + " characters");
+                fail(field + "." + key, "property names must be 1 to " + MAX_PROPERTY_KEY + " characters");
             } else if (p.getValue() instanceof String s && s.length() > MAX_PROPERTY_VALUE) {
-                fail("properties." + key, "must be shorter than 1024 characters, got " + s.length());
+                fail(field + "." + key, "must be shorter than 1024 characters, got " + s.length());
             } else if (p.getValue() instanceof Double d && (d.isNaN() || d.isInfinite())) {
-                fail("properties." + key, "must be a finite number");
+                fail(field + "." + key, "must be a finite number");
             }
         }
         return props;
