@@ -66,6 +66,10 @@ public final class Ingest {
         UserAgents.Agent agent = agents.parse(req.userAgent());
         String ip = IpAddresses.forStorage(req.ip(), ipMode);
         Builder out = new Builder(items.size());
+        if (sentAt != null && !(sentAt instanceof Number)) {
+            out.warnings.add("sent_at must be epoch milliseconds (a number); event times were not corrected for "
+                    + "clock skew");
+        }
         for (int i = 0; i < items.size(); i++) {
             ItemCheck c = new ItemCheck(items.get(i), "events[" + i + "].", i);
             String kind = c.string("kind", 32, true);
@@ -80,6 +84,10 @@ public final class Ingest {
             if ("identify".equals(kind)) {
                 if (out.accept(c)) {
                     out.ops.add(new WriteOp.Identify(env.id(), deviceId, identity, time, "browser"));
+                    if (!props.isEmpty()) {
+                        out.ops.add(new WriteOp.SetUserProperties(env.id(), identity, props, time));
+                        out.warnFlattened(c, "events[" + i + "]");
+                    }
                 }
                 continue;
             }
@@ -112,7 +120,7 @@ public final class Ingest {
 
     /** {@code POST /api/track}: one Heap-form event at the top level, or {@code events: [...]}. */
     public Prepared track(Environment env, Fields body, RequestInfo req) {
-        boolean bulk = body.events() != null;
+        boolean bulk = body.events() != null || body.has("events");
         List<Fields> items = bulk ? items(body, "events") : List.of(body);
         Builder out = new Builder(items.size());
         for (int i = 0; i < items.size(); i++) {
@@ -163,7 +171,7 @@ public final class Ingest {
 
     /** {@code POST /api/add_user_properties}: {@code {identity, properties}} or {@code users: [...]}. */
     public Prepared userProperties(Environment env, Fields body, RequestInfo req) {
-        boolean bulk = body.events() != null;
+        boolean bulk = body.events() != null || body.has("users");
         List<Fields> items = bulk ? items(body, "users") : List.of(body);
         Builder out = new Builder(items.size());
         for (int i = 0; i < items.size(); i++) {
@@ -190,7 +198,7 @@ public final class Ingest {
     }
 
     private static List<Fields> items(Fields body, String arrayName) {
-        if (body.events() == null) {
+        if (body.events() == null || !body.has(arrayName)) {
             throw HindsightException.field(arrayName, "is required: a JSON array of objects");
         }
         if (body.events().size() > MAX_BATCH) {

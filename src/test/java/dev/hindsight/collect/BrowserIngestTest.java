@@ -9,6 +9,7 @@ import static dev.hindsight.collect.Api.map;
 import static dev.hindsight.collect.Api.onlyEvent;
 import static dev.hindsight.collect.Api.postH;
 import static dev.hindsight.collect.Api.unique;
+import static dev.hindsight.collect.Api.user;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -309,5 +310,32 @@ class BrowserIngestTest {
 
         assertProblem(r, 400, "validation");
         assertThat(Api.errorFields(r)).containsExactly("events");
+    }
+
+    @Test
+    void identifyEventWithPropertiesSetsThemOnTheUser() {
+        String device = unique("d");
+        String user = unique("u");
+
+        TestServer.Response r = postH(s, browserBatch(s.dev(), map("kind", "identify", "device_id", device,
+                "identity", user, "properties", map("plan", "pro", "seats", 4))));
+
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        JsonNode props = user(s, s.dev(), user).json().get("properties");
+        assertThat(props.get("plan").asText()).isEqualTo("pro");
+        assertThat(props.get("seats").asInt()).isEqualTo(4);
+    }
+
+    @Test
+    void sentAtThatIsNotANumberStoresTheEventsUncorrectedWithAWarning() {
+        String user = unique("u");
+        String body = json(map("app_id", s.dev().appId(), "sent_at", "yesterday", "events",
+                List.of(map("kind", "pageview", "device_id", unique("d"), "identity", user, "time", 1_700_000_000_000L))));
+
+        TestServer.Response r = postH(s, body);
+
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.json().get("warnings").get(0).asText()).contains("sent_at");
+        assertThat(onlyEvent(s, s.dev(), user).get("time").asText()).isEqualTo("2023-11-14T22:13:20Z");
     }
 }

@@ -11,6 +11,7 @@ import static dev.hindsight.collect.Api.onlyEvent;
 import static dev.hindsight.collect.Api.postH;
 import static dev.hindsight.collect.Api.postServer;
 import static dev.hindsight.collect.Api.unique;
+import static dev.hindsight.collect.Api.user;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -362,5 +363,16 @@ class ServerApiTest {
         assertProblem(r, 400, "validation");
         assertThat(errorFields(r)).containsExactly("properties");
         assertThat(Api.user(s, s.dev(), user).status()).isEqualTo(404);
+    }
+
+    @Test
+    void bulkUserPropertiesUnderTheWrongArrayNameIsRefusedNamingUsers() {
+        String user = unique("u");
+        TestServer.Response r = postServer(s, "/api/add_user_properties", s.dev(), json(map("app_id", s.dev().appId(),
+                "events", List.of(map("identity", user, "properties", map("plan", "pro"))))));
+
+        assertProblem(r, 400, "validation");
+        assertThat(errorFields(r)).contains("users");
+        assertThat(user(s, s.dev(), user).status()).isEqualTo(404);
     }
 }
