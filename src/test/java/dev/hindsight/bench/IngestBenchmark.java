@@ -12,6 +12,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,7 +36,7 @@ public final class IngestBenchmark {
 
     public static void main(String[] args) throws Exception {
         long events = longArg(args, "events", 1_000_000);
-        int clients = (int) longArg(args, "clients", 8);
+        int clients = (int) longArg(args, "clients", 64);
         int batch = (int) longArg(args, "batch", 50);
         long rawEvents = longArg(args, "raw-events", Math.min(events, 2_000_000));
         String heap = stringArg(args, "server-heap", "1g");
@@ -55,9 +56,16 @@ public final class IngestBenchmark {
             awaitHealthy(http, base);
             String appId = devAppId(http, base);
             warmUp(http, base, appId, batch);
-            Result r = drive(http, base, appId, events, clients, batch);
+            double clientCpu0 = processCpuSeconds();
+            double serverCpu0 = serverCpuSeconds(server);
+            Result r = drive(port, appId, events, clients, batch);
+            double clientCpu = processCpuSeconds() - clientCpu0;
+            double serverCpu = serverCpuSeconds(server) - serverCpu0;
             System.out.printf(Locale.ROOT, "HTTP end-to-end: %,d events in %.1f s = %,.0f durable events/s; ack latency p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d failed requests%n",
                     r.events, r.seconds, r.events / r.seconds, r.p50, r.p99, r.max, r.failures);
+            System.out.printf(Locale.ROOT, "CPU during the HTTP run: server %.1f s (%.1f us/event), load generator %.1f s; %d cores x %.1f s wall = %.1f s available%n",
+                    serverCpu, serverCpu * 1e6 / r.events, clientCpu, Runtime.getRuntime().availableProcessors(), r.seconds,
+                    Runtime.getRuntime().availableProcessors() * r.seconds);
             System.out.printf(Locale.ROOT, "Ratio end-to-end / raw append: %.2f%n", (r.events / r.seconds) / raw);
             String metrics = get(http, base + "/metrics");
             System.gc();
@@ -107,7 +115,7 @@ public final class IngestBenchmark {
     private record Result(long events, double seconds, double p50, double p99, double max, long failures) {
     }
 
-    private static Result drive(HttpClient http, String base, String appId, long events, int clients, int batch)
+    private static Result drive(int port, String appId, long events, int clients, int batch)
             throws InterruptedException {
         long requests = events / batch;
         AtomicLong next = new AtomicLong();
@@ -121,24 +129,21 @@ public final class IngestBenchmark {
                 SyntheticEvents gen = new SyntheticEvents(1000 + client);
                 long[] mine = new long[(int) (requests / clients + 2)];
                 int count = 0;
-                while (next.getAndIncrement() < requests) {
-                    String body = gen.batch(appId, batch, System.currentTimeMillis());
-                    HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/h"))
-                            .header("Content-Type", "text/plain").header("User-Agent", SyntheticEvents.USER_AGENT)
-                            .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-                    long t0 = System.nanoTime();
-                    try {
-                        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
-                        if (r.statusCode() != 200) {
+                try (RawHttpClient conn = new RawHttpClient("localhost", port)) {
+                    while (next.getAndIncrement() < requests) {
+                        byte[] body = gen.batch(appId, batch, System.currentTimeMillis()).getBytes(StandardCharsets.UTF_8);
+                        long t0 = System.nanoTime();
+                        if (conn.post("/h", body, "text/plain", SyntheticEvents.USER_AGENT) != 200) {
                             failures.incrementAndGet();
                         }
-                    } catch (IOException | InterruptedException e) {
-                        failures.incrementAndGet();
+                        if (count == mine.length) {
+                            mine = Arrays.copyOf(mine, count * 2);
+                        }
+                        mine[count++] = System.nanoTime() - t0;
                     }
-                    if (count == mine.length) {
-                        mine = Arrays.copyOf(mine, count * 2);
-                    }
-                    mine[count++] = System.nanoTime() - t0;
+                } catch (IOException e) {
+                    failures.incrementAndGet();
+                    System.err.println("client " + client + " failed: " + e);
                 }
                 latencies[client] = Arrays.copyOf(mine, count);
             });
@@ -150,6 +155,15 @@ public final class IngestBenchmark {
         long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
         return new Result(requests * batch, seconds, all[all.length / 2] / 1e6, all[(int) (all.length * 0.99)] / 1e6,
                 all[all.length - 1] / 1e6, failures.get());
+    }
+
+    private static double processCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
+    }
+
+    private static double serverCpuSeconds(Process server) {
+        return server.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
     }
 
     private static void warmUp(HttpClient http, String base, String appId, int batch) throws Exception {
