@@ -2,6 +2,7 @@ package dev.hindsight;
 
 import dev.hindsight.collect.Ingest;
 import dev.hindsight.collect.IngestRoutes;
+import dev.hindsight.collect.TrackerRoutes;
 import dev.hindsight.collect.UserAgents;
 import dev.hindsight.config.Settings;
 import dev.hindsight.http.Auth;
@@ -89,6 +90,7 @@ public final class Hindsight implements AutoCloseable {
             }
         });
         new IngestRoutes(ingest, projects, auth, metrics).register(http);
+        new TrackerRoutes(auth).register(http);
         new ProjectRoutes(projects, auth).register(http);
         new UserRoutes(store, queue, auth, clock).register(http);
         new OpsRoutes(store, metrics).register(http);

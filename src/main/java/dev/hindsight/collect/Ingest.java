@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hindsight.http.FieldError;
 import dev.hindsight.http.HindsightException;
 import dev.hindsight.privacy.IpAddresses;
+import dev.hindsight.privacy.QueryBlocklist;
 import dev.hindsight.project.Environment;
 import dev.hindsight.store.RawEvent;
 import dev.hindsight.store.WriteOp;
@@ -65,6 +66,7 @@ public final class Ingest {
         long skew = sentAt instanceof Number n ? req.receivedAt() - n.longValue() : 0;
         UserAgents.Agent agent = agents.parse(req.userAgent());
         String ip = IpAddresses.forStorage(req.ip(), ipMode);
+        QueryBlocklist blocklist = new QueryBlocklist(env.queryBlocklist());
         Builder out = new Builder(items.size());
         if (sentAt != null && !(sentAt instanceof Number)) {
             out.warnings.add("sent_at must be epoch milliseconds (a number); event times were not corrected for "
@@ -100,13 +102,13 @@ public final class Ingest {
             }
             String name = c.string("name", ItemCheck.MAX_NAME, "custom".equals(kind));
             UUID eventId = eventId(c, env);
-            String url = c.string("url", ItemCheck.MAX_TEXT_FIELD, false);
+            String url = blocklist.scrub(c.string("url", ItemCheck.MAX_TEXT_FIELD, false));
             RawEvent ev = new RawEvent(env.id(), eventId, kind, name, deviceId, identity,
                     c.string("session_id", 255, false), time, clientTime, req.receivedAt(),
                     c.number("session_ms"), c.number("since_prev_ms"),
                     c.string("hierarchy", 16_384, false), c.truncated("text", 255),
-                    c.string("href", ItemCheck.MAX_TEXT_FIELD, false), url, Urls.path(url),
-                    c.truncated("title", 1024), c.string("referrer", ItemCheck.MAX_TEXT_FIELD, false),
+                    blocklist.scrub(c.string("href", ItemCheck.MAX_TEXT_FIELD, false)), url, Urls.path(url),
+                    c.truncated("title", 1024), blocklist.scrub(c.string("referrer", ItemCheck.MAX_TEXT_FIELD, false)),
                     Urls.query(url), Urls.hash(url), agent.browser(), agent.browserVersion(), agent.os(),
                     agent.osVersion(), agent.deviceType(), c.smallInt("viewport_width"), c.smallInt("viewport_height"),
                     c.string("lib", 64, false), c.string("lib_version", 64, false), "browser", ip, json(props));

@@ -14,4 +14,6 @@ public interface ProjectCatalog {
     void setSecretKey(long envId, String secretKey);
 
     void setOrigins(long envId, boolean allowAnyOrigin, List<String> origins);
+
+    void setQueryBlocklist(long envId, List<String> parameters);
 }

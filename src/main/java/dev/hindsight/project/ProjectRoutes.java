@@ -36,6 +36,10 @@ public final class ProjectRoutes {
             auth.admin(ctx);
             ctx.json(projects.rotateKey(ctx.pathParam("appId")));
         });
+        app.put("/api/environments/{appId}/query-blocklist", ctx -> {
+            auth.admin(ctx);
+            ctx.json(projects.setQueryBlocklist(ctx.pathParam("appId"), textList(Json.tree(ctx), "query_blocklist")));
+        });
         app.put("/api/environments/{appId}/origins", ctx -> {
             auth.admin(ctx);
             JsonNode body = Json.tree(ctx);
@@ -52,6 +56,16 @@ public final class ProjectRoutes {
             }
             ctx.json(projects.setOrigins(ctx.pathParam("appId"), any != null && any.asBoolean(), origins));
         });
+    }
+
+    private static List<String> textList(JsonNode body, String field) {
+        JsonNode list = body.get(field);
+        if (list == null || !list.isArray()) {
+            throw HindsightException.field(field, "is required: an array of strings");
+        }
+        List<String> out = new ArrayList<>();
+        list.forEach(n -> out.add(n.isTextual() ? n.asText() : null));
+        return out;
     }
 
     private static String text(JsonNode body, String field) {

@@ -85,6 +85,22 @@ public final class Projects {
         return byId(env.id());
     }
 
+    /** Sets the environment's own query parameters to remove from captured URLs (on top of the defaults). */
+    public synchronized Environment setQueryBlocklist(String appId, List<String> parameters) {
+        Environment env = byAppId(appId);
+        List<String> clean = new ArrayList<>();
+        for (int i = 0; i < parameters.size(); i++) {
+            String p = parameters.get(i);
+            if (p == null || p.isBlank() || p.length() > 100) {
+                throw HindsightException.field("query_blocklist[" + i + "]", "must be a parameter name of 1 to 100 characters");
+            }
+            clean.add(p.strip().toLowerCase(java.util.Locale.ROOT));
+        }
+        catalog.setQueryBlocklist(env.id(), clean);
+        reload();
+        return byId(env.id());
+    }
+
     public List<Project> all() {
         return projects;
     }

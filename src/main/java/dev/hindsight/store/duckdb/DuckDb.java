@@ -25,6 +25,7 @@ public final class DuckDb implements AutoCloseable {
         CREATE TABLE IF NOT EXISTS environments (
           id BIGINT PRIMARY KEY, project_id BIGINT NOT NULL, name VARCHAR NOT NULL, app_id VARCHAR NOT NULL UNIQUE,
           secret_key VARCHAR NOT NULL, allow_any_origin BOOLEAN NOT NULL, allowed_origins VARCHAR[] NOT NULL)""",
+        "ALTER TABLE environments ADD COLUMN IF NOT EXISTS query_blocklist VARCHAR[] DEFAULT []",
         // No key on events: event ids are deduplicated by the write path (see RecentIds), which keeps
         // appends cheap and memory flat.
         """

@@ -32,18 +32,32 @@ public final class DuckDbCatalog implements ProjectCatalog {
                 }
             }
             try (ResultSet rs = c.createStatement().executeQuery("""
-                    SELECT id, project_id, name, app_id, secret_key, allow_any_origin, allowed_origins
+                    SELECT id, project_id, name, app_id, secret_key, allow_any_origin, allowed_origins, query_blocklist
                     FROM environments ORDER BY id""")) {
                 while (rs.next()) {
-                    Object[] origins = (Object[]) rs.getArray(7).getArray();
-                    List<String> list = Arrays.stream(origins).map(String::valueOf).toList();
                     envs.get(rs.getLong(2)).add(new Environment(rs.getLong(1), rs.getLong(2), rs.getString(3),
-                            rs.getString(4), rs.getString(5), rs.getBoolean(6), list));
+                            rs.getString(4), rs.getString(5), rs.getBoolean(6), strings(rs.getArray(7)),
+                            strings(rs.getArray(8))));
                 }
             }
             List<Project> out = new ArrayList<>();
             names.forEach((id, name) -> out.add(new Project(id, name, List.copyOf(envs.get(id)))));
             return out;
+        });
+    }
+
+    private static List<String> strings(Array array) throws java.sql.SQLException {
+        return array == null ? List.of() : Arrays.stream((Object[]) array.getArray()).map(String::valueOf).toList();
+    }
+
+    @Override
+    public void setQueryBlocklist(long envId, List<String> parameters) {
+        db.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE environments SET query_blocklist = ? WHERE id = ?")) {
+                ps.setArray(1, c.createArrayOf("VARCHAR", parameters.toArray()));
+                ps.setLong(2, envId);
+                return ps.executeUpdate();
+            }
         });
     }
 

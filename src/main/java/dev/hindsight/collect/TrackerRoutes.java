@@ -1,0 +1,126 @@
+package dev.hindsight.collect;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.hindsight.http.Auth;
+import dev.hindsight.http.Json;
+import dev.hindsight.project.Environment;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Serves the tracker ({@code GET /js/hindsight.js}, gzipped once at start, cached by browsers for an hour
+ * and revalidated by ETag) and the ready-to-paste snippet of an environment.
+ */
+public final class TrackerRoutes {
+    /** The loader: stubs every method to queue its calls until the tracker arrives, as Heap's snippet does. */
+    private static final String LOADER = "window.hindsight=window.hindsight||[],hindsight.load=function(e,t){"
+            + "window.hindsight.appid=e,window.hindsight.config=t=t||{};var r=document.createElement(\"script\");"
+            + "r.type=\"text/javascript\",r.async=!0,r.src=(t.trackingServer?(/^https?:/.test(t.trackingServer)?\"\":"
+            + "\"https://\")+t.trackingServer.replace(/\\/$/,\"\"):%s)+\"/js/hindsight.js\";"
+            + "var a=document.getElementsByTagName(\"script\")[0];a.parentNode.insertBefore(r,a);"
+            + "for(var n=function(e){return function(){hindsight.push([e].concat(Array.prototype.slice.call(arguments,0)))}},"
+            + "p=[\"addEventProperties\",\"addUserProperties\",\"clearEventProperties\",\"identify\",\"resetIdentity\","
+            + "\"removeEventProperty\",\"setEventProperties\",\"track\",\"unsetEventProperty\",\"startTracking\","
+            + "\"stopTracking\"],o=0;o<p.length;o++)hindsight[p[o]]=n(p[o]);t.heapCompat&&(window.heap=hindsight)};";
+
+    private final Auth auth;
+    private final byte[] script;
+    private final byte[] gzipped;
+    private final String etag;
+
+    public TrackerRoutes(Auth auth) {
+        this.auth = auth;
+        this.script = resource("/static/js/hindsight.js");
+        this.gzipped = gzip(script);
+        this.etag = "\"" + sha256(script).substring(0, 16) + "\"";
+    }
+
+    public void register(Javalin app) {
+        app.get("/js/hindsight.js", this::serveScript);
+        app.get("/api/environments/{appId}/snippet", ctx -> {
+            Environment env = auth.adminOrKey(ctx, ctx.pathParam("appId"));
+            String server = ctx.queryParam("tracking_server");
+            if (server == null || server.isBlank()) {
+                server = ctx.scheme() + "://" + ctx.host();
+            }
+            ctx.contentType("text/plain; charset=utf-8").result(snippet(env, server));
+        });
+    }
+
+    /** The HTML to paste into a page's head for this environment, loading the tracker from {@code server}. */
+    public static String snippet(Environment env, String server) {
+        Map<String, Object> options = new LinkedHashMap<>();
+        if (!env.queryBlocklist().isEmpty()) {
+            options.put("queryBlocklist", env.queryBlocklist());
+        }
+        try {
+            String loader = String.format(LOADER, Json.MAPPER.writeValueAsString(server.replaceAll("/$", "")));
+            return "<script type=\"text/javascript\">\n" + loader + "\nhindsight.load("
+                    + Json.MAPPER.writeValueAsString(env.appId()) + ", " + Json.MAPPER.writeValueAsString(options)
+                    + ");\n</script>\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void serveScript(Context ctx) {
+        ctx.header("Cache-Control", "public, max-age=3600");
+        ctx.header("ETag", etag);
+        ctx.header("Vary", "Accept-Encoding");
+        ctx.header("Access-Control-Allow-Origin", "*");
+        ctx.contentType("application/javascript; charset=utf-8");
+        if (etag.equals(ctx.header("If-None-Match"))) {
+            ctx.status(304);
+            return;
+        }
+        // Compressed once at start, not per request; Javalin must not compress it again.
+        ctx.disableCompression();
+        String accept = ctx.header("Accept-Encoding");
+        if (accept != null && accept.contains("gzip")) {
+            ctx.header("Content-Encoding", "gzip");
+            ctx.result(gzipped);
+        } else {
+            ctx.result(script);
+        }
+    }
+
+    private static byte[] resource(String path) {
+        try (InputStream in = TrackerRoutes.class.getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException(path + " is missing from the class path: build with ./mvnw package, "
+                        + "which minifies the tracker");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static byte[] gzip(byte[] bytes) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+/**
+ * The public API. The snippet leaves window.hindsight as an array of queued calls with appid and config set;
+ * this replaces it with the real API and replays the calls in order. With heapCompat the same API is also
+ * window.heap, so a site moving from Heap keeps its heap.track(...) calls.
+ */
+var VERSION = '0.1.0';
+var stub = W['hindsight'] || [];
+var APP_ID = stub['appid'] + '', CONFIG = stub['config'] || {}, BLOCKLIST = DEFAULT_BLOCKLIST.slice();
+var started = false, captureOn = false;
+
+/** Stamps an event with identity, session, timing and event properties, and queues it. */
+function emit(ev) {
+  if (!tracking) return;
+  var s = session(true), t = now();
+  ev['event_id'] = uuid();
+  ev['device_id'] = state.d;
+  if (state.i) ev['identity'] = state.i;
+  ev['session_id'] = s.id;
+  ev['time'] = t;
+  ev['session_ms'] = t - s.start;
+  ev['since_prev_ms'] = s.prev ? t - s.prev : 0;
+  ev['lib'] = 'hindsight-js';
+  ev['lib_version'] = VERSION;
+  ev['properties'] = extend(extend({}, s.props || {}), ev['properties'] || {});
+  enqueue(ev);
+}
+
+function scriptOrigin() {
+  var s = D.currentScript, src = s && s.src;
+  return src ? src.replace(/\/js\/hindsight\.js.*$/, '') : '';
+}
+
+var SERVER = (CONFIG['trackingServer'] || scriptOrigin()).replace(/\/$/, '');
+if (SERVER && !/^https?:\/\//.test(SERVER)) SERVER = 'https://' + SERVER;
+
+function start() {
+  if (started) { tracking = true; return; }
+  started = tracking = true;
+  loadState();
+  session(false);
+  startTransport(SERVER);
+  startAutocapture();
+}
+
+var api = {
+  'load': function () { /* already loaded */ },
+  'track': function (name, props) {
+    if (typeof name == 'string' && name) emit(pageContext({ 'kind': 'custom', 'name': name, 'properties': extend({}, props || {}) }));
+  },
+  'identify': function (identity) {
+    if (identity == null || identity === '') return;
+    identity = '' + identity;
+    if (!started) return;
+    state.i = identity;
+    saveState();
+    emit({ 'kind': 'identify', 'identity': identity });
+  },
+  'resetIdentity': function () {
+    if (!started) return;
+    state = { d: uuid(), i: null };
+    saveState();
+    newSession();
+  },
+  'addUserProperties': function (props) {
+    if (started && state.i) emit({ 'kind': 'user_properties', 'identity': state.i, 'properties': extend({}, props || {}) });
+  },
+  'addEventProperties': setEventProps,
+  'setEventProperties': setEventProps,
+  'removeEventProperty': removeEventProp,
+  'unsetEventProperty': removeEventProp,
+  'clearEventProperties': clearEventProps,
+  'startTracking': start,
+  'stopTracking': function () {
+    tracking = false;
+    queue = [];
+    persistQueue();
+  },
+  'getUserId': function () { return state ? state.d : null; },
+  'getIdentity': function () { return state ? state.i : null; },
+  'getSessionId': function () { return started ? session(false).id : null; },
+  'appid': APP_ID,
+  'config': CONFIG,
+  'version': VERSION
+};
+
+(function init() {
+  if (CONFIG['secureCookie']) secureCookie = true;
+  if (CONFIG['sessionTimeoutMinutes'] > 0) sessionTimeoutMs = CONFIG['sessionTimeoutMinutes'] * 60000;
+  (CONFIG['queryBlocklist'] || []).forEach(function (p) { BLOCKLIST.push(('' + p).toLowerCase()); });
+  W['hindsight'] = api;
+  if (CONFIG['heapCompat']) W['heap'] = api;
+  if (CONFIG['startTracking'] !== false) start();
+  var calls = stub.slice ? stub.slice() : [];
+  for (var i = 0; i < calls.length; i++) {
+    var c = calls[i], fn = api[c[0]];
+    if (typeof fn == 'function') fn.apply(api, c.slice(1));
+  }
+})();

@@ -1,0 +1,58 @@
+/**
+ * The element hierarchy encoding, shared with the server's selector compiler (issue: definitions).
+ *
+ *   hierarchy = level *( "|" level )          levels from <body> (first) down to the target (last)
+ *   level     = tag [ "#" id ] *( "." class ) *( "[" name "=" value "]" ) ":" nth-child ":" nth-of-type
+ *
+ * tag is the lower-case tag name. id, class, attribute names and values are escaped: every character other
+ * than A-Z a-z 0-9 - _ is replaced by its UTF-8 bytes as %XX (upper-case hex), so none of | # . [ ] = :
+ * appears unescaped inside a field, and escaping preserves prefixes, suffixes and substrings (what the
+ * attribute operators ^= $= *= need). Classes keep DOM order; attributes are in the fixed order of ATTRS,
+ * then data-* attributes in DOM order. nth-child and nth-of-type are 1-based positions among element
+ * siblings. Elements inside an open shadow root continue with the host's level above them.
+ */
+var ATTRS = ['name', 'type', 'role', 'aria-label', 'href', 'title', 'alt', 'for', 'placeholder'];
+var MAX_ATTR = 200;
+
+function esc(s) {
+  return encodeURIComponent(s).replace(/[!'()*.~]/g, function (c) {
+    return '%' + c.charCodeAt(0).toString(16).toUpperCase();
+  });
+}
+
+function nth(el, sameType) {
+  var n = 1;
+  for (var s = el.previousElementSibling; s; s = s.previousElementSibling) {
+    if (!sameType || s.tagName == el.tagName) n++;
+  }
+  return n;
+}
+
+function level(el, redacted) {
+  var out = tagOf(el), i, a, v;
+  if (el.id) out += '#' + esc(el.id);
+  var cls = el.classList || [];
+  for (i = 0; i < cls.length; i++) out += '.' + esc(cls[i]);
+  for (i = 0; i < ATTRS.length; i++) {
+    v = attr(el, ATTRS[i]);
+    if (v != null) out += '[' + ATTRS[i] + '=' + (redacted[ATTRS[i]] ? '' : esc(v.slice(0, MAX_ATTR))) + ']';
+  }
+  for (i = 0; i < el.attributes.length; i++) {
+    a = el.attributes[i];
+    if (a.name.indexOf('data-') == 0 && a.name.indexOf('data-hs-') != 0) {
+      out += '[' + esc(a.name) + '=' + (redacted[a.name] ? '' : esc(a.value.slice(0, MAX_ATTR))) + ']';
+    }
+  }
+  return out + ':' + nth(el, false) + ':' + nth(el, true);
+}
+
+/** The encoded hierarchy of el, from <body> down. */
+function hierarchy(el) {
+  var levels = [], redacted = redactedAttributes(el);
+  for (; el && el.nodeType == 1 && el != D.documentElement; ) {
+    levels.unshift(level(el, redacted));
+    if (el == D.body) break;
+    el = el.parentNode && el.parentNode.nodeType == 11 ? el.parentNode.host : el.parentNode;
+  }
+  return levels.join('|');
+}

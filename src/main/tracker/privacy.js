@@ -1,0 +1,63 @@
+/** What may leave the browser: ignored subtrees, redaction, PII patterns in text, and blocked query parameters. */
+var DEFAULT_BLOCKLIST = ['token', 'session_id', 'api_key', 'email', 'reset_token', 'password'];
+var REDACTED = '****';
+
+/** Whether el or an ancestor (through shadow hosts) opts out of capture entirely. */
+function isIgnored(el) {
+  for (; el; el = el.parentNode || el.host) {
+    if (el.nodeType != 1) continue;
+    var cl = el.classList;
+    if ((cl && (cl.contains('hs-ignore') || cl.contains('heap-ignore'))) || el.hasAttribute('data-hs-ignore')) return true;
+  }
+  return false;
+}
+
+function hasRedactedText(el) {
+  for (; el; el = el.parentNode || el.host) {
+    if (el.nodeType == 1 && el.hasAttribute('data-hs-redact-text')) return true;
+  }
+  return false;
+}
+
+/** The attribute names an element or its ancestors ask to blank (data-hs-redact-attributes="a,b"). */
+function redactedAttributes(el) {
+  var out = {};
+  for (; el; el = el.parentNode || el.host) {
+    var v = el.nodeType == 1 && el.getAttribute('data-hs-redact-attributes');
+    if (v) v.split(',').forEach(function (a) { out[a.trim().toLowerCase()] = 1; });
+  }
+  return out;
+}
+
+function luhn(digits) {
+  var sum = 0, alt = false;
+  for (var i = digits.length - 1; i >= 0; i--) {
+    var n = +digits.charAt(i);
+    if (alt) { n *= 2; if (n > 9) n -= 9; }
+    sum += n; alt = !alt;
+  }
+  return sum % 10 == 0;
+}
+
+/** Replaces what looks like an email, a Luhn-valid card number, a US SSN or a phone number with ****. */
+function scrubText(s) {
+  return s
+    .replace(/[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[a-z]{2,}/gi, REDACTED)
+    .replace(/\b(?:\d[ -]?){12,18}\d\b/g, function (m) { return luhn(m.replace(/\D/g, '')) ? REDACTED : m; })
+    .replace(/\b\d{3}-\d{2}-\d{4}\b/g, REDACTED)
+    .replace(/(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\b\d{2,4}[ .-])\d{3,4}[ .-]\d{3,4}\b/g, REDACTED);
+}
+
+/** The URL with blocked query parameters removed (names compared case-insensitively). */
+function scrubUrl(url, blocked) {
+  if (!url) return url;
+  var q = url.indexOf('?');
+  if (q < 0) return url;
+  var h = url.indexOf('#', q), end = h < 0 ? url.length : h;
+  var kept = url.slice(q + 1, end).split('&').filter(function (p) {
+    var name = p.split('=')[0];
+    try { name = decodeURIComponent(name.replace(/\+/g, ' ')); } catch (e) { /* keep raw */ }
+    return p && blocked.indexOf(name.toLowerCase()) < 0;
+  });
+  return url.slice(0, q) + (kept.length ? '?' + kept.join('&') : '') + url.slice(end);
+}

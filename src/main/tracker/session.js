@@ -1,0 +1,52 @@
+/**
+ * Identity and session state: the device id cookie (_hs_id.<appId>, 13 months, renewed on every load), the
+ * identity, the session (ended by 30 minutes without an event, configurable), and event properties, which
+ * live as long as the session.
+ */
+var state = null, sessionTimeoutMs = 30 * 60000, secureCookie = false;
+
+function cookieName() { return '_hs_id.' + APP_ID; }
+function sessionKey() { return '_hs_s.' + APP_ID; }
+
+function loadState() {
+  var c = null;
+  try { c = JSON.parse(getCookie(cookieName()) || 'null'); } catch (e) { c = null; }
+  state = { d: (c && c.d) || uuid(), i: (c && c.i) || null };
+  saveState();
+}
+
+function saveState() {
+  setCookie(cookieName(), JSON.stringify({ 'd': state.d, 'i': state.i }), secureCookie);
+}
+
+/** The current session, starting a new one (with no event properties) after the inactivity timeout. */
+function session(touch) {
+  var s = load(sessionKey()), t = now();
+  if (!s || t - s.last > sessionTimeoutMs) s = { id: uuid(), start: t, last: t, prev: 0, props: {} };
+  if (touch) { s.prev = s.last; s.last = t; }
+  save(sessionKey(), s);
+  return s;
+}
+
+function newSession() {
+  save(sessionKey(), null);
+  session(false);
+}
+
+function setEventProps(props) {
+  var s = session(false);
+  s.props = extend(s.props || {}, props || {});
+  save(sessionKey(), s);
+}
+
+function removeEventProp(name) {
+  var s = session(false);
+  delete s.props[name];
+  save(sessionKey(), s);
+}
+
+function clearEventProps() {
+  var s = session(false);
+  s.props = {};
+  save(sessionKey(), s);
+}
