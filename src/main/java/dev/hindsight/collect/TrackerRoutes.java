@@ -59,8 +59,13 @@ public final class TrackerRoutes {
 
     /** The HTML to paste into a page's head for this environment, loading the tracker from {@code server}. */
     public static String snippet(Environment env, String server) {
-        Map<String, Object> options = new LinkedHashMap<>();
-        if (!env.queryBlocklist().isEmpty()) {
+        return snippet(env, server, Map.of());
+    }
+
+    /** The snippet with extra {@code hindsight.load} options (such as {@code heapCompat}). */
+    public static String snippet(Environment env, String server, Map<String, Object> extraOptions) {
+        Map<String, Object> options = new LinkedHashMap<>(extraOptions);
+        if (!env.queryBlocklist().isEmpty() && !options.containsKey("queryBlocklist")) {
             options.put("queryBlocklist", env.queryBlocklist());
         }
         try {
