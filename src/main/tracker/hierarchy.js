@@ -7,9 +7,11 @@
  * tag is the lower-case tag name. id, class, attribute names and values are escaped: every character other
  * than A-Z a-z 0-9 - _ is replaced by its UTF-8 bytes as %XX (upper-case hex), so none of | # . [ ] = :
  * appears unescaped inside a field, and escaping preserves prefixes, suffixes and substrings (what the
- * attribute operators ^= $= *= need). Classes keep DOM order; attributes are in the fixed order of ATTRS,
- * then data-* attributes in DOM order. nth-child and nth-of-type are 1-based positions among element
- * siblings. Elements inside an open shadow root continue with the host's level above them.
+ * attribute operators ^= $= *= need). Classes are sorted (by escaped text); attributes come in the fixed order
+ * of ATTRS, then data-* attributes sorted by escaped name (data-hs-* are not recorded); values are cut at 200
+ * characters. The fixed orders make "has these classes and attributes" a subsequence test for the server's
+ * selector compiler (dev.hindsight.define.HierarchyPattern). nth-child and nth-of-type are 1-based positions
+ * among element siblings. Elements inside an open shadow root continue with the host's level above them.
  */
 var ATTRS = ['name', 'type', 'role', 'aria-label', 'href', 'title', 'alt', 'for', 'placeholder'];
 var MAX_ATTR = 200;
@@ -29,10 +31,9 @@ function nth(el, sameType) {
 }
 
 function level(el, redacted) {
-  var out = tagOf(el), i, a, v;
+  var out = tagOf(el), i, a, v, data = [];
   if (el.id) out += '#' + esc(el.id);
-  var cls = el.classList || [];
-  for (i = 0; i < cls.length; i++) out += '.' + esc(cls[i]);
+  out += Array.prototype.map.call(el.classList || [], function (c) { return '.' + esc(c); }).sort().join('');
   for (i = 0; i < ATTRS.length; i++) {
     v = attr(el, ATTRS[i]);
     if (v != null) out += '[' + ATTRS[i] + '=' + (redacted[ATTRS[i]] ? '' : esc(v.slice(0, MAX_ATTR))) + ']';
@@ -40,10 +41,12 @@ function level(el, redacted) {
   for (i = 0; i < el.attributes.length; i++) {
     a = el.attributes[i];
     if (a.name.indexOf('data-') == 0 && a.name.indexOf('data-hs-') != 0) {
-      out += '[' + esc(a.name) + '=' + (redacted[a.name] ? '' : esc(a.value.slice(0, MAX_ATTR))) + ']';
+      data.push([esc(a.name), redacted[a.name] ? '' : esc(a.value.slice(0, MAX_ATTR))]);
     }
   }
-  return out + ':' + nth(el, false) + ':' + nth(el, true);
+  data.sort(function (x, y) { return x[0] < y[0] ? -1 : 1; });
+  return out + data.map(function (d) { return '[' + d[0] + '=' + d[1] + ']'; }).join('') + ':' + nth(el, false) +
+    ':' + nth(el, true);
 }
 
 /** The encoded hierarchy of el, from <body> down. */

@@ -1,0 +1,100 @@
+package dev.hindsight.define;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class HierarchyPatternTest {
+    private static final String BUTTON = "body:2:1|div#app.layout:1:1|main.content:1:1|div.card.product[data-sku=SKU-42]:1:1"
+            + "|button#add.add-to-cart.btn[type=button]:2:1";
+
+    private static boolean matches(String selector, String hierarchy) {
+        return HierarchyPattern.compile(selector).matches(hierarchy);
+    }
+
+    @Test
+    void compoundSelectorsMatchTheSubjectWhateverTheClassOrder() {
+        assertThat(matches("button.btn.add-to-cart", BUTTON)).isTrue();
+        assertThat(matches(".add-to-cart.btn", BUTTON)).isTrue();
+        assertThat(matches("button#add", BUTTON)).isTrue();
+        assertThat(matches("*", BUTTON)).isTrue();
+        assertThat(matches("button.missing", BUTTON)).isFalse();
+        assertThat(matches("div.card", BUTTON)).as("an ancestor is not the subject").isFalse();
+        assertThat(matches(".add", BUTTON)).as("a class prefix is not the class").isFalse();
+    }
+
+    @Test
+    void combinatorsFollowTheAncestorChain() {
+        assertThat(matches("div.product button.add-to-cart", BUTTON)).isTrue();
+        assertThat(matches("div.product > button", BUTTON)).isTrue();
+        assertThat(matches("main > button", BUTTON)).isFalse();
+        assertThat(matches("#app button", BUTTON)).isTrue();
+        assertThat(matches("body > div > main > div > button", BUTTON)).isTrue();
+        assertThat(matches("html > body button", BUTTON)).isTrue();
+        assertThat(matches("html > div button", BUTTON)).isFalse();
+        // Needs backtracking: the nearest div.x ancestor is not the one whose parent is section.
+        String h = "body:1:1|section:1:1|div.x:1:1|div.x:1:1|span:1:1";
+        assertThat(matches("section > div.x span", h)).isTrue();
+        assertThat(matches("section > div.x > span", h)).isFalse();
+    }
+
+    @Test
+    void attributeOperatorsWorkOnEscapedValuesOnUnitBoundaries() {
+        String h = "body:1:1|a[href=%2Fpricing%3Fref%3Dnav][data-a=x%20y%20z][data-b=%20]:1:1";
+        assertThat(matches("a[href='/pricing?ref=nav']", h)).isTrue();
+        assertThat(matches("a[href^='/pricing']", h)).isTrue();
+        assertThat(matches("a[href$='=nav']", h)).isTrue();
+        assertThat(matches("a[href*='?ref']", h)).isTrue();
+        assertThat(matches("a[data-a~=y]", h)).isTrue();
+        assertThat(matches("a[data-a~=x]", h)).isTrue();
+        assertThat(matches("a[data-a~=z]", h)).isTrue();
+        assertThat(matches("a[data-a~='x y']", h)).isFalse();
+        assertThat(matches("[data-b*='20']", h)).as("'20' is inside the escape of a space, not in the value").isFalse();
+        assertThat(matches("[data-b]", h)).isTrue();
+        assertThat(matches("[data-c]", h)).isFalse();
+        assertThat(matches("[data-a][data-b]", h)).isTrue();
+        assertThat(matches("[data-b][data-a]", h)).isTrue();
+        assertThat(matches("a[href^='']", h)).as("empty prefix matches nothing, per CSS").isFalse();
+    }
+
+    @Test
+    void nthChildAndNthOfTypeAreExactPositions() {
+        assertThat(matches("button:nth-child(2)", BUTTON)).isTrue();
+        assertThat(matches("button:nth-of-type(1)", BUTTON)).isTrue();
+        assertThat(matches("button:nth-child(1)", BUTTON)).isFalse();
+        assertThat(matches("body:nth-child(2) button", BUTTON)).isTrue();
+    }
+
+    @Test
+    void commaListsMatchWhenAnyAlternativeDoes() {
+        assertThat(matches("a.nope, button#add", BUTTON)).isTrue();
+        assertThat(matches("a.nope, p", BUTTON)).isFalse();
+    }
+
+    @Test
+    void unsupportedSyntaxIsRefusedNamingThePart() {
+        assertThatThrownBy(() -> HierarchyPattern.compile("a:hover")).hasMessageContaining(":hover");
+        assertThatThrownBy(() -> HierarchyPattern.compile("a + b")).hasMessageContaining("'+'");
+        assertThatThrownBy(() -> HierarchyPattern.compile("a ~ b")).hasMessageContaining("'~'");
+        assertThatThrownBy(() -> HierarchyPattern.compile("li:nth-child(2n+1)")).hasMessageContaining("whole number");
+        assertThatThrownBy(() -> HierarchyPattern.compile("[lang|=en]")).hasMessageContaining("operator");
+        assertThatThrownBy(() -> HierarchyPattern.compile("[value=x]")).hasMessageContaining("'value' is not captured");
+        assertThatThrownBy(() -> HierarchyPattern.compile("[data-x^=a][data-x$=b]")).hasMessageContaining("two conditions");
+        assertThatThrownBy(() -> HierarchyPattern.compile("")).hasMessageContaining("empty");
+        assertThatThrownBy(() -> HierarchyPattern.compile("a[href=x i]")).isInstanceOf(SelectorException.class);
+    }
+
+    @Test
+    void escapeMatchesTheTrackersEncoding() {
+        assertThat(HierarchyPattern.escape("a.b c/é")).isEqualTo("a%2Eb%20c%2F%C3%A9");
+        assertThat(HierarchyPattern.escape("Add_to-cart9")).isEqualTo("Add_to-cart9");
+    }
+
+    @Test
+    void literalsAreSubstringsOfEveryMatch() {
+        HierarchyPattern p = HierarchyPattern.compile("div.product button#add[type=button]");
+        assertThat(p.literals()).containsExactly(java.util.List.of(".product", "#add", "[type=button]"));
+        p.literals().get(0).forEach(l -> assertThat(BUTTON).contains(l));
+    }
+}
