@@ -1,0 +1,69 @@
+package dev.hindsight.query;
+
+import java.util.List;
+
+/**
+ * A condition on one raw event: what a definition compiles to and what analyses filter with. Rendered to SQL
+ * by a {@link Dialect}; every case is handled by an exhaustive switch there.
+ */
+public sealed interface EventFilter {
+
+    /** Every event. */
+    record Always() implements EventFilter {
+    }
+
+    /** No event. */
+    record Never() implements EventFilter {
+    }
+
+    /** All of the conditions. */
+    record All(List<EventFilter> of) implements EventFilter {
+    }
+
+    /** Any of the conditions. */
+    record Any(List<EventFilter> of) implements EventFilter {
+    }
+
+    /** The event's kind: pageview, click, submit, change or custom. */
+    record KindIs(String kind) implements EventFilter {
+    }
+
+    /** The custom event's name. */
+    record NameIs(String name) implements EventFilter {
+    }
+
+    /**
+     * The element hierarchy matches an anchored regular expression; {@code literals} are substrings every match
+     * contains (per alternative), checked first because a substring test is far cheaper than a regex.
+     */
+    record HierarchyMatches(String regex, List<List<String>> literals) implements EventFilter {
+    }
+
+    /** A text column compared with a value. */
+    record TextMatches(Column column, TextOp op, String value) implements EventFilter {
+    }
+
+    /** An event property compared with a value (see {@link dev.hindsight.define.PropertyFilter#OPS}). */
+    record PropertyMatches(String key, String op, Object value) implements EventFilter {
+    }
+
+    /** The text columns conditions can name. */
+    enum Column {
+        TEXT("target_text"), HREF("href"), PATH("path"), URL("url");
+
+        private final String sql;
+
+        Column(String sql) {
+            this.sql = sql;
+        }
+
+        public String sql() {
+            return sql;
+        }
+    }
+
+    /** Equals, contains, wildcard ({@code *} for any characters), or regular expression. */
+    enum TextOp {
+        EQUALS, CONTAINS, WILDCARD, REGEX
+    }
+}

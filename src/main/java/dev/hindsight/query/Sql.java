@@ -1,0 +1,41 @@
+package dev.hindsight.query;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** SQL text with its positional parameters, built up piece by piece. */
+public final class Sql {
+    private final StringBuilder text = new StringBuilder();
+    private final List<Object> params = new ArrayList<>();
+
+    public Sql append(String s) {
+        text.append(s);
+        return this;
+    }
+
+    /** Appends a {@code ?} bound to {@code value}. */
+    public Sql param(Object value) {
+        text.append('?');
+        params.add(value);
+        return this;
+    }
+
+    public Sql append(Sql other) {
+        text.append(other.text);
+        params.addAll(other.params);
+        return this;
+    }
+
+    public String text() {
+        return text.toString();
+    }
+
+    public List<Object> params() {
+        return params;
+    }
+
+    @Override
+    public String toString() {
+        return text + " " + params;
+    }
+}
