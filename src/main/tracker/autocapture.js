@@ -48,7 +48,7 @@ function isPassword(el) { return tagOf(el) == 'input' && (el.type || '').toLower
 function textOf(el) {
   if (CONFIG['disableTextCapture'] || /^(input|select|textarea)$/.test(tagOf(el))) return null;
   if (hasRedactedText(el)) return REDACTED;
-  var t = (el.innerText || el.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 255);
+  var t = elementText(el).replace(/\s+/g, ' ').trim().slice(0, 255);
   return t ? scrubText(t) : null;
 }
 
