@@ -55,7 +55,7 @@ function textOf(el) {
 function elementEvent(kind, el) {
   var ev = pageContext({ 'kind': kind, 'hierarchy': hierarchy(el) }), t = textOf(el);
   if (t) ev['text'] = t;
-  if (el.href && typeof el.href == 'string') ev['href'] = scrubUrl(el.href, BLOCKLIST);
+  if (el.href && typeof el.href == 'string' && !redactedAttributes(el)['href']) ev['href'] = scrubUrl(el.href, BLOCKLIST);
   return ev;
 }
 
