@@ -35,6 +35,7 @@ function level(el, redacted) {
   for (i = 0; i < cls.length; i++) out += '.' + esc(cls[i]);
   for (i = 0; i < ATTRS.length; i++) {
     v = attr(el, ATTRS[i]);
+    if (ATTRS[i] == 'href' && v) v = scrubUrl(v, BLOCKLIST);
     if (v != null) out += '[' + ATTRS[i] + '=' + (redacted[ATTRS[i]] ? '' : esc(v.slice(0, MAX_ATTR))) + ']';
   }
   for (i = 0; i < el.attributes.length; i++) {
