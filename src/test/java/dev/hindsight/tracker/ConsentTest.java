@@ -64,7 +64,7 @@ class ConsentTest {
             page.fill("#before-consent-input", "typed");
             page.press("#before-consent-input", "Tab");
             page.evaluate("() => { hindsight.track('before-consent-track'); hindsight.identify('before-consent-user');"
-                    + " hindsight.addEventProperties({consent_phase: 'before'}); }");
+                    + " hindsight.addEventProperties({plan_tier: 'gold'}); }");
             page.evaluate("() => history.pushState({}, '', '/consent/spa?page=consent')");
 
             assertThat(hsCookies(ctx)).isEmpty();
@@ -86,7 +86,10 @@ class ConsentTest {
             assertThat(events).noneMatch(e -> e.path("hierarchy").asText().contains("#before-consent"));
             assertThat(Stored.ofKind(events, "change")).isEmpty();
             assertThat(Stored.ofKind(events, "pageview")).hasSize(1);
-            assertThat(text(events)).doesNotContain("before-consent").doesNotContain("consent_phase");
+            assertThat(text(events)).doesNotContain("before-consent");
+            // Event properties set before consent waited in memory and apply from consent on.
+            assertThat(PrivacyPages.on(events, "click", "after-consent").get(0).path("properties").path("plan_tier")
+                    .asText()).isEqualTo("gold");
             assertThat(bodies).allSatisfy(b -> assertThat(b).doesNotContain("before-consent"));
             assertThat(server.get("/api/users/before-consent-user/events?app_id=" + server.dev().appId(),
                     TestServer.bearer(TestServer.ADMIN)).body()).doesNotContain("event_id");
