@@ -73,6 +73,22 @@ class PrivacyScrubbingTest {
     }
 
     @Test
+    void piiIsReplacedBeforeTheTextIsCutTo255CharactersSoNoPartOfItLeaks() {
+        try (BrowserContext ctx = chromium.newContext()) {
+            Page page = ctx.newPage();
+            open(page, site.url("privacy-pii"));
+            String user = identify(page);
+            page.click("#long");
+
+            List<JsonNode> events = afterMarker(server, page, user, e -> has(e, "click", "long"));
+
+            // The email starts at character 247 and would be cut after "jane.doe@"; scrubbed first, it is gone whole.
+            assertThat(textOf(events, "long")).isEqualTo("a".repeat(245) + " ****");
+            assertThat(text(events)).doesNotContain("jane");
+        }
+    }
+
+    @Test
     void aLongDigitStringThatFailsTheLuhnCheckAndOrdinaryTextAreKept() {
         try (BrowserContext ctx = chromium.newContext()) {
             Page page = ctx.newPage();
