@@ -48,8 +48,9 @@ function isPassword(el) { return tagOf(el) == 'input' && (el.type || '').toLower
 function textOf(el) {
   if (CONFIG['disableTextCapture'] || /^(input|select|textarea)$/.test(tagOf(el))) return null;
   if (hasRedactedText(el)) return REDACTED;
-  var t = elementText(el).replace(/\s+/g, ' ').trim().slice(0, 255);
-  return t ? scrubText(t) : null;
+  // Scrubbed before the cut, so a pattern across the limit cannot leave a piece behind; 512 bounds the regex work.
+  var t = scrubText(elementText(el).replace(/\s+/g, ' ').trim().slice(0, 512)).slice(0, 255).trim();
+  return t || null;
 }
 
 function elementEvent(kind, el) {
