@@ -6,7 +6,12 @@
 var VERSION = '0.1.0';
 var stub = W['hindsight'] || [];
 var APP_ID = stub['appid'] + '', CONFIG = stub['config'] || {}, BLOCKLIST = DEFAULT_BLOCKLIST.slice();
-var started = false, captureOn = false;
+var started = false, captureOn = false, beforeStart = [];
+
+/** Event-property calls made before consent wait in memory (nothing in storage) and apply on startTracking(). */
+function afterStart(fn) {
+  return function () { if (started) fn.apply(null, arguments); else beforeStart.push([fn, arguments]); };
+}
 
 /** Stamps an event with identity, session, timing and event properties, and queues it. */
 function emit(ev) {
@@ -38,6 +43,7 @@ function start() {
   started = tracking = true;
   loadState();
   session(false);
+  beforeStart.forEach(function (c) { c[0].apply(null, c[1]); });
   startTransport(SERVER);
   startAutocapture();
 }
@@ -64,11 +70,11 @@ var api = {
   'addUserProperties': function (props) {
     if (started && state.i) emit({ 'kind': 'user_properties', 'identity': state.i, 'properties': extend({}, props || {}) });
   },
-  'addEventProperties': setEventProps,
-  'setEventProperties': setEventProps,
-  'removeEventProperty': removeEventProp,
-  'unsetEventProperty': removeEventProp,
-  'clearEventProperties': clearEventProps,
+  'addEventProperties': afterStart(setEventProps),
+  'setEventProperties': afterStart(setEventProps),
+  'removeEventProperty': afterStart(removeEventProp),
+  'unsetEventProperty': afterStart(removeEventProp),
+  'clearEventProperties': afterStart(clearEventProps),
   'startTracking': start,
   'stopTracking': function () {
     tracking = false;

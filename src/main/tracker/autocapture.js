@@ -48,14 +48,15 @@ function isPassword(el) { return tagOf(el) == 'input' && (el.type || '').toLower
 function textOf(el) {
   if (CONFIG['disableTextCapture'] || /^(input|select|textarea)$/.test(tagOf(el))) return null;
   if (hasRedactedText(el)) return REDACTED;
-  var t = (el.innerText || el.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 255);
-  return t ? scrubText(t) : null;
+  // Scrubbed before the cut, so a pattern across the limit cannot leave a piece behind; 512 bounds the regex work.
+  var t = scrubText(elementText(el).replace(/\s+/g, ' ').trim().slice(0, 512)).slice(0, 255).trim();
+  return t || null;
 }
 
 function elementEvent(kind, el) {
   var ev = pageContext({ 'kind': kind, 'hierarchy': hierarchy(el) }), t = textOf(el);
   if (t) ev['text'] = t;
-  if (el.href && typeof el.href == 'string') ev['href'] = scrubUrl(el.href, BLOCKLIST);
+  if (el.href && typeof el.href == 'string' && !redactedAttributes(el)['href']) ev['href'] = scrubUrl(el.href, BLOCKLIST);
   return ev;
 }
 

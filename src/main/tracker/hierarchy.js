@@ -36,6 +36,7 @@ function level(el, redacted) {
   out += Array.prototype.map.call(el.classList || [], function (c) { return '.' + esc(c); }).sort().join('');
   for (i = 0; i < ATTRS.length; i++) {
     v = attr(el, ATTRS[i]);
+    if (ATTRS[i] == 'href' && v) v = scrubUrl(v, BLOCKLIST);
     if (v != null) out += '[' + ATTRS[i] + '=' + (redacted[ATTRS[i]] ? '' : esc(v.slice(0, MAX_ATTR))) + ']';
   }
   for (i = 0; i < el.attributes.length; i++) {

@@ -2,19 +2,37 @@
 var DEFAULT_BLOCKLIST = ['token', 'session_id', 'api_key', 'email', 'reset_token', 'password'];
 var REDACTED = '****';
 
+var IGNORE = '.hs-ignore,.heap-ignore,[data-hs-ignore]', REDACT_TEXT = '[data-hs-redact-text]';
+
 /** Whether el or an ancestor (through shadow hosts) opts out of capture entirely. */
 function isIgnored(el) {
   for (; el; el = el.parentNode || el.host) {
-    if (el.nodeType != 1) continue;
-    var cl = el.classList;
-    if ((cl && (cl.contains('hs-ignore') || cl.contains('heap-ignore'))) || el.hasAttribute('data-hs-ignore')) return true;
+    if (el.nodeType == 1 && el.matches(IGNORE)) return true;
   }
   return false;
 }
 
+/**
+ * The text of el without the text of ignored descendants, with that of redacted descendants replaced by ****.
+ * innerText when el holds neither (the common case); else a walk over its nodes.
+ */
+function elementText(el) {
+  if (!el.querySelector(IGNORE + ',' + REDACT_TEXT)) return el.innerText || el.textContent || '';
+  var out = '';
+  (function walk(n) {
+    for (n = n.firstChild; n; n = n.nextSibling) {
+      if (n.nodeType == 3) out += n.data;
+      else if (n.nodeType == 1 && !n.matches(IGNORE + ',script,style,template')) {
+        if (n.matches(REDACT_TEXT)) out += REDACTED; else walk(n);
+      }
+    }
+  })(el);
+  return out;
+}
+
 function hasRedactedText(el) {
   for (; el; el = el.parentNode || el.host) {
-    if (el.nodeType == 1 && el.hasAttribute('data-hs-redact-text')) return true;
+    if (el.nodeType == 1 && el.matches(REDACT_TEXT)) return true;
   }
   return false;
 }
