@@ -10,7 +10,10 @@ import dev.hindsight.http.HindsightException;
 import dev.hindsight.http.Json;
 import dev.hindsight.http.OpsRoutes;
 import dev.hindsight.http.Problems;
+import dev.hindsight.define.DefinitionRoutes;
 import dev.hindsight.identity.UserRoutes;
+import dev.hindsight.query.DuckDbDialect;
+import dev.hindsight.query.EventQueries;
 import dev.hindsight.project.Environment;
 import dev.hindsight.project.Project;
 import dev.hindsight.project.ProjectRoutes;
@@ -20,6 +23,7 @@ import dev.hindsight.store.RecentIds;
 import dev.hindsight.store.WriteQueue;
 import dev.hindsight.store.duckdb.DuckDb;
 import dev.hindsight.store.duckdb.DuckDbCatalog;
+import dev.hindsight.store.duckdb.DuckDbDefinitions;
 import dev.hindsight.store.duckdb.DuckDbEventStore;
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
@@ -93,6 +97,8 @@ public final class Hindsight implements AutoCloseable {
         new TrackerRoutes(auth).register(http);
         new ProjectRoutes(projects, auth).register(http);
         new UserRoutes(store, queue, auth, clock).register(http);
+        new DefinitionRoutes(new DuckDbDefinitions(db), new EventQueries(db, new DuckDbDialect()), auth, clock,
+                DuckDbEventStore.EVENT_COLUMNS, DuckDbEventStore::readEvent).register(http);
         new OpsRoutes(store, metrics).register(http);
         http.start(settings.port());
 

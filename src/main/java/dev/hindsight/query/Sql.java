@@ -20,6 +20,12 @@ public final class Sql {
         return this;
     }
 
+    /** Binds values to {@code ?} placeholders already written by {@link #append(String)}. */
+    public Sql params(Object... values) {
+        params.addAll(java.util.Arrays.asList(values));
+        return this;
+    }
+
     public Sql append(Sql other) {
         text.append(other.text);
         params.addAll(other.params);

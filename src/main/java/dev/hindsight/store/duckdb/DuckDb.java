@@ -6,6 +6,11 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import dev.hindsight.store.SqlRunner;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
 import org.duckdb.DuckDBConnection;
 import org.slf4j.LoggerFactory;
 
@@ -13,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * The embedded DuckDB database file under the data directory: opens it, creates the schema, and hands out
  * connections (DuckDB connections are not thread-safe, so each user takes its own duplicate).
  */
-public final class DuckDb implements AutoCloseable {
+public final class DuckDb implements AutoCloseable, SqlRunner {
     private static final String[] SCHEMA = {
         "CREATE SEQUENCE IF NOT EXISTS project_ids START 1",
         "CREATE SEQUENCE IF NOT EXISTS environment_ids START 1",
@@ -39,6 +44,12 @@ public final class DuckDb implements AutoCloseable {
           browser VARCHAR, browser_version VARCHAR, os VARCHAR, os_version VARCHAR, device_type VARCHAR,
           viewport_width INTEGER, viewport_height INTEGER, library VARCHAR, library_version VARCHAR,
           source VARCHAR NOT NULL, ip VARCHAR, properties VARCHAR NOT NULL)""",
+        """
+        CREATE TABLE IF NOT EXISTS definitions (
+          id BIGINT PRIMARY KEY, env_id BIGINT NOT NULL, name VARCHAR NOT NULL, description VARCHAR,
+          category VARCHAR, owner VARCHAR, status VARCHAR NOT NULL, rules VARCHAR NOT NULL,
+          created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)""",
+        "CREATE SEQUENCE IF NOT EXISTS definition_ids START 1",
         """
         CREATE TABLE IF NOT EXISTS identity_links (
           id BIGINT PRIMARY KEY, env_id BIGINT NOT NULL, device_id VARCHAR NOT NULL, identity VARCHAR NOT NULL,
@@ -149,6 +160,24 @@ public final class DuckDb implements AutoCloseable {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    @Override
+    public <T> List<T> query(String sql, List<Object> params, RowMapper<T> mapper) {
+        return withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < params.size(); i++) {
+                    ps.setObject(i + 1, params.get(i));
+                }
+                List<T> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(mapper.map(rs));
+                    }
+                }
+                return out;
+            }
+        });
     }
 
     /** Runs {@code work} on a fresh connection, translating SQL errors. */

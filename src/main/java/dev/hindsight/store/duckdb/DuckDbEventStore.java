@@ -30,7 +30,8 @@ import org.duckdb.DuckDBConnection;
 /** The event store on embedded DuckDB: appends through the Appender, identities resolved at read time. */
 public final class DuckDbEventStore implements EventStore {
     private static final ObjectMapper JSON = new ObjectMapper();
-    static final String EVENT_COLUMNS = """
+    /** The events table's columns in {@link #readEvent}'s order, times as epoch milliseconds. */
+    public static final String EVENT_COLUMNS = """
             env_id, event_id, kind, name, device_id, identity, session_id, epoch_ms(time), epoch_ms(client_time),
             epoch_ms(received_at), session_ms, since_prev_ms, hierarchy, target_text, href, url, path, title, referrer,
             query, hash, browser, browser_version, os, os_version, device_type, viewport_width, viewport_height,
@@ -448,7 +449,8 @@ public final class DuckDbEventStore implements EventStore {
                 rs.getLong(6), (Long) rs.getObject(7), rs.getString(8));
     }
 
-    static RawEvent readEvent(ResultSet rs) throws SQLException {
+    /** Reads a row selected with {@link #EVENT_COLUMNS}. */
+    public static RawEvent readEvent(ResultSet rs) throws SQLException {
         return new RawEvent(rs.getLong(1), (UUID) rs.getObject(2), rs.getString(3), rs.getString(4), rs.getString(5),
                 rs.getString(6), rs.getString(7), rs.getLong(8), (Long) rs.getObject(9), rs.getLong(10),
                 (Long) rs.getObject(11), (Long) rs.getObject(12), rs.getString(13), rs.getString(14), rs.getString(15),
