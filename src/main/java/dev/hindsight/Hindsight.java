@@ -14,6 +14,7 @@ import dev.hindsight.define.DefinitionRoutes;
 import dev.hindsight.identity.UserRoutes;
 import dev.hindsight.query.DuckDbDialect;
 import dev.hindsight.query.EventQueries;
+import dev.hindsight.query.QueryRoutes;
 import dev.hindsight.project.Environment;
 import dev.hindsight.project.Project;
 import dev.hindsight.project.ProjectRoutes;
@@ -97,8 +98,10 @@ public final class Hindsight implements AutoCloseable {
         new TrackerRoutes(auth).register(http);
         new ProjectRoutes(projects, auth).register(http);
         new UserRoutes(store, queue, auth, clock).register(http);
-        new DefinitionRoutes(new DuckDbDefinitions(db), new EventQueries(db, new DuckDbDialect()), auth, clock,
+        DuckDbDefinitions definitions = new DuckDbDefinitions(db);
+        new DefinitionRoutes(definitions, new EventQueries(db, new DuckDbDialect()), auth, clock,
                 DuckDbEventStore.EVENT_COLUMNS, DuckDbEventStore::readEvent).register(http);
+        new QueryRoutes(definitions, db, new DuckDbDialect(), auth).register(http);
         new OpsRoutes(store, metrics).register(http);
         http.start(settings.port());
 

@@ -1,0 +1,30 @@
+package dev.hindsight.query;
+
+import java.util.List;
+
+/**
+ * An analysis request, parsed and checked: what {@code POST /api/query} runs. Each kind is compiled to SQL by
+ * {@link AnalysisSql} for a {@link Dialect}; every switch over kinds is exhaustive.
+ */
+public sealed interface Analysis {
+
+    /** The environment and the half-open time range [from, to) in epoch milliseconds. */
+    record Scope(long envId, long fromMs, long toMs) {
+    }
+
+    /** An event a query counts: a compiled filter and the label answers show for it. */
+    record EventSpec(String label, EventFilter filter) {
+    }
+
+    /** Events per interval: one series per event and measure, optionally broken down by a property. */
+    record Graph(Scope scope, String interval, List<Series> series, Breakdown breakdown) implements Analysis {
+    }
+
+    /** One line of a graph: {@code measure} is count, users or sessions. */
+    record Series(EventSpec event, String measure) {
+    }
+
+    /** Split by an event property: the {@code limit} most frequent values, the rest as "other". */
+    record Breakdown(String property, int limit) {
+    }
+}

@@ -1,0 +1,46 @@
+package dev.hindsight.query;
+
+import dev.hindsight.query.Analysis.Graph;
+import dev.hindsight.query.Analysis.Series;
+import java.util.List;
+
+/** Renders analyses to SQL for a dialect. */
+public final class AnalysisSql {
+    private final Dialect d;
+
+    public AnalysisSql(Dialect d) {
+        this.d = d;
+    }
+
+    /**
+     * One series of a graph: rows (bucket start in epoch ms, breakdown value or null, value), only for buckets
+     * with events (the caller fills the gaps with zeros).
+     */
+    public Sql graphSeries(Graph g, Series s) {
+        String measure = switch (s.measure()) {
+            case "count" -> "count(*)";
+            case "users" -> "count(DISTINCT user_key)";
+            case "sessions" -> "count(DISTINCT session_id)";
+            default -> throw new IllegalArgumentException(s.measure());
+        };
+        String bucket = "epoch_ms(" + d.truncate(g.interval(), "time") + ")";
+        Sql sql = new Sql().append("WITH ").append(Identities.events(d, g.scope(), s.event().filter()));
+        if (g.breakdown() == null) {
+            return sql.append(" SELECT " + bucket + " AS t, NULL AS b, " + measure + " FROM ev GROUP BY t ORDER BY t");
+        }
+        String value = "json_extract_string(properties, " + jsonPath(g.breakdown().property()) + ")";
+        sql.append(", top AS (SELECT " + value + " AS v FROM ev WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT ")
+                .param(g.breakdown().limit()).append(")");
+        return sql.append(" SELECT " + bucket + " AS t, CASE WHEN " + value + " IN (SELECT v FROM top) THEN " + value
+                + " WHEN " + value + " IS NULL THEN '(none)' ELSE '(other)' END AS b, " + measure
+                + " FROM ev GROUP BY t, b ORDER BY t, b");
+    }
+
+    static String jsonPath(String key) {
+        return "'$.\"" + key.replace("\\", "\\\\").replace("\"", "\\\"").replace("'", "''") + "\"'";
+    }
+
+    static List<String> measures() {
+        return List.of("count", "users", "sessions");
+    }
+}
