@@ -14,14 +14,12 @@ import dev.hindsight.project.Environment;
 import dev.hindsight.query.Analysis.EventSpec;
 import dev.hindsight.query.Analysis.Graph;
 import dev.hindsight.query.Analysis.Scope;
-import dev.hindsight.query.Analysis.Series;
 import dev.hindsight.store.SqlRunner;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -58,85 +56,28 @@ public final class QueryRoutes {
         }
         Scope scope = new Scope(env.id(), from, to);
         Analysis analysis = switch (kind) {
-            case "graph" -> graph(env, scope, body);
-            default -> throw HindsightException.field("kind", "must be one of [graph], not '" + kind + "'");
+            case "graph" -> GraphQuery.parse(body, scope, field -> event(env, body.at(field), field));
+            default -> throw HindsightException.field("kind", "must be one of " + KINDS + ", not '" + kind + "'");
         };
         ctx.json(run(analysis));
     }
 
-    Map<String, Object> run(Analysis a) {
+    /** The analysis kinds {@code POST /api/query} answers. */
+    public static final List<String> KINDS = List.of("graph");
+
+    /** Runs an analysis: each kind has a class that parses its request and shapes its answer. */
+    public Map<String, Object> run(Analysis a) {
         return switch (a) {
-            case Graph g -> runGraph(g);
+            case Graph g -> GraphQuery.run(g, sql, runner);
         };
     }
 
-    private Graph graph(Environment env, Scope scope, JsonNode body) {
-        String interval = body.path("interval").asText("day");
-        if (!Buckets.INTERVALS.contains(interval)) {
-            throw HindsightException.field("interval", "must be one of " + Buckets.INTERVALS);
-        }
-        JsonNode series = body.get("series");
-        if (series == null || !series.isArray() || series.isEmpty()) {
-            throw HindsightException.field("series", "is required: an array of {event, measure}");
-        }
-        List<Series> out = new ArrayList<>();
-        for (int i = 0; i < series.size(); i++) {
-            JsonNode s = series.get(i);
-            String measure = s.path("measure").asText("count");
-            if (!AnalysisSql.measures().contains(measure)) {
-                throw HindsightException.field("series[" + i + "].measure", "must be one of " + AnalysisSql.measures());
-            }
-            out.add(new Series(event(env, s.get("event"), "series[" + i + "].event"), measure));
-        }
-        Analysis.Breakdown breakdown = null;
-        JsonNode b = body.get("breakdown");
-        if (b != null && !b.isNull()) {
-            String property = b.isTextual() ? b.asText() : b.path("property").asText(null);
-            if (property == null || property.isBlank()) {
-                throw HindsightException.field("breakdown.property", "is required: the event property to split by");
-            }
-            int limit = b.path("limit").asInt(10);
-            if (limit < 1 || limit > 100) {
-                throw HindsightException.field("breakdown.limit", "must be from 1 to 100");
-            }
-            breakdown = new Analysis.Breakdown(property, limit);
-        }
-        return new Graph(scope, interval, out, breakdown);
-    }
-
-    private Map<String, Object> runGraph(Graph g) {
-        List<Long> buckets = Buckets.between(g.scope().fromMs(), g.scope().toMs(), g.interval());
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (Series s : g.series()) {
-            Sql q = sql.graphSeries(g, s);
-            Map<String, Map<Long, Long>> byBreakdown = new LinkedHashMap<>();
-            runner.query(q.text(), q.params(), rs -> {
-                byBreakdown.computeIfAbsent(rs.getString(2), k -> new LinkedHashMap<>()).put(rs.getLong(1), rs.getLong(3));
-                return null;
-            });
-            if (byBreakdown.isEmpty() && g.breakdown() == null) {
-                byBreakdown.put(null, Map.of());
-            }
-            for (Map.Entry<String, Map<Long, Long>> e : byBreakdown.entrySet()) {
-                Map<String, Object> line = new LinkedHashMap<>();
-                line.put("label", s.event().label());
-                line.put("measure", s.measure());
-                if (g.breakdown() != null) {
-                    line.put("breakdown", e.getKey());
-                }
-                List<Map<String, Object>> points = new ArrayList<>();
-                for (long t : buckets) {
-                    points.add(Map.of("t", Instant.ofEpochMilli(t).toString(), "value", e.getValue().getOrDefault(t, 0L)));
-                }
-                line.put("points", points);
-                out.add(line);
-            }
-        }
-        return Map.of("series", out);
-    }
-
-    /** An event of a request: a saved definition or a raw kind, each with optional property filters. */
-    EventSpec event(Environment env, JsonNode node, String field) {
+    /**
+     * An event of a request: a saved definition or a raw kind, each with optional property filters. {@code field}
+     * is the JSON pointer of the node (such as {@code /series/0/event}); errors name it in dotted form.
+     */
+    EventSpec event(Environment env, JsonNode node, String pointer) {
+        String field = pointer.substring(1).replaceAll("/(\\d+)", "[$1]").replace('/', '.');
         if (node == null || !node.isObject()) {
             throw HindsightException.field(field, "is required: {\"definition\": id} or {\"kind\": \"pageview\"}");
         }
