@@ -2,6 +2,10 @@ package dev.hindsight.tracker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.microsoft.playwright.Page;
+import dev.hindsight.TestServer;
+import dev.hindsight.project.Environment;
+import java.time.Duration;
+import java.util.function.Predicate;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +25,21 @@ final class Pages {
 
     static void ready(Page page) {
         page.waitForFunction("() => window.hindsight && window.hindsight.version");
+    }
+
+    /**
+     * {@link Stored#await} that keeps Playwright busy while it polls: Playwright for Java runs route handlers and
+     * delivers request events only inside its own calls, so a routed request would hang during a plain wait.
+     */
+    static List<JsonNode> awaitStored(Page page, TestServer s, Environment env, String user,
+            Predicate<List<JsonNode>> done, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<JsonNode> events = Stored.events(s, env, user);
+        while (!done.test(events) && System.nanoTime() < deadline) {
+            page.waitForTimeout(100);
+            events = Stored.events(s, env, user);
+        }
+        return events;
     }
 
     /** Waits (polling, without the page's own timers, which a test clock may hold) until no tracker queue holds events. */
