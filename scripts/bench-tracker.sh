@@ -8,8 +8,6 @@ cd "$(dirname "$0")/.."
 . scripts/find-java.sh
 hs_find_java
 export JAVA_HOME="$HS_JAVA_HOME"
-# The build runs the tracker minifier with the first java on PATH: make it this JDK, not an older default.
-export PATH="$HS_JAVA_HOME/bin:$PATH"
 ./mvnw -q -B package -DskipTests
 ./mvnw -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt >/dev/null
 exec "$HS_JAVA_HOME/bin/java" -Xmx1g --enable-native-access=ALL-UNNAMED \

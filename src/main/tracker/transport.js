@@ -29,9 +29,20 @@ function adoptQueues() {
   }
 }
 
+var persistTimer = 0;
+
+/**
+ * Mirrors the queue to localStorage: at once while it is short (the usual case, as it drains every 2 s), and
+ * once per burst when it is long, since serialising a long queue on every click would cost O(queue) each time.
+ */
+function schedulePersist() {
+  if (queue.length <= 20) persistQueue();
+  else if (!persistTimer) persistTimer = setTimeout(function () { persistTimer = 0; persistQueue(); }, 250);
+}
+
 function enqueue(ev) {
   queue.push(ev);
-  persistQueue();
+  schedulePersist();
 }
 
 function body(events) {
