@@ -1,0 +1,64 @@
+package dev.hindsight.tracker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.Page;
+import dev.hindsight.TestServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+/** Small helpers shared by the capture and API tests: open a fixture with the tracker running, read events back. */
+final class TrackerPages {
+    static final Duration TIMEOUT = Duration.ofSeconds(15);
+
+    private TrackerPages() {
+    }
+
+    /** Opens a fixture page at {@code path} and waits until the tracker (not the snippet's stub) is installed. */
+    static Page open(BrowserContext ctx, FixtureSite site, String fixture, String path, Map<String, Object> options) {
+        Page page = ctx.newPage();
+        page.navigate(site.url(fixture, path, options));
+        waitForTracker(page);
+        return page;
+    }
+
+    static Page open(BrowserContext ctx, FixtureSite site, String fixture) {
+        return open(ctx, site, fixture, "/" + fixture, Map.of());
+    }
+
+    static void waitForTracker(Page page) {
+        page.waitForFunction("() => window.hindsight && window.hindsight.version");
+    }
+
+    /** A fresh identity for the page's device. */
+    static String identify(Page page) {
+        return Stored.identifyDevice(page, "u-" + UUID.randomUUID());
+    }
+
+    static List<JsonNode> await(TestServer server, String user, Predicate<List<JsonNode>> done) {
+        return Stored.await(server, server.dev(), user, done, TIMEOUT);
+    }
+
+    static List<JsonNode> clicks(List<JsonNode> events) {
+        return Stored.ofKind(events, "click");
+    }
+
+    /** The custom event named {@code name}, or null. */
+    static JsonNode custom(List<JsonNode> events, String name) {
+        return Stored.ofKind(events, "custom").stream().filter(e -> name.equals(e.path("name").asText())).findFirst()
+                .orElse(null);
+    }
+
+    static boolean hasCustom(List<JsonNode> events, String name) {
+        return custom(events, name) != null;
+    }
+
+    /** The last level of an encoded hierarchy (the target element). */
+    static String target(JsonNode event) {
+        String h = event.path("hierarchy").asText();
+        return h.substring(h.lastIndexOf('|') + 1);
+    }
+}
