@@ -8,7 +8,8 @@
  * than A-Z a-z 0-9 - _ is replaced by its UTF-8 bytes as %XX (upper-case hex), so none of | # . [ ] = :
  * appears unescaped inside a field, and escaping preserves prefixes, suffixes and substrings (what the
  * attribute operators ^= $= *= need). Classes keep DOM order; attributes are in the fixed order of ATTRS,
- * then data-* attributes in DOM order. nth-child and nth-of-type are 1-based positions among element
+ * then data-* attributes in DOM order, leaving out the tracker's own data-hs-* controls (data-hs-ignore,
+ * data-hs-redact-*) but keeping the stable id data-hs-id. nth-child and nth-of-type are 1-based positions among element
  * siblings. Elements inside an open shadow root continue with the host's level above them.
  */
 var ATTRS = ['name', 'type', 'role', 'aria-label', 'href', 'title', 'alt', 'for', 'placeholder'];
@@ -39,7 +40,7 @@ function level(el, redacted) {
   }
   for (i = 0; i < el.attributes.length; i++) {
     a = el.attributes[i];
-    if (a.name.indexOf('data-') == 0 && a.name.indexOf('data-hs-') != 0) {
+    if (a.name.indexOf('data-') == 0 && (a.name.indexOf('data-hs-') != 0 || a.name == 'data-hs-id')) {
       out += '[' + esc(a.name) + '=' + (redacted[a.name] ? '' : esc(a.value.slice(0, MAX_ATTR))) + ']';
     }
   }
