@@ -38,7 +38,7 @@ class CapturePageviewsTest {
     }
 
     private static List<JsonNode> pageviews(List<JsonNode> events) {
-        return Stored.ofKind(events, "pageview");
+        return TrackerPages.byClientTime(Stored.ofKind(events, "pageview"));
     }
 
     @Test

@@ -56,6 +56,11 @@ final class TrackerPages {
         return custom(events, name) != null;
     }
 
+    /** Events in the order the browser made them (the stored time is skew-corrected per batch). */
+    static List<JsonNode> byClientTime(List<JsonNode> events) {
+        return events.stream().sorted(java.util.Comparator.comparing(e -> e.path("client_time").asText())).toList();
+    }
+
     /** The last level of an encoded hierarchy (the target element). */
     static String target(JsonNode event) {
         String h = event.path("hierarchy").asText();
