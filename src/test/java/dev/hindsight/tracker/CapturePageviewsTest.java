@@ -89,9 +89,11 @@ class CapturePageviewsTest {
             TrackerPages.waitForTracker(page);
             String user = identify(page);
 
-            List<JsonNode> events = await(server, user, e -> pageviews(e).size() == 2);
+            List<JsonNode> events = await(server, user,
+                    e -> pageviews(e).size() == 2 && TrackerPages.clicks(e).size() == 1);
 
             assertThat(pageviews(events)).hasSize(2);
+            JsonNode click = TrackerPages.clicks(events).get(0);
             JsonNode landing = pageviews(events).get(0);
             JsonNode second = pageviews(events).get(1);
             assertThat(second.get("url").asText()).isEqualTo(site.origin() + "/shop/home?page=spa&step=2");
@@ -99,8 +101,11 @@ class CapturePageviewsTest {
             assertThat(second.get("session_id").asText()).isEqualTo(landing.get("session_id").asText());
             assertThat(second.get("device_id").asText()).isEqualTo(landing.get("device_id").asText());
             assertThat(second.get("session_ms").asLong()).isPositive();
+            // The previous interaction is the click on the link, on the page before.
             assertThat(second.get("since_prev_ms").asLong()).isPositive()
-                    .isEqualTo(second.get("session_ms").asLong() - landing.get("session_ms").asLong());
+                    .isEqualTo(second.get("session_ms").asLong() - click.get("session_ms").asLong());
+            assertThat(click.get("since_prev_ms").asLong())
+                    .isEqualTo(click.get("session_ms").asLong() - landing.get("session_ms").asLong());
         }
     }
 
