@@ -156,6 +156,23 @@ class CaptureClicksTest {
     }
 
     @Test
+    void aRageClickBurstIsMarkedWholeEvenWhenTheQueueFlushesInTheMiddleOfIt() {
+        try (BrowserContext ctx = chromium.newContext()) {
+            Page page = open(ctx, site, "clicks");
+            String user = identify(page);
+            // Coming back online makes the tracker send its queue at once: here, between the first and second click.
+            page.locator("#rage").evaluate("el => { const r = el.getBoundingClientRect();"
+                    + " const click = () => el.dispatchEvent(new MouseEvent('click', { bubbles: true, composed: true,"
+                    + " clientX: r.left + 20, clientY: r.top + 20 }));"
+                    + " click(); window.dispatchEvent(new Event('online')); click(); click(); }");
+            List<JsonNode> events = await(server, user, e -> clicks(e).size() == 3);
+
+            assertThat(clicks(events)).hasSize(3)
+                    .allSatisfy(c -> assertThat(c.path("properties").path("rage_click").asBoolean()).isTrue());
+        }
+    }
+
+    @Test
     void twoQuickClicksAreNotARageClick() {
         try (BrowserContext ctx = chromium.newContext()) {
             Page page = open(ctx, site, "clicks");
