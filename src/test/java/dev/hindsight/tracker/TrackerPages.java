@@ -42,6 +42,28 @@ final class TrackerPages {
         return Stored.await(server, server.dev(), user, done, TIMEOUT);
     }
 
+    /** Polls GET /api/users/{identity} until the profile satisfies {@code done}; returns the last answer (or null). */
+    static JsonNode awaitUser(TestServer server, String identity, Predicate<JsonNode> done) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        JsonNode user = null;
+        while (System.nanoTime() < deadline) {
+            TestServer.Response r = server.get("/api/users/" + java.net.URLEncoder.encode(identity,
+                    java.nio.charset.StandardCharsets.UTF_8) + "?app_id=" + server.dev().appId(),
+                    TestServer.bearer(TestServer.ADMIN));
+            user = r.status() == 200 ? r.json() : null;
+            if (user != null && done.test(user)) {
+                break;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return user;
+    }
+
     static List<JsonNode> clicks(List<JsonNode> events) {
         return Stored.ofKind(events, "click");
     }
