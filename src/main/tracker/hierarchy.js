@@ -9,8 +9,9 @@
  * appears unescaped inside a field, and escaping preserves prefixes, suffixes and substrings (what the
  * attribute operators ^= $= *= need). Classes keep DOM order; attributes are in the fixed order of ATTRS,
  * then data-* attributes in DOM order, leaving out the tracker's own data-hs-* controls (data-hs-ignore,
- * data-hs-redact-*) but keeping the stable id data-hs-id. nth-child and nth-of-type are 1-based positions among element
- * siblings. Elements inside an open shadow root continue with the host's level above them.
+ * data-hs-redact-*) but keeping the stable id data-hs-id. href is taken without the blocked query parameters,
+ * as the event's href is. nth-child and nth-of-type are 1-based positions among element siblings. Elements
+ * inside an open shadow root continue with the host's level above them.
  */
 var ATTRS = ['name', 'type', 'role', 'aria-label', 'href', 'title', 'alt', 'for', 'placeholder'];
 var MAX_ATTR = 200;
@@ -36,6 +37,7 @@ function level(el, redacted) {
   for (i = 0; i < cls.length; i++) out += '.' + esc(cls[i]);
   for (i = 0; i < ATTRS.length; i++) {
     v = attr(el, ATTRS[i]);
+    if (v != null && ATTRS[i] == 'href') v = scrubUrl(v, BLOCKLIST);
     if (v != null) out += '[' + ATTRS[i] + '=' + (redacted[ATTRS[i]] ? '' : esc(v.slice(0, MAX_ATTR))) + ']';
   }
   for (i = 0; i < el.attributes.length; i++) {
