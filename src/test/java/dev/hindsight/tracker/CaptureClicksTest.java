@@ -140,6 +140,20 @@ class CaptureClicksTest {
     }
 
     @Test
+    void theHierarchyEscapesThePercentSignItselfAndNonAsciiLetters() {
+        assertThat(target(clickOne("#odd span"))).isEqualTo("span#100%25.%C3%BC-b[data-note=50%25%20off]:2:1");
+    }
+
+    @Test
+    void blockedQueryParametersLeaveNeitherTheHrefNorTheHierarchy() {
+        JsonNode click = clickOne("#leaky");
+
+        assertThat(target(click)).isEqualTo("a#leaky[href=%2Fpricing%3Fref%3Dnav]:3:1");
+        assertThat(click.get("href").asText()).isEqualTo(site.origin() + "/pricing?ref=nav");
+        assertThat(click.toString()).doesNotContain("secret");
+    }
+
+    @Test
     void threeQuickClicksInOnePlaceAreAllMarkedAsRageClicks() {
         try (BrowserContext ctx = chromium.newContext()) {
             Page page = open(ctx, site, "clicks");
