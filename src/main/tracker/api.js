@@ -16,7 +16,8 @@ function afterStart(fn) {
 /** Stamps an event with identity, session, timing and event properties, and queues it. */
 function emit(ev) {
   if (!tracking) return;
-  var s = session(true), t = now();
+  // The event's time is the one the session recorded as its last event, so since_prev_ms chains exactly.
+  var s = session(true), t = s.last;
   ev['event_id'] = uuid();
   ev['device_id'] = state.d;
   if (state.i) ev['identity'] = state.i;

@@ -8,10 +8,12 @@
  * than A-Z a-z 0-9 - _ is replaced by its UTF-8 bytes as %XX (upper-case hex), so none of | # . [ ] = :
  * appears unescaped inside a field, and escaping preserves prefixes, suffixes and substrings (what the
  * attribute operators ^= $= *= need). Classes are sorted (by escaped text); attributes come in the fixed order
- * of ATTRS, then data-* attributes sorted by escaped name (data-hs-* are not recorded); values are cut at 200
- * characters. The fixed orders make "has these classes and attributes" a subsequence test for the server's
- * selector compiler (dev.hindsight.define.HierarchyPattern). nth-child and nth-of-type are 1-based positions
- * among element siblings. Elements inside an open shadow root continue with the host's level above them.
+ * of ATTRS, then data-* attributes sorted by escaped name, leaving out the tracker's own data-hs-* controls
+ * (data-hs-ignore, data-hs-redact-*) but keeping the stable id data-hs-id; href is taken without the blocked
+ * query parameters, as the event's href is; values are cut at 200 characters. The fixed orders make "has these
+ * classes and attributes" a subsequence test for the server's selector compiler
+ * (dev.hindsight.define.HierarchyPattern). nth-child and nth-of-type are 1-based positions among element
+ * siblings. Elements inside an open shadow root continue with the host's level above them.
  */
 var ATTRS = ['name', 'type', 'role', 'aria-label', 'href', 'title', 'alt', 'for', 'placeholder'];
 var MAX_ATTR = 200;
@@ -36,12 +38,12 @@ function level(el, redacted) {
   out += Array.prototype.map.call(el.classList || [], function (c) { return '.' + esc(c); }).sort().join('');
   for (i = 0; i < ATTRS.length; i++) {
     v = attr(el, ATTRS[i]);
-    if (ATTRS[i] == 'href' && v) v = scrubUrl(v, BLOCKLIST);
+    if (v != null && ATTRS[i] == 'href') v = scrubUrl(v, BLOCKLIST);
     if (v != null) out += '[' + ATTRS[i] + '=' + (redacted[ATTRS[i]] ? '' : esc(v.slice(0, MAX_ATTR))) + ']';
   }
   for (i = 0; i < el.attributes.length; i++) {
     a = el.attributes[i];
-    if (a.name.indexOf('data-') == 0 && a.name.indexOf('data-hs-') != 0) {
+    if (a.name.indexOf('data-') == 0 && (a.name.indexOf('data-hs-') != 0 || a.name == 'data-hs-id')) {
       data.push([esc(a.name), redacted[a.name] ? '' : esc(a.value.slice(0, MAX_ATTR))]);
     }
   }

@@ -23,7 +23,8 @@ function saveState() {
 function session(touch) {
   var s = load(sessionKey()), t = now();
   if (!s || t - s.last > sessionTimeoutMs) s = { id: uuid(), start: t, last: t, prev: 0, props: {} };
-  if (touch) { s.prev = s.last; s.last = t; }
+  // prev is the previous event's time; the session's first event has none (s.e: an event was made).
+  if (touch) { s.prev = s.e ? s.last : 0; s.last = t; s.e = 1; }
   save(sessionKey(), s);
   return s;
 }

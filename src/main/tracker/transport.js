@@ -52,7 +52,11 @@ function body(events) {
 /** Sends up to MAX_BATCH queued events with fetch; they leave the queue only once the server answered. */
 function flush() {
   if (!tracking || inFlight || !queue.length || now() < retryAt) return;
-  var batch = queue.slice(0, MAX_BATCH), payload = body(batch);
+  // A click younger than a second may still be marked as part of a rage-click burst: it waits (unload sends all).
+  var t = now(), batch = queue.filter(function (e) { return e['kind'] != 'click' || t - e['time'] >= 1000; });
+  if (!batch.length) return;
+  batch = batch.slice(0, MAX_BATCH);
+  var payload = body(batch);
   inFlight = batch.length;
   fetch(endpoint, { method: 'POST', body: payload, keepalive: payload.length < 60000,
     headers: { 'Content-Type': 'text/plain' }, credentials: 'omit' })

@@ -153,9 +153,9 @@ public final class HierarchyPattern {
                 classes.add(escape(a.value()));
             } else {
                 if (!(CAPTURED_ATTRIBUTES.contains(a.name()) || a.name().startsWith("data-"))
-                        || a.name().startsWith("data-hs-")) {
+                        || (a.name().startsWith("data-hs-") && !a.name().equals("data-hs-id"))) {
                     throw new SelectorException("attribute '" + a.name() + "' is not captured by the tracker (it records "
-                            + "id, class, " + String.join(", ", CAPTURED_ATTRIBUTES) + " and data-* except data-hs-*)");
+                            + "id, class, " + String.join(", ", CAPTURED_ATTRIBUTES) + " and data-* except the tracker's own data-hs-* controls)");
                 }
                 if (!seen.add(a.name())) {
                     throw new SelectorException("two conditions on attribute '" + a.name() + "' of one element are not supported");
