@@ -136,7 +136,7 @@ class CaptureClicksTest {
         JsonNode click = clickOne("#odd div");
 
         assertThat(click.get("hierarchy").asText()).isEqualTo(APP + "section#odd:13:1|"
-                + "div#a%2Eb%3Ac%7Cd.x%7Cy.%C3%A9.%5Bz%5D[title=Hello%2C%20world%21][data-label=a%3Db%5Dc]:1:1");
+                + "div#a%2Eb%3Ac%7Cd.%5Bz%5D.%C3%A9.x%7Cy[title=Hello%2C%20world%21][data-label=a%3Db%5Dc]:1:1");
     }
 
     @Test
