@@ -67,11 +67,12 @@ function onClick(e) {
   recentClicks = recentClicks.filter(function (c) {
     return t - c.t < 1000 && Math.abs(c.x - e.clientX) <= 30 && Math.abs(c.y - e.clientY) <= 30;
   });
+  // Ten are plenty to tell a burst: older ones of the same burst were marked when it reached three.
+  recentClicks = recentClicks.slice(-9);
   recentClicks.push({ t: t, x: e.clientX, y: e.clientY, ev: ev });
   if (recentClicks.length >= 3) {
-    // The earlier clicks of the burst may still wait in the queue: mark them too.
+    // The earlier clicks of the burst may still wait in the queue: mark them too (enqueue persists the change).
     recentClicks.forEach(function (c) { (c.ev['properties'] = c.ev['properties'] || {})['rage_click'] = true; });
-    persistQueue();
   }
   emit(ev);
 }
