@@ -27,4 +27,23 @@ public sealed interface Analysis {
     /** Split by an event property: the {@code limit} most frequent values, the rest as "other". */
     record Breakdown(String property, int limit) {
     }
+
+    /**
+     * Paths from or to a start event: the {@code depth} labelled steps after (or before) each occurrence, in its
+     * session; {@code labelWith} names events by definitions (empty: raw labels). See {@link PathsQuery}.
+     */
+    record Paths(Scope scope, EventSpec start, boolean before, int depth, List<EventSpec> labelWith) implements Analysis {
+    }
+
+    /**
+     * Users seen in the range who did (or, {@code didNot}, did not) do {@code event} (null: every user seen), with
+     * user property filters. See {@link UsersQuery}.
+     */
+    record Users(Scope scope, EventSpec event, boolean didNot, List<EventFilter.PropertyMatches> properties,
+            int limit) implements Analysis {
+    }
+
+    /** Sessions in the range, newest first, optionally of one user. See {@link SessionsQuery}. */
+    record Sessions(Scope scope, String identity, int limit) implements Analysis {
+    }
 }

@@ -12,6 +12,11 @@ public final class AnalysisSql {
         this.d = d;
     }
 
+    /** The dialect, for the query kinds that render their own SQL (paths, users, sessions). */
+    Dialect dialect() {
+        return d;
+    }
+
     /**
      * One series of a graph: rows (bucket start in epoch ms, breakdown value or null, value), only for buckets
      * with events (the caller fills the gaps with zeros).

@@ -57,18 +57,24 @@ public final class QueryRoutes {
         Scope scope = new Scope(env.id(), from, to);
         Analysis analysis = switch (kind) {
             case "graph" -> GraphQuery.parse(body, scope, field -> event(env, body.at(field), field));
+            case "paths" -> PathsQuery.parse(body, scope, (node, field) -> event(env, node, field));
+            case "users" -> UsersQuery.parse(body, scope, field -> event(env, body.at(field), field));
+            case "sessions" -> SessionsQuery.parse(body, scope);
             default -> throw HindsightException.field("kind", "must be one of " + KINDS + ", not '" + kind + "'");
         };
         ctx.json(run(analysis));
     }
 
     /** The analysis kinds {@code POST /api/query} answers. */
-    public static final List<String> KINDS = List.of("graph");
+    public static final List<String> KINDS = List.of("graph", "paths", "users", "sessions");
 
     /** Runs an analysis: each kind has a class that parses its request and shapes its answer. */
     public Map<String, Object> run(Analysis a) {
         return switch (a) {
             case Graph g -> GraphQuery.run(g, sql, runner);
+            case Analysis.Paths p -> PathsQuery.run(p, sql.dialect(), runner);
+            case Analysis.Users u -> UsersQuery.run(u, sql.dialect(), runner);
+            case Analysis.Sessions x -> SessionsQuery.run(x, sql.dialect(), runner);
         };
     }
 

@@ -1,0 +1,39 @@
+package dev.hindsight.query;
+
+/**
+ * The SQL that groups events into sessions, shared by paths and sessions: an event belongs to the session named
+ * by its {@code session_id}; an event without one (server-side events, say) belongs to a session of its user
+ * that a gap of more than {@link #GAP_MINUTES} minutes between that user's session-less events ends.
+ */
+final class SessionSql {
+    /** The inactivity that ends a session of events without a session id, as Heap and Google Analytics use. */
+    static final int GAP_MINUTES = 30;
+
+    /**
+     * The user's identity for a row of {@code ev}, or NULL for an anonymous device: {@code user_key} is the
+     * identity unless it fell back to {@code 'device:' || device_id}.
+     */
+    static final String IDENTITY = "CASE WHEN identity IS NOT NULL THEN identity"
+            + " WHEN user_key = 'device:' || device_id THEN NULL ELSE user_key END";
+
+    /** The order of events within a session; the event id only breaks ties of equal times, deterministically. */
+    static final String ORDER = "time, event_id";
+
+    private SessionSql() {
+    }
+
+    /**
+     * CTEs after {@code ev} (see {@link Identities#events}): {@code ss}, every row of {@code ev} with a
+     * {@code session_key} ({@code 's:' || session_id}, or {@code 'u:' || user_key || ':' || n} for the n-th
+     * gap-delimited session of the user's session-less events).
+     */
+    static String sessions() {
+        String w = "(PARTITION BY user_key, session_id IS NULL ORDER BY " + ORDER + ")";
+        return ", sk AS (SELECT *, CASE WHEN session_id IS NULL AND (lag(time) OVER " + w + " IS NULL"
+                + " OR time - lag(time) OVER " + w + " > INTERVAL " + GAP_MINUTES + " MINUTE) THEN 1 ELSE 0 END AS brk"
+                + " FROM ev)"
+                + ", ss AS (SELECT *, CASE WHEN session_id IS NOT NULL THEN 's:' || session_id"
+                + " ELSE 'u:' || user_key || ':' || sum(brk) OVER (PARTITION BY user_key, session_id IS NULL ORDER BY "
+                + ORDER + " ROWS UNBOUNDED PRECEDING) END AS session_key FROM sk)";
+    }
+}
