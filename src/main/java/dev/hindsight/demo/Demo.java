@@ -64,8 +64,8 @@ public final class Demo {
     }
 
     /** What the demo did. */
-    public record Report(Project project, Environment env, long from, long to, long domChangeAt,
-            SiteGenerator.Counts counts, List<Definition> definitions, long seconds) {
+    public record Report(Project project, boolean projectCreated, Environment env, long from, long to,
+            long domChangeAt, SiteGenerator.Counts counts, List<Definition> definitions, long seconds) {
     }
 
     /**
@@ -109,7 +109,7 @@ public final class Demo {
     public static Report fill(Projects projects, EventStore store, DefinitionCatalog catalog, Clock clock,
             Options options) {
         long started = System.nanoTime();
-        projects.ensureDefault();
+        boolean created = projects.ensureDefault().isPresent();
         Project project = projects.all().get(0);
         Environment env = project.environments().stream().filter(e -> e.name().equals("development")).findFirst()
                 .orElseGet(() -> projects.createEnvironment(project.id(), "development"));
@@ -134,7 +134,7 @@ public final class Demo {
                 added.add(catalog.insert(d));
             }
         }
-        return new Report(project, env, from, to, generator.domChangeAt(), counts, added,
+        return new Report(project, created, env, from, to, generator.domChangeAt(), counts, added,
                 (System.nanoTime() - started) / 1_000_000_000);
     }
 
@@ -172,7 +172,11 @@ public final class Demo {
         SiteGenerator.Counts c = r.counts();
         sb.append(String.format(Locale.ROOT, "%nDemo data in project '%s', environment '%s':%n", r.project().name(),
                 r.env().name()));
-        sb.append(String.format(Locale.ROOT, "  app_id %s   secret key %s%n", r.env().appId(), r.env().secretKey()));
+        // A project the demo created is not announced by the server's first start, so its keys are shown here.
+        for (Environment e : r.projectCreated() ? r.project().environments() : List.of(r.env())) {
+            sb.append(String.format(Locale.ROOT, "  %-12s app_id %s   secret key %s%n", e.name(), e.appId(),
+                    e.secretKey()));
+        }
         sb.append(String.format(Locale.ROOT, "  %,d events from %s to %s (%d s): %,d devices, %,d sessions, "
                 + "%,d users signed up, %,d identifies%n", c.events(), day(r.from()), day(r.to()), r.seconds(),
                 c.devices(), c.sessions(), c.users(), c.identifies()));

@@ -69,8 +69,9 @@ class DemoTest {
         assertThat(report.counts().events()).isEqualTo(20_000);
         assertThat(report.definitions()).extracting(d -> d.name()).containsExactly("Viewed pricing",
                 "Viewed a product", "Added to cart", "Started checkout", "Signed up", "Purchased");
-        assertThat(Demo.describe(report, 8080)).contains(report.env().appId(), "20,000 events", "/api/query",
-                "Added to cart");
+        assertThat(report.projectCreated()).isTrue();
+        assertThat(Demo.describe(report, 8080)).contains(report.env().appId(), report.env().secretKey(),
+                "production", "20,000 events", "localhost:8080/api/query", "Added to cart");
 
         try (Hindsight app = Hindsight.start(settings(), Clock.systemUTC())) {
             String appId = app.projects().all().get(0).environments().stream()
@@ -116,6 +117,8 @@ class DemoTest {
 
         Demo.Report forced = Hindsight.demo(settings(), new Demo.Options(2_000, 30, 2, true), NOW);
         assertThat(forced.definitions()).as("definitions already there are not added twice").isEmpty();
+        assertThat(forced.projectCreated()).isFalse();
+        assertThat(Demo.describe(forced, 8080)).doesNotContain("production");
         try (Hindsight app = Hindsight.start(settings(), Clock.systemUTC())) {
             assertThat(app.store().countEvents(forced.env().id())).isEqualTo(4_000);
         }
