@@ -11,6 +11,7 @@ import dev.hindsight.http.Json;
 import dev.hindsight.http.OpsRoutes;
 import dev.hindsight.http.Problems;
 import dev.hindsight.define.DefinitionRoutes;
+import dev.hindsight.demo.Demo;
 import dev.hindsight.identity.UserRoutes;
 import dev.hindsight.query.DuckDbDialect;
 import dev.hindsight.query.EventQueries;
@@ -115,17 +116,48 @@ public final class Hindsight implements AutoCloseable {
         return new Hindsight(settings, clock);
     }
 
+    /**
+     * Runs the server; {@code demo [--events=N] [--days=N] [--seed=N] [--force]} first fills the development
+     * environment with demo data (see {@link Demo}), then serves as usual.
+     */
     public static void main(String[] args) {
+        boolean demo = args.length > 0 && args[0].equals("demo");
         Settings settings;
+        Demo.Parsed parsed = null;
         try {
+            if (demo) {
+                parsed = Demo.parse(java.util.Arrays.copyOfRange(args, 1, args.length), Clock.systemUTC());
+                args = parsed.serverArgs();
+            }
             settings = Settings.from(args, System.getenv());
         } catch (IllegalArgumentException e) {
             System.err.println("hindsight: " + e.getMessage());
             System.exit(2);
             return;
         }
+        if (demo) {
+            try {
+                System.out.println("Generating " + parsed.options().events() + " demo events...");
+                Demo.Report report = demo(settings, parsed.options(), Clock.systemUTC());
+                System.out.println(Demo.describe(report, settings.port()));
+            } catch (Demo.NotEmpty e) {
+                System.err.println("hindsight demo: " + e.getMessage());
+                System.exit(1);
+                return;
+            }
+        }
         Hindsight app = start(settings, Clock.systemUTC());
         Runtime.getRuntime().addShutdownHook(new Thread(app::close, "hindsight-shutdown"));
+    }
+
+    /**
+     * Fills the data directory's development environment with demo data, with the server not running: the store is
+     * opened, written directly (its single writer), and closed again before {@link #start} opens it.
+     */
+    public static Demo.Report demo(Settings settings, Demo.Options options, Clock clock) {
+        try (DuckDb db = new DuckDb(settings.dataDir()); EventStore store = new DuckDbEventStore(db, clock)) {
+            return Demo.fill(new Projects(new DuckDbCatalog(db)), store, new DuckDbDefinitions(db), clock, options);
+        }
     }
 
     public int port() {
