@@ -12,7 +12,6 @@ import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import org.duckdb.DuckDBConnection;
-import org.slf4j.LoggerFactory;
 
 /**
  * The embedded DuckDB database file under the data directory: opens it, creates the schema, and hands out
@@ -29,8 +28,8 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
         """
         CREATE TABLE IF NOT EXISTS environments (
           id BIGINT PRIMARY KEY, project_id BIGINT NOT NULL, name VARCHAR NOT NULL, app_id VARCHAR NOT NULL UNIQUE,
-          secret_key VARCHAR NOT NULL, allow_any_origin BOOLEAN NOT NULL, allowed_origins VARCHAR[] NOT NULL)""",
-        "ALTER TABLE environments ADD COLUMN IF NOT EXISTS query_blocklist VARCHAR[] DEFAULT []",
+          secret_key VARCHAR NOT NULL, allow_any_origin BOOLEAN NOT NULL, allowed_origins VARCHAR[] NOT NULL,
+          query_blocklist VARCHAR[])""",
         // No key on events: event ids are deduplicated by the write path (see RecentIds), which keeps
         // appends cheap and memory flat.
         """
@@ -67,15 +66,13 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
           updated_at TIMESTAMP NOT NULL, PRIMARY KEY (env_id, identity, key))""",
     };
 
-    // DuckDB checkpoints inside the committing transaction once the WAL passes its threshold, which would stall
-    // the single writer (and every waiting acknowledgement) for seconds. So the threshold is set out of reach and
-    // a background thread checkpoints whenever the WAL passes CHECKPOINT_WAL_BYTES, in parallel with appends.
-    private static final long CHECKPOINT_WAL_BYTES = 64L * 1024 * 1024;
+    // DuckDB checkpoints inside whichever transaction commits once the WAL passes its threshold, including a
+    // reader's or the catalog's, and a checkpoint needs the single writer to be idle. So the automatic threshold
+    // is set out of reach, and the event store's writer checkpoints between its commits past this size.
+    public static final long CHECKPOINT_WAL_BYTES = 64L * 1024 * 1024;
 
     private final Path file;
     private final DuckDBConnection root;
-    private final Thread checkpointer;
-    private volatile boolean closed;
 
     public DuckDb(Path dataDir) {
         try {
@@ -87,8 +84,11 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
                     st.execute(ddl);
                 }
                 st.execute("SET checkpoint_threshold = '64GB'");
+                // The schema goes into the database file at once: DuckDB 1.5 cannot replay some DDL from the WAL
+                // after a crash ("GetDefaultDatabase with no default database set"), and then could not open.
+                st.execute("CHECKPOINT");
             }
-            this.checkpointer = Thread.ofPlatform().daemon().name("hindsight-checkpoint").start(this::checkpointLoop);
+
         } catch (Exception e) {
             throw new IllegalStateException("Cannot open the DuckDB store under " + dataDir + ": " + e.getMessage(), e);
         }
@@ -128,33 +128,18 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
         return size;
     }
 
-    private void checkpointLoop() {
-        Path wal = Path.of(file + ".wal");
-        try (Connection c = connect(); Statement st = c.createStatement()) {
-            while (!closed) {
-                Thread.sleep(1000);
-                if (Files.exists(wal) && Files.size(wal) > CHECKPOINT_WAL_BYTES) {
-                    st.execute("CHECKPOINT");
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            if (!closed) {
-                LoggerFactory.getLogger(DuckDb.class).warn("Background checkpoint failed; DuckDB will checkpoint on close", e);
-            }
+    /** Bytes in the write-ahead log not yet folded into the database file. */
+    long walBytes() {
+        try {
+            Path wal = Path.of(file + ".wal");
+            return Files.exists(wal) ? Files.size(wal) : 0;
+        } catch (java.io.IOException e) {
+            return 0;
         }
     }
 
     @Override
     public void close() {
-        closed = true;
-        checkpointer.interrupt();
-        try {
-            checkpointer.join(60_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         try {
             root.close();
         } catch (SQLException e) {

@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
+import org.slf4j.LoggerFactory;
 
 /** The event store on embedded DuckDB: appends through the Appender, identities resolved at read time. */
 public final class DuckDbEventStore implements EventStore {
@@ -82,17 +83,9 @@ public final class DuckDbEventStore implements EventStore {
                     }
                 }
             }
-            for (int i = 0; i < ops.size(); i++) {
-                switch (ops.get(i)) {
-                    case WriteOp.Append ignored -> { }
-                    case WriteOp.Identify id -> changed[i] = identify(id, cacheUpdates);
-                    case WriteOp.SetUserProperties sp -> changed[i] = setProperties(sp);
-                    case WriteOp.UndoLink undo -> changed[i] = undo(undo, cacheUpdates);
-                }
-            }
+            applyIdentityAndUserOps(ops, changed, cacheUpdates);
             writer.commit();
             latestLink.putAll(cacheUpdates);
-            return changed;
         } catch (SQLException | RuntimeException e) {
             try {
                 writer.rollback();
@@ -100,6 +93,31 @@ public final class DuckDbEventStore implements EventStore {
                 e.addSuppressed(suppressed);
             }
             throw new IllegalStateException("DuckDB write failed: " + e.getMessage(), e);
+        }
+        if (db.walBytes() > DuckDb.CHECKPOINT_WAL_BYTES) {
+            checkpoint();
+        }
+        return changed;
+    }
+
+    /** Folds the WAL into the database file, between commits, when no write transaction is open. */
+    private void checkpoint() {
+        try {
+            // CHECKPOINT may not run inside a transaction, and the writer's connection otherwise always opens one.
+            writer.setAutoCommit(true);
+            try (java.sql.Statement st = writer.createStatement()) {
+                st.execute("CHECKPOINT");
+            }
+        } catch (SQLException e) {
+            // The commits are durable in the WAL; a checkpoint that fails now (another connection is writing) is
+            // tried again after the next commit.
+            LoggerFactory.getLogger(DuckDbEventStore.class).warn("Checkpoint failed; will retry: {}", e.getMessage());
+        } finally {
+            try {
+                writer.setAutoCommit(false);
+            } catch (SQLException e) {
+                LoggerFactory.getLogger(DuckDbEventStore.class).error("Cannot reopen the writer's transactions", e);
+            }
         }
     }
 
@@ -153,39 +171,6 @@ public final class DuckDbEventStore implements EventStore {
         }
     }
 
-    private boolean identify(WriteOp.Identify id, Map<String, String> cacheUpdates) throws SQLException {
-        String key = id.envId() + "\u0000" + id.deviceId();
-        String current = cacheUpdates.containsKey(key) ? cacheUpdates.get(key) : latestLink.get(key);
-        if (current == null) {
-            try (PreparedStatement ps = writer.prepareStatement("""
-                    SELECT identity FROM identity_links
-                    WHERE env_id = ? AND device_id = ? ORDER BY valid_from DESC, id DESC LIMIT 1""")) {
-                ps.setLong(1, id.envId());
-                ps.setString(2, id.deviceId());
-                try (ResultSet rs = ps.executeQuery()) {
-                    current = rs.next() ? rs.getString(1) : "";
-                }
-            }
-        }
-        touchUser(id.envId(), id.identity(), id.at());
-        if (current.equals(id.identity())) {
-            return false;
-        }
-        try (PreparedStatement ps = writer.prepareStatement("""
-                INSERT INTO identity_links (id, env_id, device_id, identity, valid_from, created_at, source)
-                VALUES (nextval('link_ids'), ?, ?, ?, epoch_ms(?), epoch_ms(?), ?)""")) {
-            ps.setLong(1, id.envId());
-            ps.setString(2, id.deviceId());
-            ps.setString(3, id.identity());
-            ps.setLong(4, id.at());
-            ps.setLong(5, clock.millis());
-            ps.setString(6, id.source());
-            ps.executeUpdate();
-        }
-        cacheUpdates.put(key, id.identity());
-        return true;
-    }
-
     private boolean undo(WriteOp.UndoLink undo, Map<String, String> cacheUpdates) throws SQLException {
         String device = null;
         try (PreparedStatement ps = writer.prepareStatement("""
@@ -205,36 +190,154 @@ public final class DuckDbEventStore implements EventStore {
         return device != null;
     }
 
-    private boolean setProperties(WriteOp.SetUserProperties sp) throws SQLException {
-        touchUser(sp.envId(), sp.identity(), sp.at());
-        try (PreparedStatement ps = writer.prepareStatement("""
-                INSERT INTO user_properties (env_id, identity, key, value, updated_at) VALUES (?, ?, ?, ?, epoch_ms(?))
-                ON CONFLICT (env_id, identity, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-                WHERE excluded.updated_at >= user_properties.updated_at""")) {
-            for (Map.Entry<String, Object> p : sp.properties().entrySet()) {
-                ps.setLong(1, sp.envId());
-                ps.setString(2, sp.identity());
-                ps.setString(3, p.getKey());
-                ps.setString(4, toJson(p.getValue()));
-                ps.setLong(5, sp.at());
-                ps.addBatch();
+    /**
+     * Applies identifies, user properties and undos set by set rather than op by op (a statement costs DuckDB
+     * milliseconds): one lookup of the devices' latest links, the new links through the Appender, and chunked
+     * multi-row upserts of users and properties. Op order is kept where it matters: identifies of one device
+     * are decided in order, and the latest write of a property wins.
+     */
+    private void applyIdentityAndUserOps(List<WriteOp> ops, boolean[] changed, Map<String, String> cacheUpdates)
+            throws SQLException {
+        Map<String, long[]> users = new LinkedHashMap<>();
+        Map<String, Object[]> properties = new LinkedHashMap<>();
+        List<Object[]> links = new ArrayList<>();
+        Map<String, String> latest = lookUpLatestLinks(ops, cacheUpdates);
+        for (int i = 0; i < ops.size(); i++) {
+            switch (ops.get(i)) {
+                case WriteOp.Append ignored -> { }
+                case WriteOp.Identify id -> {
+                    String key = id.envId() + "\u0000" + id.deviceId();
+                    touch(users, id.envId(), id.identity(), id.at());
+                    if (!id.identity().equals(latest.get(key))) {
+                        links.add(new Object[] {id.envId(), id.deviceId(), id.identity(), id.at(), id.source()});
+                        latest.put(key, id.identity());
+                        cacheUpdates.put(key, id.identity());
+                        changed[i] = true;
+                    }
+                }
+                case WriteOp.SetUserProperties sp -> {
+                    touch(users, sp.envId(), sp.identity(), sp.at());
+                    for (Map.Entry<String, Object> p : sp.properties().entrySet()) {
+                        String k = sp.envId() + "\u0000" + sp.identity() + "\u0000" + p.getKey();
+                        Object[] old = properties.get(k);
+                        if (old == null || (long) old[4] <= sp.at()) {
+                            properties.put(k, new Object[] {sp.envId(), sp.identity(), p.getKey(), toJson(p.getValue()), sp.at()});
+                        }
+                    }
+                    changed[i] = true;
+                }
+                case WriteOp.UndoLink undo -> { }
             }
-            ps.executeBatch();
         }
-        return true;
+        insertLinks(links);
+        upsert("INSERT INTO users (env_id, identity, first_write, last_write) VALUES ", "(?, ?, epoch_ms(?::BIGINT), epoch_ms(?::BIGINT))",
+                " ON CONFLICT (env_id, identity) DO UPDATE SET first_write = least(users.first_write, excluded.first_write),"
+                        + " last_write = greatest(users.last_write, excluded.last_write)",
+                userRows(users));
+        upsert("INSERT INTO user_properties (env_id, identity, key, value, updated_at) VALUES ",
+                "(?, ?, ?, ?, epoch_ms(?::BIGINT))",
+                " ON CONFLICT (env_id, identity, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+                        + " WHERE excluded.updated_at >= user_properties.updated_at",
+                new ArrayList<>(properties.values()));
+        // Undos are rare (an operator's action): one statement each, after the links they may name exist.
+        for (int i = 0; i < ops.size(); i++) {
+            if (ops.get(i) instanceof WriteOp.UndoLink undo) {
+                changed[i] = undo(undo, cacheUpdates);
+            }
+        }
     }
 
-    private void touchUser(long envId, String identity, long at) throws SQLException {
-        try (PreparedStatement ps = writer.prepareStatement("""
-                INSERT INTO users (env_id, identity, first_write, last_write) VALUES (?, ?, epoch_ms(?), epoch_ms(?))
-                ON CONFLICT (env_id, identity) DO UPDATE SET
-                  first_write = least(users.first_write, excluded.first_write),
-                  last_write = greatest(users.last_write, excluded.last_write)""")) {
-            ps.setLong(1, envId);
-            ps.setString(2, identity);
-            ps.setLong(3, at);
-            ps.setLong(4, at);
-            ps.executeUpdate();
+    private static void touch(Map<String, long[]> users, long envId, String identity, long at) {
+        users.merge(envId + "\u0000" + identity, new long[] {envId, at, at},
+                (a, b) -> new long[] {a[0], Math.min(a[1], b[1]), Math.max(a[2], b[2])});
+    }
+
+    private static List<Object[]> userRows(Map<String, long[]> users) {
+        List<Object[]> rows = new ArrayList<>();
+        users.forEach((k, v) -> rows.add(new Object[] {v[0], k.substring(k.indexOf('\u0000') + 1), v[1], v[2]}));
+        return rows;
+    }
+
+    /** The latest link's identity of every device the batch identifies that the cache does not know. */
+    private Map<String, String> lookUpLatestLinks(List<WriteOp> ops, Map<String, String> cacheUpdates) throws SQLException {
+        Map<String, String> latest = new HashMap<>();
+        Map<Long, List<String>> unknown = new HashMap<>();
+        for (WriteOp op : ops) {
+            if (op instanceof WriteOp.Identify id) {
+                String key = id.envId() + "\u0000" + id.deviceId();
+                String known = cacheUpdates.containsKey(key) ? cacheUpdates.get(key) : latestLink.get(key);
+                if (known != null) {
+                    latest.put(key, known);
+                } else if (!latest.containsKey(key)) {
+                    latest.put(key, "");
+                    unknown.computeIfAbsent(id.envId(), e -> new ArrayList<>()).add(id.deviceId());
+                }
+            }
+        }
+        for (Map.Entry<Long, List<String>> e : unknown.entrySet()) {
+            try (PreparedStatement ps = writer.prepareStatement("""
+                    SELECT device_id, arg_max(identity, (valid_from, id)) FROM identity_links
+                    WHERE env_id = ? AND device_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY device_id""")) {
+                ps.setLong(1, e.getKey());
+                ps.setArray(2, writer.createArrayOf("VARCHAR", e.getValue().toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        latest.put(e.getKey() + "\u0000" + rs.getString(1), rs.getString(2));
+                    }
+                }
+            }
+        }
+        return latest;
+    }
+
+    private void insertLinks(List<Object[]> links) throws SQLException {
+        if (links.isEmpty()) {
+            return;
+        }
+        List<Long> ids = new ArrayList<>();
+        try (PreparedStatement ps = writer.prepareStatement("SELECT nextval('link_ids') FROM range(?)")) {
+            ps.setLong(1, links.size());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                }
+            }
+        }
+        long now = clock.millis();
+        try (DuckDBAppender a = writer.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "identity_links")) {
+            for (int i = 0; i < links.size(); i++) {
+                Object[] l = links.get(i);
+                a.beginRow();
+                a.append(ids.get(i));
+                a.append((long) l[0]);
+                a.append((String) l[1]);
+                a.append((String) l[2]);
+                a.appendEpochMicros((long) l[3] * 1000);
+                a.appendEpochMicros(now * 1000);
+                a.appendNull();
+                a.append((String) l[4]);
+                a.endRow();
+            }
+        }
+    }
+
+    /** Multi-row upserts in chunks; rows within one statement have distinct keys (DuckDB requires it). */
+    private void upsert(String head, String row, String tail, List<Object[]> rows) throws SQLException {
+        for (int from = 0; from < rows.size(); from += 500) {
+            List<Object[]> chunk = rows.subList(from, Math.min(rows.size(), from + 500));
+            StringBuilder sql = new StringBuilder(head);
+            for (int i = 0; i < chunk.size(); i++) {
+                sql.append(i == 0 ? "" : ", ").append(row);
+            }
+            try (PreparedStatement ps = writer.prepareStatement(sql.append(tail).toString())) {
+                int p = 1;
+                for (Object[] r : chunk) {
+                    for (Object v : r) {
+                        ps.setObject(p++, v);
+                    }
+                }
+                ps.executeUpdate();
+            }
         }
     }
 
