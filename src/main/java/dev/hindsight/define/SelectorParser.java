@@ -7,7 +7,6 @@ import dev.hindsight.define.Selector.Compound;
 import dev.hindsight.define.Selector.Op;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Parses the CSS selector subset that compiles exactly to the hierarchy encoding:
@@ -88,7 +87,7 @@ public final class SelectorParser {
         if (eat('*')) {
             tag = "*";
         } else if (pos < src.length() && isIdentStart(peek())) {
-            tag = ident().toLowerCase(Locale.ROOT);
+            tag = asciiLower(ident());
         }
         while (pos < src.length()) {
             char c = peek();
@@ -106,7 +105,7 @@ public final class SelectorParser {
             } else if (c == ':') {
                 int at = pos;
                 pos++;
-                String pseudo = ident().toLowerCase(Locale.ROOT);
+                String pseudo = asciiLower(ident());
                 if (!(pseudo.equals("nth-child") || pseudo.equals("nth-of-type")) || !eat('(')) {
                     throw new SelectorException("':" + pseudo + "' is not supported (only :nth-child(n) and "
                             + ":nth-of-type(n) with a number n)", at);
@@ -137,7 +136,7 @@ public final class SelectorParser {
         int at = pos;
         pos++;
         skipSpace();
-        String name = ident().toLowerCase(Locale.ROOT);
+        String name = asciiLower(ident());
         skipSpace();
         if (eat(']')) {
             return new Attribute(name, Op.EXISTS, null);
@@ -243,6 +242,19 @@ public final class SelectorParser {
         }
         if (!eat(quote)) {
             throw new SelectorException("unterminated string", pos);
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Tag and attribute names match ASCII case-insensitively in HTML documents: only A-Z fold ([data-É] is not
+     * [data-é]), as the browser and the HTML parser do.
+     */
+    static String asciiLower(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            sb.append(c >= 'A' && c <= 'Z' ? (char) (c + 32) : c);
         }
         return sb.toString();
     }
