@@ -265,7 +265,8 @@ public final class SelectorParser {
 
     private boolean skipSpace() {
         int start = pos;
-        while (pos < src.length() && Character.isWhitespace(peek())) {
+        // CSS whitespace only: space, tab, LF, CR, FF (U+2003 and the like are ordinary identifier characters).
+        while (pos < src.length() && " \t\n\r\f".indexOf(peek()) >= 0) {
             pos++;
         }
         return pos > start;
