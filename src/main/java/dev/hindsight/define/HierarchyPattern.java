@@ -147,7 +147,7 @@ public final class HierarchyPattern {
                 if (a.op() != Op.WORD) {
                     throw new SelectorException("[class" + opText(a.op()) + "…] is not supported: use .name or [class~=name]");
                 }
-                if (a.value().isEmpty() || a.value().chars().anyMatch(Character::isWhitespace)) {
+                if (a.value().isEmpty() || a.value().chars().anyMatch(HierarchyPattern::isCssWhitespace)) {
                     return null;
                 }
                 classes.add(escape(a.value()));

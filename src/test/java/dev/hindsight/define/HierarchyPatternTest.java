@@ -59,6 +59,16 @@ class HierarchyPatternTest {
     }
 
     @Test
+    void namesFoldOnlyAsciiCaseAndOnlyCssWhitespaceSeparatesWords() {
+        String h = "body:1:1|span.a%E2%80%83b[data-%C3%89=x]:1:1";
+        assertThat(matches("[data-\\c9]", h)).isTrue();
+        assertThat(matches("[DATA-\\c9]", h)).isTrue();
+        assertThat(matches("[data-\\e9]", h)).as("É is not é").isFalse();
+        assertThat(matches("[class~='a\\2003 b']", h)).as("an em space is not CSS whitespace").isTrue();
+        assertThat(matches("[class~=a\u2003b]", h)).isTrue();
+    }
+
+    @Test
     void nthChildAndNthOfTypeAreExactPositions() {
         assertThat(matches("button:nth-child(2)", BUTTON)).isTrue();
         assertThat(matches("button:nth-of-type(1)", BUTTON)).isTrue();
