@@ -26,14 +26,21 @@ import java.util.regex.Pattern;
  * unit, so a prefix, suffix or substring can only match on unit boundaries, exactly as on the raw text.
  *
  * <p>Limits, refused with a {@link SelectorException}: attributes the tracker does not capture, two conditions
- * on one attribute, conditions on {@code <html>} other than its bare tag. Not exact beyond the capture itself:
- * attribute values longer than 200 characters are cut by the tracker, and a hierarchy continues through a
- * shadow host where {@code matches} would stop.
+ * on one attribute, conditions on {@code <html>} other than its bare tag. Values of {@code type} compare ASCII
+ * case-insensitively, as HTML specifies. Not exact beyond the capture itself: attribute values longer than 200
+ * characters are cut by the tracker, and a hierarchy continues through a shadow host where {@code matches}
+ * would stop.
  */
 public final class HierarchyPattern {
     /** The attributes the tracker records besides id, class and data-*, in its fixed order. */
     public static final List<String> CAPTURED_ATTRIBUTES = List.of("name", "type", "role", "aria-label", "href",
             "title", "alt", "for", "placeholder");
+
+    /**
+     * Captured attributes whose values selectors compare ASCII case-insensitively in HTML documents (the HTML
+     * standard's list, "Case-sensitivity of selectors", of which the tracker records only type).
+     */
+    static final Set<String> CASELESS_VALUES = Set.of("type");
 
     private static final String UNITS = "(?:[A-Za-z0-9_-]|%[0-9A-F]{2})*";
     private static final String UNITS1 = "(?:[A-Za-z0-9_-]|%[0-9A-F]{2})+";
@@ -198,7 +205,8 @@ public final class HierarchyPattern {
 
     /** The expression for an escaped value under the operator, or null when nothing can match (per CSS). */
     private static String value(Attribute a) {
-        String v = a.value() == null ? null : escape(a.value());
+        String v = a.value() == null ? null : CASELESS_VALUES.contains(a.name()) ? caseless(escape(a.value()))
+                : escape(a.value());
         return switch (a.op()) {
             case EXISTS -> UNITS;
             case EQUALS -> v;
@@ -208,6 +216,23 @@ public final class HierarchyPattern {
             case WORD -> a.value().isEmpty() || a.value().chars().anyMatch(HierarchyPattern::isCssWhitespace) ? null
                     : "(?:" + UNITS + WHITESPACE + ")?" + v + "(?:" + WHITESPACE + UNITS + ")?";
         };
+    }
+
+    /** An escaped value whose ASCII letters match either case ({@code %XX} hex digits stay as they are). */
+    private static String caseless(String escaped) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < escaped.length(); i++) {
+            char c = escaped.charAt(i);
+            if (c == '%') {
+                sb.append(escaped, i, i + 3);
+                i += 2;
+            } else if (Character.isLetter(c)) {
+                sb.append('[').append(Character.toLowerCase(c)).append(Character.toUpperCase(c)).append(']');
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
     private static boolean isCssWhitespace(int c) {
@@ -236,6 +261,9 @@ public final class HierarchyPattern {
                 out.add("." + escape(cl));
             }
             for (Attribute a : k.attributes()) {
+                if (CASELESS_VALUES.contains(a.name())) {
+                    continue;
+                }
                 if (a.op() == Op.EQUALS && !a.name().equals("id") && !a.name().equals("class")) {
                     out.add("[" + escape(a.name()) + "=" + escape(a.value()) + "]");
                 } else if (a.op() != Op.EXISTS && a.value() != null && !a.value().isEmpty()) {

@@ -59,6 +59,15 @@ class HierarchyPatternTest {
     }
 
     @Test
+    void typeValuesCompareAsciiCaseInsensitively() {
+        assertThat(matches("[type=BUTTON]", BUTTON)).isTrue();
+        assertThat(matches("[type^=BuT]", BUTTON)).isTrue();
+        assertThat(matches("[type=butto]", BUTTON)).isFalse();
+        assertThat(matches("[data-sku=sku-42] button", BUTTON)).as("other values are case-sensitive").isFalse();
+        assertThat(HierarchyPattern.compile("button[type=BUTTON]").literals()).containsExactly(java.util.List.of());
+    }
+
+    @Test
     void namesFoldOnlyAsciiCaseAndOnlyCssWhitespaceSeparatesWords() {
         String h = "body:1:1|span.a%E2%80%83b[data-%C3%89=x]:1:1";
         assertThat(matches("[data-\\c9]", h)).isTrue();
@@ -103,8 +112,9 @@ class HierarchyPatternTest {
 
     @Test
     void literalsAreSubstringsOfEveryMatch() {
-        HierarchyPattern p = HierarchyPattern.compile("div.product button#add[type=button]");
-        assertThat(p.literals()).containsExactly(java.util.List.of(".product", "#add", "[type=button]"));
+        HierarchyPattern p = HierarchyPattern.compile("div.product[data-sku=SKU-42] button#add[type=button]");
+        // No literal for type: its values compare case-insensitively.
+        assertThat(p.literals()).containsExactly(java.util.List.of(".product", "[data-sku=SKU-42]", "#add"));
         p.literals().get(0).forEach(l -> assertThat(BUTTON).contains(l));
     }
 }
