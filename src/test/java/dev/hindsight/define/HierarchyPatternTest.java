@@ -59,6 +59,18 @@ class HierarchyPatternTest {
     }
 
     @Test
+    void theUnrecordedRootHtmlIsAnAncestorOfEveryLevel() {
+        assertThat(matches("* > body", "body:2:1")).isTrue();
+        assertThat(matches("* > body", BUTTON)).isFalse();
+        assertThat(matches("* > * > div#app button", BUTTON)).isTrue();
+        assertThat(matches("* * * * * button", BUTTON)).isTrue();
+        assertThat(matches("* * * * * * button", BUTTON)).isFalse();
+        assertThat(matches(":nth-child(1) > body", "body:2:1")).isTrue();
+        assertThat(matches("html:nth-child(2) button", BUTTON)).isFalse();
+        assertThat(matches(".js > body", "body:2:1")).as("the root is taken to have no class").isFalse();
+    }
+
+    @Test
     void typeValuesCompareAsciiCaseInsensitively() {
         assertThat(matches("[type=BUTTON]", BUTTON)).isTrue();
         assertThat(matches("[type^=BuT]", BUTTON)).isTrue();
@@ -75,6 +87,15 @@ class HierarchyPatternTest {
         assertThat(matches("[data-\\e9]", h)).as("É is not é").isFalse();
         assertThat(matches("[class~='a\\2003 b']", h)).as("an em space is not CSS whitespace").isTrue();
         assertThat(matches("[class~=a\u2003b]", h)).isTrue();
+    }
+
+    @Test
+    void anEmptyIdIsAnId() {
+        String h = "body:1:1|span#:1:1";
+        assertThat(matches("[id]", h)).isTrue();
+        assertThat(matches("[id='']", h)).isTrue();
+        assertThat(matches("[id^='']", h)).isFalse();
+        assertThat(matches("[id]", "body:1:1|span:1:1")).isFalse();
     }
 
     @Test
