@@ -4,16 +4,16 @@
  *   hierarchy = level *( "|" level )          levels from <body> (first) down to the target (last)
  *   level     = tag [ "#" id ] *( "." class ) *( "[" name "=" value "]" ) ":" nth-child ":" nth-of-type
  *
- * tag is the lower-case tag name. id, class, attribute names and values are escaped: every character other
- * than A-Z a-z 0-9 - _ is replaced by its UTF-8 bytes as %XX (upper-case hex), so none of | # . [ ] = :
- * appears unescaped inside a field, and escaping preserves prefixes, suffixes and substrings (what the
- * attribute operators ^= $= *= need). Classes are sorted (by escaped text); attributes come in the fixed order
- * of ATTRS, then data-* attributes sorted by escaped name, leaving out the tracker's own data-hs-* controls
- * (data-hs-ignore, data-hs-redact-*) but keeping the stable id data-hs-id; href is taken without the blocked
- * query parameters, as the event's href is; values are cut at 200 characters. The fixed orders make "has these
- * classes and attributes" a subsequence test for the server's selector compiler
- * (dev.hindsight.define.HierarchyPattern). nth-child and nth-of-type are 1-based positions among element
- * siblings. Elements inside an open shadow root continue with the host's level above them.
+ * tag is the lower-case tag name; "#" is present whenever the element has an id attribute, even an empty one. id,
+ * class, attribute names and values are escaped: every character other than A-Z a-z 0-9 - _ is replaced by its
+ * UTF-8 bytes as %XX (upper-case hex), so none of | # . [ ] = : appears unescaped inside a field, and escaping
+ * preserves prefixes, suffixes and substrings (what the attribute operators ^= $= *= need). Classes are sorted (by
+ * escaped text); attributes come in the fixed order of ATTRS, then data-* attributes sorted by escaped name,
+ * leaving out the tracker's own data-hs-* controls (data-hs-ignore, data-hs-redact-*) but keeping the stable id
+ * data-hs-id; href is taken without the blocked query parameters, as the event's href is; values are cut at 200
+ * characters. The fixed orders make "has these classes and attributes" a subsequence test for the server's
+ * selector compiler (dev.hindsight.define.HierarchyPattern). nth-child and nth-of-type are 1-based positions among
+ * element siblings. Elements inside an open shadow root continue with the host's level above them.
  */
 var ATTRS = ['name', 'type', 'role', 'aria-label', 'href', 'title', 'alt', 'for', 'placeholder'];
 var MAX_ATTR = 200;
@@ -34,7 +34,8 @@ function nth(el, sameType) {
 
 function level(el, redacted) {
   var out = tagOf(el), i, a, v, data = [];
-  if (el.id) out += '#' + esc(el.id);
+  // An empty id attribute is still an id: [id] and [id=""] match it, so it is recorded as a bare '#'.
+  if (el.hasAttribute && el.hasAttribute('id')) out += '#' + esc(el.getAttribute('id'));
   out += Array.prototype.map.call(el.classList || [], function (c) { return '.' + esc(c); }).sort().join('');
   for (i = 0; i < ATTRS.length; i++) {
     v = attr(el, ATTRS[i]);

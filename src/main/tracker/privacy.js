@@ -72,10 +72,13 @@ function scrubUrl(url, blocked) {
   var q = url.indexOf('?');
   if (q < 0) return url;
   var h = url.indexOf('#', q), end = h < 0 ? url.length : h;
-  var kept = url.slice(q + 1, end).split('&').filter(function (p) {
+  var pairs = url.slice(q + 1, end).split('&'), kept = pairs.filter(function (p) {
     var name = p.split('=')[0];
     try { name = decodeURIComponent(name.replace(/\+/g, ' ')); } catch (e) { /* keep raw */ }
-    return p && blocked.indexOf(name.toLowerCase()) < 0;
+    return blocked.indexOf(name.toLowerCase()) < 0;
   });
+  // Nothing blocked: the URL as written (an href in a hierarchy must stay what [href…] selectors see).
+  if (kept.length == pairs.length) return url;
+  kept = kept.filter(function (p) { return p; });
   return url.slice(0, q) + (kept.length ? '?' + kept.join('&') : '') + url.slice(end);
 }

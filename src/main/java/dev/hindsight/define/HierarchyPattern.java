@@ -26,7 +26,10 @@ import java.util.regex.Pattern;
  * unit, so a prefix, suffix or substring can only match on unit boundaries, exactly as on the raw text.
  *
  * <p>Limits, refused with a {@link SelectorException}: attributes the tracker does not capture, two conditions
- * on one attribute, conditions on {@code <html>} other than its bare tag. Not exact beyond the capture itself:
+ * on one attribute, conditions on {@code <html>} other than its tag and position. The root {@code <html>}, which the
+ * tracker does not record, is an ancestor of every level: a leftmost compound such as {@code *} or
+ * {@code :nth-child(1)} may stand for it, and it is taken to have no id, class or captured attribute. Values of
+ * {@code type} compare ASCII case-insensitively, as HTML specifies. Not exact beyond the capture itself:
  * attribute values longer than 200 characters are cut by the tracker, and a hierarchy continues through a
  * shadow host where {@code matches} would stop.
  */
@@ -34,6 +37,12 @@ public final class HierarchyPattern {
     /** The attributes the tracker records besides id, class and data-*, in its fixed order. */
     public static final List<String> CAPTURED_ATTRIBUTES = List.of("name", "type", "role", "aria-label", "href",
             "title", "alt", "for", "placeholder");
+
+    /**
+     * Captured attributes whose values selectors compare ASCII case-insensitively in HTML documents (the HTML
+     * standard's list, "Case-sensitivity of selectors", of which the tracker records only type).
+     */
+    static final Set<String> CASELESS_VALUES = Set.of("type");
 
     private static final String UNITS = "(?:[A-Za-z0-9_-]|%[0-9A-F]{2})*";
     private static final String UNITS1 = "(?:[A-Za-z0-9_-]|%[0-9A-F]{2})+";
@@ -89,39 +98,59 @@ public final class HierarchyPattern {
     }
 
     private static String complex(Complex c) {
-        List<Compound> compounds = new ArrayList<>(c.compounds());
-        List<Combinator> combinators = new ArrayList<>(c.combinators());
-        boolean anchored = false;
+        List<Compound> compounds = c.compounds();
+        List<Combinator> combinators = c.combinators();
         for (int i = 0; i < compounds.size(); i++) {
             Compound k = compounds.get(i);
             if ("html".equals(k.tag())) {
-                if (i > 0 || k.id() != null || !k.classes().isEmpty() || !k.attributes().isEmpty()
-                        || k.nthChild() != null || k.nthOfType() != null) {
-                    throw new SelectorException("only a bare 'html' at the start is supported: the tracker does not "
-                            + "record the <html> element");
+                if (i > 0 || k.id() != null || !k.classes().isEmpty() || !k.attributes().isEmpty()) {
+                    throw new SelectorException("only 'html' at the start, with at most :nth-child/:nth-of-type, is "
+                            + "supported: the tracker does not record the <html> element");
                 }
             }
         }
-        if ("html".equals(compounds.get(0).tag())) {
-            if (compounds.size() == 1) {
-                return null;
+        // The tracker records levels from <body> down, but the document's root <html> is an ancestor too: the
+        // leftmost compound may stand for it when it asks nothing the root of a page lacks (the tracker does not
+        // record <html>, so it is taken to have no id, class or attributes).
+        List<String> alternatives = new ArrayList<>();
+        if (!"html".equals(compounds.get(0).tag())) {
+            String chain = chain(compounds, combinators, false);
+            if (chain != null) {
+                alternatives.add(chain);
             }
-            anchored = combinators.get(0) == Combinator.CHILD;
-            compounds.remove(0);
-            combinators.remove(0);
         }
+        if (compounds.size() > 1 && mayBeRoot(compounds.get(0))) {
+            String chain = chain(compounds.subList(1, compounds.size()), combinators.subList(1, combinators.size()),
+                    combinators.get(0) == Combinator.CHILD);
+            if (chain != null) {
+                alternatives.add(chain);
+            }
+        }
+        return alternatives.isEmpty() ? null : alternatives.size() == 1 ? alternatives.get(0)
+                : "(?:" + String.join(")|(?:", alternatives) + ")";
+    }
+
+    /** Whether the compound matches the root element, an <html> with no recorded id, classes or attributes. */
+    private static boolean mayBeRoot(Compound k) {
+        return (k.tag() == null || k.tag().equals("html")) && k.id() == null && k.classes().isEmpty()
+                && k.attributes().isEmpty() && (k.nthChild() == null || k.nthChild() == 1)
+                && (k.nthOfType() == null || k.nthOfType() == 1);
+    }
+
+    /** The compounds matched by stored levels, the first at level 0 when anchored; null when nothing can match. */
+    private static String chain(List<Compound> compounds, List<Combinator> combinators, boolean anchored) {
         StringBuilder sb = new StringBuilder(anchored ? "^" : "^" + ANY_LEVELS);
+        boolean possible = true;
         for (int i = 0; i < compounds.size(); i++) {
             if (i > 0) {
                 sb.append(combinators.get(i - 1) == Combinator.CHILD ? "\\|" : "\\|" + ANY_LEVELS);
             }
+            // Every compound is compiled (and so checked) even after one that nothing can match.
             String level = level(compounds.get(i));
-            if (level == null) {
-                return null;
-            }
+            possible &= level != null;
             sb.append(level);
         }
-        return sb.append('$').toString();
+        return possible ? sb.append('$').toString() : null;
     }
 
     /** The expression for one level, or null when no element can satisfy the compound. */
@@ -147,7 +176,7 @@ public final class HierarchyPattern {
                 if (a.op() != Op.WORD) {
                     throw new SelectorException("[class" + opText(a.op()) + "…] is not supported: use .name or [class~=name]");
                 }
-                if (a.value().isEmpty() || a.value().chars().anyMatch(Character::isWhitespace)) {
+                if (a.value().isEmpty() || a.value().chars().anyMatch(HierarchyPattern::isCssWhitespace)) {
                     return null;
                 }
                 classes.add(escape(a.value()));
@@ -198,7 +227,8 @@ public final class HierarchyPattern {
 
     /** The expression for an escaped value under the operator, or null when nothing can match (per CSS). */
     private static String value(Attribute a) {
-        String v = a.value() == null ? null : escape(a.value());
+        String v = a.value() == null ? null : CASELESS_VALUES.contains(a.name()) ? caseless(escape(a.value()))
+                : escape(a.value());
         return switch (a.op()) {
             case EXISTS -> UNITS;
             case EQUALS -> v;
@@ -208,6 +238,23 @@ public final class HierarchyPattern {
             case WORD -> a.value().isEmpty() || a.value().chars().anyMatch(HierarchyPattern::isCssWhitespace) ? null
                     : "(?:" + UNITS + WHITESPACE + ")?" + v + "(?:" + WHITESPACE + UNITS + ")?";
         };
+    }
+
+    /** An escaped value whose ASCII letters match either case ({@code %XX} hex digits stay as they are). */
+    private static String caseless(String escaped) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < escaped.length(); i++) {
+            char c = escaped.charAt(i);
+            if (c == '%') {
+                sb.append(escaped, i, i + 3);
+                i += 2;
+            } else if (Character.isLetter(c)) {
+                sb.append('[').append(Character.toLowerCase(c)).append(Character.toUpperCase(c)).append(']');
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
     private static boolean isCssWhitespace(int c) {
@@ -236,6 +283,9 @@ public final class HierarchyPattern {
                 out.add("." + escape(cl));
             }
             for (Attribute a : k.attributes()) {
+                if (CASELESS_VALUES.contains(a.name())) {
+                    continue;
+                }
                 if (a.op() == Op.EQUALS && !a.name().equals("id") && !a.name().equals("class")) {
                     out.add("[" + escape(a.name()) + "=" + escape(a.value()) + "]");
                 } else if (a.op() != Op.EXISTS && a.value() != null && !a.value().isEmpty()) {

@@ -7,7 +7,6 @@ import dev.hindsight.define.Selector.Compound;
 import dev.hindsight.define.Selector.Op;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Parses the CSS selector subset that compiles exactly to the hierarchy encoding:
@@ -88,7 +87,7 @@ public final class SelectorParser {
         if (eat('*')) {
             tag = "*";
         } else if (pos < src.length() && isIdentStart(peek())) {
-            tag = ident().toLowerCase(Locale.ROOT);
+            tag = asciiLower(ident());
         }
         while (pos < src.length()) {
             char c = peek();
@@ -106,7 +105,7 @@ public final class SelectorParser {
             } else if (c == ':') {
                 int at = pos;
                 pos++;
-                String pseudo = ident().toLowerCase(Locale.ROOT);
+                String pseudo = asciiLower(ident());
                 if (!(pseudo.equals("nth-child") || pseudo.equals("nth-of-type")) || !eat('(')) {
                     throw new SelectorException("':" + pseudo + "' is not supported (only :nth-child(n) and "
                             + ":nth-of-type(n) with a number n)", at);
@@ -137,7 +136,7 @@ public final class SelectorParser {
         int at = pos;
         pos++;
         skipSpace();
-        String name = ident().toLowerCase(Locale.ROOT);
+        String name = asciiLower(ident());
         skipSpace();
         if (eat(']')) {
             return new Attribute(name, Op.EXISTS, null);
@@ -247,13 +246,27 @@ public final class SelectorParser {
         return sb.toString();
     }
 
+    /**
+     * Tag and attribute names match ASCII case-insensitively in HTML documents: only A-Z fold ([data-É] is not
+     * [data-é]), as the browser and the HTML parser do.
+     */
+    static String asciiLower(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            sb.append(c >= 'A' && c <= 'Z' ? (char) (c + 32) : c);
+        }
+        return sb.toString();
+    }
+
     private static boolean isIdentStart(char c) {
         return Character.isLetter(c) || c == '_' || c == '-' || c >= 0x80;
     }
 
     private boolean skipSpace() {
         int start = pos;
-        while (pos < src.length() && Character.isWhitespace(peek())) {
+        // CSS whitespace only: space, tab, LF, CR, FF (U+2003 and the like are ordinary identifier characters).
+        while (pos < src.length() && " \t\n\r\f".indexOf(peek()) >= 0) {
             pos++;
         }
         return pos > start;

@@ -59,6 +59,46 @@ class HierarchyPatternTest {
     }
 
     @Test
+    void theUnrecordedRootHtmlIsAnAncestorOfEveryLevel() {
+        assertThat(matches("* > body", "body:2:1")).isTrue();
+        assertThat(matches("* > body", BUTTON)).isFalse();
+        assertThat(matches("* > * > div#app button", BUTTON)).isTrue();
+        assertThat(matches("* * * * * button", BUTTON)).isTrue();
+        assertThat(matches("* * * * * * button", BUTTON)).isFalse();
+        assertThat(matches(":nth-child(1) > body", "body:2:1")).isTrue();
+        assertThat(matches("html:nth-child(2) button", BUTTON)).isFalse();
+        assertThat(matches(".js > body", "body:2:1")).as("the root is taken to have no class").isFalse();
+    }
+
+    @Test
+    void typeValuesCompareAsciiCaseInsensitively() {
+        assertThat(matches("[type=BUTTON]", BUTTON)).isTrue();
+        assertThat(matches("[type^=BuT]", BUTTON)).isTrue();
+        assertThat(matches("[type=butto]", BUTTON)).isFalse();
+        assertThat(matches("[data-sku=sku-42] button", BUTTON)).as("other values are case-sensitive").isFalse();
+        assertThat(HierarchyPattern.compile("button[type=BUTTON]").literals()).containsExactly(java.util.List.of());
+    }
+
+    @Test
+    void namesFoldOnlyAsciiCaseAndOnlyCssWhitespaceSeparatesWords() {
+        String h = "body:1:1|span.a%E2%80%83b[data-%C3%89=x]:1:1";
+        assertThat(matches("[data-\\c9]", h)).isTrue();
+        assertThat(matches("[DATA-\\c9]", h)).isTrue();
+        assertThat(matches("[data-\\e9]", h)).as("É is not é").isFalse();
+        assertThat(matches("[class~='a\\2003 b']", h)).as("an em space is not CSS whitespace").isTrue();
+        assertThat(matches("[class~=a\u2003b]", h)).isTrue();
+    }
+
+    @Test
+    void anEmptyIdIsAnId() {
+        String h = "body:1:1|span#:1:1";
+        assertThat(matches("[id]", h)).isTrue();
+        assertThat(matches("[id='']", h)).isTrue();
+        assertThat(matches("[id^='']", h)).isFalse();
+        assertThat(matches("[id]", "body:1:1|span:1:1")).isFalse();
+    }
+
+    @Test
     void nthChildAndNthOfTypeAreExactPositions() {
         assertThat(matches("button:nth-child(2)", BUTTON)).isTrue();
         assertThat(matches("button:nth-of-type(1)", BUTTON)).isTrue();
@@ -93,8 +133,9 @@ class HierarchyPatternTest {
 
     @Test
     void literalsAreSubstringsOfEveryMatch() {
-        HierarchyPattern p = HierarchyPattern.compile("div.product button#add[type=button]");
-        assertThat(p.literals()).containsExactly(java.util.List.of(".product", "#add", "[type=button]"));
+        HierarchyPattern p = HierarchyPattern.compile("div.product[data-sku=SKU-42] button#add[type=button]");
+        // No literal for type: its values compare case-insensitively.
+        assertThat(p.literals()).containsExactly(java.util.List.of(".product", "[data-sku=SKU-42]", "#add"));
         p.literals().get(0).forEach(l -> assertThat(BUTTON).contains(l));
     }
 }
