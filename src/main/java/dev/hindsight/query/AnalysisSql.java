@@ -12,6 +12,10 @@ public final class AnalysisSql {
         this.d = d;
     }
 
+    public Dialect dialect() {
+        return d;
+    }
+
     /**
      * One series of a graph: rows (bucket start in epoch ms, breakdown value or null, value), only for buckets
      * with events (the caller fills the gaps with zeros).

@@ -57,18 +57,22 @@ public final class QueryRoutes {
         Scope scope = new Scope(env.id(), from, to);
         Analysis analysis = switch (kind) {
             case "graph" -> GraphQuery.parse(body, scope, field -> event(env, body.at(field), field));
+            case "funnel" -> FunnelQuery.parse(body, scope, field -> event(env, body.at(field), field));
+            case "retention" -> RetentionQuery.parse(body, scope, field -> event(env, body.at(field), field));
             default -> throw HindsightException.field("kind", "must be one of " + KINDS + ", not '" + kind + "'");
         };
         ctx.json(run(analysis));
     }
 
     /** The analysis kinds {@code POST /api/query} answers. */
-    public static final List<String> KINDS = List.of("graph");
+    public static final List<String> KINDS = List.of("graph", "funnel", "retention");
 
     /** Runs an analysis: each kind has a class that parses its request and shapes its answer. */
     public Map<String, Object> run(Analysis a) {
         return switch (a) {
             case Graph g -> GraphQuery.run(g, sql, runner);
+            case Analysis.Funnel f -> FunnelQuery.run(f, sql.dialect(), runner);
+            case Analysis.Retention r -> RetentionQuery.run(r, sql.dialect(), runner);
         };
     }
 
