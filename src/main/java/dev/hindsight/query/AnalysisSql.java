@@ -12,6 +12,7 @@ public final class AnalysisSql {
         this.d = d;
     }
 
+    /** The dialect this renders for (kinds with their own SQL class render with it). */
     public Dialect dialect() {
         return d;
     }
