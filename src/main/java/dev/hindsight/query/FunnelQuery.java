@@ -128,7 +128,7 @@ final class FunnelQuery {
             return new Group(rs.getBoolean(1), rs.getString(2), counts, medians, dropped);
         });
         Group total = groups.stream().filter(Group::total).findFirst()
-                .orElse(new Group(true, null, new long[n], new Double[n], List.of()));
+                .orElse(new Group(true, null, new long[n], new Double[n], java.util.Collections.nCopies(n - 1, List.of())));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("steps", steps(f, total));
         out.put("dropped_off", dropped(total));

@@ -233,6 +233,20 @@ class FunnelQueryTest {
     }
 
     @Test
+    void aRangeWithoutEventsAnswersZerosAndNoMedians() {
+        Map<String, Object> b = body("P1D", "view", "cart");
+        b.put("from", "2026-10-01T00:00:00Z");
+        b.put("to", "2026-10-02T00:00:00Z");
+        b.put("breakdown", "plan");
+        JsonNode answer = Sends.query(s, s.dev(), b);
+        assertThat(counts(answer.get("steps"))).containsExactly(0L, 0L);
+        assertThat(answer.get("steps").get(1).get("conversion").asDouble()).isEqualTo(0.0);
+        assertThat(answer.get("steps").get(1).get("median_seconds_from_previous").isNull()).isTrue();
+        assertThat(dropped(answer, 1)).isEmpty();
+        assertThat(answer.get("breakdowns")).isEmpty();
+    }
+
+    @Test
     void aFunnelNeedsAtLeastTwoSteps() {
         TestServer.Response r = Sends.ask(s, s.dev(), body("P1D", "view"));
         assertThat(r.status()).isEqualTo(400);
