@@ -20,6 +20,20 @@ public sealed interface Analysis {
     record Graph(Scope scope, String interval, List<Series> series, Breakdown breakdown) implements Analysis {
     }
 
+    /**
+     * Users moving through ordered steps: each later step strictly after the previous one and at most
+     * {@code windowMs} after the first (see {@link FunnelQuery} for the exact semantics).
+     */
+    record Funnel(Scope scope, List<EventSpec> steps, long windowMs, Breakdown breakdown) implements Analysis {
+    }
+
+    /**
+     * The cohort grid: users by the {@code period} (day or week) of their first {@code start} event, and how many
+     * did {@code returning} in each of the following {@code periods} periods (see {@link RetentionQuery}).
+     */
+    record Retention(Scope scope, EventSpec start, EventSpec returning, String period, int periods) implements Analysis {
+    }
+
     /** One line of a graph: {@code measure} is count, users or sessions. */
     record Series(EventSpec event, String measure) {
     }

@@ -12,8 +12,8 @@ public final class AnalysisSql {
         this.d = d;
     }
 
-    /** The dialect, for the query kinds that render their own SQL (paths, users, sessions). */
-    Dialect dialect() {
+    /** The dialect this renders for (kinds with their own SQL class render with it). */
+    public Dialect dialect() {
         return d;
     }
 

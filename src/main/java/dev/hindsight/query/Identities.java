@@ -25,7 +25,9 @@ final class Identities {
                 .append(" AND time >= " + d.timestampParam()).params(scope.fromMs())
                 .append(" AND time < " + d.timestampParam()).params(scope.toMs())
                 .append(" AND ").append(d.filter(filter)).append(") e")
-                .append(" LEFT JOIN links l ON e.identity IS NULL AND l.device_id = e.device_id AND l.undone_at IS NULL")
+                // No "e.identity IS NULL" in the ON clause: coalesce already prefers the event's own identity, and a
+                // condition on the preserved side turns the hash join into a nested loop (80 s instead of 0.1 s at 2M).
+                .append(" LEFT JOIN links l ON l.device_id = e.device_id AND l.undone_at IS NULL")
                 .append(" AND e.time >= l.span_from AND e.time < l.span_to)");
     }
 }

@@ -57,6 +57,8 @@ public final class QueryRoutes {
         Scope scope = new Scope(env.id(), from, to);
         Analysis analysis = switch (kind) {
             case "graph" -> GraphQuery.parse(body, scope, field -> event(env, body.at(field), field));
+            case "funnel" -> FunnelQuery.parse(body, scope, field -> event(env, body.at(field), field));
+            case "retention" -> RetentionQuery.parse(body, scope, field -> event(env, body.at(field), field));
             case "paths" -> PathsQuery.parse(body, scope, (node, field) -> event(env, node, field));
             case "users" -> UsersQuery.parse(body, scope, field -> event(env, body.at(field), field));
             case "sessions" -> SessionsQuery.parse(body, scope);
@@ -66,12 +68,14 @@ public final class QueryRoutes {
     }
 
     /** The analysis kinds {@code POST /api/query} answers. */
-    public static final List<String> KINDS = List.of("graph", "paths", "users", "sessions");
+    public static final List<String> KINDS = List.of("graph", "funnel", "retention", "paths", "users", "sessions");
 
     /** Runs an analysis: each kind has a class that parses its request and shapes its answer. */
     public Map<String, Object> run(Analysis a) {
         return switch (a) {
             case Graph g -> GraphQuery.run(g, sql, runner);
+            case Analysis.Funnel f -> FunnelQuery.run(f, sql.dialect(), runner);
+            case Analysis.Retention r -> RetentionQuery.run(r, sql.dialect(), runner);
             case Analysis.Paths p -> PathsQuery.run(p, sql.dialect(), runner);
             case Analysis.Users u -> UsersQuery.run(u, sql.dialect(), runner);
             case Analysis.Sessions x -> SessionsQuery.run(x, sql.dialect(), runner);

@@ -1,0 +1,192 @@
+package dev.hindsight.query;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hindsight.http.HindsightException;
+import dev.hindsight.http.Json;
+import dev.hindsight.query.Analysis.Breakdown;
+import dev.hindsight.query.Analysis.EventSpec;
+import dev.hindsight.query.Analysis.Funnel;
+import dev.hindsight.query.Analysis.Scope;
+import dev.hindsight.store.SqlRunner;
+import java.time.Duration;
+import java.time.Period;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The funnel analysis: request {@code {steps: [event, ...], window: "P14D", breakdown?: {property, limit}}}, answer
+ * {@code {steps: [{label, count, conversion, conversion_from_previous, median_seconds_from_previous}],
+ * dropped_off: [{step, users}], breakdowns?: [{value, steps, dropped_off}]}}.
+ *
+ * <p>Exactly:
+ * <ul>
+ * <li>A user is the {@code user_key} of {@link Identities}: a merged device's events, anonymous ones before the
+ * identify included, belong to its user, so step 1 on one device and step 2 on another of the same user convert.
+ * Only the request's environment is read.
+ * <li>Every step-1 event inside [from, to) is an attempt. For an attempt at t1, step k (k &ge; 2) is the user's
+ * earliest step-k event strictly after the attempt's step k-1 and at most {@code window} after t1, both ends
+ * inclusive: an event exactly {@code window} after t1 converts, one millisecond later does not. Later steps may
+ * fall after {@code to} (inside the window). Events at the same millisecond as the previous step do not count,
+ * and neither do steps done out of order (step 2 before step 1 is not a conversion).
+ * <li>Taking the earliest next event per attempt reaches the furthest step possible for that attempt. A user's
+ * result is the attempt reaching furthest; among those the earliest (then the smallest breakdown value). Users
+ * are counted once: {@code count} of step k is the users whose result reaches k.
+ * <li>{@code conversion} is count / count of step 1, {@code conversion_from_previous} count / count of step k-1
+ * (both 1 for step 1, 0 when the divisor is 0). {@code median_seconds_from_previous} is the median (the mean of
+ * the middle two for an even number) over users reaching step k of their result attempt's time from step k-1 to
+ * step k, in seconds; null for step 1 and for steps nobody reached.
+ * <li>{@code dropped_off} lists for each step k &lt; n the first {@value FunnelSql#DROPPED_USERS} user keys (in
+ * order) whose furthest step is k.
+ * <li>A breakdown splits users by the property of their result attempt's step-1 event: the {@code limit} values
+ * with most users, the rest as "(other)", a missing property as "(none)"; each user is in exactly one group.
+ * Groups are listed by users at step 1, most first, then by value.
+ * </ul>
+ * The window is an ISO-8601 duration ({@code PT1H}, {@code P14D}) or a period of days or weeks ({@code P2W}).
+ */
+final class FunnelQuery {
+    static final long MAX_WINDOW_MS = Duration.ofDays(366).toMillis();
+    static final int MAX_STEPS = 20;
+
+    private FunnelQuery() {
+    }
+
+    /** Parses a funnel request; {@code events} resolves the event at a JSON pointer of the body. */
+    static Funnel parse(JsonNode body, Scope scope, Function<String, EventSpec> events) {
+        JsonNode steps = body.get("steps");
+        if (steps == null || !steps.isArray() || steps.size() < 2 || steps.size() > MAX_STEPS) {
+            throw HindsightException.field("steps", "is required: an array of 2 to " + MAX_STEPS + " events");
+        }
+        List<EventSpec> out = new ArrayList<>();
+        for (int i = 0; i < steps.size(); i++) {
+            out.add(events.apply("/steps/" + i));
+        }
+        return new Funnel(scope, out, window(body.path("window").asText("P14D")), breakdown(body));
+    }
+
+    /** A conversion window in milliseconds: a duration ({@code PT1H}, {@code P14D}) or days and weeks ({@code P2W}). */
+    static long window(String text) {
+        long ms;
+        try {
+            ms = Duration.parse(text).toMillis();
+        } catch (DateTimeParseException e) {
+            try {
+                Period p = Period.parse(text);
+                // Months and years have no fixed length; a window must.
+                if (p.getYears() != 0 || p.getMonths() != 0) {
+                    throw HindsightException.field("window", "must be in days, weeks or smaller units, not months or years");
+                }
+                ms = Duration.ofDays(p.getDays()).toMillis();
+            } catch (DateTimeParseException e2) {
+                throw HindsightException.field("window", "must be an ISO-8601 duration such as P14D, P2W or PT1H");
+            }
+        }
+        if (ms <= 0 || ms > MAX_WINDOW_MS) {
+            throw HindsightException.field("window", "must be positive and at most 366 days");
+        }
+        return ms;
+    }
+
+    /** The optional {@code breakdown}: a property name or {@code {property, limit}} (as graphs take it). */
+    static Breakdown breakdown(JsonNode body) {
+        JsonNode b = body.get("breakdown");
+        if (b == null || b.isNull()) {
+            return null;
+        }
+        String property = b.isTextual() ? b.asText() : b.path("property").asText(null);
+        if (property == null || property.isBlank()) {
+            throw HindsightException.field("breakdown.property", "is required: the step-1 event property to split by");
+        }
+        int limit = b.path("limit").asInt(10);
+        if (limit < 1 || limit > 100) {
+            throw HindsightException.field("breakdown.limit", "must be from 1 to 100");
+        }
+        return new Breakdown(property, limit);
+    }
+
+    static Map<String, Object> run(Funnel f, Dialect dialect, SqlRunner runner) {
+        int n = f.steps().size();
+        Sql q = new FunnelSql(dialect).render(f);
+        List<Group> groups = runner.query(q.text(), q.params(), rs -> {
+            long[] counts = new long[n];
+            Double[] medians = new Double[n];
+            List<List<String>> dropped = new ArrayList<>();
+            for (int k = 0; k < n; k++) {
+                counts[k] = rs.getLong(3 + k);
+            }
+            for (int k = 1; k < n; k++) {
+                double m = rs.getDouble(2 + n + k);
+                medians[k] = rs.wasNull() ? null : m / 1000.0;
+            }
+            for (int k = 0; k < n - 1; k++) {
+                dropped.add(users(rs.getString(3 + 2 * n - 1 + k)));
+            }
+            return new Group(rs.getBoolean(1), rs.getString(2), counts, medians, dropped);
+        });
+        Group total = groups.stream().filter(Group::total).findFirst()
+                .orElse(new Group(true, null, new long[n], new Double[n], java.util.Collections.nCopies(n - 1, List.of())));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("steps", steps(f, total));
+        out.put("dropped_off", dropped(total));
+        if (f.breakdown() != null) {
+            List<Map<String, Object>> breakdowns = new ArrayList<>();
+            groups.stream().filter(g -> !g.total())
+                    .sorted(Comparator.comparingLong((Group g) -> -g.counts()[0]).thenComparing(Group::value))
+                    .forEach(g -> {
+                        Map<String, Object> line = new LinkedHashMap<>();
+                        line.put("value", g.value());
+                        line.put("steps", steps(f, g));
+                        line.put("dropped_off", dropped(g));
+                        breakdowns.add(line);
+                    });
+            out.put("breakdowns", breakdowns);
+        }
+        return out;
+    }
+
+    /** One row of the funnel's SQL: the total or one breakdown value. */
+    private record Group(boolean total, String value, long[] counts, Double[] medians, List<List<String>> dropped) {
+    }
+
+    private static List<Map<String, Object>> steps(Funnel f, Group g) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        long[] c = g.counts();
+        for (int k = 0; k < c.length; k++) {
+            Map<String, Object> step = new LinkedHashMap<>();
+            step.put("label", f.steps().get(k).label());
+            step.put("count", c[k]);
+            step.put("conversion", ratio(c[k], c[0]));
+            step.put("conversion_from_previous", ratio(c[k], c[Math.max(0, k - 1)]));
+            step.put("median_seconds_from_previous", g.medians()[k]);
+            out.add(step);
+        }
+        return out;
+    }
+
+    private static List<Map<String, Object>> dropped(Group g) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int k = 0; k < g.dropped().size(); k++) {
+            out.add(Map.of("step", k + 1, "users", g.dropped().get(k)));
+        }
+        return out;
+    }
+
+    private static double ratio(long a, long b) {
+        return b == 0 ? 0.0 : (double) a / b;
+    }
+
+    private static List<String> users(String json) {
+        if (json == null) {
+            return List.of();
+        }
+        try {
+            return List.of(Json.MAPPER.readValue(json, String[].class));
+        } catch (Exception e) {
+            throw new IllegalStateException("drop-off users are not a JSON array: " + json, e);
+        }
+    }
+}

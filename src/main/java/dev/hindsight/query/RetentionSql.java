@@ -1,0 +1,44 @@
+package dev.hindsight.query;
+
+import dev.hindsight.query.Analysis.Retention;
+import java.util.List;
+
+/**
+ * The SQL of a retention grid (semantics in {@link RetentionQuery}): one scan of the events matching the start or
+ * the return event, with identities resolved, each user's first start, and their returns numbered by period.
+ */
+final class RetentionSql {
+    private final Dialect d;
+
+    RetentionSql(Dialect d) {
+        this.d = d;
+    }
+
+    /** The length of a period in milliseconds: UTC days have no daylight-saving changes. */
+    static long periodMs(String period) {
+        return switch (period) {
+            case "day" -> 86_400_000L;
+            case "week" -> 7 * 86_400_000L;
+            default -> throw new IllegalArgumentException(period);
+        };
+    }
+
+    /**
+     * Rows (cohort start in epoch ms, k, users): k = -1 is the cohort's size, k = 0..periods the users retained in
+     * period k; only cohorts and periods with users appear.
+     */
+    Sql render(Retention r) {
+        EventFilter any = new EventFilter.Any(List.of(r.start().filter(), r.returning().filter()));
+        Sql sql = new Sql().append("WITH ").append(Identities.events(d, r.scope(), any));
+        sql.append(", m AS (SELECT user_key, time, coalesce(").append(d.filter(r.start().filter()))
+                .append(", FALSE) AS s, coalesce(").append(d.filter(r.returning().filter())).append(", FALSE) AS r FROM ev)");
+        sql.append(", c AS (SELECT user_key, min(time) AS first, " + d.truncate(r.period(), "min(time)")
+                + " AS cohort FROM m WHERE s GROUP BY user_key)");
+        sql.append(", k AS (SELECT DISTINCT c.user_key, c.cohort, (epoch_ms(m.time) - epoch_ms(c.cohort)) // ")
+                .param(periodMs(r.period()))
+                .append(" AS k FROM c JOIN m ON m.user_key = c.user_key AND m.r AND m.time >= c.first)");
+        sql.append(" SELECT epoch_ms(cohort) AS t, -1 AS k, count(*) AS users FROM c GROUP BY cohort");
+        return sql.append(" UNION ALL SELECT epoch_ms(cohort), k, count(*) FROM k WHERE k <= ").param(r.periods())
+                .append(" GROUP BY cohort, k");
+    }
+}
