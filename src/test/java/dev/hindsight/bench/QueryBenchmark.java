@@ -174,13 +174,28 @@ public final class QueryBenchmark {
             }
             System.out.printf(Locale.ROOT, "  prefilter: graph %.2fx, filter scan %.2fx, selector-only scan %.2fx%n",
                     graphNo / hs[0], scanWithout / scanWith, selWithout / selWith);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /** The benchmark's stores are gigabytes at 10M events: they go when it ends. */
+    static void deleteTree(Path root) throws java.io.IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 
     private static void postgres(DuckDb db, Analysis[] analyses, int runs, int timeoutS, boolean trgm, double[] pg,
             String[] pgNote, Boolean[] same, String[] hsAnswer, long from, long to) throws Exception {
         System.out.println("\nPostgreSQL 15:");
-        try (Postgres server = Postgres.start(); Connection pc = server.connect()) {
+        Postgres started = Postgres.start();
+        try (Postgres server = started; Connection pc = server.connect()) {
             try (Statement st = pc.createStatement()) {
                 st.execute("SELECT version()");
                 try (ResultSet rs = st.getResultSet()) {
@@ -297,6 +312,8 @@ public final class QueryBenchmark {
                     }
                 }
             }
+        } finally {
+            deleteTree(started.dir());
         }
     }
 
