@@ -1,14 +1,11 @@
 package dev.hindsight.query;
 
-import static dev.hindsight.query.Traffic.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.TestServer;
 import dev.hindsight.query.reference.Dataset;
-import dev.hindsight.query.reference.Dataset.Ev;
-import dev.hindsight.query.reference.Dataset.Link;
 import dev.hindsight.query.reference.Dataset.Named;
 import dev.hindsight.query.reference.PathsReference;
 import dev.hindsight.query.reference.UsersReference;
@@ -26,19 +23,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A generated dataset (seeded, so a failure repeats): 30 devices with one to three sessions each (some without
- * session ids, some with long pauses), server-side events, identifies that merge devices and re-identify some,
- * and user properties. Random paths and users queries through {@code /api/query} must answer exactly what the
+ * The generated dataset of {@link GeneratedTraffic} over one day (seeded, so a failure repeats). Random paths and users queries through {@code /api/query} must answer exactly what the
  * brute-force references in {@code dev.hindsight.query.reference} compute from the same data.
  */
 class QueriesMatchTheReferenceTest {
-    private static final long NOV10 = 1_794_268_800_000L;
     private static final long SEED = 20261110L;
-    private static final String[] PAGES = {"/", "/pricing", "/home", "/docs", "/checkout"};
-    private static final String[] TEXTS = {"Buy", "Menu", null};
-    private static final String[] HIERARCHIES = {"body:1:1|div.product:1:1|button.add-to-cart:1:1",
-        "body:1:1|nav#top:1:1|a.menu%2Eitem[href=%2Fdocs]:3:1"};
-    private static final String[] CUSTOM = {"signup", "opened", "exported"};
     private static TestServer s;
     private static Traffic t;
     private static Dataset data;
@@ -49,103 +38,10 @@ class QueriesMatchTheReferenceTest {
     static void start() {
         s = TestServer.start();
         t = new Traffic(s);
-        Random rnd = new Random(SEED);
-        int[] unique = {0};
-        List<Ev> events = new ArrayList<>();
-        List<Map<String, Object>> browser = new ArrayList<>();
-        for (int d = 0; d < 30; d++) {
-            int sessions = 1 + rnd.nextInt(3);
-            for (int k = 0; k < sessions; k++) {
-                String session = rnd.nextInt(100) < 15 ? null : "d" + d + "s" + k;
-                long sec = rnd.nextInt(80_000);
-                int n = 2 + rnd.nextInt(8);
-                for (int i = 0; i < n; i++) {
-                    sec += rnd.nextInt(10) == 0 ? 1800 + rnd.nextInt(600) : 5 + rnd.nextInt(300);
-                    long time = NOV10 + Math.min(sec, 86_000) * 1000 + unique[0]++;
-                    String identity = rnd.nextInt(10) == 0 ? "u" + rnd.nextInt(10) : null;
-                    int kind = rnd.nextInt(10);
-                    Ev e;
-                    if (kind < 5) {
-                        e = new Ev("pageview", null, "d" + d, identity, session, time, PAGES[rnd.nextInt(PAGES.length)],
-                                null, null);
-                    } else if (kind < 8) {
-                        e = new Ev("click", null, "d" + d, identity, session, time, "/pricing",
-                                TEXTS[rnd.nextInt(TEXTS.length)], HIERARCHIES[rnd.nextInt(HIERARCHIES.length)]);
-                    } else {
-                        e = new Ev("custom", CUSTOM[rnd.nextInt(CUSTOM.length)], "d" + d, identity, session, time, "/",
-                                null, null);
-                    }
-                    events.add(e);
-                    browser.add(map("kind", e.kind(), "name", e.name(), "device_id", e.device(), "identity", e.identity(),
-                            "session_id", e.session(), "time", e.time(), "url", "https://x.com" + e.path(), "text", e.text(),
-                            "hierarchy", e.hierarchy()));
-                }
-            }
-        }
-        // Identifies in time order: 12 devices, 3 of them later re-identified as someone else.
-        List<Link> links = new ArrayList<>();
-        List<Integer> devices = new ArrayList<>();
-        for (int d = 0; d < 30; d++) {
-            devices.add(d);
-        }
-        Collections.shuffle(devices, rnd);
-        for (int i = 0; i < 12; i++) {
-            String identity = "u" + rnd.nextInt(10);
-            links.add(new Link("d" + devices.get(i), identity, NOV10 + rnd.nextInt(40_000) * 1000L + unique[0]++, false));
-            if (i < 3) {
-                String other = identity.equals("u9") ? "u0" : "u" + (Integer.parseInt(identity.substring(1)) + 1);
-                links.add(new Link("d" + devices.get(i), other, NOV10 + (40_000 + rnd.nextInt(40_000)) * 1000L
-                        + unique[0]++, false));
-            }
-        }
-        links.sort((a, b) -> Long.compare(a.validFrom(), b.validFrom()));
-        List<Map<String, Object>> identifies = new ArrayList<>();
-        links.forEach(l -> identifies.add(map("kind", "identify", "device_id", l.device(), "identity", l.identity(),
-                "time", l.validFrom())));
-        for (int i = 0; i < 40; i++) {
-            Ev e = new Ev("custom", CUSTOM[rnd.nextInt(CUSTOM.length)], null, "u" + rnd.nextInt(10), null,
-                    NOV10 + rnd.nextInt(86_000) * 1000L + unique[0]++, null, null, null);
-            events.add(e);
-        }
-        assertThat(unique[0]).as("times stay distinct").isLessThan(1000);
-        Map<String, Map<String, Object>> props = new HashMap<>();
-        List<Map<String, Object>> users = new ArrayList<>();
-        for (int u = 0; u < 10; u++) {
-            if (rnd.nextInt(10) < 7) {
-                Map<String, Object> p = map("plan", rnd.nextBoolean() ? "pro" : "free", "seats", 1 + rnd.nextInt(9));
-                props.put("u" + u, p);
-                users.add(map("identity", "u" + u, "properties", p));
-            }
-        }
-        t.browser(s.dev(), browser);
-        t.browser(s.dev(), identifies);
-        for (Ev e : events) {
-            if (e.device() == null) {
-                t.track(s.dev(), e.identity(), e.name(), e.time());
-            }
-        }
-        assertThat(s.post("/api/add_user_properties", TestServer.json("app_id", s.dev().appId(), "users", users),
-                TestServer.bearer(s.dev().secretKey())).status()).isEqualTo(200);
-        data = new Dataset(events, links, props);
-
-        EVENTS.put("pageview", new Named("pageview", e -> e.kind().equals("pageview")));
-        EVENT_JSON.put("pageview", "{\"kind\":\"pageview\"}");
-        EVENTS.put("click", new Named("click", e -> e.kind().equals("click")));
-        EVENT_JSON.put("click", "{\"kind\":\"click\"}");
-        EVENTS.put("signup", new Named("signup", e -> e.kind().equals("custom") && e.name().equals("signup")));
-        EVENT_JSON.put("signup", "{\"kind\":\"custom\",\"event\":\"signup\"}");
-        definition("Viewed pricing", "[{\"kind\":\"pageview\",\"path\":\"/pricing\"}]",
-                e -> e.kind().equals("pageview") && "/pricing".equals(e.path()));
-        definition("Clicked buy", "[{\"kind\":\"click\",\"text\":\"Buy\"}]",
-                e -> e.kind().equals("click") && "Buy".equals(e.text()));
-        definition("Opened", "[{\"kind\":\"custom\",\"event\":\"opened\"}]",
-                e -> e.kind().equals("custom") && e.name().equals("opened"));
-    }
-
-    private static void definition(String name, String rules, java.util.function.Predicate<Ev> test) {
-        long id = t.define(s.dev(), name, rules);
-        EVENTS.put(name, new Named(name, test));
-        EVENT_JSON.put(name, "{\"definition\":" + id + "}");
+        GeneratedTraffic g = GeneratedTraffic.send(s, t, SEED, 1);
+        data = g.data();
+        EVENTS.putAll(g.events());
+        EVENT_JSON.putAll(g.eventJson());
     }
 
     @AfterAll
@@ -156,11 +52,11 @@ class QueriesMatchTheReferenceTest {
     /** A random range: the whole day, or whole hours within it. */
     private static long[] range(Random rnd) {
         if (rnd.nextBoolean()) {
-            return new long[] {NOV10, NOV10 + 86_400_000L};
+            return new long[] {GeneratedTraffic.NOV10, GeneratedTraffic.NOV10 + 86_400_000L};
         }
         int a = rnd.nextInt(23);
         int b = a + 1 + rnd.nextInt(24 - a);
-        return new long[] {NOV10 + a * 3_600_000L, NOV10 + b * 3_600_000L};
+        return new long[] {GeneratedTraffic.NOV10 + a * 3_600_000L, GeneratedTraffic.NOV10 + b * 3_600_000L};
     }
 
     private static String pick(Random rnd, List<String> from) {

@@ -16,9 +16,9 @@ import java.util.function.Predicate;
  */
 public record Dataset(List<Ev> events, List<Link> links, Map<String, Map<String, Object>> userProperties) {
 
-    /** One stored event. */
+    /** One stored event; {@code url} and {@code referrer} as sent, {@code props} its event properties. */
     public record Ev(String kind, String name, String device, String identity, String session, long time, String path,
-            String text, String hierarchy) {
+            String text, String hierarchy, String url, String referrer, Map<String, Object> props) {
     }
 
     /** A device linked to an identity from {@code validFrom} on (and, for its first link, before). */
