@@ -89,11 +89,15 @@ final class PathsQuery {
                 .append(", nk AS (SELECT *, CASE WHEN lag(time) OVER " + w + " IS NULL"
                         + " OR time - lag(time) OVER " + w + " > INTERVAL " + SessionSql.GAP_MINUTES
                         + " MINUTE THEN 1 ELSE 0 END AS brk FROM ev WHERE session_id IS NULL)")
-                .append(", ss AS (SELECT *, 's:' || session_id AS session_key FROM ev WHERE session_id IS NOT NULL"
-                        + " UNION ALL SELECT * EXCLUDE (brk), 'u:' || user_key || ':' || sum(brk) OVER (PARTITION BY"
-                        + " user_key ORDER BY " + SessionSql.ORDER + " ROWS UNBOUNDED PRECEDING) AS session_key FROM nk)")
-                .append(", starts AS (SELECT DISTINCT session_key FROM ss WHERE coalesce(")
-                .append(d.filter(p.start().filter())).append(", FALSE))")
+                .append(", nss AS (SELECT * EXCLUDE (brk, user_key), 'u:' || user_key || ':' || sum(brk) OVER"
+                        + " (PARTITION BY user_key ORDER BY " + SessionSql.ORDER + " ROWS UNBOUNDED PRECEDING) AS session_key"
+                        + " FROM nk)")
+                // Events with a session id straight from the table (no identities needed), only of start sessions.
+                .append(", ss AS (SELECT *, 's:' || session_id AS session_key FROM events WHERE ").append(range(p, d))
+                .append(" AND session_id IN (SELECT session_id FROM events WHERE ").append(range(p, d))
+                .append(" AND session_id IS NOT NULL AND coalesce(").append(d.filter(p.start().filter())).append(", FALSE))")
+                .append(" UNION ALL BY NAME SELECT * FROM nss WHERE session_key IN (SELECT session_key FROM nss WHERE coalesce(")
+                .append(d.filter(p.start().filter())).append(", FALSE)))")
                 .append(", lab AS (SELECT session_key, time, event_id, coalesce(").append(d.filter(p.start().filter()))
                 .append(", FALSE) AS is_start, ");
         if (p.labelWith().isEmpty()) {
@@ -121,7 +125,7 @@ final class PathsQuery {
             }
             steps.append(k > 1 ? ", " : "").append("(").append(k).append(")");
         }
-        return sql.append(" AS label FROM ss SEMI JOIN starts USING (session_key))")
+        return sql.append(" AS label FROM ss)")
                 .append(", chg AS (SELECT *, CASE WHEN label IS NOT DISTINCT FROM lag(label) OVER " + order
                         + " THEN 0 ELSE 1 END AS c FROM lab WHERE label IS NOT NULL)")
                 .append(", stream AS (SELECT session_key, is_start, label, c, sum(c) OVER (PARTITION BY session_key"
@@ -132,6 +136,11 @@ final class PathsQuery {
                         + " SELECT step, prev, label, count(*) FROM (SELECT k.step, CASE k.step" + (p.depth() > 1 ? prev : " WHEN 0 THEN NULL")
                         + " END AS prev, CASE k.step" + pick + " END AS label FROM occ, (VALUES " + steps + ") k(step))"
                         + " WHERE label IS NOT NULL GROUP BY step, prev, label");
+    }
+
+    private static Sql range(Paths p, Dialect d) {
+        return new Sql().append("env_id = ").param(p.scope().envId()).append(" AND time >= " + d.timestampParam())
+                .params(p.scope().fromMs()).append(" AND time < " + d.timestampParam()).params(p.scope().toMs());
     }
 
     /** One row of the query: how many occurrences have {@code label} at {@code step} after {@code prev}. */
