@@ -78,9 +78,11 @@ final class PathsQuery {
     /**
      * The query. Only sessions with at least one start event matter, so they are found first (a semi-join) and
      * only their events are labelled and windowed; session keys of events with a session id need no window at all
-     * (see {@link SessionSql}: the gap rule applies to session-less events only, windowed among themselves). The
-     * collapsed steps of those sessions are numbered once, each carries its next (or previous) {@code depth} labels
-     * from a bounded {@code lead}/{@code lag}, and each occurrence picks up the row of its own step by an equi-join.
+     * (see {@link SessionSql}: the gap rule applies to session-less events only, windowed among themselves), and
+     * their start sessions come straight from the events table, without identities. One window pass marks the
+     * label of each collapsed step on the first (after) or last (before) event of its run; one more takes each
+     * occurrence's next (or previous) {@code depth} step labels with a bounded {@code lead}/{@code lag} that
+     * ignores the unmarked events.
      */
     static Sql sql(Paths p, Dialect d) {
         String w = "(PARTITION BY user_key ORDER BY " + SessionSql.ORDER + ")";
@@ -117,21 +119,22 @@ final class PathsQuery {
         StringBuilder prev = new StringBuilder();
         StringBuilder steps = new StringBuilder();
         for (int k = 1; k <= p.depth(); k++) {
-            next.append(", ").append(shift).append("(label, ").append(k).append(") OVER (PARTITION BY session_key ORDER BY run)"
-                    + " AS l").append(k);
+            next.append(", ").append(shift).append("(step_label, ").append(k).append(" IGNORE NULLS) OVER ").append(order)
+                    .append(" AS l").append(k);
             pick.append(" WHEN ").append(k).append(" THEN l").append(k);
             if (k > 1) {
                 prev.append(" WHEN ").append(k).append(" THEN l").append(k - 1);
             }
             steps.append(k > 1 ? ", " : "").append("(").append(k).append(")");
         }
+        // A step's label sits on the first event of each collapsed run (after) or the last (before); the k-th
+        // label on from an occurrence is the k-th non-NULL one, so repeats of the start's own step are skipped.
+        String mark = p.before() ? "lead" : "lag";
         return sql.append(" AS label FROM ss)")
-                .append(", chg AS (SELECT *, CASE WHEN label IS NOT DISTINCT FROM lag(label) OVER " + order
-                        + " THEN 0 ELSE 1 END AS c FROM lab WHERE label IS NOT NULL)")
-                .append(", stream AS (SELECT session_key, is_start, label, c, sum(c) OVER (PARTITION BY session_key"
-                        + " ORDER BY " + SessionSql.ORDER + " ROWS UNBOUNDED PRECEDING) AS run FROM chg)")
-                .append(", runs AS (SELECT session_key, run" + next + " FROM stream WHERE c = 1)")
-                .append(", occ AS (SELECT r.* FROM stream o JOIN runs r USING (session_key, run) WHERE o.is_start)")
+                .append(", chg AS (SELECT session_key, time, event_id, is_start, CASE WHEN label IS NOT DISTINCT FROM "
+                        + mark + "(label) OVER " + order + " THEN NULL ELSE label END AS step_label FROM lab"
+                        + " WHERE label IS NOT NULL)")
+                .append(", occ AS (SELECT * FROM (SELECT is_start" + next + " FROM chg) WHERE is_start)")
                 .append(" SELECT 0 AS step, NULL AS prev, NULL AS label, count(*) AS n FROM occ UNION ALL"
                         + " SELECT step, prev, label, count(*) FROM (SELECT k.step, CASE k.step" + (p.depth() > 1 ? prev : " WHEN 0 THEN NULL")
                         + " END AS prev, CASE k.step" + pick + " END AS label FROM occ, (VALUES " + steps + ") k(step))"
