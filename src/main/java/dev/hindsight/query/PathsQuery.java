@@ -75,9 +75,31 @@ final class PathsQuery {
             // The last level's leading part: tag, #id and .classes, before attributes and positions.
             + " nullif(url_decode(regexp_extract(hierarchy, '([^|\\[:]*)[^|]*$', 1)), ''))) END";
 
+    /**
+     * The query. Only sessions with at least one start event matter, so they are found first (a semi-join) and
+     * only their events are labelled and windowed; session keys of events with a session id need no window at all
+     * (see {@link SessionSql}: the gap rule applies to session-less events only, windowed among themselves), and
+     * their start sessions come straight from the events table, without identities. One window pass marks the
+     * label of each collapsed step on the first (after) or last (before) event of its run; one more takes each
+     * occurrence's next (or previous) {@code depth} step labels with a bounded {@code lead}/{@code lag} that
+     * ignores the unmarked events.
+     */
     static Sql sql(Paths p, Dialect d) {
+        String w = "(PARTITION BY user_key ORDER BY " + SessionSql.ORDER + ")";
         Sql sql = new Sql().append("WITH ").append(Identities.events(d, p.scope(), new EventFilter.Always()))
-                .append(SessionSql.sessions())
+                // Session keys as SessionSql.sessions() gives them, the gap rule windowed over session-less rows only.
+                .append(", nk AS (SELECT *, CASE WHEN lag(time) OVER " + w + " IS NULL"
+                        + " OR time - lag(time) OVER " + w + " > INTERVAL " + SessionSql.GAP_MINUTES
+                        + " MINUTE THEN 1 ELSE 0 END AS brk FROM ev WHERE session_id IS NULL)")
+                .append(", nss AS (SELECT * EXCLUDE (brk, user_key), 'u:' || user_key || ':' || sum(brk) OVER"
+                        + " (PARTITION BY user_key ORDER BY " + SessionSql.ORDER + " ROWS UNBOUNDED PRECEDING) AS session_key"
+                        + " FROM nk)")
+                // Events with a session id straight from the table (no identities needed), only of start sessions.
+                .append(", ss AS (SELECT *, 's:' || session_id AS session_key FROM events WHERE ").append(range(p, d))
+                .append(" AND session_id IN (SELECT session_id FROM events WHERE ").append(range(p, d))
+                .append(" AND session_id IS NOT NULL AND coalesce(").append(d.filter(p.start().filter())).append(", FALSE))")
+                .append(" UNION ALL BY NAME SELECT * FROM nss WHERE session_key IN (SELECT session_key FROM nss WHERE coalesce(")
+                .append(d.filter(p.start().filter())).append(", FALSE)))")
                 .append(", lab AS (SELECT session_key, time, event_id, coalesce(").append(d.filter(p.start().filter()))
                 .append(", FALSE) AS is_start, ");
         if (p.labelWith().isEmpty()) {
@@ -91,19 +113,37 @@ final class PathsQuery {
                     .param(p.start().label()).append(" END");
         }
         String order = "(PARTITION BY session_key ORDER BY " + SessionSql.ORDER + ")";
-        String range = p.before() ? "o.run - " + p.depth() + " AND o.run - 1" : "o.run + 1 AND o.run + " + p.depth();
+        String shift = p.before() ? "lag" : "lead";
+        StringBuilder next = new StringBuilder();
+        StringBuilder pick = new StringBuilder();
+        StringBuilder prev = new StringBuilder();
+        StringBuilder steps = new StringBuilder();
+        for (int k = 1; k <= p.depth(); k++) {
+            next.append(", ").append(shift).append("(step_label, ").append(k).append(" IGNORE NULLS) OVER ").append(order)
+                    .append(" AS l").append(k);
+            pick.append(" WHEN ").append(k).append(" THEN l").append(k);
+            if (k > 1) {
+                prev.append(" WHEN ").append(k).append(" THEN l").append(k - 1);
+            }
+            steps.append(k > 1 ? ", " : "").append("(").append(k).append(")");
+        }
+        // A step's label sits on the first event of each collapsed run (after) or the last (before); the k-th
+        // label on from an occurrence is the k-th non-NULL one, so repeats of the start's own step are skipped.
+        String mark = p.before() ? "lead" : "lag";
         return sql.append(" AS label FROM ss)")
-                .append(", chg AS (SELECT *, CASE WHEN label IS NOT DISTINCT FROM lag(label) OVER " + order
-                        + " THEN 0 ELSE 1 END AS c FROM lab WHERE label IS NOT NULL)")
-                .append(", stream AS (SELECT *, sum(c) OVER (PARTITION BY session_key ORDER BY " + SessionSql.ORDER
-                        + " ROWS UNBOUNDED PRECEDING) AS run FROM chg)")
-                .append(", runs AS (SELECT session_key, run, any_value(label) AS label FROM stream GROUP BY session_key, run)")
-                .append(", occ AS (SELECT session_key, run, row_number() OVER () AS occ FROM stream WHERE is_start)")
-                .append(", steps AS (SELECT o.occ, abs(r.run - o.run) AS step, r.label FROM occ o JOIN runs r"
-                        + " ON r.session_key = o.session_key AND r.run BETWEEN " + range + ")")
+                .append(", chg AS (SELECT session_key, time, event_id, is_start, CASE WHEN label IS NOT DISTINCT FROM "
+                        + mark + "(label) OVER " + order + " THEN NULL ELSE label END AS step_label FROM lab"
+                        + " WHERE label IS NOT NULL)")
+                .append(", occ AS (SELECT * FROM (SELECT is_start" + next + " FROM chg) WHERE is_start)")
                 .append(" SELECT 0 AS step, NULL AS prev, NULL AS label, count(*) AS n FROM occ UNION ALL"
-                        + " SELECT step, prev, label, count(*) FROM (SELECT step, label,"
-                        + " lag(label) OVER (PARTITION BY occ ORDER BY step) AS prev FROM steps) GROUP BY step, prev, label");
+                        + " SELECT step, prev, label, count(*) FROM (SELECT k.step, CASE k.step" + (p.depth() > 1 ? prev : " WHEN 0 THEN NULL")
+                        + " END AS prev, CASE k.step" + pick + " END AS label FROM occ, (VALUES " + steps + ") k(step))"
+                        + " WHERE label IS NOT NULL GROUP BY step, prev, label");
+    }
+
+    private static Sql range(Paths p, Dialect d) {
+        return new Sql().append("env_id = ").param(p.scope().envId()).append(" AND time >= " + d.timestampParam())
+                .params(p.scope().fromMs()).append(" AND time < " + d.timestampParam()).params(p.scope().toMs());
     }
 
     /** One row of the query: how many occurrences have {@code label} at {@code step} after {@code prev}. */
