@@ -22,6 +22,44 @@ final class FunnelSql {
     }
 
     /**
+     * The filter as a never-null flag whose parts run only where they can still decide it: a CASE evaluates its
+     * THEN on the rows its WHEN selected, where AND and OR in a projection evaluate both sides on every row (the
+     * regex of a selector would run on every event of the funnel).
+     */
+    private Sql flag(EventFilter f) {
+        List<EventFilter> parts = switch (f) {
+            case EventFilter.All all -> all.of();
+            case EventFilter.Any any -> any.of();
+            default -> null;
+        };
+        if (parts == null || parts.isEmpty()) {
+            return new Sql().append("coalesce(").append(d.filter(f)).append(", FALSE)");
+        }
+        boolean and = f instanceof EventFilter.All;
+        // The cheap tests first (either order gives the same flag): a regex or a JSON lookup runs last.
+        parts = parts.stream().sorted(java.util.Comparator.comparingInt(FunnelSql::cost)).toList();
+        Sql sql = flag(parts.get(parts.size() - 1));
+        for (int i = parts.size() - 2; i >= 0; i--) {
+            Sql outer = new Sql().append("CASE WHEN ").append(flag(parts.get(i)));
+            outer = and ? outer.append(" THEN ").append(sql).append(" ELSE FALSE END")
+                    : outer.append(" THEN TRUE ELSE ").append(sql).append(" END");
+            sql = outer;
+        }
+        return sql;
+    }
+
+    private static int cost(EventFilter f) {
+        return switch (f) {
+            case EventFilter.HierarchyMatches h -> 2;
+            case EventFilter.PropertyMatches p -> 1;
+            case EventFilter.TextMatches t -> t.op() == EventFilter.TextOp.REGEX ? 2 : 0;
+            case EventFilter.All a -> a.of().stream().mapToInt(FunnelSql::cost).max().orElse(0);
+            case EventFilter.Any a -> a.of().stream().mapToInt(FunnelSql::cost).max().orElse(0);
+            default -> 0;
+        };
+    }
+
+    /**
      * One row per group: the total first ({@code total} true, value null), then with a breakdown one per value.
      * Columns: total, value, then per step k = 1..n the users reaching k, then per step k = 2..n the median
      * milliseconds from step k-1 (null without users), then per step k = 1..n-1 a JSON array of the first
@@ -36,7 +74,7 @@ final class FunnelSql {
         Sql sql = new Sql().append("WITH ").append(Identities.events(d, wide, any));
         sql.append(", m AS (SELECT user_key, time");
         for (int k = 1; k <= n; k++) {
-            sql.append(", coalesce(").append(d.filter(steps.get(k - 1).filter())).append(", FALSE) AS m" + k);
+            sql.append(", ").append(flag(steps.get(k - 1).filter())).append(" AS m" + k);
         }
         sql.append(f.breakdown() == null ? ", CAST(NULL AS VARCHAR) AS b"
                 : ", json_extract_string(properties, " + AnalysisSql.jsonPath(f.breakdown().property()) + ") AS b");
