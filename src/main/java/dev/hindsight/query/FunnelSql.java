@@ -7,9 +7,11 @@ import java.util.List;
 
 /**
  * The SQL of a funnel (semantics in {@link FunnelQuery}). One scan reads every event matching any step, with
- * identities resolved and one flag per step; each step-1 event is an attempt; step k is then found per attempt by
- * an ASOF join (the earliest step-k event of the same user strictly after the attempt's step k-1), which costs a
- * sort per step rather than a join of all pairs. ClickHouse has ASOF LEFT JOIN, QUALIFY and GROUPING SETS too.
+ * identities resolved and one flag per step; each step-1 event is an attempt; step k is then found by an ASOF join
+ * (the earliest step-k event of the same user strictly after step k-1), which costs a sort per step rather than a
+ * join of all pairs: step 2 per attempt, later steps once per distinct step-2 event the attempts lead to. Each user's
+ * result attempt is picked by a hash aggregate (arg_min), not a sorting window. ClickHouse has ASOF LEFT JOIN and
+ * GROUPING SETS too.
  */
 final class FunnelSql {
     /** The drop-off users listed per step. */
@@ -19,6 +21,44 @@ final class FunnelSql {
 
     FunnelSql(Dialect d) {
         this.d = d;
+    }
+
+    /**
+     * The filter as a never-null flag whose parts run only where they can still decide it: a CASE evaluates its
+     * THEN on the rows its WHEN selected, where AND and OR in a projection evaluate both sides on every row (the
+     * regex of a selector would run on every event of the funnel).
+     */
+    private Sql flag(EventFilter f) {
+        List<EventFilter> parts = switch (f) {
+            case EventFilter.All all -> all.of();
+            case EventFilter.Any any -> any.of();
+            default -> null;
+        };
+        if (parts == null || parts.isEmpty()) {
+            return new Sql().append("coalesce(").append(d.filter(f)).append(", FALSE)");
+        }
+        boolean and = f instanceof EventFilter.All;
+        // The cheap tests first (either order gives the same flag): a regex or a JSON lookup runs last.
+        parts = parts.stream().sorted(java.util.Comparator.comparingInt(FunnelSql::cost)).toList();
+        Sql sql = flag(parts.get(parts.size() - 1));
+        for (int i = parts.size() - 2; i >= 0; i--) {
+            Sql outer = new Sql().append("CASE WHEN ").append(flag(parts.get(i)));
+            outer = and ? outer.append(" THEN ").append(sql).append(" ELSE FALSE END")
+                    : outer.append(" THEN TRUE ELSE ").append(sql).append(" END");
+            sql = outer;
+        }
+        return sql;
+    }
+
+    private static int cost(EventFilter f) {
+        return switch (f) {
+            case EventFilter.HierarchyMatches h -> 2;
+            case EventFilter.PropertyMatches p -> 1;
+            case EventFilter.TextMatches t -> t.op() == EventFilter.TextOp.REGEX ? 2 : 0;
+            case EventFilter.All a -> a.of().stream().mapToInt(FunnelSql::cost).max().orElse(0);
+            case EventFilter.Any a -> a.of().stream().mapToInt(FunnelSql::cost).max().orElse(0);
+            default -> 0;
+        };
     }
 
     /**
@@ -36,7 +76,7 @@ final class FunnelSql {
         Sql sql = new Sql().append("WITH ").append(Identities.events(d, wide, any));
         sql.append(", m AS (SELECT user_key, time");
         for (int k = 1; k <= n; k++) {
-            sql.append(", coalesce(").append(d.filter(steps.get(k - 1).filter())).append(", FALSE) AS m" + k);
+            sql.append(", ").append(flag(steps.get(k - 1).filter())).append(" AS m" + k);
         }
         sql.append(f.breakdown() == null ? ", CAST(NULL AS VARCHAR) AS b"
                 : ", json_extract_string(properties, " + AnalysisSql.jsonPath(f.breakdown().property()) + ") AS b");
@@ -45,19 +85,39 @@ final class FunnelSql {
                 .params(f.scope().toMs());
         for (int k = 2; k <= n; k++) {
             sql.append(", s" + k + " AS (SELECT user_key, time FROM m WHERE m" + k + ")");
-            // The earliest step-k event after step k-1: if it is outside the window, every later one is too.
-            sql.append(", a" + k + " AS (SELECT a.*, CASE WHEN epoch_ms(s.time) - epoch_ms(a.t1) <= ").param(f.windowMs())
-                    .append(" THEN s.time END AS t" + k + " FROM a" + (k - 1) + " a ASOF LEFT JOIN s" + k
-                            + " s ON a.user_key = s.user_key AND s.time > a.t" + (k - 1) + ")");
         }
+        // x2 is the earliest step-2 event after the attempt. Attempts with the same x2 share the rest of the chain (x3
+        // the earliest step-3 event after x2, and so on), so it is found once per distinct x2 rather than per attempt;
+        // the window then cuts each attempt's chain: if x_k is outside it, every later step is too.
+        sql.append(", a2 AS (SELECT a.*, s.time AS x2 FROM a1 a ASOF LEFT JOIN s2 s ON a.user_key = s.user_key AND s.time > a.t1)");
+        sql.append(", g2 AS (SELECT DISTINCT user_key, x2 FROM a2 WHERE x2 IS NOT NULL)");
+        for (int k = 3; k <= n; k++) {
+            sql.append(", g" + k + " AS (SELECT g.*, s.time AS x" + k + " FROM g" + (k - 1) + " g ASOF LEFT JOIN s" + k
+                    + " s ON g.user_key = s.user_key AND s.time > g.x" + (k - 1) + ")");
+        }
+        sql.append(", a AS (SELECT a.user_key, a.t1, a.b");
+        for (int k = 2; k <= n; k++) {
+            String x = k == 2 ? "a.x2" : "g.x" + k;
+            sql.append(", CASE WHEN epoch_ms(" + x + ") - epoch_ms(a.t1) <= ").param(f.windowMs())
+                    .append(" THEN " + x + " END AS t" + k);
+        }
+        sql.append(" FROM a2 a LEFT JOIN g" + n + " g ON a.user_key = g.user_key AND a.x2 = g.x2)");
         StringBuilder reached = new StringBuilder("1");
         for (int k = 2; k <= n; k++) {
             reached.append(" + CAST(t" + k + " IS NOT NULL AS INTEGER)");
         }
-        sql.append(", r AS (SELECT *, " + reached + " AS reached FROM a" + n + ")");
+        sql.append(", r AS (SELECT *, " + reached + " AS reached FROM a)");
         // Each user once: the attempt reaching furthest, the earliest of those (then the smallest breakdown value).
-        sql.append(", u AS (SELECT * FROM r QUALIFY row_number() OVER (PARTITION BY user_key"
-                + " ORDER BY reached DESC, t1, b NULLS LAST) = 1)");
+        // A hash aggregate rather than a window: no sort. Attempts of a user with equal keys (same reach, t1 and b)
+        // are the same attempt: every step time follows from t1.
+        StringBuilder cols = new StringBuilder("reached, t1, b");
+        StringBuilder out = new StringBuilder("user_key, w.reached AS reached, w.t1 AS t1, w.b AS b");
+        for (int k = 2; k <= n; k++) {
+            cols.append(", t" + k);
+            out.append(", w.t" + k + " AS t" + k);
+        }
+        sql.append(", u AS (SELECT " + out + " FROM (SELECT user_key, arg_min(struct_pack(" + cols.toString().replaceAll("(\\w+)", "$1 := $1")
+                + "), struct_pack(nr := -reached, t1 := t1, bn := b IS NULL, b := b)) AS w FROM r GROUP BY user_key))");
         String from;
         String group;
         if (f.breakdown() == null) {
