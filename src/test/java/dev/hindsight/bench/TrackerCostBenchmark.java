@@ -91,7 +91,7 @@ public final class TrackerCostBenchmark {
             for (int round = 0; round < rounds; round++) {
                 try (BrowserContext ctx = chromium.newContext()) {
                     Page page = ctx.newPage();
-                    page.navigate(site.url("bench-plain", "/bench-plain", Map.of()));
+                    page.navigate(site.url("bench", "/bench?snippet=off", Map.of()));
                     without.addAll(measure(page, clicks));
                 }
                 try (BrowserContext ctx = chromium.newContext()) {

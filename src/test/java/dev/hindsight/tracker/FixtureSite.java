@@ -19,7 +19,8 @@ import java.util.Map;
  * A second web server for the tracker tests: it serves the HTML fixtures of {@code src/test/resources/fixtures/}
  * from another origin ({@code http://127.0.0.1:<port>}) than the Hindsight server ({@code http://localhost:<port>}),
  * with {@code {{SNIPPET}}} replaced by the environment's snippet. Any path serves the page named by the
- * {@code page} query parameter, so SPA routes and reloads work.
+ * {@code page} query parameter, so SPA routes and reloads work; {@code snippet=off} serves a page without the
+ * tracker (for comparisons).
  */
 public final class FixtureSite implements AutoCloseable {
     private final HttpServer http;
@@ -48,7 +49,8 @@ public final class FixtureSite implements AutoCloseable {
                     String env = param(query, "env");
                     Environment e = "production".equals(env) ? hindsight.prod() : hindsight.dev();
                     String html = new String(in.readAllBytes(), StandardCharsets.UTF_8)
-                            .replace("{{SNIPPET}}", TrackerRoutes.snippet(e, hindsight.baseUrl(), options));
+                            .replace("{{SNIPPET}}", "off".equals(param(query, "snippet")) ? ""
+                                    : TrackerRoutes.snippet(e, hindsight.baseUrl(), options));
                     body = html.getBytes(StandardCharsets.UTF_8);
                 }
             }

@@ -361,7 +361,7 @@ public final class DuckDbEventStore implements EventStore {
     public Optional<UserProfile> user(long envId, String identity) {
         return db.withConnection(c -> {
             List<IdentityLink> merges = merges(c, envId, identity);
-            UserPredicate who = UserPredicate.of(identity, spans(c, envId, identity));
+            UserPredicate who = new UserPredicate(identity, spans(c, envId, identity));
             Map<String, Object> props = new LinkedHashMap<>();
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT key, value FROM user_properties WHERE env_id = ? AND identity = ? ORDER BY key")) {
@@ -425,7 +425,7 @@ public final class DuckDbEventStore implements EventStore {
     @Override
     public EventPage userEvents(long envId, String identity, String cursor, int limit) {
         return db.withConnection(c -> {
-            UserPredicate who = UserPredicate.of(identity, spans(c, envId, identity));
+            UserPredicate who = new UserPredicate(identity, spans(c, envId, identity));
             long[] after = cursor == null ? null : decodeCursor(cursor);
             String sql = "SELECT " + EVENT_COLUMNS + " FROM events WHERE env_id = ? AND (" + who.sql() + ")"
                     + (after == null ? "" : " AND (epoch_us(time) < ? OR (epoch_us(time) = ? AND event_id < ?))")

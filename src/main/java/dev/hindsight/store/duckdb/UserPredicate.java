@@ -14,10 +14,6 @@ record UserPredicate(String identity, List<Span> spans) {
     record Span(String deviceId, Long fromMs, Long toMs) {
     }
 
-    static UserPredicate of(String identity, List<Span> spans) {
-        return new UserPredicate(identity, spans);
-    }
-
     String sql() {
         StringBuilder sb = new StringBuilder("identity = ?");
         for (Span s : spans) {
