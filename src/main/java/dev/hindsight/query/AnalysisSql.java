@@ -28,21 +28,17 @@ public final class AnalysisSql {
             case "sessions" -> "count(DISTINCT session_id)";
             default -> throw new IllegalArgumentException(s.measure());
         };
-        String bucket = "epoch_ms(" + d.truncate(g.interval(), "time") + ")";
+        String bucket = d.epochMs(d.truncate(g.interval(), "time"));
         Sql sql = new Sql().append("WITH ").append(Identities.events(d, g.scope(), s.event().filter()));
         if (g.breakdown() == null) {
             return sql.append(" SELECT " + bucket + " AS t, NULL AS b, " + measure + " FROM ev GROUP BY t ORDER BY t");
         }
-        String value = "json_extract_string(properties, " + jsonPath(g.breakdown().property()) + ")";
+        String value = d.property(g.breakdown().property());
         sql.append(", top AS (SELECT " + value + " AS v FROM ev WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT ")
                 .param(g.breakdown().limit()).append(")");
         return sql.append(" SELECT " + bucket + " AS t, CASE WHEN " + value + " IN (SELECT v FROM top) THEN " + value
                 + " WHEN " + value + " IS NULL THEN '(none)' ELSE '(other)' END AS b, " + measure
                 + " FROM ev GROUP BY t, b ORDER BY t, b");
-    }
-
-    static String jsonPath(String key) {
-        return "'$.\"" + key.replace("\\", "\\\\").replace("\"", "\\\"").replace("'", "''") + "\"'";
     }
 
     static List<String> measures() {

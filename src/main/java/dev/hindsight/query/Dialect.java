@@ -1,6 +1,12 @@
 package dev.hindsight.query;
 
-/** How one SQL engine spells what the analyses need; DuckDB now, ClickHouse as a second implementation. */
+import java.util.List;
+
+/**
+ * How one SQL engine spells what the analyses need; DuckDB now, ClickHouse as a second implementation. The
+ * analyses' SQL is otherwise plain: CTEs, joins (including ASOF LEFT JOIN), window functions with named windows,
+ * GROUPING SETS, CASE, coalesce and {@code ||}; everything an engine spells its own way comes from here.
+ */
 public interface Dialect {
 
     /** The condition for an event filter, over the columns of the events table. */
@@ -9,6 +15,63 @@ public interface Dialect {
     /** The expression for an epoch-millisecond parameter as a timestamp. */
     String timestampParam();
 
+    /** A constant timestamp, such as {@code 1970-01-01} or {@code 9999-12-31}. */
+    String timestamp(String isoDate);
+
+    /** The epoch milliseconds of a timestamp expression, as a 64-bit integer. */
+    String epochMs(String timestamp);
+
     /** The expression truncating {@code column} to the start of {@code unit} (hour, day, week, month). */
     String truncate(String unit, String column);
+
+    /** A window frame over the rows ordered by a timestamp that are strictly later than the current row's. */
+    String strictlyLaterRows();
+
+    /** An event property's value as text, NULL when the event does not have it. */
+    String property(String key);
+
+    /** Integer division rounding towards minus infinity of two non-negative integers. */
+    String intDiv(String a, String b);
+
+    /** The aggregate counting the rows where {@code condition} holds. */
+    String countIf(String condition);
+
+    /** The aggregate median of {@code value} over the rows where {@code condition} holds (NULL for none). */
+    String medianIf(String value, String condition);
+
+    /** The aggregate JSON array text of the {@code n} smallest values of {@code value} where {@code condition} holds. */
+    String smallestJson(String value, int n, String condition);
+
+    /**
+     * The aggregate picking one row per group: the values of {@code columns} of the row whose {@code keys} are
+     * smallest (compared in order). Read a column out of it with {@link #pickedColumn}.
+     */
+    String pickRow(List<String> columns, List<String> keys);
+
+    /** Column {@code name} (the {@code index}-th, from 0) of a row picked by {@link #pickRow}. */
+    String pickedColumn(String picked, String name, int index);
+
+    /** The aggregate value of {@code value} in the first row by {@code order} where {@code condition} holds. */
+    String firstIf(String value, String order, String condition);
+
+    /** The aggregate JSON object text of {@code key} to {@code jsonValue} (a JSON literal as text). */
+    String jsonObjectAgg(String key, String jsonValue);
+
+    /**
+     * The window function taking the {@code k}-th non-NULL value of {@code value} after the current row
+     * ({@code forward}) or before it, in {@code window}.
+     */
+    String nthNonNull(boolean forward, String value, int k, String window);
+
+    /** {@code parts} joined by a space, NULL parts skipped. */
+    String concatWithSpace(String... parts);
+
+    /** The text with its %XX escapes decoded. */
+    String urlDecode(String text);
+
+    /** The {@code group}-th capture group of the first match of {@code regex} in {@code text}, '' without a match. */
+    String regexGroup(String text, String regex, int group);
+
+    /** A table of one integer column {@code name} holding {@code from} to {@code to}, inclusive. */
+    String integers(String name, int from, int to);
 }

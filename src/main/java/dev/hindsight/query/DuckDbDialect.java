@@ -35,8 +35,107 @@ public final class DuckDbDialect implements Dialect {
     }
 
     @Override
+    public String timestamp(String isoDate) {
+        return "TIMESTAMP '" + isoDate + "'";
+    }
+
+    @Override
+    public String epochMs(String timestamp) {
+        return "epoch_ms(" + timestamp + ")";
+    }
+
+    @Override
     public String truncate(String unit, String column) {
         return "date_trunc('" + unit + "', " + column + ")";
+    }
+
+    @Override
+    public String property(String key) {
+        return "json_extract_string(properties, " + jsonPath(key) + ")";
+    }
+
+    @Override
+    public String intDiv(String a, String b) {
+        return "(" + a + ") // (" + b + ")";
+    }
+
+    @Override
+    public String countIf(String condition) {
+        return "count(*) FILTER (WHERE " + condition + ")";
+    }
+
+    @Override
+    public String medianIf(String value, String condition) {
+        return "median(" + value + ") FILTER (WHERE " + condition + ")";
+    }
+
+    @Override
+    public String smallestJson(String value, int n, String condition) {
+        return "to_json(min(" + value + ", " + n + ") FILTER (WHERE " + condition + "))";
+    }
+
+    @Override
+    public String pickRow(List<String> columns, List<String> keys) {
+        StringBuilder sb = new StringBuilder("arg_min(struct_pack(");
+        for (int i = 0; i < columns.size(); i++) {
+            sb.append(i > 0 ? ", " : "").append(columns.get(i)).append(" := ").append(columns.get(i));
+        }
+        sb.append("), struct_pack(");
+        for (int i = 0; i < keys.size(); i++) {
+            sb.append(i > 0 ? ", " : "").append("k").append(i).append(" := ").append(keys.get(i));
+        }
+        return sb.append("))").toString();
+    }
+
+    @Override
+    public String pickedColumn(String picked, String name, int index) {
+        return picked + "." + name;
+    }
+
+    @Override
+    public String firstIf(String value, String order, String condition) {
+        return "first(" + value + " ORDER BY " + order + ")" + (condition == null ? "" : " FILTER (WHERE " + condition + ")");
+    }
+
+    @Override
+    public String jsonObjectAgg(String key, String jsonValue) {
+        return "json_group_object(" + key + ", " + jsonValue + "::JSON)::VARCHAR";
+    }
+
+    @Override
+    public String nthNonNull(boolean forward, String value, int k, String window) {
+        return (forward ? "lead(" : "lag(") + value + ", " + k + " IGNORE NULLS) OVER " + window;
+    }
+
+    @Override
+    public String concatWithSpace(String... parts) {
+        return "concat_ws(' ', " + String.join(", ", parts) + ")";
+    }
+
+    @Override
+    public String urlDecode(String text) {
+        return "url_decode(" + text + ")";
+    }
+
+    @Override
+    public String regexGroup(String text, String regex, int group) {
+        return "regexp_extract(" + text + ", '" + regex.replace("'", "''") + "', " + group + ")";
+    }
+
+    @Override
+    public String integers(String name, int from, int to) {
+        return "(SELECT range AS " + name + " FROM range(" + from + ", " + (to + 1) + "))";
+    }
+
+    /** A JSON path naming one top-level key, as a SQL string literal. */
+    static String jsonPath(String key) {
+        return "'$.\"" + key.replace("\\", "\\\\").replace("\"", "\\\"").replace("'", "''") + "\"'";
+    }
+
+    @Override
+    public String strictlyLaterRows() {
+        // Timestamps are microseconds: one microsecond on is strictly later, however many rows share the time.
+        return "RANGE BETWEEN INTERVAL 1 MICROSECOND FOLLOWING AND UNBOUNDED FOLLOWING";
     }
 
     private Sql join(List<EventFilter> parts, String op, String empty) {
@@ -53,8 +152,18 @@ public final class DuckDbDialect implements Dialect {
         return sql.append(")");
     }
 
+    /**
+     * A selector's condition: the regex runs over the dictionary of distinct hierarchies (thousands of rows, not
+     * millions), and events match on the integer {@code hierarchy_id}. The literal prefilter runs before the regex:
+     * contains() is a vectorised substring scan, the regex is not.
+     */
     private static Sql hierarchy(HierarchyMatches h) {
-        // The literal prefilter runs first: contains() is a vectorised substring scan, the regex is not.
+        return new Sql().append("hierarchy_id IN (SELECT id FROM hierarchies WHERE ")
+                .append(hierarchyMatch("hierarchy", h)).append(")");
+    }
+
+    /** The condition that {@code column}, a hierarchy string, satisfies the selector: literal prefilter, then regex. */
+    public static Sql hierarchyMatch(String column, HierarchyMatches h) {
         Sql sql = new Sql().append("(");
         if (!h.literals().isEmpty() && h.literals().stream().noneMatch(List::isEmpty)) {
             sql.append("(");
@@ -68,13 +177,13 @@ public final class DuckDbDialect implements Dialect {
                     if (j > 0) {
                         sql.append(" AND ");
                     }
-                    sql.append("contains(hierarchy, ").param(all.get(j)).append(")");
+                    sql.append("contains(" + column + ", ").param(all.get(j)).append(")");
                 }
                 sql.append(")");
             }
             sql.append(") AND ");
         }
-        return sql.append("regexp_full_match(hierarchy, ").param(h.regex()).append("))");
+        return sql.append("regexp_full_match(" + column + ", ").param(h.regex()).append("))");
     }
 
     private static Sql text(TextMatches t) {
@@ -101,7 +210,7 @@ public final class DuckDbDialect implements Dialect {
     }
 
     private static Sql property(PropertyMatches p) {
-        String path = "'$.\"" + p.key().replace("\\", "\\\\").replace("\"", "\\\"").replace("'", "''") + "\"'";
+        String path = jsonPath(p.key());
         String raw = "json_extract(properties, " + path + ")";
         String str = "json_extract_string(properties, " + path + ")";
         return switch (p.op()) {

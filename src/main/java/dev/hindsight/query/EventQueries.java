@@ -19,7 +19,7 @@ public final class EventQueries {
     }
 
     public List<DayCount> dailyCounts(long envId, EventFilter filter, long fromMs, long toMs) {
-        Sql sql = new Sql().append("SELECT epoch_ms(" + dialect.truncate("day", "time") + ") AS d, count(*) FROM events")
+        Sql sql = new Sql().append("SELECT " + dialect.epochMs(dialect.truncate("day", "time")) + " AS d, count(*) FROM events")
                 .append(" WHERE env_id = ").param(envId)
                 .append(" AND time >= " + dialect.timestampParam()).params(fromMs)
                 .append(" AND time < " + dialect.timestampParam()).params(toMs)

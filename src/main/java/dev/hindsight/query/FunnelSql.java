@@ -78,18 +78,19 @@ final class FunnelSql {
         for (int k = 1; k <= n; k++) {
             sql.append(", ").append(flag(steps.get(k - 1).filter())).append(" AS m" + k);
         }
-        sql.append(f.breakdown() == null ? ", CAST(NULL AS VARCHAR) AS b"
-                : ", json_extract_string(properties, " + AnalysisSql.jsonPath(f.breakdown().property()) + ") AS b");
+        sql.append(f.breakdown() == null ? ", CAST(NULL AS VARCHAR) AS b" : ", " + d.property(f.breakdown().property()) + " AS b");
         sql.append(" FROM ev)");
-        sql.append(", a1 AS (SELECT user_key, time AS t1, b FROM m WHERE m1 AND time < " + d.timestampParam() + ")")
-                .params(f.scope().toMs());
-        for (int k = 2; k <= n; k++) {
+        for (int k = 3; k <= n; k++) {
             sql.append(", s" + k + " AS (SELECT user_key, time FROM m WHERE m" + k + ")");
         }
-        // x2 is the earliest step-2 event after the attempt. Attempts with the same x2 share the rest of the chain (x3
-        // the earliest step-3 event after x2, and so on), so it is found once per distinct x2 rather than per attempt;
-        // the window then cuts each attempt's chain: if x_k is outside it, every later step is too.
-        sql.append(", a2 AS (SELECT a.*, s.time AS x2 FROM a1 a ASOF LEFT JOIN s2 s ON a.user_key = s.user_key AND s.time > a.t1)");
+        // x2 is the earliest step-2 event strictly after the attempt: one window over the step-1 and step-2 events
+        // in time order per user (a sort of both, as an ASOF join would do, but without a join). Attempts with
+        // the same x2 share the rest of the chain (x3 the earliest step-3 event after x2, and so on), so it is found
+        // once per distinct x2 rather than per attempt; the window then cuts each attempt's chain: if x_k is
+        // outside it, every later step is too.
+        sql.append(", a2 AS (SELECT user_key, t1, b, x2 FROM (SELECT user_key, time AS t1, b, m1, min(CASE WHEN m2 THEN time END)"
+                + " OVER (PARTITION BY user_key ORDER BY time " + d.strictlyLaterRows() + ") AS x2 FROM m WHERE m1 OR m2)"
+                + " WHERE m1 AND t1 < " + d.timestampParam() + ")").params(f.scope().toMs());
         sql.append(", g2 AS (SELECT DISTINCT user_key, x2 FROM a2 WHERE x2 IS NOT NULL)");
         for (int k = 3; k <= n; k++) {
             sql.append(", g" + k + " AS (SELECT g.*, s.time AS x" + k + " FROM g" + (k - 1) + " g ASOF LEFT JOIN s" + k
@@ -98,7 +99,7 @@ final class FunnelSql {
         sql.append(", a AS (SELECT a.user_key, a.t1, a.b");
         for (int k = 2; k <= n; k++) {
             String x = k == 2 ? "a.x2" : "g.x" + k;
-            sql.append(", CASE WHEN epoch_ms(" + x + ") - epoch_ms(a.t1) <= ").param(f.windowMs())
+            sql.append(", CASE WHEN " + d.epochMs(x) + " - " + d.epochMs("a.t1") + " <= ").param(f.windowMs())
                     .append(" THEN " + x + " END AS t" + k);
         }
         sql.append(" FROM a2 a LEFT JOIN g" + n + " g ON a.user_key = g.user_key AND a.x2 = g.x2)");
@@ -110,14 +111,16 @@ final class FunnelSql {
         // Each user once: the attempt reaching furthest, the earliest of those (then the smallest breakdown value).
         // A hash aggregate rather than a window: no sort. Attempts of a user with equal keys (same reach, t1 and b)
         // are the same attempt: every step time follows from t1.
-        StringBuilder cols = new StringBuilder("reached, t1, b");
-        StringBuilder out = new StringBuilder("user_key, w.reached AS reached, w.t1 AS t1, w.b AS b");
+        List<String> cols = new java.util.ArrayList<>(List.of("reached", "t1", "b"));
         for (int k = 2; k <= n; k++) {
-            cols.append(", t" + k);
-            out.append(", w.t" + k + " AS t" + k);
+            cols.add("t" + k);
         }
-        sql.append(", u AS (SELECT " + out + " FROM (SELECT user_key, arg_min(struct_pack(" + cols.toString().replaceAll("(\\w+)", "$1 := $1")
-                + "), struct_pack(nr := -reached, t1 := t1, bn := b IS NULL, b := b)) AS w FROM r GROUP BY user_key))");
+        StringBuilder out = new StringBuilder("user_key");
+        for (int i = 0; i < cols.size(); i++) {
+            out.append(", ").append(d.pickedColumn("w", cols.get(i), i)).append(" AS ").append(cols.get(i));
+        }
+        sql.append(", u AS (SELECT " + out + " FROM (SELECT user_key, "
+                + d.pickRow(cols, List.of("-reached", "t1", "b IS NULL", "b")) + " AS w FROM r GROUP BY user_key))");
         String from;
         String group;
         if (f.breakdown() == null) {
@@ -134,13 +137,13 @@ final class FunnelSql {
             group = " GROUP BY GROUPING SETS ((), (bb)) ORDER BY total DESC, bb";
         }
         for (int k = 1; k <= n; k++) {
-            sql.append(", count(*) FILTER (WHERE reached >= " + k + ")");
+            sql.append(", " + d.countIf("reached >= " + k));
         }
         for (int k = 2; k <= n; k++) {
-            sql.append(", median(epoch_ms(t" + k + ") - epoch_ms(t" + (k - 1) + ")) FILTER (WHERE reached >= " + k + ")");
+            sql.append(", " + d.medianIf(d.epochMs("t" + k) + " - " + d.epochMs("t" + (k - 1)), "reached >= " + k));
         }
         for (int k = 1; k < n; k++) {
-            sql.append(", to_json(min(user_key, " + DROPPED_USERS + ") FILTER (WHERE reached = " + k + "))");
+            sql.append(", " + d.smallestJson("user_key", DROPPED_USERS, "reached = " + k));
         }
         return sql.append(from).append(group);
     }

@@ -16,8 +16,8 @@ final class Identities {
     static Sql events(Dialect d, Analysis.Scope scope, EventFilter filter) {
         return new Sql()
                 .append("links AS (SELECT device_id, identity, undone_at,"
-                        + " CASE WHEN row_number() OVER w = 1 THEN TIMESTAMP '1970-01-01' ELSE valid_from END AS span_from,"
-                        + " coalesce(lead(valid_from) OVER w, TIMESTAMP '9999-12-31') AS span_to"
+                        + " CASE WHEN row_number() OVER w = 1 THEN " + d.timestamp("1970-01-01") + " ELSE valid_from END AS span_from,"
+                        + " coalesce(lead(valid_from) OVER w, " + d.timestamp("9999-12-31") + ") AS span_to"
                         + " FROM identity_links WHERE env_id = ").param(scope.envId())
                 .append(" WINDOW w AS (PARTITION BY device_id ORDER BY valid_from, id)),")
                 .append(" ev AS (SELECT e.*, coalesce(e.identity, l.identity, 'device:' || e.device_id) AS user_key")

@@ -68,42 +68,56 @@ final class PathsQuery {
         return new Paths(scope, start, direction.equals("before"), depth, labelWith);
     }
 
-    /** The label of an event without {@code label_with}, as SQL over the columns of the events table. */
-    static final String RAW_LABEL = "CASE WHEN kind = 'pageview' THEN concat_ws(' ', 'pageview', path)"
-            + " WHEN kind = 'custom' THEN name"
-            + " ELSE concat_ws(' ', kind, coalesce(nullif(target_text, ''),"
-            // The last level's leading part: tag, #id and .classes, before attributes and positions.
-            + " nullif(url_decode(regexp_extract(hierarchy, '([^|\\[:]*)[^|]*$', 1)), ''))) END";
+    /** The label of an event without {@code label_with}, as SQL over the columns of {@link #COLUMNS} and {@code tag}. */
+    static String rawLabel(Dialect d) {
+        return "CASE WHEN kind = 'pageview' THEN " + d.concatWithSpace("'pageview'", "path")
+                + " WHEN kind = 'custom' THEN name"
+                + " ELSE " + d.concatWithSpace("kind", "coalesce(nullif(target_text, ''), tag)") + " END";
+    }
 
     /**
-     * The query. Only sessions with at least one start event matter, so they are found first (a semi-join) and
-     * only their events are labelled and windowed; session keys of events with a session id need no window at all
-     * (see {@link SessionSql}: the gap rule applies to session-less events only, windowed among themselves), and
-     * their start sessions come straight from the events table, without identities. One window pass marks the
-     * label of each collapsed step on the first (after) or last (before) event of its run; one more takes each
-     * occurrence's next (or previous) {@code depth} step labels with a bounded {@code lead}/{@code lag} that
-     * ignores the unmarked events.
+     * The {@code tag} of each hierarchy in the dictionary: the last level's leading part (tag, #id and .classes,
+     * before attributes and positions), decoded, or NULL when empty. Computed once per distinct hierarchy.
+     */
+    static String tags(Dialect d) {
+        return "tags AS (SELECT id AS tag_id, nullif(" + d.urlDecode(d.regexGroup("hierarchy", "([^|\\[:]*)[^|]*$", 1))
+                + ", '') AS tag FROM hierarchies)";
+    }
+
+    /** The columns of the events a paths query reads: its keys, and what filters and labels look at. */
+    static final String COLUMNS = "time, event_id, kind, name, hierarchy_id, target_text, href, url, path, properties";
+
+    /**
+     * The query. Only sessions with at least one start event matter, so they are found first and only their
+     * events are labelled and windowed, from the session's first start on (after) or up to its last (before):
+     * earlier (later) events are never a step, and the run marks of the kept events do not change. Session keys
+     * of events with a session id need no window at all (see {@link SessionSql}: the gap rule applies to
+     * session-less events only, windowed among themselves), and their start sessions come straight from the events
+     * table, without identities. One window pass marks the label of each collapsed step on the first (after) or
+     * last (before) event of its run; one more takes each occurrence's next (or previous) {@code depth} step
+     * labels, the k-th non-NULL one on, which skips the unmarked events.
      */
     static Sql sql(Paths p, Dialect d) {
         String w = "(PARTITION BY user_key ORDER BY " + SessionSql.ORDER + ")";
         Sql sql = new Sql().append("WITH ").append(Identities.events(d, p.scope(), new EventFilter.Always()))
-                // Session keys as SessionSql.sessions() gives them, the gap rule windowed over session-less rows only.
-                .append(", nk AS (SELECT *, CASE WHEN lag(time) OVER " + w + " IS NULL"
-                        + " OR time - lag(time) OVER " + w + " > INTERVAL " + SessionSql.GAP_MINUTES
-                        + " MINUTE THEN 1 ELSE 0 END AS brk FROM ev WHERE session_id IS NULL)")
-                .append(", nss AS (SELECT * EXCLUDE (brk, user_key), 'u:' || user_key || ':' || sum(brk) OVER"
-                        + " (PARTITION BY user_key ORDER BY " + SessionSql.ORDER + " ROWS UNBOUNDED PRECEDING) AS session_key"
-                        + " FROM nk)")
-                // Events with a session id straight from the table (no identities needed), only of start sessions.
-                .append(", ss AS (SELECT *, 's:' || session_id AS session_key FROM events WHERE ").append(range(p, d))
-                .append(" AND session_id IN (SELECT session_id FROM events WHERE ").append(range(p, d))
-                .append(" AND session_id IS NOT NULL AND coalesce(").append(d.filter(p.start().filter())).append(", FALSE))")
-                .append(" UNION ALL BY NAME SELECT * FROM nss WHERE session_key IN (SELECT session_key FROM nss WHERE coalesce(")
+                // Session keys as SessionSql.sessions gives them, the gap rule windowed over session-less rows only.
+                .append(", nk AS (SELECT user_key, " + COLUMNS + ", CASE WHEN lag(time) OVER " + w + " IS NULL OR "
+                        + d.epochMs("time") + " - " + d.epochMs("lag(time) OVER " + w) + " > " + SessionSql.GAP_MS
+                        + " THEN 1 ELSE 0 END AS brk FROM ev WHERE session_id IS NULL)")
+                .append(", nss AS (SELECT 'u:' || user_key || ':' || sum(brk) OVER (PARTITION BY user_key ORDER BY "
+                        + SessionSql.ORDER + " ROWS UNBOUNDED PRECEDING) AS session_key, " + COLUMNS + " FROM nk)")
+                .append(", fs AS (SELECT session_id AS fs_id, min(time) AS first_start, max(time) AS last_start FROM events WHERE ")
+                .append(range(p, d)).append(" AND session_id IS NOT NULL AND coalesce(").append(d.filter(p.start().filter()))
+                .append(", FALSE) GROUP BY session_id)")
+                .append(", ss AS (SELECT 's:' || session_id AS session_key, " + COLUMNS + " FROM events JOIN fs ON fs_id = session_id WHERE ")
+                .append(range(p, d)).append(p.before() ? " AND time <= last_start" : " AND time >= first_start")
+                .append(" UNION ALL SELECT session_key, " + COLUMNS + " FROM nss WHERE session_key IN (SELECT session_key FROM nss WHERE coalesce(")
                 .append(d.filter(p.start().filter())).append(", FALSE)))")
+                .append(", ").append(tags(d))
                 .append(", lab AS (SELECT session_key, time, event_id, coalesce(").append(d.filter(p.start().filter()))
                 .append(", FALSE) AS is_start, ");
         if (p.labelWith().isEmpty()) {
-            sql.append(RAW_LABEL);
+            sql.append(rawLabel(d));
         } else {
             sql.append("CASE");
             for (EventSpec e : p.labelWith()) {
@@ -113,32 +127,28 @@ final class PathsQuery {
                     .param(p.start().label()).append(" END");
         }
         String order = "(PARTITION BY session_key ORDER BY " + SessionSql.ORDER + ")";
-        String shift = p.before() ? "lag" : "lead";
         StringBuilder next = new StringBuilder();
         StringBuilder pick = new StringBuilder();
         StringBuilder prev = new StringBuilder();
-        StringBuilder steps = new StringBuilder();
         for (int k = 1; k <= p.depth(); k++) {
-            next.append(", ").append(shift).append("(step_label, ").append(k).append(" IGNORE NULLS) OVER ").append(order)
-                    .append(" AS l").append(k);
+            next.append(", ").append(d.nthNonNull(!p.before(), "step_label", k, order)).append(" AS l").append(k);
             pick.append(" WHEN ").append(k).append(" THEN l").append(k);
             if (k > 1) {
                 prev.append(" WHEN ").append(k).append(" THEN l").append(k - 1);
             }
-            steps.append(k > 1 ? ", " : "").append("(").append(k).append(")");
         }
         // A step's label sits on the first event of each collapsed run (after) or the last (before); the k-th
         // label on from an occurrence is the k-th non-NULL one, so repeats of the start's own step are skipped.
         String mark = p.before() ? "lead" : "lag";
-        return sql.append(" AS label FROM ss)")
+        return sql.append(" AS label FROM ss LEFT JOIN tags ON tag_id = hierarchy_id)")
                 .append(", chg AS (SELECT session_key, time, event_id, is_start, CASE WHEN label IS NOT DISTINCT FROM "
                         + mark + "(label) OVER " + order + " THEN NULL ELSE label END AS step_label FROM lab"
                         + " WHERE label IS NOT NULL)")
-                .append(", occ AS (SELECT * FROM (SELECT is_start" + next + " FROM chg) WHERE is_start)")
+                .append(", occ AS (SELECT * FROM (SELECT is_start" + next + " FROM chg) o WHERE is_start)")
                 .append(" SELECT 0 AS step, NULL AS prev, NULL AS label, count(*) AS n FROM occ UNION ALL"
                         + " SELECT step, prev, label, count(*) FROM (SELECT k.step, CASE k.step" + (p.depth() > 1 ? prev : " WHEN 0 THEN NULL")
-                        + " END AS prev, CASE k.step" + pick + " END AS label FROM occ, (VALUES " + steps + ") k(step))"
-                        + " WHERE label IS NOT NULL GROUP BY step, prev, label");
+                        + " END AS prev, CASE k.step" + pick + " END AS label FROM occ, " + d.integers("step", 1, p.depth())
+                        + " k) x WHERE label IS NOT NULL GROUP BY step, prev, label");
     }
 
     private static Sql range(Paths p, Dialect d) {

@@ -34,11 +34,11 @@ final class RetentionSql {
                 .append(", FALSE) AS s, coalesce(").append(d.filter(r.returning().filter())).append(", FALSE) AS r FROM ev)");
         sql.append(", c AS (SELECT user_key, min(time) AS first, " + d.truncate(r.period(), "min(time)")
                 + " AS cohort FROM m WHERE s GROUP BY user_key)");
-        sql.append(", k AS (SELECT DISTINCT c.user_key, c.cohort, (epoch_ms(m.time) - epoch_ms(c.cohort)) // ")
-                .param(periodMs(r.period()))
-                .append(" AS k FROM c JOIN m ON m.user_key = c.user_key AND m.r AND m.time >= c.first)");
-        sql.append(" SELECT epoch_ms(cohort) AS t, -1 AS k, count(*) AS users FROM c GROUP BY cohort");
-        return sql.append(" UNION ALL SELECT epoch_ms(cohort), k, count(*) FROM k WHERE k <= ").param(r.periods())
+        sql.append(", k AS (SELECT DISTINCT c.user_key, c.cohort, "
+                + d.intDiv(d.epochMs("m.time") + " - " + d.epochMs("c.cohort"), String.valueOf(periodMs(r.period())))
+                + " AS k FROM c JOIN m ON m.user_key = c.user_key AND m.r AND m.time >= c.first)");
+        sql.append(" SELECT " + d.epochMs("cohort") + " AS t, -1 AS k, count(*) AS users FROM c GROUP BY cohort");
+        return sql.append(" UNION ALL SELECT " + d.epochMs("cohort") + ", k, count(*) FROM k WHERE k <= ").param(r.periods())
                 .append(" GROUP BY cohort, k");
     }
 }

@@ -8,6 +8,7 @@ package dev.hindsight.query;
 final class SessionSql {
     /** The inactivity that ends a session of events without a session id, as Heap and Google Analytics use. */
     static final int GAP_MINUTES = 30;
+    static final long GAP_MS = GAP_MINUTES * 60_000L;
 
     /**
      * The user's identity for a row of {@code ev}, or NULL for an anonymous device: {@code user_key} is the
@@ -27,10 +28,11 @@ final class SessionSql {
      * {@code session_key} ({@code 's:' || session_id}, or {@code 'u:' || user_key || ':' || n} for the n-th
      * gap-delimited session of the user's session-less events).
      */
-    static String sessions() {
+    static String sessions(Dialect d) {
         String w = "(PARTITION BY user_key, session_id IS NULL ORDER BY " + ORDER + ")";
         return ", sk AS (SELECT *, CASE WHEN session_id IS NULL AND (lag(time) OVER " + w + " IS NULL"
-                + " OR time - lag(time) OVER " + w + " > INTERVAL " + GAP_MINUTES + " MINUTE) THEN 1 ELSE 0 END AS brk"
+                + " OR " + d.epochMs("time") + " - " + d.epochMs("lag(time) OVER " + w) + " > " + GAP_MS
+                + ") THEN 1 ELSE 0 END AS brk"
                 + " FROM ev)"
                 + ", ss AS (SELECT *, CASE WHEN session_id IS NOT NULL THEN 's:' || session_id"
                 + " ELSE 'u:' || user_key || ':' || sum(brk) OVER (PARTITION BY user_key, session_id IS NULL ORDER BY "

@@ -41,15 +41,16 @@ final class SessionsQuery {
     }
 
     static Sql sql(Sessions s, Dialect d) {
-        String first = " ORDER BY " + SessionSql.ORDER + ")";
+        String order = SessionSql.ORDER;
         Sql sql = new Sql().append("WITH ").append(Identities.events(d, s.scope(), new EventFilter.Always()))
-                .append(SessionSql.sessions())
-                .append(", per AS (SELECT session_key, any_value(session_id) AS session_id,"
-                        + " first(user_key" + first + " AS user_key, first(" + SessionSql.IDENTITY + first + " AS identity,"
-                        + " min(time) AS start_t, epoch_ms(min(time)) AS start_ms, epoch_ms(max(time)) AS end_ms,"
-                        + " first(url" + first + " FILTER (WHERE kind = 'pageview') AS landing_page,"
-                        + " first(path" + first + " FILTER (WHERE kind = 'pageview') AS landing_path,"
-                        + " first(referrer" + first + " AS referrer, count(*) AS n FROM ss GROUP BY session_key)")
+                .append(SessionSql.sessions(d))
+                .append(", per AS (SELECT session_key, min(session_id) AS session_id,"
+                        + " " + d.firstIf("user_key", order, null) + " AS user_key,"
+                        + " " + d.firstIf(SessionSql.IDENTITY, order, null) + " AS identity,"
+                        + " min(time) AS start_t, " + d.epochMs("min(time)") + " AS start_ms, " + d.epochMs("max(time)") + " AS end_ms,"
+                        + " " + d.firstIf("url", order, "kind = 'pageview'") + " AS landing_page,"
+                        + " " + d.firstIf("path", order, "kind = 'pageview'") + " AS landing_path,"
+                        + " " + d.firstIf("referrer", order, null) + " AS referrer, count(*) AS n FROM ss GROUP BY session_key)")
                 .append(", top AS (SELECT *, count(*) OVER () AS total FROM per");
         if (s.identity() != null) {
             sql.append(" WHERE user_key = ").param(s.identity());
@@ -57,7 +58,7 @@ final class SessionsQuery {
         return sql.append(" ORDER BY start_t DESC, session_key LIMIT ").param(s.limit()).append(")")
                 .append(" SELECT top.session_key, top.session_id, top.user_key, top.identity, top.start_ms, top.end_ms,"
                         + " top.landing_page, top.landing_path, top.referrer, top.n, top.total,"
-                        + " ss.kind, ss.name, ss.path, ss.target_text, epoch_ms(ss.time)"
+                        + " ss.kind, ss.name, ss.path, ss.target_text, " + d.epochMs("ss.time")
                         + " FROM top JOIN ss USING (session_key)"
                         + " ORDER BY top.start_t DESC, top.session_key, ss.time, ss.event_id");
     }

@@ -72,11 +72,11 @@ final class UsersQuery {
     static Sql sql(Users u, Dialect d) {
         Sql sql = new Sql().append("WITH ").append(Identities.events(d, u.scope(), new EventFilter.Always()))
                 .append(", per AS (SELECT user_key, max(" + SessionSql.IDENTITY + ") AS identity, count(*) AS n,"
-                        + " epoch_ms(min(time)) AS first_ms, epoch_ms(max(time)) AS last_ms, bool_or(coalesce(")
+                        + " " + d.epochMs("min(time)") + " AS first_ms, " + d.epochMs("max(time)") + " AS last_ms, max(CASE WHEN coalesce(")
                 .append(d.filter(u.event() == null ? new EventFilter.Always() : u.event().filter()))
-                .append(", FALSE)) AS did FROM ev GROUP BY user_key)")
+                .append(", FALSE) THEN 1 ELSE 0 END) = 1 AS did FROM ev GROUP BY user_key)")
                 // value is a JSON literal, so the object keeps numbers and booleans typed for the filters.
-                .append(", up AS (SELECT identity, json_group_object(key, value::JSON)::VARCHAR AS properties"
+                .append(", up AS (SELECT identity, " + d.jsonObjectAgg("key", "value") + " AS properties"
                         + " FROM user_properties WHERE env_id = ").param(u.scope().envId()).append(" GROUP BY identity)")
                 .append(", joined AS (SELECT per.*, coalesce(up.properties, '{}') AS properties FROM per"
                         + " LEFT JOIN up ON up.identity = per.identity)")

@@ -2,7 +2,6 @@ package dev.hindsight.bench;
 
 import dev.hindsight.query.Analysis;
 import dev.hindsight.query.Analysis.Scope;
-import dev.hindsight.query.Dialect;
 import dev.hindsight.query.EventFilter;
 import dev.hindsight.query.EventFilter.All;
 import dev.hindsight.query.EventFilter.Always;
@@ -25,7 +24,7 @@ import java.util.List;
  * becomes a running min over the user's step events in reverse time order, QUALIFY a row_number subquery,
  * median percentile_cont(0.5), any_value min (all values of a run are equal), url_decode a SQL function.
  */
-final class PgSql implements Dialect {
+final class PgSql {
 
     /** The SQL function decoding %XX escapes (DuckDB's url_decode), created once per database. */
     static final String URL_DECODE = """
@@ -36,7 +35,6 @@ final class PgSql implements Dialect {
                 FROM regexp_matches(s, '(%[0-9A-Fa-f]{2})|([^%]+|%)', 'g') WITH ORDINALITY AS t(m, ord)) END
             $$""";
 
-    @Override
     public Sql filter(EventFilter f) {
         return switch (f) {
             case Always a -> new Sql().append("TRUE");
@@ -51,12 +49,10 @@ final class PgSql implements Dialect {
         };
     }
 
-    @Override
     public String timestampParam() {
         return "(TIMESTAMP 'epoch' + ?::bigint * INTERVAL '1 millisecond')";
     }
 
-    @Override
     public String truncate(String unit, String column) {
         return "date_trunc('" + unit + "', " + column + ")";
     }

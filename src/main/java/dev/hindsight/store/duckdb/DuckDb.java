@@ -42,7 +42,13 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
           url VARCHAR, path VARCHAR, title VARCHAR, referrer VARCHAR, query VARCHAR, hash VARCHAR,
           browser VARCHAR, browser_version VARCHAR, os VARCHAR, os_version VARCHAR, device_type VARCHAR,
           viewport_width INTEGER, viewport_height INTEGER, library VARCHAR, library_version VARCHAR,
-          source VARCHAR NOT NULL, ip VARCHAR, properties VARCHAR NOT NULL)""",
+          source VARCHAR NOT NULL, ip VARCHAR, properties VARCHAR NOT NULL, hierarchy_id INTEGER)""",
+        // Stores made before the hierarchy dictionary get its column (filled in by backfillHierarchies).
+        "ALTER TABLE events ADD COLUMN IF NOT EXISTS hierarchy_id INTEGER",
+        // The dictionary of distinct hierarchies: a site has thousands where it has millions of events, so a
+        // selector's regex runs once per distinct hierarchy and events match on an integer (see DuckDbDialect).
+        """
+        CREATE TABLE IF NOT EXISTS hierarchies (id INTEGER PRIMARY KEY, hierarchy VARCHAR NOT NULL)""",
         """
         CREATE TABLE IF NOT EXISTS definitions (
           id BIGINT PRIMARY KEY, env_id BIGINT NOT NULL, name VARCHAR NOT NULL, description VARCHAR,
@@ -84,6 +90,7 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
                     st.execute(ddl);
                 }
                 st.execute("SET checkpoint_threshold = '64GB'");
+                backfillHierarchies(st);
                 // The schema goes into the database file at once: DuckDB 1.5 cannot replay some DDL from the WAL
                 // after a crash ("GetDefaultDatabase with no default database set"), and then could not open.
                 st.execute("CHECKPOINT");
@@ -92,6 +99,28 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
         } catch (Exception e) {
             throw new IllegalStateException("Cannot open the DuckDB store under " + dataDir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Gives events stored before the hierarchy dictionary existed their {@code hierarchy_id}: once, at the first
+     * start after the upgrade, then a no-op (one probe of the events table).
+     */
+    private static void backfillHierarchies(Statement st) throws SQLException {
+        try (ResultSet rs = st.executeQuery(
+                "SELECT EXISTS (SELECT 1 FROM events WHERE hierarchy IS NOT NULL AND hierarchy_id IS NULL)")) {
+            rs.next();
+            if (!rs.getBoolean(1)) {
+                return;
+            }
+        }
+        st.execute("""
+                INSERT INTO hierarchies
+                SELECT (SELECT coalesce(max(id), 0) FROM hierarchies) + row_number() OVER (ORDER BY h), h
+                FROM (SELECT DISTINCT hierarchy AS h FROM events WHERE hierarchy IS NOT NULL AND hierarchy_id IS NULL)
+                WHERE h NOT IN (SELECT hierarchy FROM hierarchies)""");
+        st.execute("""
+                UPDATE events SET hierarchy_id = d.id FROM hierarchies d
+                WHERE events.hierarchy = d.hierarchy AND events.hierarchy_id IS NULL""");
     }
 
     /** A new connection to the same database; the caller closes it. */

@@ -50,6 +50,15 @@ public final class DuckDbEventStore implements EventStore {
         }
     };
 
+    // Writer-thread only: the dictionary ids of recently written hierarchies; a miss looks the table up.
+    private final Map<String, Integer> hierarchyIds = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+            return size() > 100_000;
+        }
+    };
+    private int lastHierarchyId;
+
     public DuckDbEventStore(DuckDb db) {
         this(db, Clock.systemUTC());
     }
@@ -58,7 +67,10 @@ public final class DuckDbEventStore implements EventStore {
         this.db = db;
         this.clock = clock;
         this.writer = db.connect();
-        try {
+        try (java.sql.Statement st = writer.createStatement();
+                ResultSet rs = st.executeQuery("SELECT coalesce(max(id), 0) FROM hierarchies")) {
+            rs.next();
+            lastHierarchyId = rs.getInt(1);
             writer.setAutoCommit(false);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
@@ -75,10 +87,11 @@ public final class DuckDbEventStore implements EventStore {
             try (java.sql.Statement begin = writer.createStatement()) {
                 begin.execute("SELECT 1");
             }
+            Map<String, Integer> hierarchies = hierarchyIds(ops);
             try (DuckDBAppender appender = writer.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "events")) {
                 for (int i = 0; i < ops.size(); i++) {
                     if (ops.get(i) instanceof WriteOp.Append a) {
-                        append(appender, a.event());
+                        append(appender, a.event(), hierarchies);
                         changed[i] = true;
                     }
                 }
@@ -86,6 +99,7 @@ public final class DuckDbEventStore implements EventStore {
             applyIdentityAndUserOps(ops, changed, cacheUpdates);
             writer.commit();
             latestLink.putAll(cacheUpdates);
+            hierarchyIds.putAll(hierarchies);
         } catch (SQLException | RuntimeException e) {
             try {
                 writer.rollback();
@@ -121,7 +135,59 @@ public final class DuckDbEventStore implements EventStore {
         }
     }
 
-    private static void append(DuckDBAppender a, RawEvent e) throws SQLException {
+    /**
+     * The dictionary id of every hierarchy in the batch's appends: from the cache, else from the table, else a new
+     * id appended to the table in the batch's transaction (a rollback loses the ids, never reuses them).
+     */
+    private Map<String, Integer> hierarchyIds(List<WriteOp> ops) throws SQLException {
+        Map<String, Integer> ids = new HashMap<>();
+        Set<String> unknown = new LinkedHashSet<>();
+        for (WriteOp op : ops) {
+            if (op instanceof WriteOp.Append a && a.event().hierarchy() != null) {
+                String h = a.event().hierarchy();
+                Integer id = hierarchyIds.get(h);
+                if (id != null) {
+                    ids.put(h, id);
+                } else {
+                    unknown.add(h);
+                }
+            }
+        }
+        if (unknown.isEmpty()) {
+            return ids;
+        }
+        List<String> all = new ArrayList<>(unknown);
+        for (int from = 0; from < all.size(); from += 500) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + 500));
+            String sql = "SELECT hierarchy, id FROM hierarchies WHERE hierarchy IN (" + "?, ".repeat(chunk.size() - 1) + "?)";
+            try (PreparedStatement ps = writer.prepareStatement(sql)) {
+                for (int i = 0; i < chunk.size(); i++) {
+                    ps.setString(i + 1, chunk.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.put(rs.getString(1), rs.getInt(2));
+                        unknown.remove(rs.getString(1));
+                    }
+                }
+            }
+        }
+        if (!unknown.isEmpty()) {
+            try (DuckDBAppender a = writer.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "hierarchies")) {
+                for (String h : unknown) {
+                    int id = ++lastHierarchyId;
+                    a.beginRow();
+                    a.append(id);
+                    a.append(h);
+                    a.endRow();
+                    ids.put(h, id);
+                }
+            }
+        }
+        return ids;
+    }
+
+    private static void append(DuckDBAppender a, RawEvent e, Map<String, Integer> hierarchies) throws SQLException {
         a.beginRow();
         a.append(e.envId());
         a.append(e.eventId());
@@ -160,6 +226,11 @@ public final class DuckDbEventStore implements EventStore {
         a.append(e.source());
         str(a, e.ip());
         a.append(e.propertiesJson());
+        if (e.hierarchy() == null) {
+            a.appendNull();
+        } else {
+            a.append(hierarchies.get(e.hierarchy()).intValue());
+        }
         a.endRow();
     }
 
