@@ -66,6 +66,14 @@ class FunnelQueryTest {
         ev.add(custom("z1", "cart", D + 73 * H, null));
         ev.add(custom("p1", "view", D - H, null));
         ev.add(custom("p1", "cart", D + 30 * M, null));
+        // Their own step names, so the counts of the view/cart/buy funnels stay as they are.
+        ev.add(custom("s1", "open", D + H, null));
+        ev.add(custom("s1", "close", D + H, null));
+        ev.add(custom("s2", "open", D + H, null));
+        ev.add(custom("s2", "close", D + H + 1, null));
+        ev.add(custom("s3", "open", D + H, null));
+        ev.add(custom("s3", "close", D + H, null));
+        ev.add(custom("s3", "close", D + H + 5, null));
         ev.add(identify("b1", "bob", D + 3 * H));
         ev.add(identify("m1", "carol", D + 7 * H));
         ev.add(identify("m2", "carol", D + 8 * H));
@@ -157,6 +165,15 @@ class FunnelQueryTest {
         // With a window one millisecond longer e2 converts too.
         JsonNode longer = Sends.query(s, s.dev(), body("PT24H0.001S", "view", "cart"));
         assertThat(dropped(longer, 1)).containsExactly("device:c1");
+    }
+
+    @Test
+    void aStepAtTheSameMillisecondAsThePreviousDoesNotConvert() {
+        JsonNode answer = Sends.query(s, s.dev(), body("P1D", "open", "close"));
+        assertThat(counts(answer.get("steps"))).containsExactly(3L, 2L);
+        assertThat(dropped(answer, 1)).containsExactly("device:s1");
+        // s2 after 1 ms, s3 after 5 ms (its close at the same millisecond is skipped, not taken as the step).
+        assertThat(answer.get("steps").get(1).get("median_seconds_from_previous").asDouble()).isEqualTo(0.003);
     }
 
     @Test

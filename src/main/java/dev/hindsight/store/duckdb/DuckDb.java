@@ -43,8 +43,6 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
           browser VARCHAR, browser_version VARCHAR, os VARCHAR, os_version VARCHAR, device_type VARCHAR,
           viewport_width INTEGER, viewport_height INTEGER, library VARCHAR, library_version VARCHAR,
           source VARCHAR NOT NULL, ip VARCHAR, properties VARCHAR NOT NULL, hierarchy_id INTEGER)""",
-        // Stores made before the hierarchy dictionary get its column (filled in by backfillHierarchies).
-        "ALTER TABLE events ADD COLUMN IF NOT EXISTS hierarchy_id INTEGER",
         // The dictionary of distinct hierarchies: a site has thousands where it has millions of events, so a
         // selector's regex runs once per distinct hierarchy and events match on an integer (see DuckDbDialect).
         """
@@ -90,7 +88,7 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
                     st.execute(ddl);
                 }
                 st.execute("SET checkpoint_threshold = '64GB'");
-                backfillHierarchies(st);
+                addHierarchyIds(root, st);
                 // The schema goes into the database file at once: DuckDB 1.5 cannot replay some DDL from the WAL
                 // after a crash ("GetDefaultDatabase with no default database set"), and then could not open.
                 st.execute("CHECKPOINT");
@@ -102,25 +100,34 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
     }
 
     /**
-     * Gives events stored before the hierarchy dictionary existed their {@code hierarchy_id}: once, at the first
-     * start after the upgrade, then a no-op (one probe of the events table).
+     * Gives a store made before the hierarchy dictionary its {@code hierarchy_id} column, filled in from the
+     * dictionary, in one transaction: a crash half-way leaves the old store to upgrade at the next start. A store
+     * that has the column costs one catalog lookup, however many events it holds.
      */
-    private static void backfillHierarchies(Statement st) throws SQLException {
-        try (ResultSet rs = st.executeQuery(
-                "SELECT EXISTS (SELECT 1 FROM events WHERE hierarchy IS NOT NULL AND hierarchy_id IS NULL)")) {
+    private static void addHierarchyIds(Connection c, Statement st) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_columns()"
+                + " WHERE table_name = 'events' AND column_name = 'hierarchy_id'")) {
             rs.next();
-            if (!rs.getBoolean(1)) {
+            if (rs.getLong(1) > 0) {
                 return;
             }
         }
-        st.execute("""
-                INSERT INTO hierarchies
-                SELECT (SELECT coalesce(max(id), 0) FROM hierarchies) + row_number() OVER (ORDER BY h), h
-                FROM (SELECT DISTINCT hierarchy AS h FROM events WHERE hierarchy IS NOT NULL AND hierarchy_id IS NULL)
-                WHERE h NOT IN (SELECT hierarchy FROM hierarchies)""");
-        st.execute("""
-                UPDATE events SET hierarchy_id = d.id FROM hierarchies d
-                WHERE events.hierarchy = d.hierarchy AND events.hierarchy_id IS NULL""");
+        c.setAutoCommit(false);
+        try {
+            st.execute("ALTER TABLE events ADD COLUMN hierarchy_id INTEGER");
+            st.execute("""
+                    INSERT INTO hierarchies
+                    SELECT (SELECT coalesce(max(id), 0) FROM hierarchies) + row_number() OVER (ORDER BY h), h
+                    FROM (SELECT DISTINCT hierarchy AS h FROM events WHERE hierarchy IS NOT NULL)
+                    WHERE h NOT IN (SELECT hierarchy FROM hierarchies)""");
+            st.execute("UPDATE events SET hierarchy_id = d.id FROM hierarchies d WHERE events.hierarchy = d.hierarchy");
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
     }
 
     /** A new connection to the same database; the caller closes it. */
