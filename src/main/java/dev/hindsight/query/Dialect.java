@@ -74,4 +74,16 @@ public interface Dialect {
 
     /** A table of one integer column {@code name} holding {@code from} to {@code to}, inclusive. */
     String integers(String name, int from, int to);
+
+    /**
+     * The text a user key (see {@link Identities}) stands for: the identity, or {@code device:<device id>} for an
+     * anonymous device; NULL for NULL. Meant for the few users an answer lists.
+     */
+    String userLabel(String userKey);
+
+    /** A subquery of the user keys whose {@link #userLabel} is the parameter {@code label}. */
+    Sql userKeysLabelled(String label);
+
+    /** The user key of an identity given as text (NULL when the store never saw it). */
+    String identityUserKey(String identity);
 }

@@ -127,6 +127,25 @@ public final class DuckDbDialect implements Dialect {
         return "(SELECT range AS " + name + " FROM range(" + from + ", " + (to + 1) + "))";
     }
 
+    // The store's actors dictionary keys devices as 'd:' || device_id and identities as 'i:' || identity.
+    @Override
+    public String userLabel(String userKey) {
+        return "(SELECT CASE WHEN starts_with(key, 'd:') THEN 'device:' || substr(key, 3) ELSE substr(key, 3) END"
+                + " FROM actors WHERE id = " + userKey + ")";
+    }
+
+    @Override
+    public Sql userKeysLabelled(String label) {
+        return new Sql().append("(SELECT id FROM actors WHERE key = 'i:' || ").param(label)
+                .append(" OR (starts_with(").param(label).append(", 'device:') AND key = 'd:' || substr(").param(label)
+                .append(", 8)))");
+    }
+
+    @Override
+    public String identityUserKey(String identity) {
+        return "(SELECT id FROM actors WHERE key = 'i:' || " + identity + ")";
+    }
+
     /** A JSON path naming one top-level key, as a SQL string literal. */
     static String jsonPath(String key) {
         return "'$.\"" + key.replace("\\", "\\\\").replace("\"", "\\\"").replace("'", "''") + "\"'";

@@ -40,8 +40,9 @@ import java.util.function.Function;
  * (both 1 for step 1, 0 when the divisor is 0). {@code median_seconds_from_previous} is the median (the mean of
  * the middle two for an even number) over users reaching step k of their result attempt's time from step k-1 to
  * step k, in seconds; null for step 1 and for steps nobody reached.
- * <li>{@code dropped_off} lists for each step k &lt; n the first {@value FunnelSql#DROPPED_USERS} user keys (in
- * order) whose furthest step is k.
+ * <li>{@code dropped_off} lists for each step k &lt; n the users whose furthest step is k, by user key, sorted:
+ * all of them when there are at most {@value FunnelSql#DROPPED_USERS}, else that many of them (those the store
+ * saw first).
  * <li>A breakdown splits users by the property of their result attempt's step-1 event: the {@code limit} values
  * with most users, the rest as "(other)", a missing property as "(none)"; each user is in exactly one group.
  * Groups are listed by users at step 1, most first, then by value.
@@ -114,7 +115,7 @@ final class FunnelQuery {
         List<Group> groups = runner.query(q.text(), q.params(), rs -> {
             long[] counts = new long[n];
             Double[] medians = new Double[n];
-            List<List<String>> dropped = new ArrayList<>();
+            List<List<Long>> dropped = new ArrayList<>();
             for (int k = 0; k < n; k++) {
                 counts[k] = rs.getLong(3 + k);
             }
@@ -127,8 +128,10 @@ final class FunnelQuery {
             }
             return new Group(rs.getBoolean(1), rs.getString(2), counts, medians, dropped);
         });
+        Map<Long, String> labels = labels(groups, dialect, runner);
+        groups = groups.stream().map(g -> g.labelled(labels)).toList();
         Group total = groups.stream().filter(Group::total).findFirst()
-                .orElse(new Group(true, null, new long[n], new Double[n], java.util.Collections.nCopies(n - 1, List.of())));
+                .orElse(new Group(true, null, new long[n], new Double[n], java.util.Collections.nCopies(n - 1, List.<String>of())));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("steps", steps(f, total));
         out.put("dropped_off", dropped(total));
@@ -148,8 +151,34 @@ final class FunnelQuery {
         return out;
     }
 
-    /** One row of the funnel's SQL: the total or one breakdown value. */
-    private record Group(boolean total, String value, long[] counts, Double[] medians, List<List<String>> dropped) {
+    /** One row of the funnel's SQL: the total or one breakdown value; drop-offs as user keys or labels. */
+    private record Group(boolean total, String value, long[] counts, Double[] medians, List<? extends List<?>> dropped) {
+        Group labelled(Map<Long, String> labels) {
+            List<List<String>> out = new ArrayList<>();
+            for (List<?> keys : dropped) {
+                out.add(keys.stream().map(k -> labels.get((Long) k)).sorted().toList());
+            }
+            return new Group(total, value, counts, medians, out);
+        }
+    }
+
+    /** The labels of every user key the groups list, in one query. */
+    private static Map<Long, String> labels(List<Group> groups, Dialect d, SqlRunner runner) {
+        java.util.Set<Long> keys = new java.util.TreeSet<>();
+        groups.forEach(g -> g.dropped().forEach(l -> l.forEach(k -> keys.add((Long) k))));
+        Map<Long, String> out = new java.util.HashMap<>();
+        if (keys.isEmpty()) {
+            return out;
+        }
+        Sql q = new Sql().append("SELECT k, " + d.userLabel("k") + " FROM (VALUES ");
+        String sep = "(";
+        for (Long k : keys) {
+            q.append(sep).param(k).append(")");
+            sep = ", (";
+        }
+        q.append(") v(k)");
+        runner.query(q.text(), q.params(), rs -> out.put(rs.getLong(1), rs.getString(2)));
+        return out;
     }
 
     private static List<Map<String, Object>> steps(Funnel f, Group g) {
@@ -179,12 +208,12 @@ final class FunnelQuery {
         return b == 0 ? 0.0 : (double) a / b;
     }
 
-    private static List<String> users(String json) {
+    private static List<Long> users(String json) {
         if (json == null) {
             return List.of();
         }
         try {
-            return List.of(Json.MAPPER.readValue(json, String[].class));
+            return List.of(Json.MAPPER.readValue(json, Long[].class));
         } catch (Exception e) {
             throw new IllegalStateException("drop-off users are not a JSON array: " + json, e);
         }

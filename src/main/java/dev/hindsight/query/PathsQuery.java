@@ -104,7 +104,7 @@ final class PathsQuery {
                 .append(", nk AS (SELECT user_key, " + COLUMNS + ", CASE WHEN lag(time) OVER " + w + " IS NULL OR "
                         + d.epochMs("time") + " - " + d.epochMs("lag(time) OVER " + w) + " > " + SessionSql.GAP_MS
                         + " THEN 1 ELSE 0 END AS brk FROM ev WHERE session_id IS NULL)")
-                .append(", nss AS (SELECT 'u:' || user_key || ':' || sum(brk) OVER (PARTITION BY user_key ORDER BY "
+                .append(", nss AS (SELECT 'u:' || CAST(user_key AS VARCHAR) || ':' || sum(brk) OVER (PARTITION BY user_key ORDER BY "
                         + SessionSql.ORDER + " ROWS UNBOUNDED PRECEDING) AS session_key, " + COLUMNS + " FROM nk)")
                 .append(", fs AS (SELECT session_id AS fs_id, min(time) AS first_start, max(time) AS last_start FROM events WHERE ")
                 .append(range(p, d)).append(" AND session_id IS NOT NULL AND coalesce(").append(d.filter(p.start().filter()))

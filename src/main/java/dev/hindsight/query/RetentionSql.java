@@ -4,8 +4,9 @@ import dev.hindsight.query.Analysis.Retention;
 import java.util.List;
 
 /**
- * The SQL of a retention grid (semantics in {@link RetentionQuery}): one scan of the events matching the start or
- * the return event, with identities resolved, each user's first start, and their returns numbered by period.
+ * The SQL of a retention grid (semantics in {@link RetentionQuery}): the events matching the start event and those
+ * matching the return event (a scan each, see {@link Identities#parts}), with identities resolved, each user's
+ * first start, and their returns numbered by period.
  */
 final class RetentionSql {
     private final Dialect d;
@@ -28,10 +29,11 @@ final class RetentionSql {
      * period k; only cohorts and periods with users appear.
      */
     Sql render(Retention r) {
-        EventFilter any = new EventFilter.Any(List.of(r.start().filter(), r.returning().filter()));
-        Sql sql = new Sql().append("WITH ").append(Identities.events(d, r.scope(), any));
-        sql.append(", m AS (SELECT user_key, time, coalesce(").append(d.filter(r.start().filter()))
-                .append(", FALSE) AS s, coalesce(").append(d.filter(r.returning().filter())).append(", FALSE) AS r FROM ev)");
+        List<Identities.Part> parts = List.of(
+                new Identities.Part(r.scope().fromMs(), r.scope().toMs(), r.start().filter(), null),
+                new Identities.Part(r.scope().fromMs(), r.scope().toMs(), r.returning().filter(), null));
+        Sql sql = new Sql().append("WITH ").append(Identities.parts(d, r.scope().envId(), parts));
+        sql.append(", m AS (SELECT user_key, time, part = 1 AS s, part = 2 AS r FROM ev)");
         sql.append(", c AS (SELECT user_key, min(time) AS first, " + d.truncate(r.period(), "min(time)")
                 + " AS cohort FROM m WHERE s GROUP BY user_key)");
         sql.append(", k AS (SELECT DISTINCT c.user_key, c.cohort, "

@@ -10,13 +10,6 @@ final class SessionSql {
     static final int GAP_MINUTES = 30;
     static final long GAP_MS = GAP_MINUTES * 60_000L;
 
-    /**
-     * The user's identity for a row of {@code ev}, or NULL for an anonymous device: {@code user_key} is the
-     * identity unless it fell back to {@code 'device:' || device_id}.
-     */
-    static final String IDENTITY = "CASE WHEN identity IS NOT NULL THEN identity"
-            + " WHEN user_key = 'device:' || device_id THEN NULL ELSE user_key END";
-
     /** The order of events within a session; the event id only breaks ties of equal times, deterministically. */
     static final String ORDER = "time, event_id";
 
@@ -35,7 +28,7 @@ final class SessionSql {
                 + ") THEN 1 ELSE 0 END AS brk"
                 + " FROM ev)"
                 + ", ss AS (SELECT *, CASE WHEN session_id IS NOT NULL THEN 's:' || session_id"
-                + " ELSE 'u:' || user_key || ':' || sum(brk) OVER (PARTITION BY user_key, session_id IS NULL ORDER BY "
+                + " ELSE 'u:' || CAST(user_key AS VARCHAR) || ':' || sum(brk) OVER (PARTITION BY user_key, session_id IS NULL ORDER BY "
                 + ORDER + " ROWS UNBOUNDED PRECEDING) END AS session_key FROM sk)";
     }
 }

@@ -46,17 +46,18 @@ final class SessionsQuery {
                 .append(SessionSql.sessions(d))
                 .append(", per AS (SELECT session_key, min(session_id) AS session_id,"
                         + " " + d.firstIf("user_key", order, null) + " AS user_key,"
-                        + " " + d.firstIf(SessionSql.IDENTITY, order, null) + " AS identity,"
+                        + " " + d.firstIf(Identities.IDENTITY_KEY, order, null) + " AS identity,"
                         + " min(time) AS start_t, " + d.epochMs("min(time)") + " AS start_ms, " + d.epochMs("max(time)") + " AS end_ms,"
                         + " " + d.firstIf("url", order, "kind = 'pageview'") + " AS landing_page,"
                         + " " + d.firstIf("path", order, "kind = 'pageview'") + " AS landing_path,"
                         + " " + d.firstIf("referrer", order, null) + " AS referrer, count(*) AS n FROM ss GROUP BY session_key)")
                 .append(", top AS (SELECT *, count(*) OVER () AS total FROM per");
         if (s.identity() != null) {
-            sql.append(" WHERE user_key = ").param(s.identity());
+            sql.append(" WHERE user_key IN ").append(d.userKeysLabelled(s.identity()));
         }
         return sql.append(" ORDER BY start_t DESC, session_key LIMIT ").param(s.limit()).append(")")
-                .append(" SELECT top.session_key, top.session_id, top.user_key, top.identity, top.start_ms, top.end_ms,"
+                .append(" SELECT top.session_key, top.session_id, " + d.userLabel("top.user_key") + ", "
+                        + d.userLabel("top.identity") + ", top.start_ms, top.end_ms,"
                         + " top.landing_page, top.landing_path, top.referrer, top.n, top.total,"
                         + " ss.kind, ss.name, ss.path, ss.target_text, " + d.epochMs("ss.time")
                         + " FROM top JOIN ss USING (session_key)"

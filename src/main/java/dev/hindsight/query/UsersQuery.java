@@ -71,21 +71,25 @@ final class UsersQuery {
 
     static Sql sql(Users u, Dialect d) {
         Sql sql = new Sql().append("WITH ").append(Identities.events(d, u.scope(), new EventFilter.Always()))
-                .append(", per AS (SELECT user_key, max(" + SessionSql.IDENTITY + ") AS identity, count(*) AS n,"
+                .append(", per AS (SELECT user_key, max(" + Identities.IDENTITY_KEY + ") AS identity_key, count(*) AS n,"
                         + " " + d.epochMs("min(time)") + " AS first_ms, " + d.epochMs("max(time)") + " AS last_ms, max(CASE WHEN coalesce(")
                 .append(d.filter(u.event() == null ? new EventFilter.Always() : u.event().filter()))
                 .append(", FALSE) THEN 1 ELSE 0 END) = 1 AS did FROM ev GROUP BY user_key)")
                 // value is a JSON literal, so the object keeps numbers and booleans typed for the filters.
-                .append(", up AS (SELECT identity, " + d.jsonObjectAgg("key", "value") + " AS properties"
+                .append(", up AS (SELECT " + d.identityUserKey("identity") + " AS identity_key, "
+                        + d.jsonObjectAgg("key", "value") + " AS properties"
                         + " FROM user_properties WHERE env_id = ").param(u.scope().envId()).append(" GROUP BY identity)")
                 .append(", joined AS (SELECT per.*, coalesce(up.properties, '{}') AS properties FROM per"
-                        + " LEFT JOIN up ON up.identity = per.identity)")
+                        + " LEFT JOIN up ON up.identity_key = per.identity_key)")
                 .append(", sel AS (SELECT * FROM joined WHERE " + (u.didNot() ? "NOT did" : "did"));
         for (PropertyMatches p : u.properties()) {
             sql.append(" AND coalesce(").append(d.filter(p)).append(", FALSE)");
         }
-        return sql.append(") SELECT identity, user_key, properties, n, first_ms, last_ms, count(*) OVER () AS total"
-                + " FROM sel ORDER BY last_ms DESC, user_key LIMIT ").param(u.limit());
+        // Ties of last_ms are ordered by the users' text, worked out for the users listed and their ties only.
+        return sql.append("), page AS (SELECT *, (SELECT count(*) FROM sel) AS total FROM sel WHERE last_ms >= (SELECT min(last_ms)"
+                        + " FROM (SELECT last_ms FROM sel ORDER BY last_ms DESC LIMIT ").param(u.limit()).append(")))")
+                .append(" SELECT " + d.userLabel("identity_key") + ", " + d.userLabel("user_key") + " AS label, properties, n,"
+                        + " first_ms, last_ms, total FROM page ORDER BY last_ms DESC, label LIMIT ").param(u.limit());
     }
 
     static Map<String, Object> run(Users u, Dialect d, SqlRunner runner) {

@@ -176,7 +176,14 @@ class AnalysesMatchReferenceTest {
         for (int k = 0; k < expected.dropped().size(); k++) {
             List<String> users = new ArrayList<>();
             dropped.get(k).get("users").forEach(u -> users.add(u.asText()));
-            assertThat(users).as(what + ": dropped off at step " + (k + 1)).isEqualTo(expected.dropped().get(k));
+            List<String> all = expected.dropped().get(k);
+            if (all.size() <= 100) {
+                assertThat(users).as(what + ": dropped off at step " + (k + 1)).isEqualTo(all);
+            } else {
+                // Past 100 the answer lists 100 of them, sorted.
+                assertThat(users).as(what + ": dropped off at step " + (k + 1)).hasSize(100).isSorted();
+                assertThat(all).as(what + ": dropped off at step " + (k + 1)).containsAll(users);
+            }
         }
     }
 

@@ -74,6 +74,13 @@ class FunnelQueryTest {
         ev.add(custom("s3", "open", D + H, null));
         ev.add(custom("s3", "close", D + H, null));
         ev.add(custom("s3", "close", D + H + 5, null));
+        ev.add(custom("s4", "enter", D + H, null));
+        ev.add(custom("s4", "look", D + H + M, null));
+        ev.add(custom("s4", "leave", D + H + 3 * M, null));
+        ev.add(custom("s5", "enter", D + H, null));
+        ev.add(custom("s5", "look", D + H + M, null));
+        ev.add(custom("s5", "pay", D + H + 2 * M, null));
+        ev.add(custom("s5", "leave", D + H + 3 * M, null));
         ev.add(identify("b1", "bob", D + 3 * H));
         ev.add(identify("m1", "carol", D + 7 * H));
         ev.add(identify("m2", "carol", D + 8 * H));
@@ -174,6 +181,13 @@ class FunnelQueryTest {
         assertThat(dropped(answer, 1)).containsExactly("device:s1");
         // s2 after 1 ms, s3 after 5 ms (its close at the same millisecond is skipped, not taken as the step).
         assertThat(answer.get("steps").get(1).get("median_seconds_from_previous").asDouble()).isEqualTo(0.003);
+    }
+
+    @Test
+    void aMissingStepEndsTheFunnelThereThoughLaterStepsFollow() {
+        JsonNode answer = Sends.query(s, s.dev(), body("P1D", "enter", "look", "pay", "leave"));
+        assertThat(counts(answer.get("steps"))).containsExactly(2L, 2L, 1L, 1L);
+        assertThat(dropped(answer, 2)).containsExactly("device:s4");
     }
 
     @Test

@@ -18,6 +18,10 @@ import org.duckdb.DuckDBConnection;
  * connections (DuckDB connections are not thread-safe, so each user takes its own duplicate).
  */
 public final class DuckDb implements AutoCloseable, SqlRunner {
+    private static final String[] LINK_INDEXES = {
+        "CREATE INDEX IF NOT EXISTS identity_links_device ON identity_links (env_id, device_id)",
+        "CREATE INDEX IF NOT EXISTS identity_links_identity ON identity_links (env_id, identity)",
+    };
     private static final String[] SCHEMA = {
         "CREATE SEQUENCE IF NOT EXISTS project_ids START 1",
         "CREATE SEQUENCE IF NOT EXISTS environment_ids START 1",
@@ -42,11 +46,16 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
           url VARCHAR, path VARCHAR, title VARCHAR, referrer VARCHAR, query VARCHAR, hash VARCHAR,
           browser VARCHAR, browser_version VARCHAR, os VARCHAR, os_version VARCHAR, device_type VARCHAR,
           viewport_width INTEGER, viewport_height INTEGER, library VARCHAR, library_version VARCHAR,
-          source VARCHAR NOT NULL, ip VARCHAR, properties VARCHAR NOT NULL, hierarchy_id INTEGER)""",
+          source VARCHAR NOT NULL, ip VARCHAR, properties VARCHAR NOT NULL, hierarchy_id INTEGER,
+          device_key INTEGER, identity_key INTEGER)""",
         // The dictionary of distinct hierarchies: a site has thousands where it has millions of events, so a
         // selector's regex runs once per distinct hierarchy and events match on an integer (see DuckDbDialect).
         """
         CREATE TABLE IF NOT EXISTS hierarchies (id INTEGER PRIMARY KEY, hierarchy VARCHAR NOT NULL)""",
+        // The dictionary of devices ('d:' || device_id) and identities ('i:' || identity) in one id space: analyses
+        // resolve each event's user to one of these integers, and only turn the users they list back into strings.
+        """
+        CREATE TABLE IF NOT EXISTS actors (id INTEGER PRIMARY KEY, key VARCHAR NOT NULL)""",
         """
         CREATE TABLE IF NOT EXISTS definitions (
           id BIGINT PRIMARY KEY, env_id BIGINT NOT NULL, name VARCHAR NOT NULL, description VARCHAR,
@@ -56,9 +65,10 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
         """
         CREATE TABLE IF NOT EXISTS identity_links (
           id BIGINT PRIMARY KEY, env_id BIGINT NOT NULL, device_id VARCHAR NOT NULL, identity VARCHAR NOT NULL,
-          valid_from TIMESTAMP NOT NULL, created_at TIMESTAMP NOT NULL, undone_at TIMESTAMP, source VARCHAR NOT NULL)""",
-        "CREATE INDEX IF NOT EXISTS identity_links_device ON identity_links (env_id, device_id)",
-        "CREATE INDEX IF NOT EXISTS identity_links_identity ON identity_links (env_id, identity)",
+          valid_from TIMESTAMP NOT NULL, created_at TIMESTAMP NOT NULL, undone_at TIMESTAMP, source VARCHAR NOT NULL,
+          device_key INTEGER, identity_key INTEGER)""",
+        LINK_INDEXES[0],
+        LINK_INDEXES[1],
         """
         CREATE TABLE IF NOT EXISTS users (
           env_id BIGINT NOT NULL, identity VARCHAR NOT NULL, first_write TIMESTAMP NOT NULL,
@@ -89,6 +99,7 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
                 }
                 st.execute("SET checkpoint_threshold = '64GB'");
                 addHierarchyIds(root, st);
+                addActorKeys(root, st);
                 // The schema goes into the database file at once: DuckDB 1.5 cannot replay some DDL from the WAL
                 // after a crash ("GetDefaultDatabase with no default database set"), and then could not open.
                 st.execute("CHECKPOINT");
@@ -105,8 +116,49 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
      * that has the column costs one catalog lookup, however many events it holds.
      */
     private static void addHierarchyIds(Connection c, Statement st) throws SQLException {
+        upgrade(c, st, "events", "hierarchy_id",
+                "ALTER TABLE events ADD COLUMN hierarchy_id INTEGER",
+                """
+                INSERT INTO hierarchies
+                SELECT (SELECT coalesce(max(id), 0) FROM hierarchies) + row_number() OVER (ORDER BY h), h
+                FROM (SELECT DISTINCT hierarchy AS h FROM events WHERE hierarchy IS NOT NULL)
+                WHERE h NOT IN (SELECT hierarchy FROM hierarchies)""",
+                "UPDATE events SET hierarchy_id = d.id FROM hierarchies d WHERE events.hierarchy = d.hierarchy");
+    }
+
+    /**
+     * Gives a store made before the actors dictionary its {@code device_key} and {@code identity_key} columns (on
+     * events and identity links), filled in from the dictionary, in one transaction, as {@link #addHierarchyIds}.
+     */
+    private static void addActorKeys(Connection c, Statement st) throws SQLException {
+        upgrade(c, st, "events", "device_key",
+                "ALTER TABLE events ADD COLUMN device_key INTEGER",
+                "ALTER TABLE events ADD COLUMN identity_key INTEGER",
+                // DuckDB alters no table that has an index.
+                "DROP INDEX identity_links_device",
+                "DROP INDEX identity_links_identity",
+                "ALTER TABLE identity_links ADD COLUMN device_key INTEGER",
+                "ALTER TABLE identity_links ADD COLUMN identity_key INTEGER",
+                """
+                INSERT INTO actors
+                SELECT (SELECT coalesce(max(id), 0) FROM actors) + row_number() OVER (ORDER BY k), k
+                FROM (SELECT 'd:' || device_id AS k FROM events WHERE device_id IS NOT NULL
+                      UNION SELECT 'i:' || identity FROM events WHERE identity IS NOT NULL
+                      UNION SELECT 'd:' || device_id FROM identity_links
+                      UNION SELECT 'i:' || identity FROM identity_links)
+                WHERE k NOT IN (SELECT key FROM actors)""",
+                "UPDATE events SET device_key = a.id FROM actors a WHERE a.key = 'd:' || events.device_id",
+                "UPDATE events SET identity_key = a.id FROM actors a WHERE a.key = 'i:' || events.identity",
+                "UPDATE identity_links SET device_key = a.id FROM actors a WHERE a.key = 'd:' || identity_links.device_id",
+                "UPDATE identity_links SET identity_key = a.id FROM actors a WHERE a.key = 'i:' || identity_links.identity",
+                LINK_INDEXES[0], LINK_INDEXES[1]);
+    }
+
+    /** Runs {@code statements} in one transaction unless the catalog shows that {@code table.column} exists. */
+    private static void upgrade(Connection c, Statement st, String table, String column, String... statements)
+            throws SQLException {
         try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_columns()"
-                + " WHERE table_name = 'events' AND column_name = 'hierarchy_id'")) {
+                + " WHERE table_name = '" + table + "' AND column_name = '" + column + "'")) {
             rs.next();
             if (rs.getLong(1) > 0) {
                 return;
@@ -114,13 +166,9 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
         }
         c.setAutoCommit(false);
         try {
-            st.execute("ALTER TABLE events ADD COLUMN hierarchy_id INTEGER");
-            st.execute("""
-                    INSERT INTO hierarchies
-                    SELECT (SELECT coalesce(max(id), 0) FROM hierarchies) + row_number() OVER (ORDER BY h), h
-                    FROM (SELECT DISTINCT hierarchy AS h FROM events WHERE hierarchy IS NOT NULL)
-                    WHERE h NOT IN (SELECT hierarchy FROM hierarchies)""");
-            st.execute("UPDATE events SET hierarchy_id = d.id FROM hierarchies d WHERE events.hierarchy = d.hierarchy");
+            for (String sql : statements) {
+                st.execute(sql);
+            }
             c.commit();
         } catch (SQLException e) {
             c.rollback();

@@ -50,14 +50,9 @@ public final class DuckDbEventStore implements EventStore {
         }
     };
 
-    // Writer-thread only: the dictionary ids of recently written hierarchies; a miss looks the table up.
-    private final Map<String, Integer> hierarchyIds = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
-            return size() > 100_000;
-        }
-    };
-    private int lastHierarchyId;
+    // Writer-thread only: integer ids of hierarchies, and of devices and identities ("actors", see actorKey).
+    private final Dictionary hierarchies;
+    private final Dictionary actors;
 
     public DuckDbEventStore(DuckDb db) {
         this(db, Clock.systemUTC());
@@ -67,10 +62,9 @@ public final class DuckDbEventStore implements EventStore {
         this.db = db;
         this.clock = clock;
         this.writer = db.connect();
-        try (java.sql.Statement st = writer.createStatement();
-                ResultSet rs = st.executeQuery("SELECT coalesce(max(id), 0) FROM hierarchies")) {
-            rs.next();
-            lastHierarchyId = rs.getInt(1);
+        try {
+            hierarchies = new Dictionary(writer, "hierarchies", "hierarchy", 100_000);
+            actors = new Dictionary(writer, "actors", "key", 200_000);
             writer.setAutoCommit(false);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
@@ -87,19 +81,33 @@ public final class DuckDbEventStore implements EventStore {
             try (java.sql.Statement begin = writer.createStatement()) {
                 begin.execute("SELECT 1");
             }
-            Map<String, Integer> hierarchies = hierarchyIds(ops);
+            List<String> hierarchyKeys = new ArrayList<>();
+            List<String> actorKeys = new ArrayList<>();
+            for (WriteOp op : ops) {
+                if (op instanceof WriteOp.Append a) {
+                    hierarchyKeys.add(a.event().hierarchy());
+                    actorKeys.add(deviceKey(a.event().deviceId()));
+                    actorKeys.add(identityKey(a.event().identity()));
+                } else if (op instanceof WriteOp.Identify id) {
+                    actorKeys.add(deviceKey(id.deviceId()));
+                    actorKeys.add(identityKey(id.identity()));
+                }
+            }
+            Map<String, Integer> hierarchyIds = hierarchies.ids(hierarchyKeys);
+            Map<String, Integer> actorIds = actors.ids(actorKeys);
             try (DuckDBAppender appender = writer.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "events")) {
                 for (int i = 0; i < ops.size(); i++) {
                     if (ops.get(i) instanceof WriteOp.Append a) {
-                        append(appender, a.event(), hierarchies);
+                        append(appender, a.event(), hierarchyIds, actorIds);
                         changed[i] = true;
                     }
                 }
             }
-            applyIdentityAndUserOps(ops, changed, cacheUpdates);
+            applyIdentityAndUserOps(ops, changed, cacheUpdates, actorIds);
             writer.commit();
             latestLink.putAll(cacheUpdates);
-            hierarchyIds.putAll(hierarchies);
+            hierarchies.committed(hierarchyIds);
+            actors.committed(actorIds);
         } catch (SQLException | RuntimeException e) {
             try {
                 writer.rollback();
@@ -136,58 +144,21 @@ public final class DuckDbEventStore implements EventStore {
     }
 
     /**
-     * The dictionary id of every hierarchy in the batch's appends: from the cache, else from the table, else a new
-     * id appended to the table in the batch's transaction (a rollback loses the ids, never reuses them).
+     * The key of a device in the {@code actors} dictionary: devices and identities share one id space, so that a
+     * resolved user is one integer whether it is an identity or an anonymous device ({@code 'd:'} or {@code 'i:'}
+     * and the id as sent).
      */
-    private Map<String, Integer> hierarchyIds(List<WriteOp> ops) throws SQLException {
-        Map<String, Integer> ids = new HashMap<>();
-        Set<String> unknown = new LinkedHashSet<>();
-        for (WriteOp op : ops) {
-            if (op instanceof WriteOp.Append a && a.event().hierarchy() != null) {
-                String h = a.event().hierarchy();
-                Integer id = hierarchyIds.get(h);
-                if (id != null) {
-                    ids.put(h, id);
-                } else {
-                    unknown.add(h);
-                }
-            }
-        }
-        if (unknown.isEmpty()) {
-            return ids;
-        }
-        List<String> all = new ArrayList<>(unknown);
-        for (int from = 0; from < all.size(); from += 500) {
-            List<String> chunk = all.subList(from, Math.min(all.size(), from + 500));
-            String sql = "SELECT hierarchy, id FROM hierarchies WHERE hierarchy IN (" + "?, ".repeat(chunk.size() - 1) + "?)";
-            try (PreparedStatement ps = writer.prepareStatement(sql)) {
-                for (int i = 0; i < chunk.size(); i++) {
-                    ps.setString(i + 1, chunk.get(i));
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        ids.put(rs.getString(1), rs.getInt(2));
-                        unknown.remove(rs.getString(1));
-                    }
-                }
-            }
-        }
-        if (!unknown.isEmpty()) {
-            try (DuckDBAppender a = writer.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "hierarchies")) {
-                for (String h : unknown) {
-                    int id = ++lastHierarchyId;
-                    a.beginRow();
-                    a.append(id);
-                    a.append(h);
-                    a.endRow();
-                    ids.put(h, id);
-                }
-            }
-        }
-        return ids;
+    static String deviceKey(String deviceId) {
+        return deviceId == null ? null : "d:" + deviceId;
     }
 
-    private static void append(DuckDBAppender a, RawEvent e, Map<String, Integer> hierarchies) throws SQLException {
+    /** The key of an identity in the {@code actors} dictionary (see {@link #deviceKey}). */
+    static String identityKey(String identity) {
+        return identity == null ? null : "i:" + identity;
+    }
+
+    private static void append(DuckDBAppender a, RawEvent e, Map<String, Integer> hierarchies, Map<String, Integer> actors)
+            throws SQLException {
         a.beginRow();
         a.append(e.envId());
         a.append(e.eventId());
@@ -231,7 +202,17 @@ public final class DuckDbEventStore implements EventStore {
         } else {
             a.append(hierarchies.get(e.hierarchy()).intValue());
         }
+        id(a, actors, deviceKey(e.deviceId()));
+        id(a, actors, identityKey(e.identity()));
         a.endRow();
+    }
+
+    private static void id(DuckDBAppender a, Map<String, Integer> ids, String key) throws SQLException {
+        if (key == null) {
+            a.appendNull();
+        } else {
+            a.append(ids.get(key).intValue());
+        }
     }
 
     private static void str(DuckDBAppender a, String s) throws SQLException {
@@ -267,8 +248,8 @@ public final class DuckDbEventStore implements EventStore {
      * multi-row upserts of users and properties. Op order is kept where it matters: identifies of one device
      * are decided in order, and the latest write of a property wins.
      */
-    private void applyIdentityAndUserOps(List<WriteOp> ops, boolean[] changed, Map<String, String> cacheUpdates)
-            throws SQLException {
+    private void applyIdentityAndUserOps(List<WriteOp> ops, boolean[] changed, Map<String, String> cacheUpdates,
+            Map<String, Integer> actorIds) throws SQLException {
         Map<String, long[]> users = new LinkedHashMap<>();
         Map<String, Object[]> properties = new LinkedHashMap<>();
         List<Object[]> links = new ArrayList<>();
@@ -280,7 +261,8 @@ public final class DuckDbEventStore implements EventStore {
                     String key = id.envId() + "\u0000" + id.deviceId();
                     touch(users, id.envId(), id.identity(), id.at());
                     if (!id.identity().equals(latest.get(key))) {
-                        links.add(new Object[] {id.envId(), id.deviceId(), id.identity(), id.at(), id.source()});
+                        links.add(new Object[] {id.envId(), id.deviceId(), id.identity(), id.at(), id.source(),
+                            actorIds.get(deviceKey(id.deviceId())), actorIds.get(identityKey(id.identity()))});
                         latest.put(key, id.identity());
                         cacheUpdates.put(key, id.identity());
                         changed[i] = true;
@@ -387,6 +369,8 @@ public final class DuckDbEventStore implements EventStore {
                 a.appendEpochMicros(now * 1000);
                 a.appendNull();
                 a.append((String) l[4]);
+                a.append((int) (Integer) l[5]);
+                a.append((int) (Integer) l[6]);
                 a.endRow();
             }
         }

@@ -22,8 +22,8 @@ public final class FunnelReference {
 
     /**
      * A funnel's answer for a group of users: users reaching each step; median seconds from the previous step
-     * (null for step 1 and for steps nobody reached); for each step k &lt; n the users whose furthest step is k,
-     * sorted, at most {@code 100}.
+     * (null for step 1 and for steps nobody reached); for each step k &lt; n all the users whose furthest step is k,
+     * sorted.
      */
     public record Group(List<Long> counts, List<Double> medians, List<List<String>> dropped) {
     }
@@ -129,7 +129,7 @@ public final class FunnelReference {
             if (k < n - 1) {
                 // TreeMap keys are in String order, which is the database's order for the ASCII keys tests use.
                 dropped.add(users.entrySet().stream().filter(e -> e.getValue().times().size() == step + 1)
-                        .map(Map.Entry::getKey).limit(100).toList());
+                        .map(Map.Entry::getKey).toList());
             }
         }
         return new Group(counts, medians, dropped);

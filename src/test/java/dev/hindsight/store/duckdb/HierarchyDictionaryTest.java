@@ -57,10 +57,18 @@ class HierarchyDictionaryTest {
             }
             store.write(ops);
         }
-        // What an older version left behind: no dictionary and no ids.
+        // What an older version left behind: no dictionaries and no ids.
         try (DuckDb db = new DuckDb(dir); Connection c = db.connect(); Statement st = c.createStatement()) {
-            st.execute("ALTER TABLE events DROP COLUMN hierarchy_id");
+            for (String column : List.of("hierarchy_id", "device_key", "identity_key")) {
+                st.execute("ALTER TABLE events DROP COLUMN " + column);
+            }
+            st.execute("DROP INDEX identity_links_device");
+            st.execute("DROP INDEX identity_links_identity");
+            for (String column : List.of("device_key", "identity_key")) {
+                st.execute("ALTER TABLE identity_links DROP COLUMN " + column);
+            }
             st.execute("DROP TABLE hierarchies");
+            st.execute("DROP TABLE actors");
             st.execute("CHECKPOINT");
         }
         try (DuckDb db = new DuckDb(dir); DuckDbEventStore store = new DuckDbEventStore(db)) {
