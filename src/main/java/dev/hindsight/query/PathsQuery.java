@@ -104,12 +104,15 @@ final class PathsQuery {
                 .append(", nk AS (SELECT user_key, " + COLUMNS + ", CASE WHEN lag(time) OVER " + w + " IS NULL OR "
                         + d.epochMs("time") + " - " + d.epochMs("lag(time) OVER " + w) + " > " + SessionSql.GAP_MS
                         + " THEN 1 ELSE 0 END AS brk FROM ev WHERE session_id IS NULL)")
-                .append(", nss AS (SELECT 'u:' || CAST(user_key AS VARCHAR) || ':' || sum(brk) OVER (PARTITION BY user_key ORDER BY "
-                        + SessionSql.ORDER + " ROWS UNBOUNDED PRECEDING) AS session_key, " + COLUMNS + " FROM nk)")
-                .append(", fs AS (SELECT session_id AS fs_id, min(time) AS first_start, max(time) AS last_start FROM events WHERE ")
+                // Session keys are integers: each start session's number (from 1), or minus the user's key times
+                // 2^31 plus the user's n-th gap-delimited session (fewer than 2^31 per user) for session-less events.
+                .append(", nss AS (SELECT -(CAST(user_key AS BIGINT) * 2147483648 + sum(brk) OVER (PARTITION BY user_key ORDER BY "
+                        + SessionSql.ORDER + " ROWS UNBOUNDED PRECEDING)) AS session_key, " + COLUMNS + " FROM nk)")
+                .append(", fs AS (SELECT session_id AS fs_id, row_number() OVER () AS fs_no, min(time) AS first_start,"
+                        + " max(time) AS last_start FROM events WHERE ")
                 .append(range(p, d)).append(" AND session_id IS NOT NULL AND coalesce(").append(d.filter(p.start().filter()))
                 .append(", FALSE) GROUP BY session_id)")
-                .append(", ss AS (SELECT 's:' || session_id AS session_key, " + COLUMNS + " FROM events JOIN fs ON fs_id = session_id WHERE ")
+                .append(", ss AS (SELECT fs_no AS session_key, " + COLUMNS + " FROM events JOIN fs ON fs_id = session_id WHERE ")
                 .append(range(p, d)).append(p.before() ? " AND time <= last_start" : " AND time >= first_start")
                 .append(" UNION ALL SELECT session_key, " + COLUMNS + " FROM nss WHERE session_key IN (SELECT session_key FROM nss WHERE coalesce(")
                 .append(d.filter(p.start().filter())).append(", FALSE)))")
@@ -140,15 +143,23 @@ final class PathsQuery {
         // A step's label sits on the first event of each collapsed run (after) or the last (before); the k-th
         // label on from an occurrence is the k-th non-NULL one, so repeats of the start's own step are skipped.
         String mark = p.before() ? "lead" : "lag";
+        // The windows carry labels as integers, numbered per query (a site has a few hundred labels where a query
+        // windows millions of events), and only the answer's rows are turned back into text.
         return sql.append(" AS label FROM ss LEFT JOIN tags ON tag_id = hierarchy_id)")
-                .append(", chg AS (SELECT session_key, time, event_id, is_start, CASE WHEN label IS NOT DISTINCT FROM "
-                        + mark + "(label) OVER " + order + " THEN NULL ELSE label END AS step_label FROM lab"
-                        + " WHERE label IS NOT NULL)")
-                .append(", occ AS (SELECT * FROM (SELECT is_start" + next + " FROM chg) o WHERE is_start)")
-                .append(" SELECT 0 AS step, NULL AS prev, NULL AS label, count(*) AS n FROM occ UNION ALL"
+                .append(", lid AS (SELECT label, row_number() OVER () AS label_id FROM (SELECT DISTINCT label FROM lab"
+                        + " WHERE label IS NOT NULL) x)")
+                .append(", chg AS (SELECT session_key, time, event_id, is_start, CASE WHEN label_id = "
+                        + mark + "(label_id) OVER " + order + " THEN NULL ELSE label_id END AS step_label"
+                        + " FROM lab JOIN lid USING (label))")
+                // Rows that are neither a step nor an occurrence are what the k-th non-NULL label skips anyway.
+                .append(", occ AS (SELECT * FROM (SELECT is_start" + next + " FROM chg WHERE is_start OR step_label IS NOT NULL) o"
+                        + " WHERE is_start)")
+                .append(", res AS (SELECT 0 AS step, NULL AS prev, NULL AS label, count(*) AS n FROM occ UNION ALL"
                         + " SELECT step, prev, label, count(*) FROM (SELECT k.step, CASE k.step" + (p.depth() > 1 ? prev : " WHEN 0 THEN NULL")
                         + " END AS prev, CASE k.step" + pick + " END AS label FROM occ, " + d.integers("step", 1, p.depth())
-                        + " k) x WHERE label IS NOT NULL GROUP BY step, prev, label");
+                        + " k) x WHERE label IS NOT NULL GROUP BY step, prev, label)")
+                .append(" SELECT res.step, p.label, l.label, res.n FROM res LEFT JOIN lid p ON p.label_id = res.prev"
+                        + " LEFT JOIN lid l ON l.label_id = res.label");
     }
 
     private static Sql range(Paths p, Dialect d) {
