@@ -24,9 +24,6 @@ public interface Dialect {
     /** The expression truncating {@code column} to the start of {@code unit} (hour, day, week, month). */
     String truncate(String unit, String column);
 
-    /** A window frame over the rows ordered by a timestamp that are strictly later than the current row's. */
-    String strictlyLaterRows();
-
     /** An event property's value as text, NULL when the event does not have it. */
     String property(String key);
 

@@ -151,12 +151,6 @@ public final class DuckDbDialect implements Dialect {
         return "'$.\"" + key.replace("\\", "\\\\").replace("\"", "\\\"").replace("'", "''") + "\"'";
     }
 
-    @Override
-    public String strictlyLaterRows() {
-        // Timestamps are microseconds: one microsecond on is strictly later, however many rows share the time.
-        return "RANGE BETWEEN INTERVAL 1 MICROSECOND FOLLOWING AND UNBOUNDED FOLLOWING";
-    }
-
     private Sql join(List<EventFilter> parts, String op, String empty) {
         if (parts.isEmpty()) {
             return new Sql().append(empty);

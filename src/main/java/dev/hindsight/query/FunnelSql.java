@@ -43,14 +43,12 @@ final class FunnelSql {
         for (int k = 3; k <= n; k++) {
             sql.append(", s" + k + " AS (SELECT user_key, time FROM ev WHERE part = " + k + ")");
         }
-        // x2 is the earliest step-2 event strictly after the attempt: one window over the step-1 and step-2 events
-        // in time order per user (a sort of both, as an ASOF join would do, but without a join). Attempts with
-        // the same x2 share the rest of the chain (x3 the earliest step-3 event after x2, and so on), so it is found
-        // once per distinct x2 rather than per attempt; the window then cuts each attempt's chain: if x_k is
-        // outside it, every later step is too.
-        sql.append(", a2 AS (SELECT user_key, t1, b, x2 FROM (SELECT user_key, time AS t1, value AS b, part,"
-                + " min(CASE WHEN part = 2 THEN time END) OVER (PARTITION BY user_key ORDER BY time " + d.strictlyLaterRows()
-                + ") AS x2 FROM ev WHERE part <= 2) WHERE part = 1)");
+        // x2 is the earliest step-2 event strictly after the attempt, by an ASOF join (with integer users it sorts
+        // less than a window over both sets does). Attempts with the same x2 share the rest of the chain (x3 the
+        // earliest step-3 event after x2, and so on), so it is found once per distinct x2 rather than per attempt;
+        // the window then cuts each attempt's chain: if x_k is outside it, every later step is too.
+        sql.append(", a2 AS (SELECT a.user_key, a.time AS t1, a.value AS b, s.time AS x2 FROM (SELECT * FROM ev WHERE part = 1) a"
+                + " ASOF LEFT JOIN (SELECT user_key, time FROM ev WHERE part = 2) s ON a.user_key = s.user_key AND s.time > a.time)");
         sql.append(", g2 AS (SELECT DISTINCT user_key, x2 FROM a2 WHERE x2 IS NOT NULL)");
         for (int k = 3; k <= n; k++) {
             sql.append(", g" + k + " AS (SELECT g.*, s.time AS x" + k + " FROM g" + (k - 1) + " g ASOF LEFT JOIN s" + k
