@@ -45,6 +45,9 @@ public interface Dialect {
      */
     String pickRow(List<String> columns, List<String> keys);
 
+    /** The aggregate value of {@code value} in a row where {@code key}, a number, is smallest. */
+    String argMin(String value, String key);
+
     /** Column {@code name} (the {@code index}-th, from 0) of a row picked by {@link #pickRow}. */
     String pickedColumn(String picked, String name, int index);
 

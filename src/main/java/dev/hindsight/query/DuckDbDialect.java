@@ -75,6 +75,11 @@ public final class DuckDbDialect implements Dialect {
     }
 
     @Override
+    public String argMin(String value, String key) {
+        return "arg_min(" + value + ", " + key + ")";
+    }
+
+    @Override
     public String pickRow(List<String> columns, List<String> keys) {
         StringBuilder sb = new StringBuilder("arg_min(struct_pack(");
         for (int i = 0; i < columns.size(); i++) {

@@ -78,11 +78,23 @@ final class FunnelSql {
             cols.add("t" + k);
         }
         StringBuilder out = new StringBuilder("user_key");
-        for (int i = 0; i < cols.size(); i++) {
-            out.append(", ").append(d.pickedColumn("w", cols.get(i), i)).append(" AS ").append(cols.get(i));
+        if (f.breakdown() == null) {
+            // Without a breakdown, equal (reach, t1) means equal columns, so each column may be picked on its own,
+            // by one integer key ordering reach (descending) then t1: cheaper than picking a row by a composite key.
+            // An aggregate skipping NULL values picks the same: t_k is NULL exactly when reach < k, in every row.
+            long span = f.scope().toMs() - f.scope().fromMs();
+            for (String c : cols) {
+                out.append(", ").append(d.argMin(c, "k")).append(" AS ").append(c);
+            }
+            sql.append(", u AS (SELECT " + out + " FROM (SELECT *, (" + n + " - reached) * CAST(" + span + " AS BIGINT) + "
+                    + d.epochMs("t1") + " - ").param(f.scope().fromMs()).append(" AS k FROM r) x GROUP BY user_key)");
+        } else {
+            for (int i = 0; i < cols.size(); i++) {
+                out.append(", ").append(d.pickedColumn("w", cols.get(i), i)).append(" AS ").append(cols.get(i));
+            }
+            sql.append(", u AS (SELECT " + out + " FROM (SELECT user_key, "
+                    + d.pickRow(cols, List.of("-reached", "t1", "b IS NULL", "b")) + " AS w FROM r GROUP BY user_key))");
         }
-        sql.append(", u AS (SELECT " + out + " FROM (SELECT user_key, "
-                + d.pickRow(cols, List.of("-reached", "t1", "b IS NULL", "b")) + " AS w FROM r GROUP BY user_key))");
         String from;
         String group;
         if (f.breakdown() == null) {
