@@ -18,10 +18,6 @@ import org.duckdb.DuckDBConnection;
  * connections (DuckDB connections are not thread-safe, so each user takes its own duplicate).
  */
 public final class DuckDb implements AutoCloseable, SqlRunner {
-    private static final String[] LINK_INDEXES = {
-        "CREATE INDEX IF NOT EXISTS identity_links_device ON identity_links (env_id, device_id)",
-        "CREATE INDEX IF NOT EXISTS identity_links_identity ON identity_links (env_id, identity)",
-    };
     private static final String[] SCHEMA = {
         "CREATE SEQUENCE IF NOT EXISTS project_ids START 1",
         "CREATE SEQUENCE IF NOT EXISTS environment_ids START 1",
@@ -67,8 +63,8 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
           id BIGINT PRIMARY KEY, env_id BIGINT NOT NULL, device_id VARCHAR NOT NULL, identity VARCHAR NOT NULL,
           valid_from TIMESTAMP NOT NULL, created_at TIMESTAMP NOT NULL, undone_at TIMESTAMP, source VARCHAR NOT NULL,
           device_key INTEGER, identity_key INTEGER)""",
-        LINK_INDEXES[0],
-        LINK_INDEXES[1],
+        "CREATE INDEX IF NOT EXISTS identity_links_device ON identity_links (env_id, device_id)",
+        "CREATE INDEX IF NOT EXISTS identity_links_identity ON identity_links (env_id, identity)",
         """
         CREATE TABLE IF NOT EXISTS users (
           env_id BIGINT NOT NULL, identity VARCHAR NOT NULL, first_write TIMESTAMP NOT NULL,
@@ -134,9 +130,6 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
         upgrade(c, st, "events", "device_key",
                 "ALTER TABLE events ADD COLUMN device_key INTEGER",
                 "ALTER TABLE events ADD COLUMN identity_key INTEGER",
-                // DuckDB alters no table that has an index.
-                "DROP INDEX identity_links_device",
-                "DROP INDEX identity_links_identity",
                 "ALTER TABLE identity_links ADD COLUMN device_key INTEGER",
                 "ALTER TABLE identity_links ADD COLUMN identity_key INTEGER",
                 """
@@ -150,8 +143,7 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
                 "UPDATE events SET device_key = a.id FROM actors a WHERE a.key = 'd:' || events.device_id",
                 "UPDATE events SET identity_key = a.id FROM actors a WHERE a.key = 'i:' || events.identity",
                 "UPDATE identity_links SET device_key = a.id FROM actors a WHERE a.key = 'd:' || identity_links.device_id",
-                "UPDATE identity_links SET identity_key = a.id FROM actors a WHERE a.key = 'i:' || identity_links.identity",
-                LINK_INDEXES[0], LINK_INDEXES[1]);
+                "UPDATE identity_links SET identity_key = a.id FROM actors a WHERE a.key = 'i:' || identity_links.identity");
     }
 
     /** Runs {@code statements} in one transaction unless the catalog shows that {@code table.column} exists. */
