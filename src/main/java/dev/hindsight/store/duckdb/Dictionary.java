@@ -14,18 +14,22 @@ import java.util.Map;
 import java.util.Set;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
+import org.slf4j.LoggerFactory;
 
 /**
  * A write-time dictionary table {@code (id INTEGER, <key> VARCHAR)} that gives each distinct string an integer id,
  * for the writer's thread only: recent ids from an LRU cache, the rest looked up in the table, new ones appended in
  * the caller's transaction (a rollback loses the ids, never reuses them; {@link #committed} fills the cache only
- * after the commit). Analyses then group, join and match on integers instead of strings.
+ * after the commit). Analyses then group, join and match on integers instead of strings. A {@link KeyFilter} of every
+ * string in the table spares the lookup for strings never seen (a new device), which would otherwise scan a table
+ * that grows with the store on every batch.
  */
 final class Dictionary {
     private final DuckDBConnection writer;
     private final String table;
     private final String key;
     private final Map<String, Integer> cache;
+    private KeyFilter known;
     private int last;
 
     Dictionary(DuckDBConnection writer, String table, String key, int cacheSize) throws SQLException {
@@ -43,12 +47,32 @@ final class Dictionary {
             rs.next();
             last = rs.getInt(1);
         }
+        known = load();
+    }
+
+    /** A filter of every string in the table, sized for twice as many. */
+    private KeyFilter load() throws SQLException {
+        try (Statement st = writer.createStatement()) {
+            long n;
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table)) {
+                rs.next();
+                n = rs.getLong(1);
+            }
+            KeyFilter f = new KeyFilter(2 * n);
+            try (ResultSet rs = st.executeQuery("SELECT " + key + " FROM " + table)) {
+                while (rs.next()) {
+                    f.add(rs.getString(1));
+                }
+            }
+            return f;
+        }
     }
 
     /** The id of every string given (nulls are skipped), creating the missing ones in the open transaction. */
     Map<String, Integer> ids(Collection<String> strings) throws SQLException {
         Map<String, Integer> ids = new HashMap<>();
         Set<String> unknown = new LinkedHashSet<>();
+        Set<String> fresh = new LinkedHashSet<>();
         for (String s : strings) {
             if (s == null || ids.containsKey(s)) {
                 continue;
@@ -56,12 +80,11 @@ final class Dictionary {
             Integer id = cache.get(s);
             if (id != null) {
                 ids.put(s, id);
-            } else {
+            } else if (known.mightContain(s)) {
                 unknown.add(s);
+            } else {
+                fresh.add(s);
             }
-        }
-        if (unknown.isEmpty()) {
-            return ids;
         }
         List<String> all = new ArrayList<>(unknown);
         for (int from = 0; from < all.size(); from += 500) {
@@ -80,9 +103,15 @@ final class Dictionary {
                 }
             }
         }
-        if (!unknown.isEmpty()) {
+        fresh.addAll(unknown);
+        if (!fresh.isEmpty()) {
+            // The driver begins a transaction at a statement, and an Appender is none: without one run first, the
+            // new rows would commit on their own and outlive a rollback of the caller's transaction.
+            try (Statement begin = writer.createStatement()) {
+                begin.execute("SELECT 1");
+            }
             try (DuckDBAppender a = writer.createAppender(DuckDBConnection.DEFAULT_SCHEMA, table)) {
-                for (String s : unknown) {
+                for (String s : fresh) {
                     int id = ++last;
                     a.beginRow();
                     a.append(id);
@@ -98,5 +127,18 @@ final class Dictionary {
     /** Remembers ids handed out by {@link #ids} once their transaction committed. */
     void committed(Map<String, Integer> ids) {
         cache.putAll(ids);
+        for (String s : ids.keySet()) {
+            if (!known.mightContain(s)) {
+                known.add(s);
+            }
+        }
+        if (known.full()) {
+            try {
+                known = load();
+            } catch (SQLException e) {
+                // The full filter stays right, only less selective; the next commit tries again.
+                LoggerFactory.getLogger(Dictionary.class).warn("Cannot resize the {} filter: {}", table, e.getMessage());
+            }
+        }
     }
 }
