@@ -64,6 +64,13 @@ class DeliveryRoutingTest {
         }
     }
 
+    @SuppressWarnings("unchecked")
+    private static List<String> queuedEventIds(Page page) {
+        return (List<String>) page.evaluate("() => Object.keys(localStorage)"
+                + ".filter(k => k.startsWith('_hs_q.')).flatMap(k => JSON.parse(localStorage.getItem(k)).q)"
+                + ".map(e => e.event_id)");
+    }
+
     @Test
     void twoTabsQueuingWhileTheServerIsUnreachableLoseNoneOfEachOthersEvents() {
         try (BrowserContext ctx = chromium.newContext()) {
@@ -85,10 +92,13 @@ class DeliveryRoutingTest {
             Pages.clickAll(a, "#one", "#two");
             Pages.clickAll(b, "#three", "#three");
             Pages.clickAll(a, "#one");
-            @SuppressWarnings("unchecked")
-            List<String> queued = (List<String>) b.evaluate("() => Object.keys(localStorage)"
-                    + ".filter(k => k.startsWith('_hs_q.')).flatMap(k => JSON.parse(localStorage.getItem(k)).q)"
-                    + ".map(e => e.event_id)");
+            // Another tab's localStorage writes reach this one a moment later (Chromium relays them between
+            // renderer processes), so the shared queues are read until all six show or ten seconds pass.
+            List<String> queued = queuedEventIds(b);
+            for (long deadline = System.nanoTime() + 10_000_000_000L; queued.size() < 6 && System.nanoTime() < deadline; ) {
+                b.waitForTimeout(50);
+                queued = queuedEventIds(b);
+            }
             a.close(new Page.CloseOptions().setRunBeforeUnload(true));
             unreachable.set(false);
             // A later page of the site picks up what the closed tab could not send; tab b sends its own.
