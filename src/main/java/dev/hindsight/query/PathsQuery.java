@@ -110,12 +110,13 @@ final class PathsQuery {
                         + SessionSql.ORDER + " ROWS UNBOUNDED PRECEDING)) AS session_key, " + COLUMNS + " FROM nk)")
                 .append(", fs AS (SELECT session_id AS fs_id, row_number() OVER () AS fs_no, min(time) AS first_start,"
                         + " max(time) AS last_start FROM events WHERE ")
-                .append(range(p, d)).append(" AND session_id IS NOT NULL AND coalesce(").append(d.filter(p.start().filter()))
-                .append(", FALSE) GROUP BY session_id)")
+                // A bare condition in WHERE (NULL selects nothing, as FALSE does) can be pushed into the scan.
+                .append(range(p, d)).append(" AND session_id IS NOT NULL AND (").append(d.filter(p.start().filter()))
+                .append(") GROUP BY session_id)")
                 .append(", ss AS (SELECT fs_no AS session_key, " + COLUMNS + " FROM events JOIN fs ON fs_id = session_id WHERE ")
                 .append(range(p, d)).append(p.before() ? " AND time <= last_start" : " AND time >= first_start")
-                .append(" UNION ALL SELECT session_key, " + COLUMNS + " FROM nss WHERE session_key IN (SELECT session_key FROM nss WHERE coalesce(")
-                .append(d.filter(p.start().filter())).append(", FALSE)))")
+                .append(" UNION ALL SELECT session_key, " + COLUMNS + " FROM nss WHERE session_key IN (SELECT session_key FROM nss WHERE (")
+                .append(d.filter(p.start().filter())).append(")))")
                 .append(", ").append(tags(d))
                 .append(", lab AS (SELECT session_key, time, event_id, coalesce(").append(d.filter(p.start().filter()))
                 .append(", FALSE) AS is_start, ");
