@@ -7,11 +7,10 @@ import java.util.List;
 /**
  * The SQL of a funnel (semantics in {@link FunnelQuery}). One scan per step reads its events (see
  * {@link Identities#parts}), with identities resolved to integer users; each step-1 event is an attempt; step k is
- * then found by an ASOF join
- * (the earliest step-k event of the same user strictly after step k-1), which costs a sort per step rather than a
- * join of all pairs: step 2 per attempt, later steps once per distinct step-2 event the attempts lead to. Each user's
- * result attempt is picked by a hash aggregate (arg_min), not a sorting window. ClickHouse has ASOF LEFT JOIN and
- * GROUPING SETS too.
+ * then found by an ASOF join (the earliest step-k event of the same user strictly after step k-1), which costs a
+ * sort per step rather than a join of all pairs: step 2 per attempt, later steps once per distinct step-2 event the
+ * attempts lead to. Each user's result attempt is picked by a hash aggregate (arg_min), not a sorting window.
+ * ClickHouse has ASOF LEFT JOIN and GROUPING SETS too.
  */
 final class FunnelSql {
     /** The drop-off users listed per step. */
