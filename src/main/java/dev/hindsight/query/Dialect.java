@@ -76,14 +76,15 @@ public interface Dialect {
     String integers(String name, int from, int to);
 
     /**
-     * The text a user key (see {@link Identities}) stands for: the identity, or {@code device:<device id>} for an
-     * anonymous device; NULL for NULL. Meant for the few users an answer lists.
+     * A table of {@code (user_key, label)}: the text each user key (see {@link Identities}) stands for, the identity
+     * or {@code device:<device id>} for an anonymous device. Join it to the few users an answer lists (the engine
+     * then reads only their rows), rather than asking it row by row.
      */
-    String userLabel(String userKey);
+    String userLabels();
 
-    /** A subquery of the user keys whose {@link #userLabel} is the parameter {@code label}. */
+    /** A subquery of the user keys whose label (see {@link #userLabels}) is the parameter {@code label}. */
     Sql userKeysLabelled(String label);
 
-    /** The user key of an identity given as text (NULL when the store never saw it). */
-    String identityUserKey(String identity);
+    /** A table of {@code (identity, user_key)}: the user key of every identity the store has seen. */
+    String identityUserKeys();
 }

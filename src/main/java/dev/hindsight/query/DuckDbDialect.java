@@ -134,9 +134,9 @@ public final class DuckDbDialect implements Dialect {
 
     // The store's actors dictionary keys devices as 'd:' || device_id and identities as 'i:' || identity.
     @Override
-    public String userLabel(String userKey) {
-        return "(SELECT CASE WHEN starts_with(key, 'd:') THEN 'device:' || substr(key, 3) ELSE substr(key, 3) END"
-                + " FROM actors WHERE id = " + userKey + ")";
+    public String userLabels() {
+        return "(SELECT id AS user_key, CASE WHEN starts_with(key, 'd:') THEN 'device:' || substr(key, 3)"
+                + " ELSE substr(key, 3) END AS label FROM actors)";
     }
 
     @Override
@@ -147,8 +147,8 @@ public final class DuckDbDialect implements Dialect {
     }
 
     @Override
-    public String identityUserKey(String identity) {
-        return "(SELECT id FROM actors WHERE key = 'i:' || " + identity + ")";
+    public String identityUserKeys() {
+        return "(SELECT substr(key, 3) AS identity, id AS user_key FROM actors WHERE starts_with(key, 'i:'))";
     }
 
     /** A JSON path naming one top-level key, as a SQL string literal. */

@@ -10,7 +10,7 @@ import java.util.List;
  *
  * <p>Users are integers ({@code user_key}): the id of the identity or of the device in the store's dictionary of
  * devices and identities, one id space for both, so that analyses group, sort and join on integers. Only the users
- * an answer lists are turned back into text, with {@link Dialect#userLabel}.
+ * an answer lists are turned back into text, with {@link Dialect#userLabels}.
  */
 final class Identities {
     private Identities() {

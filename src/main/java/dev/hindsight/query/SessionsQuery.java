@@ -56,11 +56,11 @@ final class SessionsQuery {
             sql.append(" WHERE user_key IN ").append(d.userKeysLabelled(s.identity()));
         }
         return sql.append(" ORDER BY start_t DESC, session_key LIMIT ").param(s.limit()).append(")")
-                .append(" SELECT top.session_key, top.session_id, " + d.userLabel("top.user_key") + ", "
-                        + d.userLabel("top.identity") + ", top.start_ms, top.end_ms,"
+                .append(" SELECT top.session_key, top.session_id, ul.label, il.label, top.start_ms, top.end_ms,"
                         + " top.landing_page, top.landing_path, top.referrer, top.n, top.total,"
                         + " ss.kind, ss.name, ss.path, ss.target_text, " + d.epochMs("ss.time")
-                        + " FROM top JOIN ss USING (session_key)"
+                        + " FROM top JOIN ss USING (session_key) LEFT JOIN " + d.userLabels() + " ul ON ul.user_key = top.user_key"
+                        + " LEFT JOIN " + d.userLabels() + " il ON il.user_key = top.identity"
                         + " ORDER BY top.start_t DESC, top.session_key, ss.time, ss.event_id");
     }
 

@@ -76,9 +76,9 @@ final class UsersQuery {
                 .append(d.filter(u.event() == null ? new EventFilter.Always() : u.event().filter()))
                 .append(", FALSE) THEN 1 ELSE 0 END) = 1 AS did FROM ev GROUP BY user_key)")
                 // value is a JSON literal, so the object keeps numbers and booleans typed for the filters.
-                .append(", up AS (SELECT " + d.identityUserKey("identity") + " AS identity_key, "
-                        + d.jsonObjectAgg("key", "value") + " AS properties"
-                        + " FROM user_properties WHERE env_id = ").param(u.scope().envId()).append(" GROUP BY identity)")
+                .append(", up AS (SELECT ik.user_key AS identity_key, " + d.jsonObjectAgg("key", "value") + " AS properties"
+                        + " FROM user_properties p JOIN " + d.identityUserKeys() + " ik ON ik.identity = p.identity"
+                        + " WHERE p.env_id = ").param(u.scope().envId()).append(" GROUP BY ik.user_key)")
                 .append(", joined AS (SELECT per.*, coalesce(up.properties, '{}') AS properties FROM per"
                         + " LEFT JOIN up ON up.identity_key = per.identity_key)")
                 .append(", sel AS (SELECT * FROM joined WHERE " + (u.didNot() ? "NOT did" : "did"));
@@ -88,8 +88,10 @@ final class UsersQuery {
         // Ties of last_ms are ordered by the users' text, worked out for the users listed and their ties only.
         return sql.append("), page AS (SELECT *, (SELECT count(*) FROM sel) AS total FROM sel WHERE last_ms >= (SELECT min(last_ms)"
                         + " FROM (SELECT last_ms FROM sel ORDER BY last_ms DESC LIMIT ").param(u.limit()).append(")))")
-                .append(" SELECT " + d.userLabel("identity_key") + ", " + d.userLabel("user_key") + " AS label, properties, n,"
-                        + " first_ms, last_ms, total FROM page ORDER BY last_ms DESC, label LIMIT ").param(u.limit());
+                .append(" SELECT il.label, ul.label, properties, n, first_ms, last_ms, total FROM page"
+                        + " LEFT JOIN " + d.userLabels() + " ul ON ul.user_key = page.user_key"
+                        + " LEFT JOIN " + d.userLabels() + " il ON il.user_key = page.identity_key"
+                        + " ORDER BY last_ms DESC, ul.label LIMIT ").param(u.limit());
     }
 
     static Map<String, Object> run(Users u, Dialect d, SqlRunner runner) {
