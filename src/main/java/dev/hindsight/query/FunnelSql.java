@@ -8,8 +8,8 @@ import java.util.List;
  * The SQL of a funnel (semantics in {@link FunnelQuery}). One scan per step reads its events (see
  * {@link Identities#parts}), with identities resolved to integer users; each step-1 event is an attempt; step k is
  * then found by an ASOF join (the earliest step-k event of the same user strictly after step k-1), which costs a
- * sort per step rather than a join of all pairs: step 2 per attempt, later steps once per distinct step-2 event the
- * attempts lead to. Each user's result attempt is picked by a hash aggregate (arg_min), not a sorting window.
+ * sort per step rather than a join of all pairs: the chain of later steps once per step-2 event, then one join of the
+ * attempts to those chains. Each user's result attempt is picked by a hash aggregate (arg_min), not a sorting window.
  * ClickHouse has ASOF LEFT JOIN and GROUPING SETS too.
  */
 final class FunnelSql {
@@ -42,28 +42,27 @@ final class FunnelSql {
         for (int k = 3; k <= n; k++) {
             sql.append(", s" + k + " AS (SELECT user_key, time FROM ev WHERE part = " + k + ")");
         }
-        // x2 is the earliest step-2 event strictly after the attempt, by an ASOF join (with integer users it sorts
-        // less than a window over both sets does). Attempts with the same x2 share the rest of the chain (x3 the
-        // earliest step-3 event after x2, and so on), so it is found once per distinct x2 rather than per attempt;
-        // the window then cuts each attempt's chain: if x_k is outside it, every later step is too.
-        sql.append(", a2 AS (SELECT a.user_key, a.time AS t1, a.value AS b, s.time AS x2 FROM (SELECT * FROM ev WHERE part = 1) a"
-                + " ASOF LEFT JOIN (SELECT user_key, time FROM ev WHERE part = 2) s ON a.user_key = s.user_key AND s.time > a.time)");
-        sql.append(", g2 AS (SELECT DISTINCT user_key, x2 FROM a2 WHERE x2 IS NOT NULL)");
+        // The chain of each distinct step-2 event e: x2 = e, x3 the earliest step-3 event strictly after it, and so
+        // on, one ASOF join per step. It does not depend on the attempt, so it is found once per step-2 event; each
+        // attempt then takes the chain of its earliest step-2 event strictly after it, by one more ASOF join, and
+        // the window cuts that chain: if x_k is outside it, every later step is too.
+        sql.append(", g2 AS (SELECT DISTINCT user_key, time AS x2 FROM ev WHERE part = 2)");
         for (int k = 3; k <= n; k++) {
             sql.append(", g" + k + " AS (SELECT g.*, s.time AS x" + k + " FROM g" + (k - 1) + " g ASOF LEFT JOIN s" + k
                     + " s ON g.user_key = s.user_key AND s.time > g.x" + (k - 1) + ")");
         }
-        sql.append(", a AS (SELECT a.user_key, a.t1, a.b");
+        sql.append(", a AS (SELECT a.user_key, a.time AS t1, a.value AS b");
         StringBuilder chain = new StringBuilder();
         for (int k = 2; k <= n; k++) {
-            String x = k == 2 ? "a.x2" : "g.x" + k;
+            String x = "g.x" + k;
             // A step exists only after all the earlier ones: DuckDB's ASOF LEFT JOIN on an integer key can match a
             // NULL x_{k-1} (seen with DuckDB 1.5), so a NULL is not left to propagate down the chain by itself.
             chain.append(x).append(" IS NOT NULL AND ");
-            sql.append(", CASE WHEN " + chain + d.epochMs(x) + " - " + d.epochMs("a.t1") + " <= ").param(f.windowMs())
+            sql.append(", CASE WHEN " + chain + d.epochMs(x) + " - " + d.epochMs("a.time") + " <= ").param(f.windowMs())
                     .append(" THEN " + x + " END AS t" + k);
         }
-        sql.append(" FROM a2 a LEFT JOIN g" + n + " g ON a.user_key = g.user_key AND a.x2 = g.x2)");
+        sql.append(" FROM (SELECT * FROM ev WHERE part = 1) a ASOF LEFT JOIN g" + n
+                + " g ON a.user_key = g.user_key AND g.x2 > a.time)");
         StringBuilder reached = new StringBuilder("1");
         for (int k = 2; k <= n; k++) {
             reached.append(" + CAST(t" + k + " IS NOT NULL AS INTEGER)");
