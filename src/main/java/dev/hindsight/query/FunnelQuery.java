@@ -129,12 +129,11 @@ final class FunnelQuery {
             return new Group(rs.getBoolean(1), rs.getString(2), counts, medians, dropped);
         });
         Map<Long, String> labels = labels(groups, dialect, runner);
-        groups = groups.stream().map(g -> g.labelled(labels)).toList();
         Group total = groups.stream().filter(Group::total).findFirst()
-                .orElse(new Group(true, null, new long[n], new Double[n], java.util.Collections.nCopies(n - 1, List.<String>of())));
+                .orElse(new Group(true, null, new long[n], new Double[n], java.util.Collections.nCopies(n - 1, List.<Long>of())));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("steps", steps(f, total));
-        out.put("dropped_off", dropped(total));
+        out.put("dropped_off", dropped(total, labels));
         if (f.breakdown() != null) {
             List<Map<String, Object>> breakdowns = new ArrayList<>();
             groups.stream().filter(g -> !g.total())
@@ -143,7 +142,7 @@ final class FunnelQuery {
                         Map<String, Object> line = new LinkedHashMap<>();
                         line.put("value", g.value());
                         line.put("steps", steps(f, g));
-                        line.put("dropped_off", dropped(g));
+                        line.put("dropped_off", dropped(g, labels));
                         breakdowns.add(line);
                     });
             out.put("breakdowns", breakdowns);
@@ -151,21 +150,14 @@ final class FunnelQuery {
         return out;
     }
 
-    /** One row of the funnel's SQL: the total or one breakdown value; drop-offs as user keys or labels. */
-    private record Group(boolean total, String value, long[] counts, Double[] medians, List<? extends List<?>> dropped) {
-        Group labelled(Map<Long, String> labels) {
-            List<List<String>> out = new ArrayList<>();
-            for (List<?> keys : dropped) {
-                out.add(keys.stream().map(k -> labels.get((Long) k)).sorted().toList());
-            }
-            return new Group(total, value, counts, medians, out);
-        }
+    /** One row of the funnel's SQL: the total or one breakdown value, drop-offs as user keys. */
+    private record Group(boolean total, String value, long[] counts, Double[] medians, List<List<Long>> dropped) {
     }
 
-    /** The labels of every user key the groups list, in one query. */
+    /** The labels of every user key the groups list, in queries of up to 2,000 keys. */
     private static Map<Long, String> labels(List<Group> groups, Dialect d, SqlRunner runner) {
         java.util.Set<Long> keys = new java.util.TreeSet<>();
-        groups.forEach(g -> g.dropped().forEach(l -> l.forEach(k -> keys.add((Long) k))));
+        groups.forEach(g -> g.dropped().forEach(keys::addAll));
         Map<Long, String> out = new java.util.HashMap<>();
         if (keys.isEmpty()) {
             return out;
@@ -198,10 +190,10 @@ final class FunnelQuery {
         return out;
     }
 
-    private static List<Map<String, Object>> dropped(Group g) {
+    private static List<Map<String, Object>> dropped(Group g, Map<Long, String> labels) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (int k = 0; k < g.dropped().size(); k++) {
-            out.add(Map.of("step", k + 1, "users", g.dropped().get(k)));
+            out.add(Map.of("step", k + 1, "users", g.dropped().get(k).stream().map(labels::get).sorted().toList()));
         }
         return out;
     }

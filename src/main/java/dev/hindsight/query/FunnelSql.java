@@ -42,12 +42,11 @@ final class FunnelSql {
         for (int k = 3; k <= n; k++) {
             sql.append(", s" + k + " AS (SELECT user_key, time FROM ev WHERE part = " + k + ")");
         }
-        // The chain of each step-2 event e: x2 = e, x3 the earliest step-3 event strictly after it, and so
-        // on, one ASOF join per step. It does not depend on the attempt, so it is found once per step-2 event; each
-        // attempt then takes the chain of its earliest step-2 event strictly after it, by one more ASOF join, and
-        // the window cuts that chain: if x_k is outside it, every later step is too.
-        // Step-2 events of one user at the same time have the same chain, so which one an attempt takes is moot and
-        // they need no DISTINCT (a hash aggregate of every step-2 event).
+        // The chain of each step-2 event e: x2 = e, x3 the earliest step-3 event strictly after it, and so on, one
+        // ASOF join per step. It does not depend on the attempt, so it is found once per step-2 event; each attempt
+        // then takes the chain of its earliest step-2 event strictly after it, by one more ASOF join, and the window
+        // cuts that chain: if x_k is outside it, every later step is too. Step-2 events of one user at the same time
+        // have the same chain, so which one an attempt takes is moot and they need no DISTINCT.
         sql.append(", g2 AS (SELECT user_key, time AS x2 FROM ev WHERE part = 2)");
         for (int k = 3; k <= n; k++) {
             sql.append(", g" + k + " AS (SELECT g.*, s.time AS x" + k + " FROM g" + (k - 1) + " g ASOF LEFT JOIN s" + k

@@ -101,8 +101,7 @@ final class PathsQuery {
         String w = "(PARTITION BY user_key ORDER BY " + SessionSql.ORDER + ")";
         Sql sql = new Sql().append("WITH ").append(Identities.events(d, p.scope(), new EventFilter.Always()))
                 // Session keys as SessionSql.sessions gives them, the gap rule windowed over session-less rows only.
-                .append(", nk AS (SELECT user_key, " + COLUMNS + ", CASE WHEN lag(time) OVER " + w + " IS NULL OR "
-                        + d.epochMs("time") + " - " + d.epochMs("lag(time) OVER " + w) + " > " + SessionSql.GAP_MS
+                .append(", nk AS (SELECT user_key, " + COLUMNS + ", CASE WHEN " + SessionSql.gapStarts(d, w)
                         + " THEN 1 ELSE 0 END AS brk FROM ev WHERE session_id IS NULL)")
                 // Session keys are integers: each start session's number (from 1), or minus the user's key times
                 // 2^31 plus the user's n-th gap-delimited session (fewer than 2^31 per user) for session-less events.

@@ -23,12 +23,19 @@ final class SessionSql {
      */
     static String sessions(Dialect d) {
         String w = "(PARTITION BY user_key, session_id IS NULL ORDER BY " + ORDER + ")";
-        return ", sk AS (SELECT *, CASE WHEN session_id IS NULL AND (lag(time) OVER " + w + " IS NULL"
-                + " OR " + d.epochMs("time") + " - " + d.epochMs("lag(time) OVER " + w) + " > " + GAP_MS
-                + ") THEN 1 ELSE 0 END AS brk"
+        return ", sk AS (SELECT *, CASE WHEN session_id IS NULL AND " + gapStarts(d, w) + " THEN 1 ELSE 0 END AS brk"
                 + " FROM ev)"
                 + ", ss AS (SELECT *, CASE WHEN session_id IS NOT NULL THEN 's:' || session_id"
                 + " ELSE 'u:' || CAST(user_key AS VARCHAR) || ':' || sum(brk) OVER (PARTITION BY user_key, session_id IS NULL ORDER BY "
                 + ORDER + " ROWS UNBOUNDED PRECEDING) END AS session_key FROM sk)";
+    }
+
+    /**
+     * The condition that a session-less event starts a session: it is its user's first in {@code window} (a user's
+     * session-less events in {@link #ORDER}), or comes more than {@link #GAP_MINUTES} minutes after the previous.
+     */
+    static String gapStarts(Dialect d, String window) {
+        return "(lag(time) OVER " + window + " IS NULL OR " + d.epochMs("time") + " - "
+                + d.epochMs("lag(time) OVER " + window) + " > " + GAP_MS + ")";
     }
 }

@@ -29,7 +29,11 @@ final class Dictionary {
     private final String table;
     private final String key;
     private final Map<String, Integer> cache;
-    private KeyFilter known;
+    // Null while a filter is being built in the background (every string then takes the lookup); strings
+    // committed meanwhile wait in pending, so the new filter misses none of them.
+    private volatile KeyFilter known;
+    private boolean loading;
+    private final List<String> pending = new ArrayList<>();
     private int last;
 
     Dictionary(DuckDBConnection writer, String table, String key, int cacheSize) throws SQLException {
@@ -47,28 +51,54 @@ final class Dictionary {
             rs.next();
             last = rs.getInt(1);
         }
-        known = load();
+        reload();
     }
 
-    /** A filter of every string in the table, sized for twice as many. */
-    private KeyFilter load() throws SQLException {
-        try (Statement st = writer.createStatement()) {
-            long n;
-            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table)) {
-                rs.next();
-                n = rs.getLong(1);
-            }
-            KeyFilter f = new KeyFilter(2 * n);
-            try (ResultSet rs = st.executeQuery("SELECT " + key + " FROM " + table)) {
-                while (rs.next()) {
-                    f.add(rs.getString(1));
+    /**
+     * Builds a filter of every string in the table, sized for twice as many, on a thread of its own and with a
+     * connection of its own: reading millions of strings must not hold up the server's start or the writer.
+     */
+    private void reload() throws SQLException {
+        DuckDBConnection c = (DuckDBConnection) writer.duplicate();
+        synchronized (this) {
+            known = null;
+            loading = true;
+            pending.clear();
+        }
+        Thread.ofVirtual().name("dictionary-" + table).start(() -> {
+            try (c; Statement st = c.createStatement()) {
+                long n;
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table)) {
+                    rs.next();
+                    n = rs.getLong(1);
+                }
+                KeyFilter f = new KeyFilter(2 * (n + 1000));
+                try (ResultSet rs = st.executeQuery("SELECT " + key + " FROM " + table)) {
+                    while (rs.next()) {
+                        f.add(rs.getString(1));
+                    }
+                }
+                synchronized (this) {
+                    pending.forEach(f::add);
+                    known = f;
+                }
+            } catch (SQLException e) {
+                // Without a filter every new string is looked up: slower, never wrong.
+                LoggerFactory.getLogger(Dictionary.class).warn("Cannot build the {} filter: {}", table, e.getMessage());
+            } finally {
+                synchronized (this) {
+                    loading = false;
+                    pending.clear();
                 }
             }
-            return f;
-        }
+        });
     }
 
-    /** The id of every string given (nulls are skipped), creating the missing ones in the open transaction. */
+    /**
+     * The id of every string given (nulls are skipped), creating the missing ones in the caller's transaction. A
+     * statement must have run in it: the driver begins a transaction at a statement, and an Appender is none, so
+     * new rows appended before one would commit on their own and outlive a rollback.
+     */
     Map<String, Integer> ids(Collection<String> strings) throws SQLException {
         Map<String, Integer> ids = new HashMap<>();
         Set<String> unknown = new LinkedHashSet<>();
@@ -78,9 +108,10 @@ final class Dictionary {
                 continue;
             }
             Integer id = cache.get(s);
+            KeyFilter filter = known;
             if (id != null) {
                 ids.put(s, id);
-            } else if (known.mightContain(s)) {
+            } else if (filter == null || filter.mightContain(s)) {
                 unknown.add(s);
             } else {
                 fresh.add(s);
@@ -105,11 +136,6 @@ final class Dictionary {
         }
         fresh.addAll(unknown);
         if (!fresh.isEmpty()) {
-            // The driver begins a transaction at a statement, and an Appender is none: without one run first, the
-            // new rows would commit on their own and outlive a rollback of the caller's transaction.
-            try (Statement begin = writer.createStatement()) {
-                begin.execute("SELECT 1");
-            }
             try (DuckDBAppender a = writer.createAppender(DuckDBConnection.DEFAULT_SCHEMA, table)) {
                 for (String s : fresh) {
                     int id = ++last;
@@ -127,14 +153,24 @@ final class Dictionary {
     /** Remembers ids handed out by {@link #ids} once their transaction committed. */
     void committed(Map<String, Integer> ids) {
         cache.putAll(ids);
-        for (String s : ids.keySet()) {
-            if (!known.mightContain(s)) {
-                known.add(s);
+        KeyFilter filter;
+        synchronized (this) {
+            filter = known;
+            if (filter == null) {
+                if (loading) {
+                    pending.addAll(ids.keySet());
+                }
+                return;
+            }
+            for (String s : ids.keySet()) {
+                if (!filter.mightContain(s)) {
+                    filter.add(s);
+                }
             }
         }
-        if (known.full()) {
+        if (filter.full()) {
             try {
-                known = load();
+                reload();
             } catch (SQLException e) {
                 // The full filter stays right, only less selective; the next commit tries again.
                 LoggerFactory.getLogger(Dictionary.class).warn("Cannot resize the {} filter: {}", table, e.getMessage());

@@ -50,7 +50,7 @@ public final class DuckDbEventStore implements EventStore {
         }
     };
 
-    // Writer-thread only: integer ids of hierarchies, and of devices and identities ("actors", see actorKey).
+    // Writer-thread only: integer ids of hierarchies, and of devices and identities ("actors", see deviceKey).
     private final Dictionary hierarchies;
     private final Dictionary actors;
 
@@ -197,11 +197,7 @@ public final class DuckDbEventStore implements EventStore {
         a.append(e.source());
         str(a, e.ip());
         a.append(e.propertiesJson());
-        if (e.hierarchy() == null) {
-            a.appendNull();
-        } else {
-            a.append(hierarchies.get(e.hierarchy()).intValue());
-        }
+        id(a, hierarchies, e.hierarchy());
         id(a, actors, deviceKey(e.deviceId()));
         id(a, actors, identityKey(e.identity()));
         a.endRow();

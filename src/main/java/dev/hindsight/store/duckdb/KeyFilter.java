@@ -20,22 +20,23 @@ final class KeyFilter {
     void add(String s) {
         long h = hash(s);
         set(h & mask);
-        set((h >>> 32 | h << 32) * 0x9E3779B97F4A7C15L & mask);
+        set(second(h));
         count++;
     }
 
     boolean mightContain(String s) {
         long h = hash(s);
-        return get(h & mask) && get((h >>> 32 | h << 32) * 0x9E3779B97F4A7C15L & mask);
+        return get(h & mask) && get(second(h));
+    }
+
+    /** The second probe: the hash's halves swapped and mixed again, so it is independent of the first. */
+    private long second(long h) {
+        return (h >>> 32 | h << 32) * 0x9E3779B97F4A7C15L & mask;
     }
 
     /** Whether the filter holds more strings than it was sized for (its false positives then grow). */
     boolean full() {
         return count * 16 > mask + 1;
-    }
-
-    long count() {
-        return count;
     }
 
     private void set(long bit) {

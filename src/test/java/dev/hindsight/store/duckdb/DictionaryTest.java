@@ -3,6 +3,9 @@ package dev.hindsight.store.duckdb;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -16,6 +19,13 @@ class DictionaryTest {
     @TempDir
     Path dir;
 
+    /** Begins the transaction as the store's writer does: the driver begins one at a statement. */
+    private static void begin(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("SELECT 1");
+        }
+    }
+
     @Test
     void idsStayOnePerStringPastTheCacheAndWhileTheFilterGrows() throws Exception {
         try (DuckDb db = new DuckDb(dir); DuckDBConnection c = db.connect()) {
@@ -28,6 +38,7 @@ class DictionaryTest {
                 for (int i = 0; i < 10_000; i++) {
                     keys.add("d:device-" + (batch * 10_000 + i));
                 }
+                begin(c);
                 Map<String, Integer> ids = d.ids(keys);
                 c.commit();
                 d.committed(ids);
@@ -35,6 +46,7 @@ class DictionaryTest {
             }
             // Asked again, with almost all of them evicted from the cache: the same ids, none new.
             List<String> again = new ArrayList<>(first.keySet());
+            begin(c);
             Map<String, Integer> ids = d.ids(again);
             c.commit();
             d.committed(ids);
@@ -42,8 +54,10 @@ class DictionaryTest {
             assertThat(db.query("SELECT count(*), count(DISTINCT key), count(DISTINCT id) FROM actors", List.of(),
                     rs -> rs.getLong(1) + "/" + rs.getLong(2) + "/" + rs.getLong(3))).containsExactly("80000/80000/80000");
             // A rolled-back id is not reused, and its string gets a new one next time.
+            begin(c);
             Map<String, Integer> lost = d.ids(List.of("i:rolled-back"));
             c.rollback();
+            begin(c);
             Map<String, Integer> kept = d.ids(List.of("i:rolled-back"));
             c.commit();
             d.committed(kept);
