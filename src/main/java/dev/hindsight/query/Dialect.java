@@ -21,6 +21,9 @@ public interface Dialect {
     /** The epoch milliseconds of a timestamp expression, as a 64-bit integer. */
     String epochMs(String timestamp);
 
+    /** The epoch microseconds of a timestamp expression, as a 64-bit integer. */
+    String epochUs(String timestamp);
+
     /** The expression truncating {@code column} to the start of {@code unit} (hour, day, week, month). */
     String truncate(String unit, String column);
 

@@ -20,7 +20,7 @@ public final class DuckDbDialect implements Dialect {
             case Always a -> new Sql().append("TRUE");
             case Never n -> new Sql().append("FALSE");
             case All all -> join(all.of(), " AND ", "TRUE");
-            case Any any -> join(any.of(), " OR ", "FALSE");
+            case Any any -> any(any);
             case KindIs k -> new Sql().append("kind = ").param(k.kind());
             case NameIs n -> new Sql().append("name = ").param(n.name());
             case HierarchyMatches h -> hierarchy(h);
@@ -42,6 +42,11 @@ public final class DuckDbDialect implements Dialect {
     @Override
     public String epochMs(String timestamp) {
         return "epoch_ms(" + timestamp + ")";
+    }
+
+    @Override
+    public String epochUs(String timestamp) {
+        return "epoch_us(" + timestamp + ")";
     }
 
     @Override
@@ -171,6 +176,25 @@ public final class DuckDbDialect implements Dialect {
     }
 
     /**
+     * An OR, factored (see {@link Any#factored}); an OR of selectors alone is one lookup in the dictionary of
+     * hierarchies rather than one per selector.
+     */
+    private Sql any(Any any) {
+        EventFilter f = any.factored();
+        if (!(f instanceof Any a)) {
+            return filter(f);
+        }
+        if (a.of().size() > 1 && a.of().stream().allMatch(HierarchyMatches.class::isInstance)) {
+            Sql sql = new Sql().append("hierarchy_id IN (SELECT id FROM hierarchies WHERE ");
+            for (int i = 0; i < a.of().size(); i++) {
+                sql.append(i == 0 ? "" : " OR ").append(hierarchyMatch("hierarchy", (HierarchyMatches) a.of().get(i)));
+            }
+            return sql.append(")");
+        }
+        return join(a.of(), " OR ", "FALSE");
+    }
+
+    /**
      * A selector's condition: the regex runs over the dictionary of distinct hierarchies (thousands of rows, not
      * millions), and events match on the integer {@code hierarchy_id}. The literal prefilter runs before the regex:
      * contains() is a vectorised substring scan, the regex is not.
@@ -209,9 +233,31 @@ public final class DuckDbDialect implements Dialect {
         return switch (t.op()) {
             case EQUALS -> new Sql().append(col + " = ").param(t.value());
             case CONTAINS -> new Sql().append("contains(" + col + ", ").param(t.value()).append(")");
-            case WILDCARD -> new Sql().append(col + " LIKE ").param(like(t.value())).append(" ESCAPE '\\'");
+            case WILDCARD -> wildcard(col, t.value());
             case REGEX -> new Sql().append("regexp_matches(" + col + ", ").param(t.value()).append(")");
         };
+    }
+
+    /**
+     * The condition that {@code col} matches a wildcard pattern. The common shapes ({@code /products/*},
+     * {@code *.pdf}, {@code *checkout*}, no wildcard) become prefix, suffix, substring and equality tests, which the
+     * engine runs about twice as fast as a LIKE with an escape clause; any other shape is a LIKE.
+     */
+    static Sql wildcard(String col, String pattern) {
+        int stars = (int) pattern.chars().filter(c -> c == '*').count();
+        boolean lead = pattern.startsWith("*");
+        boolean trail = pattern.endsWith("*") && pattern.length() > 1;
+        String inner = pattern.substring(lead ? 1 : 0, pattern.length() - (trail ? 1 : 0));
+        if (stars == 0) {
+            return new Sql().append(col + " = ").param(pattern);
+        } else if (stars == 1 && trail) {
+            return new Sql().append("starts_with(" + col + ", ").param(inner).append(")");
+        } else if (stars == 1 && lead) {
+            return new Sql().append("ends_with(" + col + ", ").param(inner).append(")");
+        } else if (stars == 2 && lead && trail) {
+            return new Sql().append("contains(" + col + ", ").param(inner).append(")");
+        }
+        return new Sql().append(col + " LIKE ").param(like(pattern)).append(" ESCAPE '\\'");
     }
 
     /** A LIKE pattern from a wildcard pattern: {@code *} is any characters, everything else literal. */
@@ -243,12 +289,34 @@ public final class DuckDbDialect implements Dialect {
         };
     }
 
+    /**
+     * Whether a property whose text is {@code text} has it in the properties' JSON text as is, between quotes: it
+     * cannot be a number, boolean or null (whose text has no quotes), and the writer (Jackson) escapes nothing in
+     * it (only quotes, backslashes and control characters, and nothing in printable ASCII otherwise).
+     */
+    static boolean quotedInJson(String text) {
+        if (text.isEmpty() || text.equals("true") || text.equals("false") || text.equals("null")) {
+            return false;
+        }
+        char first = text.charAt(0);
+        if (first >= '0' && first <= '9' || "-+.[{".indexOf(first) >= 0 || text.equals("NaN") || text.equals("Infinity")) {
+            return false;
+        }
+        return text.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '"' && c != '\\');
+    }
+
     private static Sql equality(String str, Object value, boolean negate) {
         Sql sql = new Sql();
         if (value instanceof Number n) {
             sql.append("TRY_CAST(" + str + " AS DOUBLE) " + (negate ? "IS DISTINCT FROM " : "= ")).param(n.doubleValue());
         } else {
-            sql.append(str + (negate ? " IS DISTINCT FROM " : " = ")).param(String.valueOf(value));
+            String text = String.valueOf(value);
+            if (!negate && quotedInJson(text)) {
+                // A cheap test of the JSON text before parsing it.
+                return sql.append("(contains(properties, ").param('"' + text + '"').append(") AND " + str + " = ")
+                        .param(text).append(")");
+            }
+            sql.append(str + (negate ? " IS DISTINCT FROM " : " = ")).param(text);
         }
         return sql;
     }

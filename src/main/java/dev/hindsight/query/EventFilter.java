@@ -22,6 +22,36 @@ public sealed interface EventFilter {
 
     /** Any of the conditions. */
     record Any(List<EventFilter> of) implements EventFilter {
+
+        /**
+         * The same condition with the conditions every alternative has taken out of the OR: (a AND b) OR (a AND c)
+         * is a AND (b OR c) (in SQL's three-valued logic too). A definition's rules often share their kind and path,
+         * and an engine can push a plain conjunct into its scan, where it cannot push one inside an OR.
+         */
+        public EventFilter factored() {
+            List<List<EventFilter>> terms = of.stream()
+                    .map(f -> f instanceof All all ? all.of() : List.of(f)).toList();
+            if (terms.size() < 2) {
+                return this;
+            }
+            List<EventFilter> common = terms.get(0).stream().distinct()
+                    .filter(f -> terms.stream().allMatch(t -> t.contains(f))).toList();
+            if (common.isEmpty()) {
+                return this;
+            }
+            List<EventFilter> rest = new java.util.ArrayList<>();
+            for (List<EventFilter> t : terms) {
+                List<EventFilter> left = t.stream().filter(f -> !common.contains(f)).toList();
+                if (left.isEmpty()) {
+                    // One alternative is the common part alone, so the OR adds nothing to it.
+                    return new All(common);
+                }
+                rest.add(left.size() == 1 ? left.get(0) : new All(left));
+            }
+            List<EventFilter> all = new java.util.ArrayList<>(common);
+            all.add(new Any(rest));
+            return new All(all);
+        }
     }
 
     /** The event's kind: pageview, click, submit, change or custom. */

@@ -2,11 +2,11 @@ package dev.hindsight.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.http.HindsightException;
-import dev.hindsight.http.Json;
 import dev.hindsight.query.Analysis.Breakdown;
 import dev.hindsight.query.Analysis.EventSpec;
 import dev.hindsight.query.Analysis.Funnel;
 import dev.hindsight.query.Analysis.Scope;
+import dev.hindsight.query.FunnelKernel.Group;
 import dev.hindsight.store.SqlRunner;
 import java.time.Duration;
 import java.time.Period;
@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
@@ -41,7 +42,7 @@ import java.util.function.Function;
  * the middle two for an even number) over users reaching step k of their result attempt's time from step k-1 to
  * step k, in seconds; null for step 1 and for steps nobody reached.
  * <li>{@code dropped_off} lists for each step k &lt; n the users whose furthest step is k, by user key, sorted:
- * all of them when there are at most {@value FunnelSql#DROPPED_USERS}, else that many of them (those the store
+ * all of them when there are at most {@value FunnelKernel#DROPPED_USERS}, else that many of them (those the store
  * saw first).
  * <li>A breakdown splits users by the property of their result attempt's step-1 event: the {@code limit} values
  * with most users, the rest as "(other)", a missing property as "(none)"; each user is in exactly one group.
@@ -110,27 +111,23 @@ final class FunnelQuery {
     }
 
     static Map<String, Object> run(Funnel f, Dialect dialect, SqlRunner runner) {
-        int n = f.steps().size();
+        // The links are read while the engine runs the scan.
+        CompletableFuture<UserResolver> links = CompletableFuture.supplyAsync(
+                () -> UserResolver.load(dialect, runner, f.scope().envId()), Thread::startVirtualThread);
+        FunnelKernel kernel = new FunnelKernel(f);
+        boolean breakdown = f.breakdown() != null;
         Sql q = new FunnelSql(dialect).render(f);
-        List<Group> groups = runner.query(q.text(), q.params(), rs -> {
-            long[] counts = new long[n];
-            Double[] medians = new Double[n];
-            List<List<Long>> dropped = new ArrayList<>();
-            for (int k = 0; k < n; k++) {
-                counts[k] = rs.getLong(3 + k);
+        runner.forEach(q.text(), q.params(), rs -> {
+            long tp = rs.getLong(1);
+            int actor = rs.getInt(2);
+            // An event with neither an identity nor a device is nobody's; the stores have none.
+            if (!rs.wasNull()) {
+                kernel.add(tp, actor, breakdown ? rs.getString(3) : null);
             }
-            for (int k = 1; k < n; k++) {
-                double m = rs.getDouble(2 + n + k);
-                medians[k] = rs.wasNull() ? null : m / 1000.0;
-            }
-            for (int k = 0; k < n - 1; k++) {
-                dropped.add(users(rs.getString(3 + 2 * n - 1 + k)));
-            }
-            return new Group(rs.getBoolean(1), rs.getString(2), counts, medians, dropped);
         });
+        List<Group> groups = kernel.groups(links.join());
         Map<Long, String> labels = labels(groups, dialect, runner);
-        Group total = groups.stream().filter(Group::total).findFirst()
-                .orElse(new Group(true, null, new long[n], new Double[n], java.util.Collections.nCopies(n - 1, List.<Long>of())));
+        Group total = groups.get(0);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("steps", steps(f, total));
         out.put("dropped_off", dropped(total, labels));
@@ -148,10 +145,6 @@ final class FunnelQuery {
             out.put("breakdowns", breakdowns);
         }
         return out;
-    }
-
-    /** One row of the funnel's SQL: the total or one breakdown value, drop-offs as user keys. */
-    private record Group(boolean total, String value, long[] counts, Double[] medians, List<List<Long>> dropped) {
     }
 
     /** The labels of every user key the groups list, in queries of up to 2,000 keys. */
@@ -200,16 +193,5 @@ final class FunnelQuery {
 
     private static double ratio(long a, long b) {
         return b == 0 ? 0.0 : (double) a / b;
-    }
-
-    private static List<Long> users(String json) {
-        if (json == null) {
-            return List.of();
-        }
-        try {
-            return List.of(Json.MAPPER.readValue(json, Long[].class));
-        } catch (Exception e) {
-            throw new IllegalStateException("drop-off users are not a JSON array: " + json, e);
-        }
     }
 }

@@ -48,6 +48,45 @@ final class Identities {
         return sql.append(") e").append(JOIN).append(")");
     }
 
+    /**
+     * The rows of each part with identities left unresolved, for {@link UserResolver}, in two integers (a third
+     * column costs the reader as much again): {@code tp}, the event's time in epoch microseconds times
+     * {@value #PART_SPAN} plus the part (1 for the first part...; fewer than {@value #PART_SPAN} parts), and
+     * {@code actor}, the event's identity key, or, for an event without one, minus one minus its device key; then,
+     * if some part has one, {@code value}. In no particular order. Each part is its own scan, as in {@link #parts}.
+     */
+    static Sql partRows(Dialect d, long envId, List<Part> parts) {
+        boolean values = parts.stream().anyMatch(p -> p.value() != null);
+        if (parts.size() >= PART_SPAN) {
+            throw new IllegalArgumentException("at most " + (PART_SPAN - 1) + " parts");
+        }
+        Sql sql = new Sql();
+        for (int i = 0; i < parts.size(); i++) {
+            Part p = parts.get(i);
+            sql.append(i == 0 ? "" : " UNION ALL ").append("SELECT " + d.epochUs("time") + " * " + PART_SPAN + " + " + (i + 1)
+                    + " AS tp, coalesce(identity_key, -1 - device_key) AS actor");
+            if (values) {
+                sql.append(", ").append(p.value() == null ? "CAST(NULL AS VARCHAR)" : p.value()).append(" AS value");
+            }
+            sql.append(" FROM events WHERE ")
+                    .append(range(d, envId, p.fromMs(), p.toMs())).append(" AND ").append(d.filter(p.filter()));
+        }
+        return sql;
+    }
+
+    /** See {@link #partRows}. */
+    static final int PART_SPAN = 32;
+
+    /**
+     * Every identity link of an environment, undone ones included (they still end the span of the link before
+     * them): {@code device_key}, {@code identity_key}, whether it is undone, and {@code valid_from} in epoch
+     * microseconds, ordered by device, then as {@link #links} orders a device's links.
+     */
+    static Sql linkRows(Dialect d, long envId) {
+        return new Sql().append("SELECT device_key, identity_key, undone_at IS NOT NULL, " + d.epochUs("valid_from")
+                + " FROM identity_links WHERE env_id = ").param(envId).append(" ORDER BY device_key, valid_from, id");
+    }
+
     private static final String USER_KEY = "coalesce(e.identity_key, l.identity_key, e.device_key) AS user_key";
 
     // No "e.identity_key IS NULL" in the ON clause: coalesce already prefers the event's own identity, and a

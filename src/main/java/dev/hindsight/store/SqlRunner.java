@@ -7,7 +7,21 @@ import java.util.List;
 /** Runs a read-only SQL query against the event store's engine; the query package builds the SQL. */
 public interface SqlRunner {
 
-    <T> List<T> query(String sql, List<Object> params, RowMapper<T> mapper);
+    /** The rows of a query, each mapped. */
+    default <T> List<T> query(String sql, List<Object> params, RowMapper<T> mapper) {
+        List<T> out = new java.util.ArrayList<>();
+        forEach(sql, params, rs -> out.add(mapper.map(rs)));
+        return out;
+    }
+
+    /** Hands each row of a query to {@code consumer}: for answers of millions of rows, read into arrays. */
+    void forEach(String sql, List<Object> params, RowConsumer consumer);
+
+    /** Reads the current row. */
+    @FunctionalInterface
+    interface RowConsumer {
+        void accept(ResultSet rs) throws SQLException;
+    }
 
     /** Maps the current row. */
     @FunctionalInterface

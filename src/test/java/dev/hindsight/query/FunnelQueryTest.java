@@ -216,6 +216,26 @@ class FunnelQueryTest {
     }
 
     @Test
+    void anUndoneMergeSplitsTheUserAgainAndStillEndsTheSpanOfTheLinkBeforeIt() {
+        // u1 views, then is identified as dave, who carts from the server. u2 is erin's, then fay's from D+5h on.
+        Sends.browser(s, s.dev(), List.of(custom("u1", "u-view", D + H, null), identify("u1", "dave", D + 2 * H),
+                identify("u2", "erin", D + H), custom("u2", "u-view", D + 2 * H, null),
+                identify("u2", "fay", D + 5 * H), custom("u2", "u-cart", D + 6 * H, null)));
+        Sends.track(s, s.dev(), "dave", "u-cart", D + 3 * H);
+        JsonNode before = Sends.query(s, s.dev(), body("P1D", "u-view", "u-cart"));
+        assertThat(counts(before.get("steps"))).containsExactly(2L, 1L);
+        assertThat(dropped(before, 1)).containsExactly("erin");
+
+        Traffic t = new Traffic(s);
+        t.unmerge(s.dev(), "dave", "u1");
+        t.unmerge(s.dev(), "erin", "u2");
+        // u1's view is the device's own again; u2's view falls back to the device, its cart stays fay's.
+        JsonNode after = Sends.query(s, s.dev(), body("P1D", "u-view", "u-cart"));
+        assertThat(counts(after.get("steps"))).containsExactly(2L, 0L);
+        assertThat(dropped(after, 1)).containsExactly("device:u1", "device:u2");
+    }
+
+    @Test
     void environmentsNeverMix() {
         // Production's buy for bob does not complete development's bob; production sees only its own user.
         assertThat(dropped(viewCartBuy(), 2)).contains("bob");

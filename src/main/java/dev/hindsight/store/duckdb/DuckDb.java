@@ -9,7 +9,6 @@ import java.sql.Statement;
 import dev.hindsight.store.SqlRunner;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.util.ArrayList;
 import java.util.List;
 import org.duckdb.DuckDBConnection;
 
@@ -224,19 +223,18 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
     }
 
     @Override
-    public <T> List<T> query(String sql, List<Object> params, RowMapper<T> mapper) {
-        return withConnection(c -> {
+    public void forEach(String sql, List<Object> params, RowConsumer consumer) {
+        withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 for (int i = 0; i < params.size(); i++) {
                     ps.setObject(i + 1, params.get(i));
                 }
-                List<T> out = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(mapper.map(rs));
+                        consumer.accept(rs);
                     }
                 }
-                return out;
+                return null;
             }
         });
     }
