@@ -1,11 +1,9 @@
 package dev.hindsight.query;
 
-import java.util.List;
-
 /**
  * How one SQL engine spells what the analyses need; DuckDB now, ClickHouse as a second implementation. The
- * analyses' SQL is otherwise plain: CTEs, joins (including ASOF LEFT JOIN), window functions with named windows,
- * GROUPING SETS, CASE, coalesce and {@code ||}; everything an engine spells its own way comes from here.
+ * analyses' SQL is otherwise plain: CTEs, joins, window functions with named windows, CASE, coalesce and
+ * {@code ||}; everything an engine spells its own way comes from here.
  */
 public interface Dialect {
 
@@ -32,27 +30,6 @@ public interface Dialect {
 
     /** Integer division rounding towards minus infinity of two non-negative integers. */
     String intDiv(String a, String b);
-
-    /** The aggregate counting the rows where {@code condition} holds. */
-    String countIf(String condition);
-
-    /** The aggregate median of {@code value} over the rows where {@code condition} holds (NULL for none). */
-    String medianIf(String value, String condition);
-
-    /** The aggregate JSON array text of the {@code n} smallest values of {@code value} where {@code condition} holds. */
-    String smallestJson(String value, int n, String condition);
-
-    /**
-     * The aggregate picking one row per group: the values of {@code columns} of the row whose {@code keys} are
-     * smallest (compared in order). Read a column out of it with {@link #pickedColumn}.
-     */
-    String pickRow(List<String> columns, List<String> keys);
-
-    /** The aggregate value of {@code value} in a row where {@code key}, a number, is smallest. */
-    String argMin(String value, String key);
-
-    /** Column {@code name} (the {@code index}-th, from 0) of a row picked by {@link #pickRow}. */
-    String pickedColumn(String picked, String name, int index);
 
     /** The aggregate value of {@code value} in the first row by {@code order} where {@code condition} holds. */
     String firstIf(String value, String order, String condition);

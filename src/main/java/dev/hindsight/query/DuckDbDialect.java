@@ -65,44 +65,6 @@ public final class DuckDbDialect implements Dialect {
     }
 
     @Override
-    public String countIf(String condition) {
-        return "count(*) FILTER (WHERE " + condition + ")";
-    }
-
-    @Override
-    public String medianIf(String value, String condition) {
-        return "median(" + value + ") FILTER (WHERE " + condition + ")";
-    }
-
-    @Override
-    public String smallestJson(String value, int n, String condition) {
-        return "to_json(min(" + value + ", " + n + ") FILTER (WHERE " + condition + "))";
-    }
-
-    @Override
-    public String argMin(String value, String key) {
-        return "arg_min(" + value + ", " + key + ")";
-    }
-
-    @Override
-    public String pickRow(List<String> columns, List<String> keys) {
-        StringBuilder sb = new StringBuilder("arg_min(struct_pack(");
-        for (int i = 0; i < columns.size(); i++) {
-            sb.append(i > 0 ? ", " : "").append(columns.get(i)).append(" := ").append(columns.get(i));
-        }
-        sb.append("), struct_pack(");
-        for (int i = 0; i < keys.size(); i++) {
-            sb.append(i > 0 ? ", " : "").append("k").append(i).append(" := ").append(keys.get(i));
-        }
-        return sb.append("))").toString();
-    }
-
-    @Override
-    public String pickedColumn(String picked, String name, int index) {
-        return picked + "." + name;
-    }
-
-    @Override
     public String firstIf(String value, String order, String condition) {
         return "first(" + value + " ORDER BY " + order + ")" + (condition == null ? "" : " FILTER (WHERE " + condition + ")");
     }

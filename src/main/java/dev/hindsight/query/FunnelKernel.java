@@ -4,8 +4,10 @@ import dev.hindsight.query.Analysis.Funnel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.IntStream;
 
 /**
@@ -19,9 +21,9 @@ import java.util.stream.IntStream;
  * single pass over the user's events.
  *
  * <p>Grouping millions of events by user is bound by memory, not arithmetic: a sort over all of them misses the
- * cache at nearly every step. So the events are first split by ranges of user keys (dense integers) into parts of a
- * few ten thousand events, one sequential pass; each part is then grouped by a counting sort that stays in the cache,
- * and the parts are walked on all cores.
+ * cache at nearly every step. So, after their users are resolved ({@link UserResolver}), the events are split by
+ * ranges of user keys (dense integers) into parts of a few thousand events, in one sequential pass; each part is then
+ * grouped by a counting sort that stays in the cache. Every pass runs on all cores.
  */
 final class FunnelKernel {
     /** The drop-off users listed per step. */
@@ -38,6 +40,7 @@ final class FunnelKernel {
     private final Integer breakdownLimit;
     private int size;
     private long[] tp = new long[1 << 16];
+    // The events' actors as added; then, in place, their user keys; then those as keys from 0.
     private int[] user = new int[1 << 16];
     private String[] value;
 
@@ -85,12 +88,12 @@ final class FunnelKernel {
         });
         out.add(total.group(true, null));
         if (value != null) {
-            Map<String, String> groupOf = breakdownGroups(results);
+            Set<String> kept = breakdownGroups(results);
             Map<String, Totals> byGroup = new HashMap<>();
             results.forEach(r -> {
                 for (int u = 0; u < r.users; u++) {
                     String v = r.value[u];
-                    String g = v == null ? "(none)" : groupOf.getOrDefault(v, "(other)");
+                    String g = v == null ? "(none)" : kept.contains(v) ? v : "(other)";
                     byGroup.computeIfAbsent(g, x -> new Totals()).add(r, u);
                 }
             });
@@ -383,7 +386,7 @@ final class FunnelKernel {
     }
 
     /** The breakdown's kept values, each its own group: the {@code limit} with most users, ties by value. */
-    private Map<String, String> breakdownGroups(List<Results> results) {
+    private Set<String> breakdownGroups(List<Results> results) {
         Map<String, Integer> usersPerValue = new HashMap<>();
         results.forEach(r -> {
             for (int u = 0; u < r.users; u++) {
@@ -392,11 +395,11 @@ final class FunnelKernel {
                 }
             }
         });
-        Map<String, String> kept = new HashMap<>();
+        Set<String> kept = new HashSet<>();
         usersPerValue.entrySet().stream()
                 .sorted(Map.Entry.<String, Integer>comparingByValue().reversed()
                         .thenComparing(Map.Entry::getKey, FunnelKernel::compareCodePoints))
-                .limit(breakdownLimit).forEach(e -> kept.put(e.getKey(), e.getKey()));
+                .limit(breakdownLimit).forEach(e -> kept.add(e.getKey()));
         return kept;
     }
 

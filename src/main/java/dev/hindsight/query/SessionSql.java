@@ -10,15 +10,18 @@ final class SessionSql {
     static final int GAP_MINUTES = 30;
     static final long GAP_MS = GAP_MINUTES * 60_000L;
 
-    /** The order of events within a session; the event id only breaks ties of equal times, deterministically. */
-    static final String ORDER = "time, event_id";
+    /**
+     * The order of events within a session: by time, and events of the same millisecond in the order the store
+     * received them ({@code seq}), which is the order a tracker captured them in.
+     */
+    static final String ORDER = "time, seq";
 
     private SessionSql() {
     }
 
     /**
      * CTEs after {@code ev} (see {@link Identities#events}): {@code ss}, every row of {@code ev} with a
-     * {@code session_key} ({@code 's:' || session_id}, or {@code 'u:' || user_key || ':' || n} for the n-th
+     * {@code sess_key} (not the store's {@code session_key}, which session-less events lack) ({@code 's:' || session_id}, or {@code 'u:' || user_key || ':' || n} for the n-th
      * gap-delimited session of the user's session-less events).
      */
     static String sessions(Dialect d) {
@@ -27,7 +30,7 @@ final class SessionSql {
                 + " FROM ev)"
                 + ", ss AS (SELECT *, CASE WHEN session_id IS NOT NULL THEN 's:' || session_id"
                 + " ELSE 'u:' || CAST(user_key AS VARCHAR) || ':' || sum(brk) OVER (PARTITION BY user_key, session_id IS NULL ORDER BY "
-                + ORDER + " ROWS UNBOUNDED PRECEDING) END AS session_key FROM sk)";
+                + ORDER + " ROWS UNBOUNDED PRECEDING) END AS sess_key FROM sk)";
     }
 
     /**

@@ -43,4 +43,56 @@ public record RawEvent(
         String source,
         String ip,
         String propertiesJson) {
+
+    /**
+     * The event's name in a path (the paths analysis without {@code label_with}): {@code "pageview <path>"}, the
+     * event name for custom events, else {@code "<kind> <text>"}, or, when the target has no text, the kind and the
+     * last hierarchy level's tag, id and classes (decoded), such as {@code "click button#buy.primary"}. A part that
+     * is missing is left out with its space; a custom event without a name has none. Stores keep it per event as an
+     * integer of a dictionary, so that paths compare integers.
+     */
+    public String label() {
+        return switch (kind) {
+            case "pageview" -> path == null ? "pageview" : "pageview " + path;
+            case "custom" -> name;
+            default -> {
+                String text = targetText != null && !targetText.isEmpty() ? targetText : tag(hierarchy);
+                yield text == null ? kind : kind + " " + text;
+            }
+        };
+    }
+
+    /** The last level's tag, #id and .classes of a hierarchy, decoded; null when there are none. */
+    static String tag(String hierarchy) {
+        if (hierarchy == null) {
+            return null;
+        }
+        String last = hierarchy.substring(hierarchy.lastIndexOf('|') + 1);
+        int end = 0;
+        while (end < last.length() && last.charAt(end) != '[' && last.charAt(end) != ':') {
+            end++;
+        }
+        String tag = decode(last.substring(0, end));
+        return tag.isEmpty() ? null : tag;
+    }
+
+    /** Decodes the %XX escapes of the hierarchy encoding (UTF-8 bytes). */
+    private static String decode(String s) {
+        if (s.indexOf('%') < 0) {
+            return s;
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < s.length(); ) {
+            if (s.charAt(i) == '%' && i + 2 < s.length() && Character.digit(s.charAt(i + 1), 16) >= 0
+                    && Character.digit(s.charAt(i + 2), 16) >= 0) {
+                bytes.write(Integer.parseInt(s.substring(i + 1, i + 3), 16));
+                i += 3;
+            } else {
+                int cp = s.codePointAt(i);
+                bytes.writeBytes(new String(Character.toChars(cp)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                i += Character.charCount(cp);
+            }
+        }
+        return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
 }

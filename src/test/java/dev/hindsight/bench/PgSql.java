@@ -17,10 +17,10 @@ import java.util.List;
 
 /**
  * The query benchmark's PostgreSQL 15 SQL for the four analyses, written to have exactly the semantics of
- * Hindsight's DuckDB SQL (dev.hindsight.query: Identities, AnalysisSql, FunnelSql, RetentionSql, PathsQuery,
- * SessionSql): the same identity resolution through identity_links with the same span rules, the same literal
- * prefilter before the selector regex (as LIKE, which a pg_trgm index can serve), and the same funnel, retention
- * and paths logic. Where DuckDB has a construct PostgreSQL lacks, the equivalent is spelled out: ASOF LEFT JOIN
+ * Hindsight's (dev.hindsight.query: Identities, AnalysisSql, FunnelQuery, RetentionSql, PathsQuery, SessionSql):
+ * the same identity resolution through identity_links with the same span rules, the same literal prefilter before
+ * the selector regex (as LIKE, which a pg_trgm index can serve), and the same funnel, retention and paths logic,
+ * all of it in SQL (Hindsight computes the funnel's steps in Java, FunnelKernel, over its engine's scans). Where DuckDB has a construct PostgreSQL lacks, the equivalent is spelled out: ASOF LEFT JOIN
  * becomes a running min over the user's step events in reverse time order, QUALIFY a row_number subquery,
  * median percentile_cont(0.5), any_value min (all values of a run are equal), url_decode a SQL function.
  */
@@ -175,7 +175,7 @@ final class PgSql {
     }
 
     /**
-     * FunnelSql without breakdown: one row, per step the users reaching it, per step k >= 2 the median ms from
+     * The funnel without breakdown: one row, per step the users reaching it, per step k >= 2 the median ms from
      * step k-1, per step k < n the first 100 user keys whose furthest step is k.
      */
     Sql funnel(Analysis.Funnel f) {
@@ -247,24 +247,24 @@ final class PgSql {
         if (!p.labelWith().isEmpty()) {
             throw new UnsupportedOperationException("label_with is not needed by the benchmark");
         }
-        String w = "(PARTITION BY user_key, session_id IS NULL ORDER BY time, event_id)";
+        String w = "(PARTITION BY user_key, session_id IS NULL ORDER BY time, seq)";
         String rawLabel = "CASE WHEN kind = 'pageview' THEN concat_ws(' ', 'pageview', path)"
                 + " WHEN kind = 'custom' THEN name"
                 + " ELSE concat_ws(' ', kind, coalesce(nullif(target_text, ''),"
                 + " nullif(hs_url_decode(substring(hierarchy FROM '([^|\\[:]*)[^|]*$')), ''))) END";
-        String order = "(PARTITION BY session_key ORDER BY time, event_id)";
+        String order = "(PARTITION BY session_key ORDER BY time, seq)";
         String range = p.before() ? "o.run - " + p.depth() + " AND o.run - 1" : "o.run + 1 AND o.run + " + p.depth();
         return new Sql().append("WITH ").append(events(p.scope(), new Always()))
                 .append(", sk AS (SELECT *, CASE WHEN session_id IS NULL AND (lag(time) OVER " + w + " IS NULL"
                         + " OR time - lag(time) OVER " + w + " > INTERVAL '30 minutes') THEN 1 ELSE 0 END AS brk FROM ev)")
                 .append(", ss AS (SELECT *, CASE WHEN session_id IS NOT NULL THEN 's:' || session_id"
                         + " ELSE 'u:' || user_key || ':' || sum(brk) OVER (PARTITION BY user_key, session_id IS NULL"
-                        + " ORDER BY time, event_id ROWS UNBOUNDED PRECEDING) END AS session_key FROM sk)")
-                .append(", lab AS (SELECT session_key, time, event_id, coalesce(").append(filter(p.start().filter()))
+                        + " ORDER BY time, seq ROWS UNBOUNDED PRECEDING) END AS session_key FROM sk)")
+                .append(", lab AS (SELECT session_key, time, seq, coalesce(").append(filter(p.start().filter()))
                 .append(", FALSE) AS is_start, " + rawLabel + " AS label FROM ss)")
                 .append(", chg AS (SELECT *, CASE WHEN label IS NOT DISTINCT FROM lag(label) OVER " + order
                         + " THEN 0 ELSE 1 END AS c FROM lab WHERE label IS NOT NULL)")
-                .append(", stream AS (SELECT *, sum(c) OVER (PARTITION BY session_key ORDER BY time, event_id"
+                .append(", stream AS (SELECT *, sum(c) OVER (PARTITION BY session_key ORDER BY time, seq"
                         + " ROWS UNBOUNDED PRECEDING) AS run FROM chg)")
                 .append(", runs AS (SELECT session_key, run, min(label) AS label FROM stream GROUP BY session_key, run)")
                 .append(", occ AS (SELECT session_key, run, row_number() OVER () AS occ FROM stream WHERE is_start)")

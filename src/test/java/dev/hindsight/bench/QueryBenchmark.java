@@ -231,7 +231,8 @@ public final class QueryBenchmark {
                 st.execute("""
                         CREATE UNLOGGED TABLE events (env_id bigint NOT NULL, event_id uuid NOT NULL, kind text NOT NULL,
                           name text, device_id text, identity text, session_id text, time timestamp NOT NULL,
-                          hierarchy text, target_text text, href text, url text, path text, properties jsonb NOT NULL)""");
+                          hierarchy text, target_text text, href text, url text, path text, properties jsonb NOT NULL,
+                          seq bigint NOT NULL)""");
                 st.execute("""
                         CREATE UNLOGGED TABLE identity_links (id bigint PRIMARY KEY, env_id bigint NOT NULL,
                           device_id text NOT NULL, identity text NOT NULL, valid_from timestamp NOT NULL,
@@ -243,7 +244,7 @@ public final class QueryBenchmark {
             long t0 = System.nanoTime();
             try (Connection dc = db.connect(); Statement st = dc.createStatement()) {
                 st.execute("COPY (SELECT env_id, event_id, kind, name, device_id, identity, session_id, time, hierarchy,"
-                        + " target_text, href, url, path, properties FROM events) TO '" + evCsv + "' (HEADER)");
+                        + " target_text, href, url, path, properties, seq FROM events) TO '" + evCsv + "' (HEADER)");
                 st.execute("COPY (SELECT id, env_id, device_id, identity, valid_from, created_at, undone_at, source"
                         + " FROM identity_links) TO '" + lnCsv + "' (HEADER)");
             }

@@ -59,6 +59,15 @@ class PathsQueryTest {
         t.track(s.dev(), "carol", "opened", c + 55 * M);
         t.track(s.dev(), "carol", "searched", c + 85 * M);
 
+        // Nov 14: in s7, a click and the page view it leads to share a millisecond; their event ids sort the other
+        // way round from the order they were captured (and sent) in.
+        long e = NOV10 + 4 * DAY + 10 * 60 * M;
+        Map<String, Object> zed = click("d7", "s7", e + M, "Zed", BUTTON);
+        zed.put("event_id", "ffffffff-0000-4000-8000-000000000001");
+        Map<String, Object> next = page("d7", "s7", e + M, "/after-zed");
+        next.put("event_id", "00000000-0000-4000-8000-000000000002");
+        t.browser(s.dev(), List.of(page("d7", "s7", e, "/pricing"), zed, next));
+
         // Nov 12: device d9 views pricing without a session id; dave upgrades 5 minutes later from a server.
         long d = NOV10 + 2 * DAY + 10 * 60 * M;
         t.browser(s.dev(), List.of(map("kind", "pageview", "device_id", "d9", "time", d, "url", "https://x.com/pricing")));
@@ -111,6 +120,12 @@ class PathsQueryTest {
         assertThat(edges(a)).containsExactly("0:Viewed pricing -> 1:click Buy=2",
                 "0:Viewed pricing -> 1:click button#go.big.primary=1", "1:click Buy -> 2:pageview /checkout=2",
                 "1:click button#go.big.primary -> 2:pageview /home=1", "2:pageview /checkout -> 3:signup=2");
+    }
+
+    @Test
+    void eventsOfTheSameMillisecondFollowTheOrderTheyWereCapturedIn() {
+        JsonNode a = paths("2026-11-14", "\"start\":{\"definition\":" + pricing + "},\"depth\":2");
+        assertThat(nodes(a)).containsExactly("0:Viewed pricing=1", "1:click Zed=1", "2:pageview /after-zed=1");
     }
 
     @Test

@@ -42,7 +42,7 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
           browser VARCHAR, browser_version VARCHAR, os VARCHAR, os_version VARCHAR, device_type VARCHAR,
           viewport_width INTEGER, viewport_height INTEGER, library VARCHAR, library_version VARCHAR,
           source VARCHAR NOT NULL, ip VARCHAR, properties VARCHAR NOT NULL, hierarchy_id INTEGER,
-          device_key INTEGER, identity_key INTEGER)""",
+          device_key INTEGER, identity_key INTEGER, session_key INTEGER, label_id INTEGER, seq BIGINT)""",
         // The dictionary of distinct hierarchies: a site has thousands where it has millions of events, so a
         // selector's regex runs once per distinct hierarchy and events match on an integer (see DuckDbDialect).
         """
@@ -51,6 +51,13 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
         // resolve each event's user to one of these integers, and only turn the users they list back into strings.
         """
         CREATE TABLE IF NOT EXISTS actors (id INTEGER PRIMARY KEY, key VARCHAR NOT NULL)""",
+        // Per event, for the analyses that group by session and name events (paths): the session id as an integer
+        // of this dictionary, the event's label (RawEvent.label) as one of the next, and seq, the order in which
+        // the store received it, which orders events of the same millisecond.
+        """
+        CREATE TABLE IF NOT EXISTS sessions (id INTEGER PRIMARY KEY, session_id VARCHAR NOT NULL)""",
+        """
+        CREATE TABLE IF NOT EXISTS labels (id INTEGER PRIMARY KEY, label VARCHAR NOT NULL)""",
         """
         CREATE TABLE IF NOT EXISTS definitions (
           id BIGINT PRIMARY KEY, env_id BIGINT NOT NULL, name VARCHAR NOT NULL, description VARCHAR,
@@ -95,6 +102,7 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
                 st.execute("SET checkpoint_threshold = '64GB'");
                 addHierarchyIds(root, st);
                 addActorKeys(root, st);
+                addSessionsLabelsAndOrder(root, st);
                 // The schema goes into the database file at once: DuckDB 1.5 cannot replay some DDL from the WAL
                 // after a crash ("GetDefaultDatabase with no default database set"), and then could not open.
                 st.execute("CHECKPOINT");
@@ -143,6 +151,37 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
                 "UPDATE events SET identity_key = a.id FROM actors a WHERE a.key = 'i:' || events.identity",
                 "UPDATE identity_links SET device_key = a.id FROM actors a WHERE a.key = 'd:' || identity_links.device_id",
                 "UPDATE identity_links SET identity_key = a.id FROM actors a WHERE a.key = 'i:' || identity_links.identity");
+    }
+
+    /**
+     * Gives a store made before them the {@code session_key}, {@code label_id} and {@code seq} columns of events,
+     * filled in, in one transaction, as {@link #addHierarchyIds}: labels as RawEvent.label names events (in SQL
+     * here), and {@code seq} in the order the rows were appended.
+     */
+    private static void addSessionsLabelsAndOrder(Connection c, Statement st) throws SQLException {
+        // Tags come from the dictionary of hierarchies (thousands of rows), not from every event's hierarchy.
+        String labelled = """
+                (SELECT e.rowid AS r, CASE WHEN kind = 'pageview' THEN concat_ws(' ', 'pageview', path)
+                  WHEN kind = 'custom' THEN name ELSE concat_ws(' ', kind, coalesce(nullif(target_text, ''), tag)) END AS l
+                 FROM events e LEFT JOIN (SELECT id AS tag_id,
+                   nullif(url_decode(regexp_extract(hierarchy, '([^|\\[:]*)[^|]*$', 1)), '') AS tag FROM hierarchies) t
+                 ON t.tag_id = e.hierarchy_id)""";
+        upgrade(c, st, "events", "seq",
+                "ALTER TABLE events ADD COLUMN session_key INTEGER",
+                "ALTER TABLE events ADD COLUMN label_id INTEGER",
+                "ALTER TABLE events ADD COLUMN seq BIGINT",
+                """
+                INSERT INTO sessions
+                SELECT (SELECT coalesce(max(id), 0) FROM sessions) + row_number() OVER (ORDER BY s), s
+                FROM (SELECT DISTINCT session_id AS s FROM events WHERE session_id IS NOT NULL)
+                WHERE s NOT IN (SELECT session_id FROM sessions)""",
+                "UPDATE events SET session_key = d.id FROM sessions d WHERE events.session_id = d.session_id",
+                "INSERT INTO labels SELECT (SELECT coalesce(max(id), 0) FROM labels) + row_number() OVER (ORDER BY l), l"
+                        + " FROM (SELECT DISTINCT l FROM " + labelled + ") WHERE l IS NOT NULL"
+                        + " AND l NOT IN (SELECT label FROM labels)",
+                "UPDATE events SET label_id = d.id FROM " + labelled + " x JOIN labels d ON d.label = x.l"
+                        + " WHERE events.rowid = x.r",
+                "UPDATE events SET seq = rowid");
     }
 
     /** Runs {@code statements} in one transaction unless the catalog shows that {@code table.column} exists. */

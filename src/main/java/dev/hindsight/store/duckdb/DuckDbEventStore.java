@@ -53,6 +53,10 @@ public final class DuckDbEventStore implements EventStore {
     // Writer-thread only: integer ids of hierarchies, and of devices and identities ("actors", see deviceKey).
     private final Dictionary hierarchies;
     private final Dictionary actors;
+    private final Dictionary sessions;
+    private final Dictionary labels;
+    // The next event's seq: events are numbered in the order they are appended (see DuckDb's schema).
+    private long nextSeq;
 
     public DuckDbEventStore(DuckDb db) {
         this(db, Clock.systemUTC());
@@ -65,6 +69,13 @@ public final class DuckDbEventStore implements EventStore {
         try {
             hierarchies = new Dictionary(writer, "hierarchies", "hierarchy", 100_000);
             actors = new Dictionary(writer, "actors", "key", 200_000);
+            sessions = new Dictionary(writer, "sessions", "session_id", 100_000);
+            labels = new Dictionary(writer, "labels", "label", 10_000);
+            try (java.sql.Statement st = writer.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT coalesce(max(seq), -1) + 1 FROM events")) {
+                rs.next();
+                nextSeq = rs.getLong(1);
+            }
             writer.setAutoCommit(false);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
@@ -83,9 +94,13 @@ public final class DuckDbEventStore implements EventStore {
             }
             List<String> hierarchyKeys = new ArrayList<>();
             List<String> actorKeys = new ArrayList<>();
+            List<String> sessionKeys = new ArrayList<>();
+            List<String> labelKeys = new ArrayList<>();
             for (WriteOp op : ops) {
                 if (op instanceof WriteOp.Append a) {
                     hierarchyKeys.add(a.event().hierarchy());
+                    sessionKeys.add(a.event().sessionId());
+                    labelKeys.add(a.event().label());
                     actorKeys.add(deviceKey(a.event().deviceId()));
                     actorKeys.add(identityKey(a.event().identity()));
                 } else if (op instanceof WriteOp.Identify id) {
@@ -95,10 +110,17 @@ public final class DuckDbEventStore implements EventStore {
             }
             Map<String, Integer> hierarchyIds = hierarchies.ids(hierarchyKeys);
             Map<String, Integer> actorIds = actors.ids(actorKeys);
+            Map<String, Integer> sessionIds = sessions.ids(sessionKeys);
+            Map<String, Integer> labelIds = labels.ids(labelKeys);
+            long seq = nextSeq;
             try (DuckDBAppender appender = writer.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "events")) {
                 for (int i = 0; i < ops.size(); i++) {
                     if (ops.get(i) instanceof WriteOp.Append a) {
                         append(appender, a.event(), hierarchyIds, actorIds);
+                        id(appender, sessionIds, a.event().sessionId());
+                        id(appender, labelIds, a.event().label());
+                        appender.append(seq++);
+                        appender.endRow();
                         changed[i] = true;
                     }
                 }
@@ -108,6 +130,9 @@ public final class DuckDbEventStore implements EventStore {
             latestLink.putAll(cacheUpdates);
             hierarchies.committed(hierarchyIds);
             actors.committed(actorIds);
+            sessions.committed(sessionIds);
+            labels.committed(labelIds);
+            nextSeq = seq;
         } catch (SQLException | RuntimeException e) {
             try {
                 writer.rollback();
@@ -157,6 +182,7 @@ public final class DuckDbEventStore implements EventStore {
         return identity == null ? null : "i:" + identity;
     }
 
+    /** Begins the row of {@code e} and appends its columns up to {@code identity_key}. */
     private static void append(DuckDBAppender a, RawEvent e, Map<String, Integer> hierarchies, Map<String, Integer> actors)
             throws SQLException {
         a.beginRow();
@@ -200,7 +226,6 @@ public final class DuckDbEventStore implements EventStore {
         id(a, hierarchies, e.hierarchy());
         id(a, actors, deviceKey(e.deviceId()));
         id(a, actors, identityKey(e.identity()));
-        a.endRow();
     }
 
     private static void id(DuckDBAppender a, Map<String, Integer> ids, String key) throws SQLException {

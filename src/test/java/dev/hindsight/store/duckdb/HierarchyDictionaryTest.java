@@ -59,6 +59,7 @@ class HierarchyDictionaryTest {
         }
         // What an older version left behind: no dictionaries and no ids.
         try (DuckDb db = new DuckDb(dir); Connection c = db.connect(); Statement st = c.createStatement()) {
+            SessionsLabelsAndOrderTest.dropThem(st);
             for (String column : List.of("hierarchy_id", "device_key", "identity_key")) {
                 st.execute("ALTER TABLE events DROP COLUMN " + column);
             }
