@@ -120,30 +120,38 @@ final class PathsKernel {
         // sessions (and sparse ones) by rank, after them.
         int min = Integer.MAX_VALUE;
         int max = Integer.MIN_VALUE;
+        int negatives = 0;
         for (int i = 0; i < size; i++) {
-            if (session[i] >= 0) {
-                min = Math.min(min, session[i]);
-                max = Math.max(max, session[i]);
+            int k = session[i];
+            if (k >= 0) {
+                min = Math.min(min, k);
+                max = Math.max(max, k);
+            } else {
+                negatives++;
             }
         }
         long dense = max < min ? 0 : (long) max - min + 1;
-        if (dense > 4L * size + 1024) {
-            dense = 0;
+        boolean sparse = dense > 4L * size + 1024;
+        int lo = sparse ? 0 : min;
+        int range = sparse ? 0 : (int) dense;
+        int[] other = new int[0];
+        if (sparse || negatives > 0) {
+            other = IntStream.range(0, size).map(i -> session[i]).filter(k -> k < lo || k - (long) lo >= range)
+                    .sorted().distinct().toArray();
         }
-        int lo = min;
-        int range = (int) dense;
-        int[] other = IntStream.range(0, size).map(i -> session[i]).filter(k -> k < lo || k - (long) lo >= range)
-                .sorted().distinct().toArray();
-        for (int i = 0; i < size; i++) {
-            int k = session[i];
-            session[i] = k >= lo && k - (long) lo < range ? k - lo : range + Arrays.binarySearch(other, k);
-        }
+        int[] ranked = other;
+        int slices = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), size / EVENTS_PER_PART));
+        IntStream.range(0, slices).parallel().forEach(c -> {
+            for (int i = slice(c, slices); i < slice(c + 1, slices); i++) {
+                int k = session[i];
+                session[i] = k >= lo && k - (long) lo < range ? k - lo : range + Arrays.binarySearch(ranked, k);
+            }
+        });
         long keys = (long) range + other.length;
         int partBits = Math.max(0, 32 - Integer.numberOfLeadingZeros(Math.max(1, size / EVENTS_PER_PART) - 1));
         int keyBits = 64 - Long.numberOfLeadingZeros(keys - 1);
         int shift = Math.max(0, keyBits - partBits);
         int parts = (int) ((keys - 1) >>> shift) + 1;
-        int slices = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), size / EVENTS_PER_PART));
         int[][] offsets = new int[slices][parts];
         IntStream.range(0, slices).parallel().forEach(c -> {
             for (int i = slice(c, slices); i < slice(c + 1, slices); i++) {
@@ -178,11 +186,17 @@ final class PathsKernel {
         time = time2;
         seq = seq2;
         label = label2;
-        Counts[] out = new Counts[parts];
-        IntStream.range(0, parts).parallel().forEach(p -> {
+        // A few runs of consecutive parts per core, each counting into one table (a table per part would grow
+        // from empty hundreds of times).
+        int runs = Math.min(parts, 4 * Runtime.getRuntime().availableProcessors());
+        Counts[] out = new Counts[runs];
+        IntStream.range(0, runs).parallel().forEach(r -> {
             Counts c = new Counts();
-            new Walk().part(start[p], start[p + 1], (long) p << shift, (int) Math.min(1L << shift, keys - ((long) p << shift)), c);
-            out[p] = c;
+            Walk walk = new Walk();
+            for (int p = (int) ((long) parts * r / runs); p < (int) ((long) parts * (r + 1) / runs); p++) {
+                walk.part(start[p], start[p + 1], (long) p << shift, (int) Math.min(1L << shift, keys - ((long) p << shift)), c);
+            }
+            out[r] = c;
         });
         return out;
     }
@@ -285,9 +299,9 @@ final class PathsKernel {
     /** Counts by a long key, in an open-addressing table. */
     private static final class Counts {
         long occurrences;
-        private long[] keys = new long[256];
-        private long[] values = new long[256];
-        private boolean[] used = new boolean[256];
+        private long[] keys = new long[1 << 12];
+        private long[] values = new long[1 << 12];
+        private boolean[] used = new boolean[1 << 12];
         private int size;
 
         void add(long key, long n) {

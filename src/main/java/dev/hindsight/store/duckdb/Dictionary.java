@@ -89,9 +89,17 @@ final class Dictionary {
                 synchronized (this) {
                     loading = false;
                     pending.clear();
+                    notifyAll();
                 }
             }
         });
+    }
+
+    /** Waits until the filter is built (or its building failed): for measurements that must not overlap it. */
+    synchronized void awaitFilter() throws InterruptedException {
+        while (loading) {
+            wait();
+        }
     }
 
     /**

@@ -82,6 +82,16 @@ public final class DuckDbEventStore implements EventStore {
         }
     }
 
+    /**
+     * Waits until the dictionaries' filters, built in the background after the store opens, are ready: a benchmark
+     * times queries after this, not while a core still reads every session id and device into a filter.
+     */
+    public void awaitDictionaries() throws InterruptedException {
+        for (Dictionary d : List.of(hierarchies, actors, sessions, labels)) {
+            d.awaitFilter();
+        }
+    }
+
     @Override
     public boolean[] write(List<WriteOp> ops) {
         boolean[] changed = new boolean[ops.size()];
