@@ -18,6 +18,7 @@ final class SyntheticEvents {
             + "Chrome/131.0.0.0 Safari/537.36";
 
     private final SplittableRandom random;
+    private final int[] sessions = new int[50_000];
 
     SyntheticEvents(long seed) {
         this.random = new SplittableRandom(seed);
@@ -37,7 +38,7 @@ final class SyntheticEvents {
             sb.append("{\"event_id\":\"").append(new UUID(random.nextLong(), random.nextLong()))
                     .append("\",\"kind\":\"").append(kind)
                     .append("\",\"device_id\":\"dev-").append(device)
-                    .append("\",\"session_id\":\"s-").append(device).append('-').append(random.nextInt(20))
+                    .append("\",\"session_id\":\"s-").append(device).append('-').append(session(device))
                     .append("\",\"time\":").append(now - random.nextInt(2000))
                     .append(",\"session_ms\":").append(random.nextInt(600_000))
                     .append(",\"since_prev_ms\":").append(random.nextInt(30_000))
@@ -63,13 +64,24 @@ final class SyntheticEvents {
         String path = PATHS[random.nextInt(PATHS.length)];
         boolean interaction = !kind.equals("pageview");
         return new RawEvent(envId, new UUID(random.nextLong(), random.nextLong()), kind, null, "dev-" + device, null,
-                "s-" + device + "-" + random.nextInt(20), now, now - random.nextInt(2000), now,
+                "s-" + device + "-" + session(device), now, now - random.nextInt(2000), now,
                 (long) random.nextInt(600_000), (long) random.nextInt(30_000), interaction ? hierarchy() : null,
                 interaction ? TEXTS[random.nextInt(TEXTS.length)] : null, null,
                 "https://shop.example.com" + path + "?utm_source=news&ref=" + random.nextInt(100), path,
                 "Example Shop - " + path, "https://www.google.com/", "utm_source=news&ref=1", null, "Chrome", "131.0",
                 "Linux", null, "desktop", 1440, 900, "hindsight-js", "0.1.0", "browser", null,
                 "{\"experiment\":\"pricing_v2\",\"logged_in\":true,\"cart_items\":" + random.nextInt(5) + "}");
+    }
+
+    /**
+     * The device's current session: each event starts a new one with probability 1/20, so sessions come one after
+     * another per device, as they do on a site (a device does not hop between twenty open sessions at random).
+     */
+    private int session(int device) {
+        if (random.nextInt(20) == 0) {
+            sessions[device]++;
+        }
+        return sessions[device];
     }
 
     private String hierarchy() {

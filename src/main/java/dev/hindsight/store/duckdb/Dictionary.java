@@ -107,10 +107,11 @@ final class Dictionary {
      * statement must have run in it: the driver begins a transaction at a statement, and an Appender is none, so
      * new rows appended before one would commit on their own and outlive a rollback.
      */
-    Map<String, Integer> ids(Collection<String> strings) throws SQLException {
+    Ids ids(Collection<String> strings) throws SQLException {
         Map<String, Integer> ids = new HashMap<>();
         Set<String> unknown = new LinkedHashSet<>();
         Set<String> fresh = new LinkedHashSet<>();
+        List<String> learned = new ArrayList<>();
         for (String s : strings) {
             if (s == null || ids.containsKey(s)) {
                 continue;
@@ -138,6 +139,7 @@ final class Dictionary {
                     while (rs.next()) {
                         ids.put(rs.getString(1), rs.getInt(2));
                         unknown.remove(rs.getString(1));
+                        learned.add(rs.getString(1));
                     }
                 }
             }
@@ -155,26 +157,35 @@ final class Dictionary {
                 }
             }
         }
-        return ids;
+        return new Ids(ids, learned, new ArrayList<>(fresh));
+    }
+
+    /**
+     * The ids of a batch's strings ({@code all}); of those, the ones read from the table ({@code learned}) and the
+     * ones new to it ({@code fresh}): only these two need remembering once the batch commits, the rest were cached.
+     */
+    record Ids(Map<String, Integer> all, List<String> learned, List<String> fresh) {
     }
 
     /** Remembers ids handed out by {@link #ids} once their transaction committed. */
-    void committed(Map<String, Integer> ids) {
-        cache.putAll(ids);
+    void committed(Ids ids) {
+        for (String s : ids.learned()) {
+            cache.put(s, ids.all().get(s));
+        }
+        for (String s : ids.fresh()) {
+            cache.put(s, ids.all().get(s));
+        }
         KeyFilter filter;
         synchronized (this) {
             filter = known;
             if (filter == null) {
+                // Strings in the table before the filter's reading began are in it; these came after, or during.
                 if (loading) {
-                    pending.addAll(ids.keySet());
+                    pending.addAll(ids.fresh());
                 }
                 return;
             }
-            for (String s : ids.keySet()) {
-                if (!filter.mightContain(s)) {
-                    filter.add(s);
-                }
-            }
+            ids.fresh().forEach(filter::add);
         }
         if (filter.full()) {
             try {

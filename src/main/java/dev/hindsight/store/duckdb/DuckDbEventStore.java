@@ -106,29 +106,42 @@ public final class DuckDbEventStore implements EventStore {
             List<String> actorKeys = new ArrayList<>();
             List<String> sessionKeys = new ArrayList<>();
             List<String> labelKeys = new ArrayList<>();
-            for (WriteOp op : ops) {
+            // Each event's dictionary keys, made once: the same strings are looked up again below.
+            String[][] keys = new String[ops.size()][];
+            for (int i = 0; i < ops.size(); i++) {
+                WriteOp op = ops.get(i);
                 if (op instanceof WriteOp.Append a) {
-                    hierarchyKeys.add(a.event().hierarchy());
-                    sessionKeys.add(a.event().sessionId());
-                    labelKeys.add(a.event().label());
-                    actorKeys.add(deviceKey(a.event().deviceId()));
-                    actorKeys.add(identityKey(a.event().identity()));
+                    RawEvent e = a.event();
+                    keys[i] = new String[] {e.hierarchy(), deviceKey(e.deviceId()), identityKey(e.identity()),
+                        e.sessionId(), e.label()};
+                    hierarchyKeys.add(keys[i][0]);
+                    actorKeys.add(keys[i][1]);
+                    actorKeys.add(keys[i][2]);
+                    sessionKeys.add(keys[i][3]);
+                    labelKeys.add(keys[i][4]);
                 } else if (op instanceof WriteOp.Identify id) {
                     actorKeys.add(deviceKey(id.deviceId()));
                     actorKeys.add(identityKey(id.identity()));
                 }
             }
-            Map<String, Integer> hierarchyIds = hierarchies.ids(hierarchyKeys);
-            Map<String, Integer> actorIds = actors.ids(actorKeys);
-            Map<String, Integer> sessionIds = sessions.ids(sessionKeys);
-            Map<String, Integer> labelIds = labels.ids(labelKeys);
+            Dictionary.Ids hierarchyNew = hierarchies.ids(hierarchyKeys);
+            Dictionary.Ids actorNew = actors.ids(actorKeys);
+            Dictionary.Ids sessionNew = sessions.ids(sessionKeys);
+            Dictionary.Ids labelNew = labels.ids(labelKeys);
+            Map<String, Integer> hierarchyIds = hierarchyNew.all();
+            Map<String, Integer> actorIds = actorNew.all();
+            Map<String, Integer> sessionIds = sessionNew.all();
+            Map<String, Integer> labelIds = labelNew.all();
             long seq = nextSeq;
             try (DuckDBAppender appender = writer.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "events")) {
                 for (int i = 0; i < ops.size(); i++) {
                     if (ops.get(i) instanceof WriteOp.Append a) {
-                        append(appender, a.event(), hierarchyIds, actorIds);
-                        id(appender, sessionIds, a.event().sessionId());
-                        id(appender, labelIds, a.event().label());
+                        append(appender, a.event());
+                        id(appender, hierarchyIds, keys[i][0]);
+                        id(appender, actorIds, keys[i][1]);
+                        id(appender, actorIds, keys[i][2]);
+                        id(appender, sessionIds, keys[i][3]);
+                        id(appender, labelIds, keys[i][4]);
                         appender.append(seq++);
                         appender.endRow();
                         changed[i] = true;
@@ -138,10 +151,10 @@ public final class DuckDbEventStore implements EventStore {
             applyIdentityAndUserOps(ops, changed, cacheUpdates, actorIds);
             writer.commit();
             latestLink.putAll(cacheUpdates);
-            hierarchies.committed(hierarchyIds);
-            actors.committed(actorIds);
-            sessions.committed(sessionIds);
-            labels.committed(labelIds);
+            hierarchies.committed(hierarchyNew);
+            actors.committed(actorNew);
+            sessions.committed(sessionNew);
+            labels.committed(labelNew);
             nextSeq = seq;
         } catch (SQLException | RuntimeException e) {
             try {
@@ -192,9 +205,8 @@ public final class DuckDbEventStore implements EventStore {
         return identity == null ? null : "i:" + identity;
     }
 
-    /** Begins the row of {@code e} and appends its columns up to {@code identity_key}. */
-    private static void append(DuckDBAppender a, RawEvent e, Map<String, Integer> hierarchies, Map<String, Integer> actors)
-            throws SQLException {
+    /** Begins the row of {@code e} and appends its columns up to {@code properties}. */
+    private static void append(DuckDBAppender a, RawEvent e) throws SQLException {
         a.beginRow();
         a.append(e.envId());
         a.append(e.eventId());
@@ -233,9 +245,6 @@ public final class DuckDbEventStore implements EventStore {
         a.append(e.source());
         str(a, e.ip());
         a.append(e.propertiesJson());
-        id(a, hierarchies, e.hierarchy());
-        id(a, actors, deviceKey(e.deviceId()));
-        id(a, actors, identityKey(e.identity()));
     }
 
     private static void id(DuckDBAppender a, Map<String, Integer> ids, String key) throws SQLException {

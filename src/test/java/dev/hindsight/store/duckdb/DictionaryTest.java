@@ -39,29 +39,30 @@ class DictionaryTest {
                     keys.add("d:device-" + (batch * 10_000 + i));
                 }
                 begin(c);
-                Map<String, Integer> ids = d.ids(keys);
+                Dictionary.Ids ids = d.ids(keys);
                 c.commit();
                 d.committed(ids);
-                first.putAll(ids);
+                first.putAll(ids.all());
             }
             // Asked again, with almost all of them evicted from the cache: the same ids, none new.
             List<String> again = new ArrayList<>(first.keySet());
             begin(c);
-            Map<String, Integer> ids = d.ids(again);
+            Dictionary.Ids ids = d.ids(again);
             c.commit();
             d.committed(ids);
-            assertThat(ids).isEqualTo(first);
+            assertThat(ids.all()).isEqualTo(first);
+            assertThat(ids.fresh()).isEmpty();
             assertThat(db.query("SELECT count(*), count(DISTINCT key), count(DISTINCT id) FROM actors", List.of(),
                     rs -> rs.getLong(1) + "/" + rs.getLong(2) + "/" + rs.getLong(3))).containsExactly("80000/80000/80000");
             // A rolled-back id is not reused, and its string gets a new one next time.
             begin(c);
-            Map<String, Integer> lost = d.ids(List.of("i:rolled-back"));
+            Map<String, Integer> lost = d.ids(List.of("i:rolled-back")).all();
             c.rollback();
             begin(c);
-            Map<String, Integer> kept = d.ids(List.of("i:rolled-back"));
+            Dictionary.Ids kept = d.ids(List.of("i:rolled-back"));
             c.commit();
             d.committed(kept);
-            assertThat(kept.get("i:rolled-back")).isGreaterThan(lost.get("i:rolled-back"));
+            assertThat(kept.all().get("i:rolled-back")).isGreaterThan(lost.get("i:rolled-back"));
             assertThat(db.query("SELECT count(*) FROM actors WHERE key = 'i:rolled-back'", List.of(), rs -> rs.getLong(1)))
                     .containsExactly(1L);
         }
