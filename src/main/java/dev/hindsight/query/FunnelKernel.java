@@ -33,8 +33,6 @@ final class FunnelKernel {
     record Group(boolean total, String value, long[] counts, Double[] medians, List<List<Long>> dropped) {
     }
 
-    private static final int EVENTS_PER_PART = 1 << 12;
-
     private final int n;
     private final long windowMs;
     private final Integer breakdownLimit;
@@ -110,12 +108,12 @@ final class FunnelKernel {
         if (size == 0) {
             return List.of();
         }
-        int slices = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), size / EVENTS_PER_PART));
+        int slices = KeyParts.slices(size);
         int[][] bounds = new int[slices][];
         IntStream.range(0, slices).parallel().forEach(c -> {
             int min = Integer.MAX_VALUE;
             int max = Integer.MIN_VALUE;
-            for (int i = slice(c, slices); i < slice(c + 1, slices); i++) {
+            for (int i = KeyParts.slice(size, c, slices); i < KeyParts.slice(size, c + 1, slices); i++) {
                 int u = resolver.resolve(user[i], Math.floorDiv(tp[i], Identities.PART_SPAN));
                 user[i] = u;
                 min = Math.min(min, u);
@@ -146,36 +144,19 @@ final class FunnelKernel {
             range = m;
             userOfKey = distinct;
         }
-        int partBits = Math.max(0, 32 - Integer.numberOfLeadingZeros(Math.max(1, size / EVENTS_PER_PART) - 1));
-        int keyBits = 64 - Long.numberOfLeadingZeros(range - 1);
-        int shift = Math.max(0, keyBits - partBits);
-        int parts = (int) ((range - 1) >>> shift) + 1;
-        // The split, on all cores: each slice of the input counts its events per part, then writes them at its
-        // own offsets in each part.
-        int[][] offsets = new int[slices][parts];
+        KeyParts plan = new KeyParts(size, range);
         int keyFrom = base;
-        IntStream.range(0, slices).parallel().forEach(c -> {
-            int[] counts = offsets[c];
-            for (int i = slice(c, slices); i < slice(c + 1, slices); i++) {
+        IntStream.range(0, plan.slices).parallel().forEach(c -> {
+            for (int i = plan.slice(c); i < plan.slice(c + 1); i++) {
                 user[i] -= keyFrom;
-                counts[user[i] >>> shift]++;
+                plan.count(c, user[i]);
             }
         });
-        int[] start = new int[parts + 1];
-        for (int p = 0, at = 0; p < parts; p++) {
-            start[p] = at;
-            for (int c = 0; c < slices; c++) {
-                int n = offsets[c][p];
-                offsets[c][p] = at;
-                at += n;
-            }
-            start[p + 1] = at;
-        }
+        plan.plan();
         Events e = new Events(size, value != null);
-        IntStream.range(0, slices).parallel().forEach(c -> {
-            int[] fill = offsets[c];
-            for (int i = slice(c, slices); i < slice(c + 1, slices); i++) {
-                int at = fill[user[i] >>> shift]++;
+        IntStream.range(0, plan.slices).parallel().forEach(c -> {
+            for (int i = plan.slice(c); i < plan.slice(c + 1); i++) {
+                int at = plan.next(c, user[i]);
                 e.tp[at] = tp[i];
                 e.key[at] = user[i];
                 if (value != null) {
@@ -185,16 +166,10 @@ final class FunnelKernel {
         });
         int[] users = userOfKey;
         int first = base;
-        long keyCount = range;
-        Results[] out = new Results[parts];
-        IntStream.range(0, parts).parallel().forEach(p -> out[p] = new Walk(e, start[p], start[p + 1],
-                (long) p << shift, (int) Math.min(1L << shift, keyCount - ((long) p << shift)),
-                k -> users == null ? first + k : users[k]).run());
+        Results[] out = new Results[plan.parts];
+        IntStream.range(0, plan.parts).parallel().forEach(p -> out[p] = new Walk(e, plan.start[p], plan.start[p + 1],
+                plan.firstKey(p), plan.keysOf(p), k -> users == null ? first + k : users[k]).run());
         return List.of(out);
-    }
-
-    private int slice(int c, int slices) {
-        return (int) ((long) size * c / slices);
     }
 
     /** The events regrouped by part: time and step (as {@link Identities#partRows} packs them), key and value. */

@@ -157,13 +157,9 @@ final class FunnelQuery {
         }
         List<Long> all = new ArrayList<>(keys);
         for (int from = 0; from < all.size(); from += 2000) {
-            Sql q = new Sql().append("SELECT user_key, label FROM " + d.userLabels() + " ul WHERE user_key IN (");
-            String sep = "";
-            for (Long k : all.subList(from, Math.min(all.size(), from + 2000))) {
-                q.append(sep).param(k);
-                sep = ", ";
-            }
-            runner.query(q.append(")").text(), q.params(), rs -> out.put(rs.getLong(1), rs.getString(2)));
+            Sql q = new Sql().append("SELECT user_key, label FROM " + d.userLabels() + " ul WHERE user_key IN (")
+                    .list(all.subList(from, Math.min(all.size(), from + 2000))).append(")");
+            runner.query(q.text(), q.params(), rs -> out.put(rs.getLong(1), rs.getString(2)));
         }
         return out;
     }

@@ -20,7 +20,6 @@ final class PathsKernel {
     record Row(int step, int prev, int label, long count) {
     }
 
-    private static final int EVENTS_PER_PART = 1 << 12;
     private static final int LABEL_BITS = 29;
 
     private final int depth;
@@ -140,42 +139,28 @@ final class PathsKernel {
                     .sorted().distinct().toArray();
         }
         int[] ranked = other;
-        int slices = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), size / EVENTS_PER_PART));
+        int slices = KeyParts.slices(size);
         IntStream.range(0, slices).parallel().forEach(c -> {
-            for (int i = slice(c, slices); i < slice(c + 1, slices); i++) {
+            for (int i = KeyParts.slice(size, c, slices); i < KeyParts.slice(size, c + 1, slices); i++) {
                 int k = session[i];
                 session[i] = k >= lo && k - (long) lo < range ? k - lo : range + Arrays.binarySearch(ranked, k);
             }
         });
         long keys = (long) range + other.length;
-        int partBits = Math.max(0, 32 - Integer.numberOfLeadingZeros(Math.max(1, size / EVENTS_PER_PART) - 1));
-        int keyBits = 64 - Long.numberOfLeadingZeros(keys - 1);
-        int shift = Math.max(0, keyBits - partBits);
-        int parts = (int) ((keys - 1) >>> shift) + 1;
-        int[][] offsets = new int[slices][parts];
-        IntStream.range(0, slices).parallel().forEach(c -> {
-            for (int i = slice(c, slices); i < slice(c + 1, slices); i++) {
-                offsets[c][session[i] >>> shift]++;
+        KeyParts plan = new KeyParts(size, keys);
+        IntStream.range(0, plan.slices).parallel().forEach(c -> {
+            for (int i = plan.slice(c); i < plan.slice(c + 1); i++) {
+                plan.count(c, session[i]);
             }
         });
-        int[] start = new int[parts + 1];
-        for (int p = 0, at = 0; p < parts; p++) {
-            start[p] = at;
-            for (int c = 0; c < slices; c++) {
-                int n = offsets[c][p];
-                offsets[c][p] = at;
-                at += n;
-            }
-            start[p + 1] = at;
-        }
+        plan.plan();
         int[] key2 = new int[size];
         long[] time2 = new long[size];
         long[] seq2 = new long[size];
         int[] label2 = new int[size];
-        IntStream.range(0, slices).parallel().forEach(c -> {
-            int[] fill = offsets[c];
-            for (int i = slice(c, slices); i < slice(c + 1, slices); i++) {
-                int at = fill[session[i] >>> shift]++;
+        IntStream.range(0, plan.slices).parallel().forEach(c -> {
+            for (int i = plan.slice(c); i < plan.slice(c + 1); i++) {
+                int at = plan.next(c, session[i]);
                 key2[at] = session[i];
                 time2[at] = time[i];
                 seq2[at] = seq[i];
@@ -188,21 +173,18 @@ final class PathsKernel {
         label = label2;
         // A few runs of consecutive parts per core, each counting into one table (a table per part would grow
         // from empty hundreds of times).
+        int parts = plan.parts;
         int runs = Math.min(parts, 4 * Runtime.getRuntime().availableProcessors());
         Counts[] out = new Counts[runs];
         IntStream.range(0, runs).parallel().forEach(r -> {
             Counts c = new Counts();
             Walk walk = new Walk();
             for (int p = (int) ((long) parts * r / runs); p < (int) ((long) parts * (r + 1) / runs); p++) {
-                walk.part(start[p], start[p + 1], (long) p << shift, (int) Math.min(1L << shift, keys - ((long) p << shift)), c);
+                walk.part(plan.start[p], plan.start[p + 1], plan.firstKey(p), plan.keysOf(p), c);
             }
             out[r] = c;
         });
         return out;
-    }
-
-    private int slice(int c, int slices) {
-        return (int) ((long) size * c / slices);
     }
 
     /** One part's walk over its sessions, with buffers reused from session to session. */

@@ -151,13 +151,9 @@ final class PathsQuery {
         ids.remove(0);
         List<Integer> all = new ArrayList<>(ids);
         for (int from = 0; from < all.size(); from += 2000) {
-            Sql q = new Sql().append("SELECT id, label FROM labels WHERE id IN (");
-            String sep = "";
-            for (Integer id : all.subList(from, Math.min(all.size(), from + 2000))) {
-                q.append(sep).param(id);
-                sep = ", ";
-            }
-            runner.query(q.append(")").text(), q.params(), rs -> out.put(rs.getInt(1), rs.getString(2)));
+            Sql q = new Sql().append("SELECT id, label FROM labels WHERE id IN (")
+                    .list(all.subList(from, Math.min(all.size(), from + 2000))).append(")");
+            runner.query(q.text(), q.params(), rs -> out.put(rs.getInt(1), rs.getString(2)));
         }
         return out;
     }

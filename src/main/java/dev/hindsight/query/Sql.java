@@ -20,6 +20,17 @@ public final class Sql {
         return this;
     }
 
+    /** Appends {@code ?, ?, ...}, one placeholder bound to each value: the inside of an IN list. */
+    public Sql list(java.util.Collection<?> values) {
+        String sep = "";
+        for (Object v : values) {
+            text.append(sep).append('?');
+            params.add(v);
+            sep = ", ";
+        }
+        return this;
+    }
+
     /** Binds values to {@code ?} placeholders already written by {@link #append(String)}. */
     public Sql params(Object... values) {
         params.addAll(java.util.Arrays.asList(values));
