@@ -38,24 +38,6 @@ public interface Dialect {
     String jsonObjectAgg(String key, String jsonValue);
 
     /**
-     * The window function taking the {@code k}-th non-NULL value of {@code value} after the current row
-     * ({@code forward}) or before it, in {@code window}.
-     */
-    String nthNonNull(boolean forward, String value, int k, String window);
-
-    /** {@code parts} joined by a space, NULL parts skipped. */
-    String concatWithSpace(String... parts);
-
-    /** The text with its %XX escapes decoded. */
-    String urlDecode(String text);
-
-    /** The {@code group}-th capture group of the first match of {@code regex} in {@code text}, '' without a match. */
-    String regexGroup(String text, String regex, int group);
-
-    /** A table of one integer column {@code name} holding {@code from} to {@code to}, inclusive. */
-    String integers(String name, int from, int to);
-
-    /**
      * A table of {@code (user_key, label)}: the text each user key (see {@link Identities}) stands for, the identity
      * or {@code device:<device id>} for an anonymous device. Join it to the few users an answer lists (the engine
      * then reads only their rows), rather than asking it row by row.

@@ -74,31 +74,6 @@ public final class DuckDbDialect implements Dialect {
         return "json_group_object(" + key + ", " + jsonValue + "::JSON)::VARCHAR";
     }
 
-    @Override
-    public String nthNonNull(boolean forward, String value, int k, String window) {
-        return (forward ? "lead(" : "lag(") + value + ", " + k + " IGNORE NULLS) OVER " + window;
-    }
-
-    @Override
-    public String concatWithSpace(String... parts) {
-        return "concat_ws(' ', " + String.join(", ", parts) + ")";
-    }
-
-    @Override
-    public String urlDecode(String text) {
-        return "url_decode(" + text + ")";
-    }
-
-    @Override
-    public String regexGroup(String text, String regex, int group) {
-        return "regexp_extract(" + text + ", '" + regex.replace("'", "''") + "', " + group + ")";
-    }
-
-    @Override
-    public String integers(String name, int from, int to) {
-        return "(SELECT range AS " + name + " FROM range(" + from + ", " + (to + 1) + "))";
-    }
-
     // The store's actors dictionary keys devices as 'd:' || device_id and identities as 'i:' || identity.
     @Override
     public String userLabels() {

@@ -38,14 +38,25 @@ final class Identities {
      * every row it reads.
      */
     static Sql parts(Dialect d, long envId, List<Part> parts) {
-        Sql sql = links(d, envId).append(", ev AS (SELECT e.part, e.time, e.value, " + USER_KEY + " FROM (");
+        return links(d, envId).append(", ev AS (SELECT e.part, e.time, e.value, " + USER_KEY + " FROM (")
+                .append(scans(d, envId, parts, true, k -> k + " AS part, time, device_key, identity_key"))
+                .append(") e").append(JOIN).append(")");
+    }
+
+    /** One scan per part, UNION ALL: {@code columns} of part k (from 1), then with {@code values} the part's value. */
+    private static Sql scans(Dialect d, long envId, List<Part> parts, boolean values,
+            java.util.function.IntFunction<String> columns) {
+        Sql sql = new Sql();
         for (int i = 0; i < parts.size(); i++) {
             Part p = parts.get(i);
-            sql.append(i == 0 ? "" : " UNION ALL ").append("SELECT " + (i + 1) + " AS part, time, device_key, identity_key, ")
-                    .append(p.value() == null ? "CAST(NULL AS VARCHAR)" : p.value()).append(" AS value FROM events WHERE ")
-                    .append(range(d, envId, p.fromMs(), p.toMs())).append(" AND ").append(d.filter(p.filter()));
+            sql.append(i == 0 ? "" : " UNION ALL ").append("SELECT " + columns.apply(i + 1));
+            if (values) {
+                sql.append(", ").append(p.value() == null ? "CAST(NULL AS VARCHAR)" : p.value()).append(" AS value");
+            }
+            sql.append(" FROM events WHERE ").append(range(d, envId, p.fromMs(), p.toMs())).append(" AND ")
+                    .append(d.filter(p.filter()));
         }
-        return sql.append(") e").append(JOIN).append(")");
+        return sql;
     }
 
     /**
@@ -56,22 +67,11 @@ final class Identities {
      * if some part has one, {@code value}. In no particular order. Each part is its own scan, as in {@link #parts}.
      */
     static Sql partRows(Dialect d, long envId, List<Part> parts) {
-        boolean values = parts.stream().anyMatch(p -> p.value() != null);
         if (parts.size() >= PART_SPAN) {
             throw new IllegalArgumentException("at most " + (PART_SPAN - 1) + " parts");
         }
-        Sql sql = new Sql();
-        for (int i = 0; i < parts.size(); i++) {
-            Part p = parts.get(i);
-            sql.append(i == 0 ? "" : " UNION ALL ").append("SELECT " + d.epochUs("time") + " * " + PART_SPAN + " + " + (i + 1)
-                    + " AS tp, coalesce(identity_key, -1 - device_key) AS actor");
-            if (values) {
-                sql.append(", ").append(p.value() == null ? "CAST(NULL AS VARCHAR)" : p.value()).append(" AS value");
-            }
-            sql.append(" FROM events WHERE ")
-                    .append(range(d, envId, p.fromMs(), p.toMs())).append(" AND ").append(d.filter(p.filter()));
-        }
-        return sql;
+        return scans(d, envId, parts, parts.stream().anyMatch(p -> p.value() != null),
+                k -> d.epochUs("time") + " * " + PART_SPAN + " + " + k + " AS tp, coalesce(identity_key, -1 - device_key) AS actor");
     }
 
     /** See {@link #partRows}. */

@@ -21,8 +21,9 @@ final class SessionSql {
 
     /**
      * CTEs after {@code ev} (see {@link Identities#events}): {@code ss}, every row of {@code ev} with a
-     * {@code sess_key} (not the store's {@code session_key}, which session-less events lack) ({@code 's:' || session_id}, or {@code 'u:' || user_key || ':' || n} for the n-th
-     * gap-delimited session of the user's session-less events).
+     * {@code sess_key}: {@code 's:' || session_id}, or {@code 'u:' || user_key || ':' || n} for the n-th
+     * gap-delimited session of the user's session-less events (unlike the store's {@code session_key}, which
+     * session-less events lack).
      */
     static String sessions(Dialect d) {
         String w = "(PARTITION BY user_key, session_id IS NULL ORDER BY " + ORDER + ")";

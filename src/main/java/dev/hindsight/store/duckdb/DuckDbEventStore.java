@@ -124,37 +124,33 @@ public final class DuckDbEventStore implements EventStore {
                     actorKeys.add(identityKey(id.identity()));
                 }
             }
-            Dictionary.Ids hierarchyNew = hierarchies.ids(hierarchyKeys);
-            Dictionary.Ids actorNew = actors.ids(actorKeys);
-            Dictionary.Ids sessionNew = sessions.ids(sessionKeys);
-            Dictionary.Ids labelNew = labels.ids(labelKeys);
-            Map<String, Integer> hierarchyIds = hierarchyNew.all();
-            Map<String, Integer> actorIds = actorNew.all();
-            Map<String, Integer> sessionIds = sessionNew.all();
-            Map<String, Integer> labelIds = labelNew.all();
+            Dictionary.Ids hierarchyIds = hierarchies.ids(hierarchyKeys);
+            Dictionary.Ids actorIds = actors.ids(actorKeys);
+            Dictionary.Ids sessionIds = sessions.ids(sessionKeys);
+            Dictionary.Ids labelIds = labels.ids(labelKeys);
             long seq = nextSeq;
             try (DuckDBAppender appender = writer.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "events")) {
                 for (int i = 0; i < ops.size(); i++) {
                     if (ops.get(i) instanceof WriteOp.Append a) {
                         append(appender, a.event());
-                        id(appender, hierarchyIds, keys[i][0]);
-                        id(appender, actorIds, keys[i][1]);
-                        id(appender, actorIds, keys[i][2]);
-                        id(appender, sessionIds, keys[i][3]);
-                        id(appender, labelIds, keys[i][4]);
+                        id(appender, hierarchyIds.all(), keys[i][0]);
+                        id(appender, actorIds.all(), keys[i][1]);
+                        id(appender, actorIds.all(), keys[i][2]);
+                        id(appender, sessionIds.all(), keys[i][3]);
+                        id(appender, labelIds.all(), keys[i][4]);
                         appender.append(seq++);
                         appender.endRow();
                         changed[i] = true;
                     }
                 }
             }
-            applyIdentityAndUserOps(ops, changed, cacheUpdates, actorIds);
+            applyIdentityAndUserOps(ops, changed, cacheUpdates, actorIds.all());
             writer.commit();
             latestLink.putAll(cacheUpdates);
-            hierarchies.committed(hierarchyNew);
-            actors.committed(actorNew);
-            sessions.committed(sessionNew);
-            labels.committed(labelNew);
+            hierarchies.committed(hierarchyIds);
+            actors.committed(actorIds);
+            sessions.committed(sessionIds);
+            labels.committed(labelIds);
             nextSeq = seq;
         } catch (SQLException | RuntimeException e) {
             try {
