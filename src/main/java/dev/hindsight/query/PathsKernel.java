@@ -3,6 +3,9 @@ package dev.hindsight.query;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 /**
@@ -13,27 +16,48 @@ import java.util.stream.IntStream;
  *
  * <p>Why not SQL: collapsing runs and taking the k-th next one are windows, and each window sorts every event of
  * the sessions again (two sorts of four million rows at 10M events); here each session is sorted on its own, in
- * the cache, on all cores. Sessions are dense integers (the store's keys), so they are grouped by a counting sort.
+ * the cache, on all cores.
+ *
+ * <p>How: the engine's rows are read on one thread (a result set has one reader), which would leave the other
+ * cores idle while it reads. So the reader only packs rows into batches, and a second thread files them, as they
+ * come, into buckets of {@value #BUCKET_KEYS} session keys, each start mark with its session's events (it sorts right
+ * before its event, which saves a lookup per event in a set of all starts). When the last row is in, the buckets are walked on all
+ * cores: each is grouped by session with a counting sort that stays in the cache (grouping millions of events by
+ * session at once is bound by memory, see {@link FunnelKernel}), and its sessions are sorted and counted. Session
+ * keys are the store's dense integers, and the negative keys of session-less sessions (see {@link PathsQuery#sql})
+ * are zigzag-coded among them.
  */
-final class PathsKernel {
+final class PathsKernel implements AutoCloseable {
     /** Occurrences whose {@code step}-th step has {@code label} after {@code prev} (0 for step 1 and for step 0). */
     record Row(int step, int prev, int label, long count) {
     }
 
     private static final int LABEL_BITS = 29;
+    /** Rows the reader hands over at a time. */
+    private static final int BATCH = 4096;
+    private static final int BUCKET_SHIFT = 15;
+    private static final int BUCKET_KEYS = 1 << BUCKET_SHIFT;
+    /**
+     * A bucket's rows are kept in blocks of this many, three longs each: 1.5 MiB, which G1 (with heaps up to 6 GB)
+     * allocates outside the young generation, so that collections during a query do not copy them.
+     */
+    private static final int BLOCK_SHIFT = 16;
+    private static final int BLOCK = 1 << BLOCK_SHIFT;
+    private static final long[] END = new long[0];
 
     private final int depth;
     private final boolean before;
-    private int size;
-    // The events' sessions as added; then, in place, as keys from 0.
-    private int[] session = new int[1 << 16];
-    private long[] time = new long[1 << 16];
-    private long[] seq = new long[1 << 16];
-    private int[] label = new int[1 << 16];
-    private int starts;
-    private long[] startSeq = new long[1 << 12];
-    // The start events' seqs as a bitset from the smallest (seqs are dense), unless they spread too far.
-    private long[] startBits;
+    // The reader's side: the batch being filled, three longs per row as added.
+    private long[] in = new long[3 * BATCH];
+    private int inRows;
+    private final BlockingQueue<long[]> handed = new ArrayBlockingQueue<>(256);
+    private final BlockingQueue<long[]> spare = new ArrayBlockingQueue<>(256);
+    private Thread filer;
+    private volatile Throwable failure;
+    // The filer's side: per bucket, its rows in blocks, three longs each (the session's key within the bucket
+    // times 2^32 plus the label, 0 for a start mark, then time and seq), and how many.
+    private long[][][] buckets = new long[64][][];
+    private int[] filled = new int[64];
 
     PathsKernel(int depth, boolean before) {
         this.depth = depth;
@@ -46,42 +70,131 @@ final class PathsKernel {
      */
     void add(long sl, long timeUs, long seqNo) {
         int labelId = (int) (sl & 0xFFFFFFFFL);
-        if (labelId == 0) {
-            if (starts == startSeq.length) {
-                startSeq = Arrays.copyOf(startSeq, starts * 2);
-            }
-            startSeq[starts++] = seqNo;
-            return;
-        }
         if (labelId < 0 || labelId >= 1 << LABEL_BITS) {
             throw new IllegalArgumentException("label ids must be from 1 to 2^" + LABEL_BITS + ", not " + labelId);
         }
-        if (size == session.length) {
-            int cap = size * 2;
-            session = Arrays.copyOf(session, cap);
-            time = Arrays.copyOf(time, cap);
-            seq = Arrays.copyOf(seq, cap);
-            label = Arrays.copyOf(label, cap);
+        if (filer == null) {
+            filer = Thread.ofPlatform().daemon().name("paths-filer").start(this::file);
         }
-        session[size] = (int) (sl >> 32);
-        time[size] = timeUs;
-        seq[size] = seqNo;
-        label[size] = labelId;
-        size++;
+        long[] b = in;
+        int at = 3 * inRows;
+        b[at] = sl;
+        b[at + 1] = timeUs;
+        b[at + 2] = seqNo;
+        if (++inRows == BATCH) {
+            hand();
+        }
+    }
+
+    private void hand() {
+        long[] b = inRows == BATCH ? in : Arrays.copyOf(in, 3 * inRows);
+        put(b);
+        long[] next = spare.poll();
+        in = next != null ? next : new long[3 * BATCH];
+        inRows = 0;
+    }
+
+    private void put(long[] batch) {
+        try {
+            while (!handed.offer(batch, 100, TimeUnit.MILLISECONDS)) {
+                if (failure != null) {
+                    throw new IllegalStateException("filing the paths' events failed", failure);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the paths' events", e);
+        }
+    }
+
+    /** The filer thread: files each handed batch's rows into the buckets, until {@link #END}. */
+    private void file() {
+        try {
+            for (long[] b = handed.take(); b != END; b = handed.take()) {
+                for (int i = 0; i < b.length; i += 3) {
+                    long sl = b[i];
+                    fileRow((int) (sl >> 32), (int) (sl & 0xFFFFFFFFL), b[i + 1], b[i + 2]);
+                }
+                if (b.length == 3 * BATCH) {
+                    spare.offer(b);
+                }
+            }
+        } catch (Throwable t) {
+            failure = t;
+        }
+    }
+
+    private void fileRow(int session, int labelId, long timeUs, long seqNo) {
+        long u = Integer.toUnsignedLong((session << 1) ^ (session >> 31));
+        int p = (int) (u >>> BUCKET_SHIFT);
+        if (p >= buckets.length) {
+            int cap = Math.max(p + 1, buckets.length * 2);
+            buckets = Arrays.copyOf(buckets, cap);
+            filled = Arrays.copyOf(filled, cap);
+        }
+        int f = filled[p];
+        long[][] blocks = buckets[p];
+        int blk = f >>> BLOCK_SHIFT;
+        if (blocks == null || blk == blocks.length) {
+            blocks = buckets[p] = blocks == null ? new long[4][] : Arrays.copyOf(blocks, blocks.length * 2);
+        }
+        long[] block = blocks[blk];
+        if (block == null) {
+            block = blocks[blk] = new long[3 * BLOCK];
+        }
+        int o = 3 * (f & (BLOCK - 1));
+        block[o] = (u & (BUCKET_KEYS - 1)) << 32 | labelId;
+        block[o + 1] = timeUs;
+        block[o + 2] = seqNo;
+        filled[p] = f + 1;
+    }
+
+    /** Waits for the filer to file every row added. */
+    private void finishFiling() {
+        if (filer == null) {
+            return;
+        }
+        if (inRows > 0) {
+            hand();
+        }
+        put(END);
+        try {
+            filer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while filing the paths' events", e);
+        }
+        filer = null;
+        if (failure != null) {
+            throw new IllegalStateException("filing the paths' events failed", failure);
+        }
+    }
+
+    /** Stops the filer if the rows were not all read (a query that failed half way). */
+    @Override
+    public void close() {
+        if (filer != null) {
+            filer.interrupt();
+            filer = null;
+        }
     }
 
     /** The counts: first step 0 (every occurrence), then one row per (step, previous label, label). */
     List<Row> rows() {
-        Arrays.sort(startSeq, 0, starts);
-        startBits = starts > 0 && startSeq[starts - 1] - startSeq[0] < 1L << 28
-                ? new long[(int) ((startSeq[starts - 1] - startSeq[0]) >>> 6) + 1] : null;
-        if (startBits != null) {
-            for (int i = 0; i < starts; i++) {
-                long off = startSeq[i] - startSeq[0];
-                startBits[(int) (off >>> 6)] |= 1L << off;
+        finishFiling();
+        int[] used = IntStream.range(0, buckets.length).filter(p -> filled[p] > 0).toArray();
+        // A few runs of consecutive buckets per core, each counting into one table (a table per bucket would grow
+        // from empty again and again).
+        int runs = Math.min(used.length, 4 * Runtime.getRuntime().availableProcessors());
+        Counts[] counts = new Counts[runs];
+        IntStream.range(0, runs).parallel().forEach(r -> {
+            Counts c = new Counts();
+            Walk walk = new Walk();
+            for (int i = (int) ((long) used.length * r / runs); i < (int) ((long) used.length * (r + 1) / runs); i++) {
+                walk.bucket(buckets[used[i]], filled[used[i]], c);
             }
-        }
-        Counts[] counts = walk();
+            counts[r] = c;
+        });
         Counts all = new Counts();
         for (Counts c : counts) {
             all.occurrences += c.occurrences;
@@ -95,138 +208,62 @@ final class PathsKernel {
         return rows;
     }
 
-    private boolean isStart(long seqNo) {
-        if (starts == 0) {
-            return false;
-        }
-        if (startBits == null) {
-            return Arrays.binarySearch(startSeq, 0, starts, seqNo) >= 0;
-        }
-        long off = seqNo - startSeq[0];
-        return off >= 0 && off < 64L * startBits.length && (startBits[(int) (off >>> 6)] & (1L << off)) != 0;
-    }
-
-    /**
-     * Splits the events by ranges of session keys into parts of a few thousand events (one sequential pass per
-     * core: grouping millions of events by session is bound by memory, see {@link FunnelKernel}), then groups each
-     * part by a counting sort that stays in the cache and walks its sessions, on all cores.
-     */
-    private Counts[] walk() {
-        if (size == 0) {
-            return new Counts[0];
-        }
-        // Keys from 0: session keys (from 1, dense) less the smallest; the few negative keys of session-less
-        // sessions (and sparse ones) by rank, after them.
-        int min = Integer.MAX_VALUE;
-        int max = Integer.MIN_VALUE;
-        int negatives = 0;
-        for (int i = 0; i < size; i++) {
-            int k = session[i];
-            if (k >= 0) {
-                min = Math.min(min, k);
-                max = Math.max(max, k);
-            } else {
-                negatives++;
-            }
-        }
-        long dense = max < min ? 0 : (long) max - min + 1;
-        boolean sparse = dense > 4L * size + 1024;
-        int lo = sparse ? 0 : min;
-        int range = sparse ? 0 : (int) dense;
-        int[] other = new int[0];
-        if (sparse || negatives > 0) {
-            other = IntStream.range(0, size).map(i -> session[i]).filter(k -> k < lo || k - (long) lo >= range)
-                    .sorted().distinct().toArray();
-        }
-        int[] ranked = other;
-        int slices = KeyParts.slices(size);
-        IntStream.range(0, slices).parallel().forEach(c -> {
-            for (int i = KeyParts.slice(size, c, slices); i < KeyParts.slice(size, c + 1, slices); i++) {
-                int k = session[i];
-                session[i] = k >= lo && k - (long) lo < range ? k - lo : range + Arrays.binarySearch(ranked, k);
-            }
-        });
-        long keys = (long) range + other.length;
-        KeyParts plan = new KeyParts(size, keys);
-        IntStream.range(0, plan.slices).parallel().forEach(c -> {
-            for (int i = plan.slice(c); i < plan.slice(c + 1); i++) {
-                plan.count(c, session[i]);
-            }
-        });
-        plan.plan();
-        int[] key2 = new int[size];
-        long[] time2 = new long[size];
-        long[] seq2 = new long[size];
-        int[] label2 = new int[size];
-        IntStream.range(0, plan.slices).parallel().forEach(c -> {
-            for (int i = plan.slice(c); i < plan.slice(c + 1); i++) {
-                int at = plan.next(c, session[i]);
-                key2[at] = session[i];
-                time2[at] = time[i];
-                seq2[at] = seq[i];
-                label2[at] = label[i];
-            }
-        });
-        session = key2;
-        time = time2;
-        seq = seq2;
-        label = label2;
-        // A few runs of consecutive parts per core, each counting into one table (a table per part would grow
-        // from empty hundreds of times).
-        int parts = plan.parts;
-        int runs = Math.min(parts, 4 * Runtime.getRuntime().availableProcessors());
-        Counts[] out = new Counts[runs];
-        IntStream.range(0, runs).parallel().forEach(r -> {
-            Counts c = new Counts();
-            Walk walk = new Walk();
-            for (int p = (int) ((long) parts * r / runs); p < (int) ((long) parts * (r + 1) / runs); p++) {
-                walk.part(plan.start[p], plan.start[p + 1], plan.firstKey(p), plan.keysOf(p), c);
-            }
-            out[r] = c;
-        });
-        return out;
-    }
-
-    /** One part's walk over its sessions, with buffers reused from session to session. */
+    /** The walk of one bucket after another, with buffers reused from bucket to bucket. */
     private final class Walk {
+        private final int[] at = new int[BUCKET_KEYS + 1];
+        private long[] rec = new long[3 * 1024];
         private int[] runLabel = new int[64];
         private int[] startRuns = new int[64];
 
-        /** Walks the sessions of events [from, to), whose keys are in [keyFrom, keyFrom + keys). */
-        void part(int from, int to, long keyFrom, int keys, Counts out) {
-            int[] at = new int[keys + 1];
-            for (int i = from; i < to; i++) {
-                at[(int) (session[i] - keyFrom) + 1]++;
+        /** Groups a bucket's {@code n} events by session, into {@code rec} in order, and walks its sessions. */
+        void bucket(long[][] blocks, int n, Counts out) {
+            Arrays.fill(at, 0);
+            for (int i = 0; i < n; i++) {
+                at[(int) (blocks[i >>> BLOCK_SHIFT][3 * (i & (BLOCK - 1))] >>> 32) + 1]++;
             }
-            for (int k = 0; k < keys; k++) {
+            for (int k = 0; k < BUCKET_KEYS; k++) {
                 at[k + 1] += at[k];
             }
-            int[] order = new int[to - from];
-            int[] fill = Arrays.copyOf(at, keys);
-            for (int i = from; i < to; i++) {
-                order[fill[(int) (session[i] - keyFrom)]++] = i;
+            if (rec.length < 3 * n) {
+                rec = new long[Math.max(3 * n, rec.length * 2)];
             }
-            for (int k = 0; k < keys; k++) {
+            int[] fill = Arrays.copyOf(at, BUCKET_KEYS);
+            for (int i = 0; i < n; i++) {
+                long[] block = blocks[i >>> BLOCK_SHIFT];
+                int o = 3 * (i & (BLOCK - 1));
+                int k = (int) (block[o] >>> 32);
+                int to = 3 * fill[k]++;
+                rec[to] = block[o];
+                rec[to + 1] = block[o + 1];
+                rec[to + 2] = block[o + 2];
+            }
+            for (int k = 0; k < BUCKET_KEYS; k++) {
                 if (at[k + 1] > at[k]) {
-                    session(order, at[k], at[k + 1], out);
+                    session(at[k], at[k + 1], out);
                 }
             }
         }
 
-        /** Counts the paths of the session of events {@code order[from, to)}. */
-        void session(int[] order, int from, int to, Counts out) {
-            sort(order, from, to);
+        /** Counts the paths of the session of events [from, to) of {@code rec}. */
+        void session(int from, int to, Counts out) {
+            sort(from, to);
             int runs = 0;
             int occurrences = 0;
+            // A start mark sorts right before its event (same time and seq, label 0 first).
+            long marked = Long.MIN_VALUE;
             for (int i = from; i < to; i++) {
-                int e = order[i];
-                if (runs == 0 || runLabel[runs - 1] != label[e]) {
+                int l = (int) rec[3 * i];
+                if (l == 0) {
+                    marked = rec[3 * i + 2];
+                    continue;
+                }
+                if (runs == 0 || runLabel[runs - 1] != l) {
                     if (runs == runLabel.length) {
                         runLabel = Arrays.copyOf(runLabel, runs * 2);
                     }
-                    runLabel[runs++] = label[e];
+                    runLabel[runs++] = l;
                 }
-                if (isStart(seq[e])) {
+                if (rec[3 * i + 2] == marked) {
                     if (occurrences == startRuns.length) {
                         startRuns = Arrays.copyOf(startRuns, occurrences * 2);
                     }
@@ -239,42 +276,62 @@ final class PathsKernel {
                 int r = startRuns[o];
                 int prev = 0;
                 for (int k = 1; k <= depth; k++) {
-                    int at = r + dir * k;
-                    if (at < 0 || at >= runs) {
+                    int a = r + dir * k;
+                    if (a < 0 || a >= runs) {
                         break;
                     }
-                    out.add(((long) k << (2 * LABEL_BITS)) | ((long) prev << LABEL_BITS) | runLabel[at], 1);
-                    prev = runLabel[at];
+                    out.add(((long) k << (2 * LABEL_BITS)) | ((long) prev << LABEL_BITS) | runLabel[a], 1);
+                    prev = runLabel[a];
                 }
             }
         }
 
-        /** Sorts {@code order[from, to)} by time, then seq: an insertion sort, as rows come nearly in order. */
-        private void sort(int[] order, int from, int to) {
+        /**
+         * Sorts the rows [from, to) of {@code rec} by time, seq, then label (a start mark before its event): an
+         * insertion sort, as rows come nearly in order (the engine reads the events in the order they were stored).
+         */
+        private void sort(int from, int to) {
             for (int i = from + 1; i < to; i++) {
-                int e = order[i];
+                long t = rec[3 * i + 1];
+                long s = rec[3 * i + 2];
                 int j = i - 1;
-                while (j >= from && after(order[j], e)) {
+                while (j >= from && after(j, t, s, rec[3 * i])) {
                     j--;
                 }
                 if (j < i - 1) {
                     if (i - j > 64) {
                         // Far out of order: sort the rest properly rather than shift element by element.
-                        Integer[] boxed = IntStream.range(from, to).mapToObj(x -> order[x]).toArray(Integer[]::new);
-                        Arrays.sort(boxed, (a, b) -> after(a, b) ? 1 : after(b, a) ? -1 : 0);
-                        for (int x = from; x < to; x++) {
-                            order[x] = boxed[x - from];
-                        }
+                        sortFully(from, to);
                         return;
                     }
-                    System.arraycopy(order, j + 1, order, j + 2, i - j - 1);
-                    order[j + 1] = e;
+                    long r0 = rec[3 * i];
+                    System.arraycopy(rec, 3 * (j + 1), rec, 3 * (j + 2), 3 * (i - j - 1));
+                    rec[3 * (j + 1)] = r0;
+                    rec[3 * (j + 1) + 1] = t;
+                    rec[3 * (j + 1) + 2] = s;
                 }
             }
         }
 
-        private boolean after(int a, int b) {
-            return time[a] > time[b] || time[a] == time[b] && seq[a] > seq[b];
+        /** Whether row {@code j} sorts after time {@code t}, seq {@code s} and the label of {@code r0}. */
+        private boolean after(int j, long t, long s, long r0) {
+            long tj = rec[3 * j + 1];
+            if (tj != t) {
+                return tj > t;
+            }
+            long sj = rec[3 * j + 2];
+            return sj != s ? sj > s : (int) rec[3 * j] > (int) r0;
+        }
+
+        private void sortFully(int from, int to) {
+            Integer[] order = IntStream.range(from, to).boxed().toArray(Integer[]::new);
+            Arrays.sort(order, (a, b) -> after(a, rec[3 * b + 1], rec[3 * b + 2], rec[3 * b]) ? 1
+                    : after(b, rec[3 * a + 1], rec[3 * a + 2], rec[3 * a]) ? -1 : 0);
+            long[] sorted = new long[3 * (to - from)];
+            for (int i = 0; i < order.length; i++) {
+                System.arraycopy(rec, 3 * order[i], sorted, 3 * i, 3);
+            }
+            System.arraycopy(sorted, 0, rec, 3 * from, sorted.length);
         }
     }
 

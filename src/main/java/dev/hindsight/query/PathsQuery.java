@@ -84,9 +84,10 @@ final class PathsQuery {
      * session's first start on (after) or up to its last (before): earlier (later) events are never a step, and
      * leaving them out changes no step of the runs after (before) the starts. Sessions are integers: a session id's
      * key in the store ({@code session_key}, from 1), or, for the gap-delimited sessions of session-less events (see
-     * {@link SessionSql}), minus their rank, found by windows over those events only.
+     * {@link SessionSql}), minus their rank, found by windows over those events only, which are left out of the
+     * query when {@code sessionless} says the scope has none.
      */
-    static Sql sql(Paths p, Dialect d) {
+    static Sql sql(Paths p, Dialect d, boolean sessionless) {
         Sql label = new Sql();
         if (p.labelWith().isEmpty()) {
             label.append("label_id");
@@ -98,32 +99,49 @@ final class PathsQuery {
             label.append(" WHEN coalesce(").append(d.filter(p.start().filter())).append(", FALSE) THEN "
                     + (p.labelWith().size() + 1) + " END");
         }
-        String w = "(PARTITION BY user_key ORDER BY " + SessionSql.ORDER + ")";
         String kept = p.before() ? "time <= last_start" : "time >= first_start";
         String sl = "CAST(session AS BIGINT) * 4294967296 + label";
-        return new Sql().append("WITH st AS (SELECT session_key, time, seq FROM events WHERE ").append(range(p, d))
+        Sql sql = new Sql().append("WITH st AS (SELECT session_key, time, seq FROM events WHERE ").append(range(p, d))
                 .append(" AND session_key IS NOT NULL AND ").append(d.filter(p.start().filter())).append(")")
                 .append(", fs AS (SELECT session_key AS fs_key, min(time) AS first_start, max(time) AS last_start"
-                        + " FROM st GROUP BY session_key)")
-                .append(", ").append(Identities.events(d, p.scope(), new EventFilter.Always()))
-                // Session-less events: the n-th session of a user by the gap rule, windowed among themselves.
-                .append(", nk AS (SELECT *, CASE WHEN " + SessionSql.gapStarts(d, w) + " THEN 1 ELSE 0 END AS brk"
-                        + " FROM ev WHERE session_id IS NULL)")
-                .append(", nn AS (SELECT *, sum(brk) OVER (PARTITION BY user_key ORDER BY " + SessionSql.ORDER
-                        + " ROWS UNBOUNDED PRECEDING) AS n, coalesce(")
-                .append(d.filter(p.start().filter())).append(", FALSE) AS is_start FROM nk)")
-                .append(", nss AS (SELECT *, -CAST(dense_rank() OVER (ORDER BY user_key, n) AS INTEGER) AS sk FROM nn)")
-                .append(", nfs AS (SELECT sk AS fs_key, min(time) AS first_start, max(time) AS last_start FROM nss"
-                        + " WHERE is_start GROUP BY sk)")
-                .append(" SELECT " + sl + " AS sl, time_us, seq FROM (SELECT e.session_key AS session, "
+                        + " FROM st GROUP BY session_key)");
+        if (sessionless) {
+            String w = "(PARTITION BY user_key ORDER BY " + SessionSql.ORDER + ")";
+            sql.append(", ").append(Identities.events(d, p.scope(), new EventFilter.Always()))
+                    // Session-less events: the n-th session of a user by the gap rule, windowed among themselves.
+                    .append(", nk AS (SELECT *, CASE WHEN " + SessionSql.gapStarts(d, w) + " THEN 1 ELSE 0 END AS brk"
+                            + " FROM ev WHERE session_id IS NULL)")
+                    .append(", nn AS (SELECT *, sum(brk) OVER (PARTITION BY user_key ORDER BY " + SessionSql.ORDER
+                            + " ROWS UNBOUNDED PRECEDING) AS n, coalesce(")
+                    .append(d.filter(p.start().filter())).append(", FALSE) AS is_start FROM nk)")
+                    .append(", nss AS (SELECT *, -CAST(dense_rank() OVER (ORDER BY user_key, n) AS INTEGER) AS sk FROM nn)")
+                    .append(", nfs AS (SELECT sk AS fs_key, min(time) AS first_start, max(time) AS last_start FROM nss"
+                            + " WHERE is_start GROUP BY sk)");
+        }
+        // The start marks first: the engine tends to keep the branches' order, and the kernel sorts less when a
+        // session's mark comes before its events.
+        sql.append(" SELECT CAST(session_key AS BIGINT) * 4294967296 AS sl, " + d.epochUs("time") + " AS time_us, seq FROM st")
+                .append(" UNION ALL SELECT " + sl + ", time_us, seq FROM (SELECT e.session_key AS session, "
                         + d.epochUs("e.time") + " AS time_us, e.seq, ").append(label)
                 .append(" AS label FROM events e JOIN fs ON fs_key = e.session_key WHERE ").append(range(p, d))
-                .append(" AND " + kept + ") x WHERE label IS NOT NULL")
-                .append(" UNION ALL SELECT CAST(session_key AS BIGINT) * 4294967296, " + d.epochUs("time") + ", seq FROM st")
-                .append(" UNION ALL SELECT " + sl + ", time_us, seq FROM (SELECT sk AS session, " + d.epochUs("time")
-                        + " AS time_us, seq, ").append(label)
-                .append(" AS label FROM nss JOIN nfs ON fs_key = sk WHERE " + kept + ") y WHERE label IS NOT NULL")
-                .append(" UNION ALL SELECT CAST(sk AS BIGINT) * 4294967296, " + d.epochUs("time") + ", seq FROM nss WHERE is_start");
+                .append(" AND " + kept + ") x WHERE label IS NOT NULL");
+        if (sessionless) {
+            sql.append(" UNION ALL SELECT CAST(sk AS BIGINT) * 4294967296, " + d.epochUs("time") + ", seq FROM nss WHERE is_start")
+                    .append(" UNION ALL SELECT " + sl + ", time_us, seq FROM (SELECT sk AS session, " + d.epochUs("time")
+                            + " AS time_us, seq, ").append(label)
+                    .append(" AS label FROM nss JOIN nfs ON fs_key = sk WHERE " + kept + ") y WHERE label IS NOT NULL");
+        }
+        return sql;
+    }
+
+    /**
+     * Whether the scope has events without a session: only then does the query window them into sessions. (Asked
+     * first because it costs a millisecond when there are none, where the windows' part of the query costs tens.)
+     */
+    private static boolean sessionless(Paths p, Dialect d, SqlRunner runner) {
+        Sql q = new Sql().append("SELECT count(*) FROM (SELECT 1 FROM events WHERE ").append(range(p, d))
+                .append(" AND session_key IS NULL LIMIT 1) x");
+        return runner.query(q.text(), q.params(), rs -> rs.getLong(1)).get(0) > 0;
     }
 
     private static Sql range(Paths p, Dialect d) {
@@ -159,11 +177,20 @@ final class PathsQuery {
     }
 
     static Map<String, Object> run(Paths p, Dialect d, SqlRunner runner) {
-        Sql q = sql(p, d);
-        PathsKernel kernel = new PathsKernel(p.depth(), p.before());
-        runner.forEach(q.text(), q.params(), rs -> kernel.add(rs.getLong(1), rs.getLong(2), rs.getLong(3)));
-        List<PathsKernel.Row> rows = kernel.rows();
+        long T0 = System.nanoTime(); long[] T = new long[1];
+        Sql q = sql(p, d, sessionless(p, d, runner));
+        long T1 = System.nanoTime();
+        List<PathsKernel.Row> rows;
+        long T2, T3;
+        try (PathsKernel kernel = new PathsKernel(p.depth(), p.before())) {
+            runner.forEach(q.text(), q.params(), rs -> { if (T[0] == 0) T[0] = System.nanoTime(); kernel.add(rs.getLong(1), rs.getLong(2), rs.getLong(3)); });
+            T2 = System.nanoTime();
+            rows = kernel.rows();
+            T3 = System.nanoTime();
+        }
         Map<Integer, String> names = labels(p, rows, runner);
+        long T4 = System.nanoTime();
+        System.err.printf("PATHS check %.0f engine %.0f read %.0f rows %.0f labels %.0f%n", (T1-T0)/1e6, (T[0]-T1)/1e6, (T2-T[0])/1e6, (T3-T2)/1e6, (T4-T3)/1e6);
         Map<String, Long> nodeCounts = new LinkedHashMap<>();
         Map<List<String>, Long> edgeCounts = new LinkedHashMap<>();
         String startId = "0:" + p.start().label();
