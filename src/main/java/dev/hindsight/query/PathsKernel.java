@@ -20,10 +20,11 @@ import java.util.stream.IntStream;
  *
  * <p>How: the engine's rows are read on one thread (a result set has one reader), which would leave the other
  * cores idle while it reads. So the reader only packs rows into batches, and a second thread files them, as they
- * come, into buckets of {@value #BUCKET_KEYS} session keys, each start mark with its session's events (it sorts right
- * before its event, which saves a lookup per event in a set of all starts). When the last row is in, the buckets are walked on all
- * cores: each is grouped by session with a counting sort that stays in the cache (grouping millions of events by
- * session at once is bound by memory, see {@link FunnelKernel}), and its sessions are sorted and counted. Session
+ * come, into buckets of {@value #BUCKET_KEYS} session keys, each start mark with its session's events (it sorts
+ * right before its event, which saves a lookup per event in a set of all starts). When the last row is in, the
+ * buckets are walked on all cores: each is grouped by session with a counting sort that stays in the cache (grouping
+ * millions of events by session at once is bound by memory, see {@link FunnelKernel}), and its sessions are sorted
+ * and counted. Session
  * keys are the store's dense integers, and the negative keys of session-less sessions (see {@link PathsQuery#sql})
  * are zigzag-coded among them.
  */
@@ -44,6 +45,11 @@ final class PathsKernel implements AutoCloseable {
     private static final int BLOCK_SHIFT = 16;
     private static final int BLOCK = 1 << BLOCK_SHIFT;
     private static final long[] END = new long[0];
+    /**
+     * Filer threads. One keeps up with the reader (measured on two cores: a second one, competing with the reader
+     * and the first for the cores and the memory, made the whole slower).
+     */
+    private static final int FILERS = 1;
 
     private final int depth;
     private final boolean before;
@@ -52,12 +58,8 @@ final class PathsKernel implements AutoCloseable {
     private int inRows;
     private final BlockingQueue<long[]> handed = new ArrayBlockingQueue<>(256);
     private final BlockingQueue<long[]> spare = new ArrayBlockingQueue<>(256);
-    private Thread filer;
+    private Filer[] filers;
     private volatile Throwable failure;
-    // The filer's side: per bucket, its rows in blocks, three longs each (the session's key within the bucket
-    // times 2^32 plus the label, 0 for a start mark, then time and seq), and how many.
-    private long[][][] buckets = new long[64][][];
-    private int[] filled = new int[64];
 
     PathsKernel(int depth, boolean before) {
         this.depth = depth;
@@ -65,16 +67,21 @@ final class PathsKernel implements AutoCloseable {
     }
 
     /**
-     * Adds a row as {@link PathsQuery#sql} gives it: {@code sl}, the session times 2^32 plus the label (0 marks
-     * the start event of {@code seqNo}), the event's time in epoch microseconds, and its seq.
+     * Adds a row of {@link PathsQuery#sql}: {@code sl}, the session times 2^32 plus the label (0 marks the start
+     * event of the same {@code seqNo}), then the event's order: a session's events sort by {@code timeUs}, then
+     * {@code seqNo}. (In the query's packed layout both are the one integer that orders the events.)
      */
     void add(long sl, long timeUs, long seqNo) {
         int labelId = (int) (sl & 0xFFFFFFFFL);
         if (labelId < 0 || labelId >= 1 << LABEL_BITS) {
             throw new IllegalArgumentException("label ids must be from 1 to 2^" + LABEL_BITS + ", not " + labelId);
         }
-        if (filer == null) {
-            filer = Thread.ofPlatform().daemon().name("paths-filer").start(this::file);
+        if (filers == null) {
+            filers = new Filer[FILERS];
+            for (int i = 0; i < FILERS; i++) {
+                filers[i] = new Filer();
+                filers[i].thread = Thread.ofPlatform().daemon().name("paths-filer-" + i).start(filers[i]::file);
+            }
         }
         long[] b = in;
         int at = 3 * inRows;
@@ -107,82 +114,103 @@ final class PathsKernel implements AutoCloseable {
         }
     }
 
-    /** The filer thread: files each handed batch's rows into the buckets, until {@link #END}. */
-    private void file() {
-        try {
-            for (long[] b = handed.take(); b != END; b = handed.take()) {
-                for (int i = 0; i < b.length; i += 3) {
-                    long sl = b[i];
-                    fileRow((int) (sl >> 32), (int) (sl & 0xFFFFFFFFL), b[i + 1], b[i + 2]);
+    /**
+     * A filer: a thread that takes handed batches, as other filers do, and files their rows into buckets of its own
+     * (the walk gathers a bucket from every filer), so that filing takes no lock.
+     */
+    private final class Filer {
+        Thread thread;
+        // Per bucket, its rows in blocks, three longs each (the session's key within the bucket times 2^32 plus the
+        // label, 0 for a start mark, then time and seq), and how many.
+        long[][][] buckets = new long[64][][];
+        int[] filled = new int[64];
+
+        void file() {
+            try {
+                for (long[] b = handed.take(); b != END; b = handed.take()) {
+                    for (int i = 0; i < b.length; i += 3) {
+                        long sl = b[i];
+                        fileRow((int) (sl >> 32), (int) (sl & 0xFFFFFFFFL), b[i + 1], b[i + 2]);
+                    }
+                    if (b.length == 3 * BATCH) {
+                        spare.offer(b);
+                    }
                 }
-                if (b.length == 3 * BATCH) {
-                    spare.offer(b);
-                }
+            } catch (Throwable t) {
+                failure = t;
             }
-        } catch (Throwable t) {
-            failure = t;
+        }
+
+        private void fileRow(int session, int labelId, long timeUs, long seqNo) {
+            long u = Integer.toUnsignedLong((session << 1) ^ (session >> 31));
+            int p = (int) (u >>> BUCKET_SHIFT);
+            if (p >= buckets.length) {
+                int cap = Math.max(p + 1, buckets.length * 2);
+                buckets = Arrays.copyOf(buckets, cap);
+                filled = Arrays.copyOf(filled, cap);
+            }
+            int f = filled[p];
+            long[][] blocks = buckets[p];
+            int blk = f >>> BLOCK_SHIFT;
+            if (blocks == null || blk == blocks.length) {
+                blocks = buckets[p] = blocks == null ? new long[4][] : Arrays.copyOf(blocks, blocks.length * 2);
+            }
+            long[] block = blocks[blk];
+            if (block == null) {
+                block = blocks[blk] = new long[3 * BLOCK];
+            }
+            int o = 3 * (f & (BLOCK - 1));
+            block[o] = (u & (BUCKET_KEYS - 1)) << 32 | labelId;
+            block[o + 1] = timeUs;
+            block[o + 2] = seqNo;
+            filled[p] = f + 1;
+        }
+
+        int rows(int bucket) {
+            return bucket < filled.length ? filled[bucket] : 0;
         }
     }
 
-    private void fileRow(int session, int labelId, long timeUs, long seqNo) {
-        long u = Integer.toUnsignedLong((session << 1) ^ (session >> 31));
-        int p = (int) (u >>> BUCKET_SHIFT);
-        if (p >= buckets.length) {
-            int cap = Math.max(p + 1, buckets.length * 2);
-            buckets = Arrays.copyOf(buckets, cap);
-            filled = Arrays.copyOf(filled, cap);
-        }
-        int f = filled[p];
-        long[][] blocks = buckets[p];
-        int blk = f >>> BLOCK_SHIFT;
-        if (blocks == null || blk == blocks.length) {
-            blocks = buckets[p] = blocks == null ? new long[4][] : Arrays.copyOf(blocks, blocks.length * 2);
-        }
-        long[] block = blocks[blk];
-        if (block == null) {
-            block = blocks[blk] = new long[3 * BLOCK];
-        }
-        int o = 3 * (f & (BLOCK - 1));
-        block[o] = (u & (BUCKET_KEYS - 1)) << 32 | labelId;
-        block[o + 1] = timeUs;
-        block[o + 2] = seqNo;
-        filled[p] = f + 1;
-    }
-
-    /** Waits for the filer to file every row added. */
+    /** Waits for the filers to file every row added. */
     private void finishFiling() {
-        if (filer == null) {
+        if (filers == null) {
             return;
         }
         if (inRows > 0) {
             hand();
         }
-        put(END);
+        for (int i = 0; i < filers.length; i++) {
+            put(END);
+        }
         try {
-            filer.join();
+            for (Filer f : filers) {
+                f.thread.join();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while filing the paths' events", e);
         }
-        filer = null;
         if (failure != null) {
             throw new IllegalStateException("filing the paths' events failed", failure);
         }
     }
 
-    /** Stops the filer if the rows were not all read (a query that failed half way). */
+    /** Stops the filers if the rows were not all read (a query that failed half way). */
     @Override
     public void close() {
-        if (filer != null) {
-            filer.interrupt();
-            filer = null;
+        if (filers != null) {
+            for (Filer f : filers) {
+                f.thread.interrupt();
+            }
         }
     }
 
     /** The counts: first step 0 (every occurrence), then one row per (step, previous label, label). */
     List<Row> rows() {
         finishFiling();
-        int[] used = IntStream.range(0, buckets.length).filter(p -> filled[p] > 0).toArray();
+        Filer[] from = filers == null ? new Filer[0] : filers;
+        int buckets = Arrays.stream(from).mapToInt(f -> f.filled.length).max().orElse(0);
+        int[] used = IntStream.range(0, buckets).filter(p -> Arrays.stream(from).anyMatch(f -> f.rows(p) > 0)).toArray();
         // A few runs of consecutive buckets per core, each counting into one table (a table per bucket would grow
         // from empty again and again).
         int runs = Math.min(used.length, 4 * Runtime.getRuntime().availableProcessors());
@@ -191,7 +219,7 @@ final class PathsKernel implements AutoCloseable {
             Counts c = new Counts();
             Walk walk = new Walk();
             for (int i = (int) ((long) used.length * r / runs); i < (int) ((long) used.length * (r + 1) / runs); i++) {
-                walk.bucket(buckets[used[i]], filled[used[i]], c);
+                walk.bucket(from, used[i], c);
             }
             counts[r] = c;
         });
@@ -215,11 +243,16 @@ final class PathsKernel implements AutoCloseable {
         private int[] runLabel = new int[64];
         private int[] startRuns = new int[64];
 
-        /** Groups a bucket's {@code n} events by session, into {@code rec} in order, and walks its sessions. */
-        void bucket(long[][] blocks, int n, Counts out) {
+        /** Groups a bucket's rows, from every filer, by session, into {@code rec} in order, and walks its sessions. */
+        void bucket(Filer[] filers, int bucket, Counts out) {
             Arrays.fill(at, 0);
-            for (int i = 0; i < n; i++) {
-                at[(int) (blocks[i >>> BLOCK_SHIFT][3 * (i & (BLOCK - 1))] >>> 32) + 1]++;
+            int n = 0;
+            for (Filer f : filers) {
+                long[][] blocks = f.rows(bucket) == 0 ? null : f.buckets[bucket];
+                for (int i = 0, m = f.rows(bucket); i < m; i++) {
+                    at[(int) (blocks[i >>> BLOCK_SHIFT][3 * (i & (BLOCK - 1))] >>> 32) + 1]++;
+                }
+                n += f.rows(bucket);
             }
             for (int k = 0; k < BUCKET_KEYS; k++) {
                 at[k + 1] += at[k];
@@ -228,14 +261,17 @@ final class PathsKernel implements AutoCloseable {
                 rec = new long[Math.max(3 * n, rec.length * 2)];
             }
             int[] fill = Arrays.copyOf(at, BUCKET_KEYS);
-            for (int i = 0; i < n; i++) {
-                long[] block = blocks[i >>> BLOCK_SHIFT];
-                int o = 3 * (i & (BLOCK - 1));
-                int k = (int) (block[o] >>> 32);
-                int to = 3 * fill[k]++;
-                rec[to] = block[o];
-                rec[to + 1] = block[o + 1];
-                rec[to + 2] = block[o + 2];
+            for (Filer f : filers) {
+                long[][] blocks = f.rows(bucket) == 0 ? null : f.buckets[bucket];
+                for (int i = 0, m = f.rows(bucket); i < m; i++) {
+                    long[] block = blocks[i >>> BLOCK_SHIFT];
+                    int o = 3 * (i & (BLOCK - 1));
+                    int k = (int) (block[o] >>> 32);
+                    int to = 3 * fill[k]++;
+                    rec[to] = block[o];
+                    rec[to + 1] = block[o + 1];
+                    rec[to + 2] = block[o + 2];
+                }
             }
             for (int k = 0; k < BUCKET_KEYS; k++) {
                 if (at[k + 1] > at[k]) {

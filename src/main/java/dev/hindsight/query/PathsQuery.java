@@ -73,21 +73,51 @@ final class PathsQuery {
     }
 
     /**
-     * The query's rows, in no particular order, for {@link PathsKernel}, in three integers (a column more costs the
-     * reader as much again): {@code sl}, the session times 2^32 plus the label, {@code time_us} and {@code seq}. A
-     * row with a label from 1 up is an event that can be a step: raw labels as the store keeps them
-     * ({@code label_id}, see RawEvent#label), or with {@code label_with} the position (from 1) of the first listed
-     * event it matches, else, if it matches the start event, one more (unlabelled events are left out). A row with
-     * label 0 marks the start event of its {@code seq}.
+     * What the query's rows look like: whether the scope has session-less events (only then does the query window
+     * them into sessions; asking first costs a millisecond when there are none, where the windows cost tens), and
+     * whether each event's order fits one integer. It does when the milliseconds of the range and the spread of the
+     * seqs in it fit {@link #packedBits} bits together: then {@code ord} is the event's millisecond in the range
+     * times 2^{@code seqBits} plus its seq less {@code seqBase}, one column fewer to read (a column costs the reader
+     * about as much as a row does). Events that arrive after this is taken have seqs beyond {@code seqMax} and are
+     * left out, so that the query reads one state of the store.
+     */
+    record Layout(boolean sessionless, boolean packed, long seqBase, long seqMax, int seqBits) {
+    }
+
+    /** The bits a packed order may take; tests lower it to read events in the unpacked layout. */
+    static int packedBits = 62;
+
+    static Layout layout(Paths p, Dialect d, SqlRunner runner) {
+        Sql q = new Sql().append("SELECT min(seq), max(seq), (SELECT count(*) FROM (SELECT 1 FROM events WHERE ")
+                .append(range(p, d)).append(" AND session_key IS NULL LIMIT 1) x) FROM events WHERE ").append(range(p, d));
+        return runner.query(q.text(), q.params(), rs -> {
+            boolean sessionless = rs.getLong(3) > 0;
+            long min = rs.getLong(1);
+            if (rs.wasNull()) {
+                return new Layout(sessionless, false, 0, 0, 0);
+            }
+            long max = rs.getLong(2);
+            int seqBits = 64 - Long.numberOfLeadingZeros(max - min);
+            int timeBits = 64 - Long.numberOfLeadingZeros(p.scope().toMs() - p.scope().fromMs() - 1);
+            return new Layout(sessionless, seqBits + timeBits <= packedBits, min, max, seqBits);
+        }).get(0);
+    }
+
+    /**
+     * The query's rows, in no particular order, for {@link PathsKernel}, in as few integers as the layout allows:
+     * {@code sl}, the session times 2^32 plus the label, then the event's order, {@code ord} (see {@link Layout}), or
+     * {@code time_us} and {@code seq}. A row with a label from 1 up is an event that can be a step: raw labels as the
+     * store keeps them ({@code label_id}, see RawEvent#label), or with {@code label_with} the position (from 1) of the
+     * first listed event it matches, else, if it matches the start event, one more (unlabelled events are left out).
+     * A row with label 0 marks the start event of the same order.
      *
      * <p>Only sessions with a start event matter, so they are found first, and only their events are read, from the
      * session's first start on (after) or up to its last (before): earlier (later) events are never a step, and
      * leaving them out changes no step of the runs after (before) the starts. Sessions are integers: a session id's
      * key in the store ({@code session_key}, from 1), or, for the gap-delimited sessions of session-less events (see
-     * {@link SessionSql}), minus their rank, found by windows over those events only, which are left out of the
-     * query when {@code sessionless} says the scope has none.
+     * {@link SessionSql}), minus their rank, found by windows over those events only.
      */
-    static Sql sql(Paths p, Dialect d, boolean sessionless) {
+    static Sql sql(Paths p, Dialect d, Layout layout) {
         Sql label = new Sql();
         if (p.labelWith().isEmpty()) {
             label.append("label_id");
@@ -101,16 +131,17 @@ final class PathsQuery {
         }
         String kept = p.before() ? "time <= last_start" : "time >= first_start";
         String sl = "CAST(session AS BIGINT) * 4294967296 + label";
-        Sql sql = new Sql().append("WITH st AS (SELECT session_key, time, seq FROM events WHERE ").append(range(p, d))
+        String cols = layout.packed() ? "ord" : "time_us, seq";
+        Sql sql = new Sql().append("WITH st AS (SELECT session_key, time, seq FROM events WHERE ").append(range(p, d, layout))
                 .append(" AND session_key IS NOT NULL AND ").append(d.filter(p.start().filter())).append(")")
                 .append(", fs AS (SELECT session_key AS fs_key, min(time) AS first_start, max(time) AS last_start"
                         + " FROM st GROUP BY session_key)");
-        if (sessionless) {
+        if (layout.sessionless()) {
             String w = "(PARTITION BY user_key ORDER BY " + SessionSql.ORDER + ")";
             sql.append(", ").append(Identities.events(d, p.scope(), new EventFilter.Always()))
                     // Session-less events: the n-th session of a user by the gap rule, windowed among themselves.
                     .append(", nk AS (SELECT *, CASE WHEN " + SessionSql.gapStarts(d, w) + " THEN 1 ELSE 0 END AS brk"
-                            + " FROM ev WHERE session_id IS NULL)")
+                            + " FROM ev WHERE session_id IS NULL").append(seqLimit(layout)).append(")")
                     .append(", nn AS (SELECT *, sum(brk) OVER (PARTITION BY user_key ORDER BY " + SessionSql.ORDER
                             + " ROWS UNBOUNDED PRECEDING) AS n, coalesce(")
                     .append(d.filter(p.start().filter())).append(", FALSE) AS is_start FROM nk)")
@@ -120,28 +151,36 @@ final class PathsQuery {
         }
         // The start marks first: the engine tends to keep the branches' order, and the kernel sorts less when a
         // session's mark comes before its events.
-        sql.append(" SELECT CAST(session_key AS BIGINT) * 4294967296 AS sl, " + d.epochUs("time") + " AS time_us, seq FROM st")
-                .append(" UNION ALL SELECT " + sl + ", time_us, seq FROM (SELECT e.session_key AS session, "
-                        + d.epochUs("e.time") + " AS time_us, e.seq, ").append(label)
-                .append(" AS label FROM events e JOIN fs ON fs_key = e.session_key WHERE ").append(range(p, d))
+        sql.append(" SELECT CAST(session_key AS BIGINT) * 4294967296 AS sl, ").append(order(d, "", p, layout)).append(" FROM st")
+                .append(" UNION ALL SELECT " + sl + ", " + cols + " FROM (SELECT e.session_key AS session, ")
+                .append(order(d, "e.", p, layout)).append(", ").append(label)
+                .append(" AS label FROM events e JOIN fs ON fs_key = e.session_key WHERE ").append(range(p, d, layout))
                 .append(" AND " + kept + ") x WHERE label IS NOT NULL");
-        if (sessionless) {
-            sql.append(" UNION ALL SELECT CAST(sk AS BIGINT) * 4294967296, " + d.epochUs("time") + ", seq FROM nss WHERE is_start")
-                    .append(" UNION ALL SELECT " + sl + ", time_us, seq FROM (SELECT sk AS session, " + d.epochUs("time")
-                            + " AS time_us, seq, ").append(label)
+        if (layout.sessionless()) {
+            sql.append(" UNION ALL SELECT CAST(sk AS BIGINT) * 4294967296, ").append(order(d, "", p, layout))
+                    .append(" FROM nss WHERE is_start")
+                    .append(" UNION ALL SELECT " + sl + ", " + cols + " FROM (SELECT sk AS session, ")
+                    .append(order(d, "", p, layout)).append(", ").append(label)
                     .append(" AS label FROM nss JOIN nfs ON fs_key = sk WHERE " + kept + ") y WHERE label IS NOT NULL");
         }
         return sql;
     }
 
-    /**
-     * Whether the scope has events without a session: only then does the query window them into sessions. (Asked
-     * first because it costs a millisecond when there are none, where the windows' part of the query costs tens.)
-     */
-    private static boolean sessionless(Paths p, Dialect d, SqlRunner runner) {
-        Sql q = new Sql().append("SELECT count(*) FROM (SELECT 1 FROM events WHERE ").append(range(p, d))
-                .append(" AND session_key IS NULL LIMIT 1) x");
-        return runner.query(q.text(), q.params(), rs -> rs.getLong(1)).get(0) > 0;
+    /** The order columns of the events of table alias {@code t} (with its dot, or empty). */
+    private static Sql order(Dialect d, String t, Paths p, Layout layout) {
+        if (!layout.packed()) {
+            return new Sql().append(d.epochUs(t + "time") + " AS time_us, " + t + "seq AS seq");
+        }
+        return new Sql().append("(" + d.epochMs(t + "time") + " - ").param(p.scope().fromMs())
+                .append(") * " + (1L << layout.seqBits()) + " + (" + t + "seq - ").param(layout.seqBase()).append(") AS ord");
+    }
+
+    private static Sql seqLimit(Layout layout) {
+        return layout.packed() ? new Sql().append(" AND seq <= ").param(layout.seqMax()) : new Sql();
+    }
+
+    private static Sql range(Paths p, Dialect d, Layout layout) {
+        return range(p, d).append(seqLimit(layout));
     }
 
     private static Sql range(Paths p, Dialect d) {
@@ -177,20 +216,21 @@ final class PathsQuery {
     }
 
     static Map<String, Object> run(Paths p, Dialect d, SqlRunner runner) {
-        long T0 = System.nanoTime(); long[] T = new long[1];
-        Sql q = sql(p, d, sessionless(p, d, runner));
-        long T1 = System.nanoTime();
+        Layout layout = layout(p, d, runner);
+        Sql q = sql(p, d, layout);
         List<PathsKernel.Row> rows;
-        long T2, T3;
         try (PathsKernel kernel = new PathsKernel(p.depth(), p.before())) {
-            runner.forEach(q.text(), q.params(), rs -> { if (T[0] == 0) T[0] = System.nanoTime(); kernel.add(rs.getLong(1), rs.getLong(2), rs.getLong(3)); });
-            T2 = System.nanoTime();
+            if (layout.packed()) {
+                runner.forEach(q.text(), q.params(), rs -> {
+                    long ord = rs.getLong(2);
+                    kernel.add(rs.getLong(1), ord, ord);
+                });
+            } else {
+                runner.forEach(q.text(), q.params(), rs -> kernel.add(rs.getLong(1), rs.getLong(2), rs.getLong(3)));
+            }
             rows = kernel.rows();
-            T3 = System.nanoTime();
         }
         Map<Integer, String> names = labels(p, rows, runner);
-        long T4 = System.nanoTime();
-        System.err.printf("PATHS check %.0f engine %.0f read %.0f rows %.0f labels %.0f%n", (T1-T0)/1e6, (T[0]-T1)/1e6, (T2-T[0])/1e6, (T3-T2)/1e6, (T4-T3)/1e6);
         Map<String, Long> nodeCounts = new LinkedHashMap<>();
         Map<List<String>, Long> edgeCounts = new LinkedHashMap<>();
         String startId = "0:" + p.start().label();

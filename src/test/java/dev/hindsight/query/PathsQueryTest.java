@@ -187,6 +187,23 @@ class PathsQueryTest {
     }
 
     @Test
+    void eventsReadInTheUnpackedLayoutGiveTheSameAnswers() {
+        String after = "\"start\":{\"definition\":" + pricing + "},\"depth\":3";
+        String before = "\"start\":{\"definition\":" + pricing + "},\"direction\":\"before\",\"depth\":5";
+        String sessionless = "\"start\":{\"kind\":\"custom\",\"event\":\"opened\"},\"depth\":3";
+        List<JsonNode> packed = List.of(paths("2026-11-10", after), paths("2026-11-10", before),
+                paths("2026-11-11", sessionless), paths("2026-11-14", after));
+        int bits = PathsQuery.packedBits;
+        PathsQuery.packedBits = 0;
+        try {
+            assertThat(List.of(paths("2026-11-10", after), paths("2026-11-10", before), paths("2026-11-11", sessionless),
+                    paths("2026-11-14", after))).isEqualTo(packed);
+        } finally {
+            PathsQuery.packedBits = bits;
+        }
+    }
+
+    @Test
     void depthOutsideOneToTenIsRefusedNamingTheField() {
         TestServer.Response r = t.queryResponse(s.dev(), "paths", "2026-11-10T00:00:00Z", "2026-11-11T00:00:00Z",
                 "\"start\":{\"kind\":\"pageview\"},\"depth\":11");
