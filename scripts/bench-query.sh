@@ -9,5 +9,5 @@ hs_find_java
 export JAVA_HOME="$HS_JAVA_HOME"
 ./mvnw -q -B package -DskipTests
 ./mvnw -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt >/dev/null
-exec "$HS_JAVA_HOME/bin/java" -Xmx4g --enable-native-access=ALL-UNNAMED \
+exec "$HS_JAVA_HOME/bin/java" -Xms4g -Xmx4g -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED \
   -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" dev.hindsight.bench.QueryBenchmark "$@"
