@@ -3,9 +3,6 @@ package dev.hindsight.query;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 /**
@@ -18,15 +15,13 @@ import java.util.stream.IntStream;
  * the sessions again (two sorts of four million rows at 10M events); here each session is sorted on its own, in
  * the cache, on all cores.
  *
- * <p>How: the engine's rows are read on one thread (a result set has one reader), which would leave the other
- * cores idle while it reads. So the reader only packs rows into batches, and a second thread files them, as they
- * come, into buckets of {@value #BUCKET_KEYS} session keys, each start mark with its session's events (it sorts
- * right before its event, which saves a lookup per event in a set of all starts). When the last row is in, the
+ * <p>How: the reader only packs the engine's rows into batches, and a second thread ({@link Handoff}) files them,
+ * as they come, into buckets of {@value #BUCKET_KEYS} session keys, each start mark with its session's events (it
+ * sorts right before its event, which saves a lookup per event in a set of all starts). When the last row is in, the
  * buckets are walked on all cores: each is grouped by session with a counting sort that stays in the cache (grouping
  * millions of events by session at once is bound by memory, see {@link FunnelKernel}), and its sessions are sorted
- * and counted. Session
- * keys are the store's dense integers, and the negative keys of session-less sessions (see {@link PathsQuery#sql})
- * are zigzag-coded among them.
+ * and counted. Session keys are the store's dense integers, and the negative keys of session-less sessions (see
+ * {@link PathsQuery#sql}) are zigzag-coded among them.
  */
 final class PathsKernel implements AutoCloseable {
     /** Occurrences whose {@code step}-th step has {@code label} after {@code prev} (0 for step 1 and for step 0). */
@@ -44,22 +39,17 @@ final class PathsKernel implements AutoCloseable {
      */
     private static final int BLOCK_SHIFT = 16;
     private static final int BLOCK = 1 << BLOCK_SHIFT;
-    private static final long[] END = new long[0];
-    /**
-     * Filer threads. One keeps up with the reader (measured on two cores: a second one, competing with the reader
-     * and the first for the cores and the memory, made the whole slower).
-     */
-    private static final int FILERS = 1;
 
     private final int depth;
     private final boolean before;
     // The reader's side: the batch being filled, three longs per row as added.
     private long[] in = new long[3 * BATCH];
     private int inRows;
-    private final BlockingQueue<long[]> handed = new ArrayBlockingQueue<>(256);
-    private final BlockingQueue<long[]> spare = new ArrayBlockingQueue<>(256);
-    private Filer[] filers;
-    private volatile Throwable failure;
+    private Handoff<long[]> filer;
+    // The filer's side: per bucket, its rows in blocks, three longs each (the session's key within the bucket
+    // times 2^32 plus the label, 0 for a start mark, then time and seq), and how many.
+    private long[][][] buckets = new long[64][][];
+    private int[] filled = new int[64];
 
     PathsKernel(int depth, boolean before) {
         this.depth = depth;
@@ -76,12 +66,8 @@ final class PathsKernel implements AutoCloseable {
         if (labelId < 0 || labelId >= 1 << LABEL_BITS) {
             throw new IllegalArgumentException("label ids must be from 1 to 2^" + LABEL_BITS + ", not " + labelId);
         }
-        if (filers == null) {
-            filers = new Filer[FILERS];
-            for (int i = 0; i < FILERS; i++) {
-                filers[i] = new Filer();
-                filers[i].thread = Thread.ofPlatform().daemon().name("paths-filer-" + i).start(filers[i]::file);
-            }
+        if (filer == null) {
+            filer = new Handoff<>("paths-filer", this::file);
         }
         long[] b = in;
         int at = 3 * inRows;
@@ -94,123 +80,62 @@ final class PathsKernel implements AutoCloseable {
     }
 
     private void hand() {
-        long[] b = inRows == BATCH ? in : Arrays.copyOf(in, 3 * inRows);
-        put(b);
-        long[] next = spare.poll();
-        in = next != null ? next : new long[3 * BATCH];
+        filer.hand(inRows == BATCH ? in : Arrays.copyOf(in, 3 * inRows));
+        long[] next = filer.reuse();
+        in = next != null && next.length == 3 * BATCH ? next : new long[3 * BATCH];
         inRows = 0;
     }
 
-    private void put(long[] batch) {
-        try {
-            while (!handed.offer(batch, 100, TimeUnit.MILLISECONDS)) {
-                if (failure != null) {
-                    throw new IllegalStateException("filing the paths' events failed", failure);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while reading the paths' events", e);
+    /** Files a batch's rows into the buckets (on the filer's thread). */
+    private void file(long[] batch) {
+        for (int i = 0; i < batch.length; i += 3) {
+            long sl = batch[i];
+            fileRow((int) (sl >> 32), (int) (sl & 0xFFFFFFFFL), batch[i + 1], batch[i + 2]);
         }
     }
 
-    /**
-     * A filer: a thread that takes handed batches, as other filers do, and files their rows into buckets of its own
-     * (the walk gathers a bucket from every filer), so that filing takes no lock.
-     */
-    private final class Filer {
-        Thread thread;
-        // Per bucket, its rows in blocks, three longs each (the session's key within the bucket times 2^32 plus the
-        // label, 0 for a start mark, then time and seq), and how many.
-        long[][][] buckets = new long[64][][];
-        int[] filled = new int[64];
-
-        void file() {
-            try {
-                for (long[] b = handed.take(); b != END; b = handed.take()) {
-                    for (int i = 0; i < b.length; i += 3) {
-                        long sl = b[i];
-                        fileRow((int) (sl >> 32), (int) (sl & 0xFFFFFFFFL), b[i + 1], b[i + 2]);
-                    }
-                    if (b.length == 3 * BATCH) {
-                        spare.offer(b);
-                    }
-                }
-            } catch (Throwable t) {
-                failure = t;
-            }
+    private void fileRow(int session, int labelId, long timeUs, long seqNo) {
+        long u = Integer.toUnsignedLong((session << 1) ^ (session >> 31));
+        int p = (int) (u >>> BUCKET_SHIFT);
+        if (p >= buckets.length) {
+            int cap = Math.max(p + 1, buckets.length * 2);
+            buckets = Arrays.copyOf(buckets, cap);
+            filled = Arrays.copyOf(filled, cap);
         }
-
-        private void fileRow(int session, int labelId, long timeUs, long seqNo) {
-            long u = Integer.toUnsignedLong((session << 1) ^ (session >> 31));
-            int p = (int) (u >>> BUCKET_SHIFT);
-            if (p >= buckets.length) {
-                int cap = Math.max(p + 1, buckets.length * 2);
-                buckets = Arrays.copyOf(buckets, cap);
-                filled = Arrays.copyOf(filled, cap);
-            }
-            int f = filled[p];
-            long[][] blocks = buckets[p];
-            int blk = f >>> BLOCK_SHIFT;
-            if (blocks == null || blk == blocks.length) {
-                blocks = buckets[p] = blocks == null ? new long[4][] : Arrays.copyOf(blocks, blocks.length * 2);
-            }
-            long[] block = blocks[blk];
-            if (block == null) {
-                block = blocks[blk] = new long[3 * BLOCK];
-            }
-            int o = 3 * (f & (BLOCK - 1));
-            block[o] = (u & (BUCKET_KEYS - 1)) << 32 | labelId;
-            block[o + 1] = timeUs;
-            block[o + 2] = seqNo;
-            filled[p] = f + 1;
+        int f = filled[p];
+        long[][] blocks = buckets[p];
+        int blk = f >>> BLOCK_SHIFT;
+        if (blocks == null || blk == blocks.length) {
+            blocks = buckets[p] = blocks == null ? new long[4][] : Arrays.copyOf(blocks, blocks.length * 2);
         }
-
-        int rows(int bucket) {
-            return bucket < filled.length ? filled[bucket] : 0;
+        long[] block = blocks[blk];
+        if (block == null) {
+            block = blocks[blk] = new long[3 * BLOCK];
         }
+        int o = 3 * (f & (BLOCK - 1));
+        block[o] = (u & (BUCKET_KEYS - 1)) << 32 | labelId;
+        block[o + 1] = timeUs;
+        block[o + 2] = seqNo;
+        filled[p] = f + 1;
     }
 
-    /** Waits for the filers to file every row added. */
-    private void finishFiling() {
-        if (filers == null) {
-            return;
-        }
-        if (inRows > 0) {
-            hand();
-        }
-        for (int i = 0; i < filers.length; i++) {
-            put(END);
-        }
-        try {
-            for (Filer f : filers) {
-                f.thread.join();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while filing the paths' events", e);
-        }
-        if (failure != null) {
-            throw new IllegalStateException("filing the paths' events failed", failure);
-        }
-    }
-
-    /** Stops the filers if the rows were not all read (a query that failed half way). */
+    /** Stops the filer if the rows were not all read (a query that failed half way). */
     @Override
     public void close() {
-        if (filers != null) {
-            for (Filer f : filers) {
-                f.thread.interrupt();
-            }
+        if (filer != null) {
+            filer.close();
         }
     }
 
     /** The counts: first step 0 (every occurrence), then one row per (step, previous label, label). */
     List<Row> rows() {
-        finishFiling();
-        Filer[] from = filers == null ? new Filer[0] : filers;
-        int buckets = Arrays.stream(from).mapToInt(f -> f.filled.length).max().orElse(0);
-        int[] used = IntStream.range(0, buckets).filter(p -> Arrays.stream(from).anyMatch(f -> f.rows(p) > 0)).toArray();
+        if (filer != null) {
+            if (inRows > 0) {
+                hand();
+            }
+            filer.finish();
+        }
+        int[] used = IntStream.range(0, buckets.length).filter(p -> filled[p] > 0).toArray();
         // A few runs of consecutive buckets per core, each counting into one table (a table per bucket would grow
         // from empty again and again).
         int runs = Math.min(used.length, 4 * Runtime.getRuntime().availableProcessors());
@@ -219,7 +144,7 @@ final class PathsKernel implements AutoCloseable {
             Counts c = new Counts();
             Walk walk = new Walk();
             for (int i = (int) ((long) used.length * r / runs); i < (int) ((long) used.length * (r + 1) / runs); i++) {
-                walk.bucket(from, used[i], c);
+                walk.bucket(buckets[used[i]], filled[used[i]], c);
             }
             counts[r] = c;
         });
@@ -243,16 +168,11 @@ final class PathsKernel implements AutoCloseable {
         private int[] runLabel = new int[64];
         private int[] startRuns = new int[64];
 
-        /** Groups a bucket's rows, from every filer, by session, into {@code rec} in order, and walks its sessions. */
-        void bucket(Filer[] filers, int bucket, Counts out) {
+        /** Groups a bucket's {@code n} rows by session, into {@code rec} in order, and walks its sessions. */
+        void bucket(long[][] blocks, int n, Counts out) {
             Arrays.fill(at, 0);
-            int n = 0;
-            for (Filer f : filers) {
-                long[][] blocks = f.rows(bucket) == 0 ? null : f.buckets[bucket];
-                for (int i = 0, m = f.rows(bucket); i < m; i++) {
-                    at[(int) (blocks[i >>> BLOCK_SHIFT][3 * (i & (BLOCK - 1))] >>> 32) + 1]++;
-                }
-                n += f.rows(bucket);
+            for (int i = 0; i < n; i++) {
+                at[(int) (blocks[i >>> BLOCK_SHIFT][3 * (i & (BLOCK - 1))] >>> 32) + 1]++;
             }
             for (int k = 0; k < BUCKET_KEYS; k++) {
                 at[k + 1] += at[k];
@@ -261,17 +181,14 @@ final class PathsKernel implements AutoCloseable {
                 rec = new long[Math.max(3 * n, rec.length * 2)];
             }
             int[] fill = Arrays.copyOf(at, BUCKET_KEYS);
-            for (Filer f : filers) {
-                long[][] blocks = f.rows(bucket) == 0 ? null : f.buckets[bucket];
-                for (int i = 0, m = f.rows(bucket); i < m; i++) {
-                    long[] block = blocks[i >>> BLOCK_SHIFT];
-                    int o = 3 * (i & (BLOCK - 1));
-                    int k = (int) (block[o] >>> 32);
-                    int to = 3 * fill[k]++;
-                    rec[to] = block[o];
-                    rec[to + 1] = block[o + 1];
-                    rec[to + 2] = block[o + 2];
-                }
+            for (int i = 0; i < n; i++) {
+                long[] block = blocks[i >>> BLOCK_SHIFT];
+                int o = 3 * (i & (BLOCK - 1));
+                int k = (int) (block[o] >>> 32);
+                int to = 3 * fill[k]++;
+                rec[to] = block[o];
+                rec[to + 1] = block[o + 1];
+                rec[to + 2] = block[o + 2];
             }
             for (int k = 0; k < BUCKET_KEYS; k++) {
                 if (at[k + 1] > at[k]) {
