@@ -62,6 +62,11 @@ final class UserResolver {
         }
     }
 
+    /** A resolver of an environment without links: every event's user is its identity, else its device. */
+    static UserResolver withoutLinks() {
+        return new Links().build();
+    }
+
     /** Reads the links of an environment. */
     static UserResolver load(Dialect d, SqlRunner runner, long envId) {
         Links links = new Links();
