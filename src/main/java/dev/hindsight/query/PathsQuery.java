@@ -129,13 +129,14 @@ final class PathsQuery {
             label.append(" WHEN coalesce(").append(d.filter(p.start().filter())).append(", FALSE) THEN "
                     + (p.labelWith().size() + 1) + " END");
         }
-        String kept = p.before() ? "time <= last_start" : "time >= first_start";
+        // The bound of a session's events: its last start (before), else its first.
+        String bound = p.before() ? "max(time)" : "min(time)";
+        String kept = p.before() ? "time <= bound" : "time >= bound";
         String sl = "CAST(session AS BIGINT) * 4294967296 + label";
         String cols = layout.packed() ? "ord" : "time_us, seq";
         Sql sql = new Sql().append("WITH st AS (SELECT session_key, time, seq FROM events WHERE ").append(range(p, d, layout))
                 .append(" AND session_key IS NOT NULL AND ").append(d.filter(p.start().filter())).append(")")
-                .append(", fs AS (SELECT session_key AS fs_key, min(time) AS first_start, max(time) AS last_start"
-                        + " FROM st GROUP BY session_key)");
+                .append(", fs AS (SELECT session_key AS fs_key, " + bound + " AS bound FROM st GROUP BY session_key)");
         if (layout.sessionless()) {
             String w = "(PARTITION BY user_key ORDER BY " + SessionSql.ORDER + ")";
             sql.append(", ").append(Identities.events(d, p.scope(), new EventFilter.Always()))
@@ -146,8 +147,7 @@ final class PathsQuery {
                             + " ROWS UNBOUNDED PRECEDING) AS n, coalesce(")
                     .append(d.filter(p.start().filter())).append(", FALSE) AS is_start FROM nk)")
                     .append(", nss AS (SELECT *, -CAST(dense_rank() OVER (ORDER BY user_key, n) AS INTEGER) AS sk FROM nn)")
-                    .append(", nfs AS (SELECT sk AS fs_key, min(time) AS first_start, max(time) AS last_start FROM nss"
-                            + " WHERE is_start GROUP BY sk)");
+                    .append(", nfs AS (SELECT sk AS fs_key, " + bound + " AS bound FROM nss WHERE is_start GROUP BY sk)");
         }
         // The start marks first: the engine tends to keep the branches' order, and the kernel sorts less when a
         // session's mark comes before its events.
