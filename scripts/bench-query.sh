@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The query benchmark (see README.md, "Benchmarks"): builds Hindsight, then runs
 # dev.hindsight.bench.QueryBenchmark, which prints every figure. Flags: --events=N (default 10000000)
-# --runs=R (default 3) --pg-timeout=S (default 300) --pg-trgm=false --skip-pg=true
+# --runs=R (default 5) --pg-timeout=S (default 300) --pg-trgm=false --skip-pg=true
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/find-java.sh

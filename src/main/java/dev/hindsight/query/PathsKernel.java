@@ -35,7 +35,8 @@ final class PathsKernel implements AutoCloseable {
     private static final int BUCKET_KEYS = 1 << BUCKET_SHIFT;
     /**
      * A bucket's rows are kept in blocks of this many, three longs each: 1.5 MiB, which G1 (with heaps up to 6 GB)
-     * allocates outside the young generation, so that collections during a query do not copy them.
+     * allocates outside the young generation, so that collections during a query do not copy them. (The first
+     * block grows to that size from 1,024 rows.)
      */
     private static final int BLOCK_SHIFT = 16;
     private static final int BLOCK = 1 << BLOCK_SHIFT;
@@ -109,10 +110,12 @@ final class PathsKernel implements AutoCloseable {
             blocks = buckets[p] = blocks == null ? new long[4][] : Arrays.copyOf(blocks, blocks.length * 2);
         }
         long[] block = blocks[blk];
-        if (block == null) {
-            block = blocks[blk] = new long[3 * BLOCK];
-        }
         int o = 3 * (f & (BLOCK - 1));
+        if (block == null || o == block.length) {
+            // A bucket's first block grows from small, so that a query of few rows over many buckets stays small.
+            block = blocks[blk] = block != null ? Arrays.copyOf(block, Math.min(2 * block.length, 3 * BLOCK))
+                    : new long[blk == 0 ? 3 * 1024 : 3 * BLOCK];
+        }
         block[o] = (u & (BUCKET_KEYS - 1)) << 32 | labelId;
         block[o + 1] = timeUs;
         block[o + 2] = seqNo;

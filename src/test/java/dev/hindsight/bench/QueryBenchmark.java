@@ -53,7 +53,7 @@ public final class QueryBenchmark {
 
     public static void main(String[] args) throws Exception {
         long events = longArg(args, "events", 10_000_000);
-        int runs = (int) longArg(args, "runs", 3);
+        int runs = (int) longArg(args, "runs", 5);
         int pgTimeout = (int) longArg(args, "pg-timeout", 300);
         boolean trgm = !"false".equals(stringArg(args, "pg-trgm", "true"));
         boolean skipPg = "true".equals(stringArg(args, "skip-pg", "false"));
@@ -143,8 +143,8 @@ public final class QueryBenchmark {
                 Object[] last = new Object[1];
                 hs[i] = median(runs, () -> last[0] = routes.run(a));
                 hsAnswer[i] = summary(i, (Map<?, ?>) last[0]);
-                System.out.printf(Locale.ROOT, "  %-9s %8.1f ms   %s%n    answer: %s%n", NAMES[i], hs[i], describe[i],
-                        abbreviate(hsAnswer[i]));
+                System.out.printf(Locale.ROOT, "  %-9s %8.1f ms   %s%n    runs (ms, sorted): %s%n    answer: %s%n", NAMES[i],
+                        hs[i], describe[i], lastRuns, abbreviate(hsAnswer[i]));
             }
 
             // 4. The hierarchy dictionary and the literal prefilter (before PostgreSQL, on a quiet machine).
@@ -571,8 +571,13 @@ public final class QueryBenchmark {
             t[i] = (System.nanoTime() - s) / 1e6;
         }
         Arrays.sort(t);
+        lastRuns = Arrays.stream(t).mapToObj(x -> String.format(Locale.ROOT, "%.0f", x))
+                .collect(java.util.stream.Collectors.joining(", "));
         return t[runs / 2];
     }
+
+    /** The sorted run times (ms) of the last {@link #median}: on a noisy machine the spread says as much. */
+    private static String lastRuns = "";
 
     private static String abbreviate(String s) {
         return s.length() <= 300 ? s : s.substring(0, 300) + " …";

@@ -26,9 +26,10 @@ class PathsKernelTest {
         List<Event> events = new ArrayList<>();
         List<Long> startSeqs = new ArrayList<>();
         long seq = 1;
-        for (int s = 0; s < 3000; s++) {
-            // Dense keys, a far one (another bucket), and session-less ones (negative).
-            int session = s < 2500 ? s + 1 : s < 2900 ? 5_000_000 + s : -(s - 2899);
+        for (int s = 0; s < 16_500; s++) {
+            // Dense keys (enough rows that a bucket takes more than one block), far ones (other buckets), and
+            // session-less ones (negative).
+            int session = s < 16_000 ? s + 1 : s < 16_400 ? 5_000_000 + s : -(s - 16_399);
             int n = s % 500 == 0 ? 300 : 1 + random.nextInt(12);
             long time = 1_000_000L * random.nextInt(1000);
             for (int i = 0; i < n; i++) {
