@@ -36,7 +36,7 @@ final class PathsKernel implements AutoCloseable {
     /**
      * A bucket's rows are kept in blocks of this many, three longs each: 1.5 MiB, which G1 (with heaps up to 6 GB)
      * allocates outside the young generation, so that collections during a query do not copy them. (The first
-     * block grows to that size from 1,024 rows.)
+     * block grows to that size from 8,192 rows.)
      */
     private static final int BLOCK_SHIFT = 16;
     private static final int BLOCK = 1 << BLOCK_SHIFT;
@@ -114,7 +114,7 @@ final class PathsKernel implements AutoCloseable {
         if (block == null || o == block.length) {
             // A bucket's first block grows from small, so that a query of few rows over many buckets stays small.
             block = blocks[blk] = block != null ? Arrays.copyOf(block, Math.min(2 * block.length, 3 * BLOCK))
-                    : new long[blk == 0 ? 3 * 1024 : 3 * BLOCK];
+                    : new long[blk == 0 ? 3 * 8192 : 3 * BLOCK];
         }
         block[o] = (u & (BUCKET_KEYS - 1)) << 32 | labelId;
         block[o + 1] = timeUs;
