@@ -1,8 +1,8 @@
 package dev.hindsight.query;
 
 /**
- * The plan by which the Java kernels ({@link FunnelKernel}, {@link PathsKernel}) split millions of events by ranges
- * of a dense integer key (a user, a session) into parts of a few thousand events, so that each part is then grouped
+ * The plan by which the funnel's kernel ({@link FunnelKernel}) splits millions of events by ranges of a dense
+ * integer key (the user) into parts of a few thousand events, so that each part is then grouped
  * by key in the cache: the input is cut into one slice per core, each slice counts its events per part
  * ({@link #count}), {@link #plan} turns the counts into where each slice writes in each part, and each slice then
  * moves its events ({@link #next}).
