@@ -27,6 +27,7 @@ import dev.hindsight.store.duckdb.DuckDb;
 import dev.hindsight.store.duckdb.DuckDbCatalog;
 import dev.hindsight.store.duckdb.DuckDbDefinitions;
 import dev.hindsight.store.duckdb.DuckDbEventStore;
+import dev.hindsight.store.duckdb.SessionSteps;
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
@@ -39,6 +40,9 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +56,8 @@ public final class Hindsight implements AutoCloseable {
     private final Projects projects;
     private final Javalin http;
     private final JvmGcMetrics gcMetrics;
+    private final SessionSteps sessionSteps;
+    private final ScheduledExecutorService rollups;
 
     private Hindsight(Settings settings, Clock clock) {
         long started = System.nanoTime();
@@ -73,6 +79,20 @@ public final class Hindsight implements AutoCloseable {
         store.forEachRecentEventId(clock.millis() - settings.dedupWindow().toMillis(),
                 (env, id) -> recent.add(env, id, clock.millis()));
         queue = new WriteQueue(store, recent, clock, settings.queueCapacity(), settings.maxCommitBatch(), metrics);
+        sessionSteps = new SessionSteps(db);
+        rollups = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "hindsight-rollup");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = settings.rollupInterval().toMillis();
+        if (every > 0) {
+            // The first right away: a store from before the rollup, or filled by `demo`, is rolled up at start.
+            rollups.scheduleWithFixedDelay(this::rollUpQuietly, 0, every, TimeUnit.MILLISECONDS);
+        }
+        Gauge.builder("hindsight.rollup.behind", sessionSteps, SessionSteps::behind)
+                .description("Events not yet rolled up into sessions' steps (paths read them from the events)")
+                .register(metrics);
 
         Auth auth = new Auth(projects, settings.adminToken());
         Ingest ingest = new Ingest(queue, new UserAgents(), clock, settings.ipMode());
@@ -172,10 +192,31 @@ public final class Hindsight implements AutoCloseable {
         return store;
     }
 
+    /** Rolls up the events that arrived since the last roll-up (see {@link SessionSteps}); the server does this on its own. */
+    public long rollUp() {
+        return sessionSteps.rollUp();
+    }
+
+    private void rollUpQuietly() {
+        try {
+            rollUp();
+        } catch (RuntimeException e) {
+            // Paths read the events after the rollup, so a roll-up that fails only costs time; the next one retries.
+            LOG.warn("Rolling up sessions' steps failed; will retry: {}", e.getMessage());
+        }
+    }
+
     /** Stops taking requests, drains the write queue into the store, and closes it. */
     @Override
     public void close() {
         http.stop();
+        rollups.shutdownNow();
+        try {
+            // A roll-up in progress holds a connection to the database, which is closed below.
+            rollups.awaitTermination(1, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         queue.close();
         store.close();
         db.close();

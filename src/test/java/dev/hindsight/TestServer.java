@@ -53,7 +53,9 @@ public final class TestServer implements AutoCloseable {
     }
 
     private Hindsight boot() {
-        List<String> args = new ArrayList<>(List.of("--port=0", "--data=" + dir, "--admin-token=" + ADMIN));
+        // Tests roll up sessions' steps when they choose (app().rollUp()), unless they set rollup-seconds.
+        List<String> args = new ArrayList<>(List.of("--port=0", "--data=" + dir, "--admin-token=" + ADMIN,
+                "--rollup-seconds=0"));
         settings.forEach((k, v) -> args.add("--" + k + "=" + v));
         return Hindsight.start(Settings.from(args.toArray(String[]::new), Map.of()), clock);
     }

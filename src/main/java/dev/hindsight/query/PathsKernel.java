@@ -51,6 +51,8 @@ final class PathsKernel implements AutoCloseable {
     // times 2^32 plus the label, 0 for a start mark, then time and seq), and how many.
     private long[][][] buckets = new long[64][][];
     private int[] filled = new int[64];
+    // The counts of sessions that callers walked themselves (see walker()).
+    private final List<Counts> walked = java.util.Collections.synchronizedList(new ArrayList<>());
 
     PathsKernel(int depth, boolean before) {
         this.depth = depth;
@@ -152,7 +154,9 @@ final class PathsKernel implements AutoCloseable {
             counts[r] = c;
         });
         Counts all = new Counts();
-        for (Counts c : counts) {
+        List<Counts> parts = new ArrayList<>(List.of(counts));
+        parts.addAll(walked);
+        for (Counts c : parts) {
             all.occurrences += c.occurrences;
             c.forEach(all::add);
         }
@@ -162,6 +166,33 @@ final class PathsKernel implements AutoCloseable {
         all.forEach((key, n) -> rows.add(new Row((int) (key >>> (2 * LABEL_BITS)), (int) ((key >>> LABEL_BITS) & mask),
                 (int) (key & mask), n)));
         return rows;
+    }
+
+    /**
+     * A walker of sessions that the caller hands over whole and in order, for one thread: their counts join
+     * {@link #rows()}'s. Each row of a session is three longs, as {@link #add} takes them, with the label alone in
+     * the first (marks sort before their events).
+     */
+    Walker walker() {
+        Counts c = new Counts();
+        walked.add(c);
+        return new Walker(c);
+    }
+
+    /** See {@link #walker()}. */
+    final class Walker {
+        private final Walk walk = new Walk();
+        private final Counts counts;
+
+        private Walker(Counts counts) {
+            this.counts = counts;
+        }
+
+        /** Counts the session of the first {@code rows} rows of {@code rec} (which it may reorder). */
+        void session(long[] rec, int rows) {
+            walk.rec = rec;
+            walk.session(0, rows, counts);
+        }
     }
 
     /** The walk of one bucket after another, with buffers reused from bucket to bucket. */

@@ -80,26 +80,38 @@ final class PathsQuery {
      * times 2^{@code seqBits} plus its seq less {@code seqBase}, one column fewer to read (a column costs the reader
      * about as much as a row does). Events that arrive after this is taken have seqs beyond {@code seqMax} and are
      * left out, so that the query reads one state of the store.
+     *
+     * <p>{@code rolled}, when not -1, is the seq up to which sessions' events are read from the {@code session_steps}
+     * rollup (see SessionSteps) rather than from the events table: when the labels are raw (the rollup's), and the
+     * rollup is at most {@link #MAX_TAIL} events behind (further behind, reading the events after it without a join
+     * would cost more than the join). Then the order is not packed.
      */
-    record Layout(boolean sessionless, boolean packed, long seqBase, long seqMax, int seqBits) {
+    record Layout(boolean sessionless, boolean packed, long seqBase, long seqMax, int seqBits, long rolled) {
     }
 
     /** The bits a packed order may take; tests lower it to read events in the unpacked layout. */
     static int packedBits = 62;
+    /** Most events the rollup may be behind for a query to read from it (see {@link Layout}). */
+    static final long MAX_TAIL = 1_000_000;
 
     static Layout layout(Paths p, Dialect d, SqlRunner runner) {
         Sql q = new Sql().append("SELECT min(seq), max(seq), (SELECT count(*) FROM (SELECT 1 FROM events WHERE ")
-                .append(range(p, d)).append(" AND session_key IS NULL LIMIT 1) x) FROM events WHERE ").append(range(p, d));
+                .append(range(p, d)).append(" AND session_key IS NULL LIMIT 1) x), (SELECT coalesce(max(seq), -1)"
+                        + " FROM rollups WHERE name = 'session_steps') FROM events WHERE ").append(range(p, d));
         return runner.query(q.text(), q.params(), rs -> {
             boolean sessionless = rs.getLong(3) > 0;
+            long rollup = rs.getLong(4);
             long min = rs.getLong(1);
             if (rs.wasNull()) {
-                return new Layout(sessionless, false, 0, 0, 0);
+                return new Layout(sessionless, false, 0, -1, 0, -1);
             }
             long max = rs.getLong(2);
+            if (p.labelWith().isEmpty() && rollup >= 0 && max - rollup <= MAX_TAIL) {
+                return new Layout(sessionless, false, min, max, 0, Math.min(rollup, max));
+            }
             int seqBits = 64 - Long.numberOfLeadingZeros(max - min);
             int timeBits = 64 - Long.numberOfLeadingZeros(p.scope().toMs() - p.scope().fromMs() - 1);
-            return new Layout(sessionless, seqBits + timeBits <= packedBits, min, max, seqBits);
+            return new Layout(sessionless, seqBits + timeBits <= packedBits, min, max, seqBits, -1);
         }).get(0);
     }
 
@@ -135,8 +147,10 @@ final class PathsQuery {
         String sl = "CAST(session AS BIGINT) * 4294967296 + label";
         String cols = layout.packed() ? "ord" : "time_us, seq";
         Sql sql = new Sql().append("WITH st AS (SELECT session_key, time, seq FROM events WHERE ").append(range(p, d, layout))
-                .append(" AND session_key IS NOT NULL AND ").append(d.filter(p.start().filter())).append(")")
-                .append(", fs AS (SELECT session_key AS fs_key, " + bound + " AS bound FROM st GROUP BY session_key)");
+                .append(" AND session_key IS NOT NULL AND ").append(d.filter(p.start().filter())).append(")");
+        if (layout.rolled() < 0) {
+            sql.append(", fs AS (SELECT session_key AS fs_key, " + bound + " AS bound FROM st GROUP BY session_key)");
+        }
         if (layout.sessionless()) {
             String w = "(PARTITION BY user_key ORDER BY " + SessionSql.ORDER + ")";
             sql.append(", ").append(Identities.events(d, p.scope(), new EventFilter.Always()))
@@ -153,9 +167,15 @@ final class PathsQuery {
         // session's mark comes before its events.
         sql.append(" SELECT CAST(session_key AS BIGINT) * 4294967296 AS sl, ").append(order(d, "", p, layout)).append(" FROM st")
                 .append(" UNION ALL SELECT " + sl + ", " + cols + " FROM (SELECT e.session_key AS session, ")
-                .append(order(d, "e.", p, layout)).append(", ").append(label)
-                .append(" AS label FROM events e JOIN fs ON fs_key = e.session_key WHERE ").append(range(p, d, layout))
-                .append(" AND " + kept + ") x WHERE label IS NOT NULL");
+                .append(order(d, "e.", p, layout)).append(", ").append(label).append(" AS label FROM events e");
+        if (layout.rolled() < 0) {
+            sql.append(" JOIN fs ON fs_key = e.session_key WHERE ").append(range(p, d, layout)).append(" AND " + kept);
+        } else {
+            // The events after the rollup: few, so all of them, with no join to the start sessions.
+            sql.append(" WHERE ").append(range(p, d, layout)).append(" AND seq > ").param(layout.rolled())
+                    .append(" AND session_key IS NOT NULL");
+        }
+        sql.append(") x WHERE label IS NOT NULL");
         if (layout.sessionless()) {
             sql.append(" UNION ALL SELECT CAST(sk AS BIGINT) * 4294967296, ").append(order(d, "", p, layout))
                     .append(" FROM nss WHERE is_start")
@@ -176,7 +196,7 @@ final class PathsQuery {
     }
 
     private static Sql seqLimit(Layout layout) {
-        return layout.packed() ? new Sql().append(" AND seq <= ").param(layout.seqMax()) : new Sql();
+        return new Sql().append(" AND seq <= ").param(layout.seqMax());
     }
 
     private static Sql range(Paths p, Dialect d, Layout layout) {
@@ -220,7 +240,11 @@ final class PathsQuery {
         Sql q = sql(p, d, layout);
         List<PathsKernel.Row> rows;
         try (PathsKernel kernel = new PathsKernel(p.depth(), p.before())) {
-            if (layout.packed()) {
+            if (layout.rolled() >= 0) {
+                RolledUpSessions rolled = new RolledUpSessions(p, d, layout, kernel);
+                runner.forEach(q.text(), q.params(), rs -> rolled.add(rs.getLong(1), rs.getLong(2), rs.getLong(3)));
+                rolled.read(runner);
+            } else if (layout.packed()) {
                 runner.forEach(q.text(), q.params(), rs -> {
                     long ord = rs.getLong(2);
                     kernel.add(rs.getLong(1), ord, ord);

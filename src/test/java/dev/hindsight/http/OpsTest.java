@@ -27,6 +27,28 @@ class OpsTest {
     }
 
     @Test
+    void theServerRollsUpNewEventsForPathsOnItsOwn() throws InterruptedException {
+        List<Map<String, Object>> events = List.of(Map.of("kind", "pageview", "device_id", "d1", "session_id", "s1"),
+                Map.of("kind", "click", "device_id", "d1", "session_id", "s1", "text", "Buy"));
+        try (TestServer s = TestServer.start()) {
+            assertThat(s.post("/h", TestServer.json("app_id", s.dev().appId(), "events", events)).status()).isEqualTo(200);
+            assertThat(samples(s.get("/metrics").body())).as("the tests' servers roll up only when told")
+                    .containsEntry("hindsight_rollup_behind", 2.0);
+            s.app().rollUp();
+            assertThat(samples(s.get("/metrics").body())).containsEntry("hindsight_rollup_behind", 0.0);
+        }
+        try (TestServer s = TestServer.start(Map.of("rollup-seconds", "1"), java.time.Clock.systemUTC())) {
+            assertThat(s.post("/h", TestServer.json("app_id", s.dev().appId(), "events", events)).status()).isEqualTo(200);
+            double behind = 2;
+            for (int i = 0; i < 100 && behind > 0; i++) {
+                Thread.sleep(100);
+                behind = samples(s.get("/metrics").body()).get("hindsight_rollup_behind");
+            }
+            assertThat(behind).as("events left to roll up after 10 s").isZero();
+        }
+    }
+
+    @Test
     void metricsCountAcceptedAndRejectedEventsPerEndpointInPrometheusText() {
         try (TestServer s = TestServer.start()) {
             String appId = s.dev().appId();

@@ -43,6 +43,15 @@ record GeneratedTraffic(Dataset data, Map<String, Named> events, Map<String, Str
      * second random sequence, so the rest of the data of a seed is the same whatever {@code days} is.
      */
     static GeneratedTraffic send(TestServer s, Traffic t, long seed, int days) {
+        return send(s, t, seed, days, () -> { });
+    }
+
+    /**
+     * Sends the dataset, running {@code midway} when every other browser event has been sent (each event's time is
+     * its own, so the order they are sent in changes no answer): a roll-up there leaves every session part rolled up,
+     * part not.
+     */
+    static GeneratedTraffic send(TestServer s, Traffic t, long seed, int days, Runnable midway) {
         Random rnd = new Random(seed);
         Random extra = new Random(~seed);
         int[] unique = {0};
@@ -119,7 +128,13 @@ record GeneratedTraffic(Dataset data, Map<String, Named> events, Map<String, Str
                 users.add(map("identity", "u" + u, "properties", p));
             }
         }
-        t.browser(s.dev(), browser);
+        List<List<Map<String, Object>>> halves = List.of(new ArrayList<>(), new ArrayList<>());
+        for (int i = 0; i < browser.size(); i++) {
+            halves.get(i % 2).add(browser.get(i));
+        }
+        t.browser(s.dev(), halves.get(0));
+        midway.run();
+        t.browser(s.dev(), halves.get(1));
         t.browser(s.dev(), identifies);
         for (Ev e : events) {
             if (e.device() == null) {

@@ -23,7 +23,7 @@ class PathsQueryTest {
     private static final long DAY = 86_400_000L;
     private static final long M = 60_000L;
     private static final String BUTTON = "body:1:1|div#main:1:1|button#go.big.primary[type=submit]:2:1";
-    private static TestServer s;
+    static TestServer s;
     private static Traffic t;
     private static long pricing;
     private static long buy;

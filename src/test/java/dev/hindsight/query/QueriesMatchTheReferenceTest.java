@@ -65,8 +65,14 @@ class QueriesMatchTheReferenceTest {
 
     @Test
     void randomPathsQueriesAnswerWhatTheReferenceComputes() {
-        Random rnd = new Random(SEED + 1);
-        List<String> names = new ArrayList<>(EVENTS.keySet());
+        assertRandomPathsMatchTheReference(s, t, data, EVENTS, EVENT_JSON, SEED + 1);
+    }
+
+    /** Asks 25 random paths queries of the generated dataset {@code data} and compares them with the reference's. */
+    static void assertRandomPathsMatchTheReference(TestServer s, Traffic t, Dataset data, Map<String, Named> events,
+            Map<String, String> eventJson, long seed) {
+        Random rnd = new Random(seed);
+        List<String> names = new ArrayList<>(events.keySet());
         List<String> definitions = List.of("Viewed pricing", "Clicked buy", "Opened");
         int nonEmpty = 0;
         for (int q = 0; q < 25; q++) {
@@ -80,13 +86,13 @@ class QueriesMatchTheReferenceTest {
                 Collections.shuffle(labelWith, rnd);
                 labelWith = labelWith.subList(0, 1 + rnd.nextInt(3));
             }
-            String fields = "\"start\":" + EVENT_JSON.get(start) + ",\"direction\":\"" + (before ? "before" : "after")
+            String fields = "\"start\":" + eventJson.get(start) + ",\"direction\":\"" + (before ? "before" : "after")
                     + "\",\"depth\":" + depth + ",\"label_with\":["
-                    + String.join(",", labelWith.stream().map(EVENT_JSON::get).toList()) + "]";
+                    + String.join(",", labelWith.stream().map(eventJson::get).toList()) + "]";
             JsonNode answer = t.query(s.dev(), "paths", Instant.ofEpochMilli(r[0]).toString(),
                     Instant.ofEpochMilli(r[1]).toString(), fields);
-            PathsReference.Answer expected = PathsReference.paths(data, r[0], r[1], EVENTS.get(start), before, depth,
-                    labelWith.stream().map(EVENTS::get).toList());
+            PathsReference.Answer expected = PathsReference.paths(data, r[0], r[1], events.get(start), before, depth,
+                    labelWith.stream().map(events::get).toList());
             Map<String, Long> nodes = new TreeMap<>();
             answer.get("nodes").forEach(n -> nodes.put(n.get("id").asText(), n.get("count").asLong()));
             Map<String, Long> edges = new TreeMap<>();

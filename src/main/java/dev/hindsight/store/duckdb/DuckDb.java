@@ -80,6 +80,14 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
         CREATE TABLE IF NOT EXISTS user_properties (
           env_id BIGINT NOT NULL, identity VARCHAR NOT NULL, key VARCHAR NOT NULL, value VARCHAR NOT NULL,
           updated_at TIMESTAMP NOT NULL, PRIMARY KEY (env_id, identity, key))""",
+        // Sessions' labelled events in blocks of consecutive session keys, for paths (see SessionSteps), and how far
+        // each rollup has read the events (by seq).
+        """
+        CREATE TABLE IF NOT EXISTS session_steps (
+          env_id BIGINT NOT NULL, block INTEGER NOT NULL, first_time TIMESTAMP NOT NULL,
+          last_time TIMESTAMP NOT NULL, steps BLOB NOT NULL)""",
+        """
+        CREATE TABLE IF NOT EXISTS rollups (name VARCHAR PRIMARY KEY, seq BIGINT NOT NULL)""",
     };
 
     // DuckDB checkpoints inside whichever transaction commits once the WAL passes its threshold, including a
