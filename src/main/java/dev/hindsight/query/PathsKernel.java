@@ -21,7 +21,8 @@ import java.util.stream.IntStream;
  * buckets are walked on all cores: each is grouped by session with a counting sort that stays in the cache (grouping
  * millions of events by session at once is bound by memory, see {@link FunnelKernel}), and its sessions are sorted
  * and counted. Session keys are the store's dense integers, and the negative keys of session-less sessions (see
- * {@link PathsQuery#sql}) are zigzag-coded among them.
+ * {@link PathsQuery#sql}) are zigzag-coded among them. Sessions that a reader already has whole and in order (from
+ * the rollup, see {@link RolledUpSessions}) skip the filing: each reader thread counts them with a {@link Walker}.
  */
 final class PathsKernel implements AutoCloseable {
     /** Occurrences whose {@code step}-th step has {@code label} after {@code prev} (0 for step 1 and for step 0). */

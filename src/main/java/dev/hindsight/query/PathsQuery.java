@@ -36,7 +36,8 @@ import java.util.function.BiFunction;
  * paths.
  *
  * <p>The engine reads the sessions' events (labels and sessions as the store's integers, see {@link #sql}), and
- * {@link PathsKernel} orders, collapses and counts them.
+ * {@link PathsKernel} orders, collapses and counts them. With raw labels, sessions' events come mostly from the
+ * rollup of sessions' steps instead, in order already (see {@link RolledUpSessions}).
  */
 final class PathsQuery {
     static final int MAX_DEPTH = 10;
@@ -128,6 +129,10 @@ final class PathsQuery {
      * leaving them out changes no step of the runs after (before) the starts. Sessions are integers: a session id's
      * key in the store ({@code session_key}, from 1), or, for the gap-delimited sessions of session-less events (see
      * {@link SessionSql}), minus their rank, found by windows over those events only.
+     *
+     * <p>When the layout reads the rollup ({@link Layout#rolled()}), the rows of sessions with a key are only their
+     * start marks and the events after the rollup, all of them (few: no join to find their sessions), and
+     * {@link RolledUpSessions} reads the rest.
      */
     static Sql sql(Paths p, Dialect d, Layout layout) {
         Sql label = new Sql();

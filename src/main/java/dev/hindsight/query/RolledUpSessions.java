@@ -17,6 +17,9 @@ import java.util.stream.IntStream;
  * goes to the kernel whole instead, with its rolled-up events, so that it is ordered and counted once.
  */
 final class RolledUpSessions {
+    /** How far the marks' keys may spread beyond eight slots a mark for an array of them; tests lower it. */
+    static long denseSlack = 1 << 20;
+
     private final PathsKernel kernel;
     private final long fromMs;
     private final long toMs;
@@ -31,8 +34,11 @@ final class RolledUpSessions {
     // The keys of sessions with events after the rollup.
     private int[] tailKey = new int[64];
     private int tails;
-    // After read(): the marks in order by (key, time, seq), each key's from markAt[key - minKey].
+    // After index(): the marks in order by (key, time, seq), those of the key in slot k from markAt[k]. A key's slot
+    // is its offset from minKey when the keys are dense enough for an array that long; else its index in the sorted
+    // keys of the marks, sparseKeys.
     private int minKey;
+    private int[] sparseKeys;
     private int[] markAt;
     private BitSet inTail;
 
@@ -77,10 +83,10 @@ final class RolledUpSessions {
         // A session with events after the rollup is ordered by the kernel: its marks go there too.
         for (int k = inTail.nextSetBit(0); k >= 0; k = inTail.nextSetBit(k + 1)) {
             for (int m = markAt[k]; m < markAt[k + 1]; m++) {
-                kernel.add((long) (minKey + k) << 32, markTime[m], markSeq[m]);
+                kernel.add((long) keyOf(k) << 32, markTime[m], markSeq[m]);
             }
         }
-        int maxKey = minKey + markAt.length - 2;
+        int maxKey = keyOf(markAt.length - 2);
         List<byte[]> blocks = new ArrayList<>();
         int[][] blockKeys = {new int[256]};
         Sql q = new Sql().append("SELECT block, steps FROM session_steps WHERE env_id = ").param(envId)
@@ -99,7 +105,8 @@ final class RolledUpSessions {
             for (int b = 0; b < blocks.size(); b++) {
                 byte[] block = blocks.get(b);
                 Steps.forEachSession(blockKeys[0][b], block, (key, from, to) -> {
-                    if (hasMarks(key) && inTail.get(key - minKey)) {
+                    int k = slot(key);
+                    if (k >= 0 && inTail.get(k)) {
                         fill.toKernel(key, block, from, to);
                     }
                 });
@@ -112,17 +119,26 @@ final class RolledUpSessions {
             for (int b = (int) ((long) blocks.size() * part / parts); b < (long) blocks.size() * (part + 1) / parts; b++) {
                 byte[] block = blocks.get(b);
                 Steps.forEachSession(blockKeys[0][b], block, (key, from, to) -> {
-                    if (hasMarks(key) && !inTail.get(key - minKey)) {
-                        fill.session(walker, key, block, from, to);
+                    int k = slot(key);
+                    if (k >= 0 && !inTail.get(k)) {
+                        fill.session(walker, k, block, from, to);
                     }
                 });
             }
         });
     }
 
-    private boolean hasMarks(int key) {
+    /** The slot of a key with marks, or -1. */
+    private int slot(int key) {
+        if (sparseKeys != null) {
+            return Math.max(-1, Arrays.binarySearch(sparseKeys, key));
+        }
         int k = key - minKey;
-        return k >= 0 && k < markAt.length - 1 && markAt[k + 1] > markAt[k];
+        return k >= 0 && k < markAt.length - 1 && markAt[k + 1] > markAt[k] ? k : -1;
+    }
+
+    private int keyOf(int slot) {
+        return sparseKeys != null ? sparseKeys[slot] : minKey + slot;
     }
 
     /** Sorts the marks by key (a counting sort), then each key's by time and seq; marks the tail sessions. */
@@ -134,7 +150,15 @@ final class RolledUpSessions {
             max = Math.max(max, markKey[m]);
         }
         minKey = min;
-        markAt = new int[max - min + 2];
+        int slots = max - min + 1;
+        if ((long) max - min + 1 > 8L * marks + denseSlack) {
+            sparseKeys = Arrays.stream(markKey, 0, marks).sorted().distinct().toArray();
+            slots = sparseKeys.length;
+            for (int m = 0; m < marks; m++) {
+                markKey[m] = Arrays.binarySearch(sparseKeys, markKey[m]) + min;
+            }
+        }
+        markAt = new int[slots + 1];
         for (int m = 0; m < marks; m++) {
             markAt[markKey[m] - min + 1]++;
         }
@@ -167,8 +191,9 @@ final class RolledUpSessions {
         markKey = null;
         inTail = new BitSet(markAt.length - 1);
         for (int i = 0; i < tails; i++) {
-            if (hasMarks(tailKey[i])) {
-                inTail.set(tailKey[i] - minKey);
+            int k = slot(tailKey[i]);
+            if (k >= 0) {
+                inTail.set(k);
             }
         }
     }
@@ -187,9 +212,9 @@ final class RolledUpSessions {
             this.rec = rec;
         }
 
-        /** Counts the session with the walker. */
-        void session(PathsKernel.Walker walker, int key, byte[] block, int from, int to) {
-            fill(key, block, from, to);
+        /** Counts the session of slot {@code k} with the walker. */
+        void session(PathsKernel.Walker walker, int k, byte[] block, int from, int to) {
+            fill(k, block, from, to);
             walker.session(rec, n);
         }
 
@@ -203,10 +228,10 @@ final class RolledUpSessions {
             }
         }
 
-        private void fill(int key, byte[] block, int from, int to) {
+        private void fill(int k, byte[] block, int from, int to) {
             n = 0;
-            mark = markAt[key - minKey];
-            lastMark = markAt[key - minKey + 1];
+            mark = markAt[k];
+            lastMark = markAt[k + 1];
             Steps.forEach(block, from, to, this);
             while (mark < lastMark) {
                 put(0, markTime[mark], markSeq[mark++]);

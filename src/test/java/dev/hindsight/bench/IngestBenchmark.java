@@ -29,7 +29,9 @@ import java.util.regex.Pattern;
  * its own JVM (heap capped by {@code --server-heap}), printing events/s and acknowledgement latency; and in the
  * same run the store's raw append throughput with no HTTP in front (the ceiling), and the ratio of the two.
  *
- * <p>Run it with {@code scripts/bench-ingest.sh [--events=N] [--clients=K] [--batch=B] [--raw-events=N]}.
+ * <p>Run it with {@code scripts/bench-ingest.sh [--events=N] [--clients=K] [--batch=B] [--raw-events=N]
+ * [--rollup-seconds=S]}; the last is the server's (how often it rolls up sessions' steps for paths while taking
+ * events; its default when not given).
  */
 public final class IngestBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,8 +42,10 @@ public final class IngestBenchmark {
         int batch = (int) longArg(args, "batch", 50);
         long rawEvents = longArg(args, "raw-events", Math.min(events, 2_000_000));
         String heap = stringArg(args, "server-heap", "1g");
-        System.out.printf(Locale.ROOT, "Hindsight ingest benchmark: %,d events, %d clients, batches of %d, server heap %s, %d cores%n",
-                events, clients, batch, heap, Runtime.getRuntime().availableProcessors());
+        String rollup = stringArg(args, "rollup-seconds", null);
+        System.out.printf(Locale.ROOT, "Hindsight ingest benchmark: %,d events, %d clients, batches of %d, server heap %s,"
+                + " rollup every %s s, %d cores%n", events, clients, batch, heap, rollup == null ? "(default)" : rollup,
+                Runtime.getRuntime().availableProcessors());
 
         double raw = rawAppend(rawEvents);
         Path dir = Files.createTempDirectory("hindsight-bench");
@@ -49,7 +53,7 @@ public final class IngestBenchmark {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Process server = startServer(dir, port, heap);
+        Process server = startServer(dir, port, heap, rollup);
         try {
             String base = "http://localhost:" + port;
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -69,11 +73,13 @@ public final class IngestBenchmark {
             System.out.printf(Locale.ROOT, "Ratio end-to-end / raw append: %.2f%n", (r.events / r.seconds) / raw);
             String metrics = get(http, base + "/metrics");
             System.gc();
-            System.out.printf(Locale.ROOT, "Server after ingest: heap used %.0f MiB (max %s), store %.0f MiB, %,.0f commits, mean commit batch %.0f ops%n",
+            System.out.printf(Locale.ROOT, "Server after ingest: heap used %.0f MiB (max %s), store %.0f MiB, %,.0f commits, mean commit batch %.0f ops,"
+                    + " %,.0f events not yet rolled up%n",
                     metric(metrics, "jvm_memory_used_bytes\\{area=\"heap\"[^}]*\\}") / 1048576.0, heap,
                     metric(metrics, "hindsight_store_size_bytes") / 1048576.0,
                     metric(metrics, "hindsight_commit_batch_size_count"),
-                    metric(metrics, "hindsight_commit_batch_size_sum") / metric(metrics, "hindsight_commit_batch_size_count"));
+                    metric(metrics, "hindsight_commit_batch_size_sum") / metric(metrics, "hindsight_commit_batch_size_count"),
+                    metric(metrics, "hindsight_rollup_behind"));
         } finally {
             server.destroy();
             server.waitFor();
@@ -175,7 +181,7 @@ public final class IngestBenchmark {
         }
     }
 
-    private static Process startServer(Path dir, int port, String heap) throws IOException {
+    private static Process startServer(Path dir, int port, String heap, String rollup) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         String jar = Path.of("target", "hindsight.jar").toAbsolutePath().toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "--enable-native-access=ALL-UNNAMED"));
@@ -184,6 +190,9 @@ public final class IngestBenchmark {
             cmd.addAll(List.of(extra.trim().split("\\s+")));
         }
         cmd.addAll(List.of("-jar", jar, "--port=" + port, "--data=" + dir, "--admin-token=bench"));
+        if (rollup != null) {
+            cmd.add("--rollup-seconds=" + rollup);
+        }
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile());
         return pb.start();

@@ -38,4 +38,16 @@ class PathsFromRollupMatchTheReferenceTest {
         QueriesMatchTheReferenceTest.assertRandomPathsMatchTheReference(s, t, g.data(), g.events(), g.eventJson(),
                 SEED + 1);
     }
+
+    @Test
+    void startSessionsFarApartAreFoundThroughTheirSortedKeys() {
+        long slack = RolledUpSessions.denseSlack;
+        RolledUpSessions.denseSlack = -(1L << 40);
+        try {
+            QueriesMatchTheReferenceTest.assertRandomPathsMatchTheReference(s, t, g.data(), g.events(), g.eventJson(),
+                    SEED + 2);
+        } finally {
+            RolledUpSessions.denseSlack = slack;
+        }
+    }
 }
