@@ -79,7 +79,7 @@ public final class Hindsight implements AutoCloseable {
         store.forEachRecentEventId(clock.millis() - settings.dedupWindow().toMillis(),
                 (env, id) -> recent.add(env, id, clock.millis()));
         queue = new WriteQueue(store, recent, clock, settings.queueCapacity(), settings.maxCommitBatch(), metrics);
-        sessionSteps = new SessionSteps(db);
+        sessionSteps = new SessionSteps(db, clock);
         rollups = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "hindsight-rollup");
             t.setDaemon(true);
@@ -87,7 +87,7 @@ public final class Hindsight implements AutoCloseable {
         });
         long every = settings.rollupInterval().toMillis();
         if (every > 0) {
-            // The first right away: a store from before the rollup, or filled by `demo`, is rolled up at start.
+            // The first right away: a store from before the rollup is rolled up at start.
             rollups.scheduleWithFixedDelay(this::rollUpQuietly, 0, every, TimeUnit.MILLISECONDS);
         }
         Gauge.builder("hindsight.rollup.behind", sessionSteps, SessionSteps::behind)
@@ -199,7 +199,7 @@ public final class Hindsight implements AutoCloseable {
 
     private void rollUpQuietly() {
         try {
-            rollUp();
+            sessionSteps.rollUpSettled();
         } catch (RuntimeException e) {
             // Paths read the events after the rollup, so a roll-up that fails only costs time; the next one retries.
             LOG.warn("Rolling up sessions' steps failed; will retry: {}", e.getMessage());

@@ -83,17 +83,19 @@ final class PathsQuery {
      * left out, so that the query reads one state of the store.
      *
      * <p>{@code rolled}, when not -1, is the seq up to which sessions' events are read from the {@code session_steps}
-     * rollup (see SessionSteps) rather than from the events table: when the labels are raw (the rollup's), and the
-     * rollup is at most {@link #MAX_TAIL} events behind (further behind, reading the events after it without a join
-     * would cost more than the join). Then the order is not packed.
+     * rollup (see SessionSteps) rather than from the events table: when the labels are raw (the rollup's) and there
+     * is a rollup. Then the order is not packed.
      */
     record Layout(boolean sessionless, boolean packed, long seqBase, long seqMax, int seqBits, long rolled) {
     }
 
     /** The bits a packed order may take; tests lower it to read events in the unpacked layout. */
     static int packedBits = 62;
-    /** Most events the rollup may be behind for a query to read from it (see {@link Layout}). */
-    static final long MAX_TAIL = 1_000_000;
+    /**
+     * Most events after the rollup that the query reads whole; when there are more, it reads only those of the start
+     * sessions, which costs a join. Tests lower it.
+     */
+    static long unjoinedTail = 200_000;
 
     static Layout layout(Paths p, Dialect d, SqlRunner runner) {
         Sql q = new Sql().append("SELECT min(seq), max(seq), (SELECT count(*) FROM (SELECT 1 FROM events WHERE ")
@@ -107,7 +109,7 @@ final class PathsQuery {
                 return new Layout(sessionless, false, 0, -1, 0, -1);
             }
             long max = rs.getLong(2);
-            if (p.labelWith().isEmpty() && rollup >= 0 && max - rollup <= MAX_TAIL) {
+            if (p.labelWith().isEmpty() && rollup >= 0) {
                 return new Layout(sessionless, false, min, max, 0, Math.min(rollup, max));
             }
             int seqBits = 64 - Long.numberOfLeadingZeros(max - min);
@@ -131,8 +133,8 @@ final class PathsQuery {
      * {@link SessionSql}), minus their rank, found by windows over those events only.
      *
      * <p>When the layout reads the rollup ({@link Layout#rolled()}), the rows of sessions with a key are only their
-     * start marks and the events after the rollup, all of them (few: no join to find their sessions), and
-     * {@link RolledUpSessions} reads the rest.
+     * start marks and the events after the rollup (all of them when they are few: no join to find their sessions),
+     * and {@link RolledUpSessions} reads the rest.
      */
     static Sql sql(Paths p, Dialect d, Layout layout) {
         Sql label = new Sql();
@@ -153,7 +155,8 @@ final class PathsQuery {
         String cols = layout.packed() ? "ord" : "time_us, seq";
         Sql sql = new Sql().append("WITH st AS (SELECT session_key, time, seq FROM events WHERE ").append(range(p, d, layout))
                 .append(" AND session_key IS NOT NULL AND ").append(d.filter(p.start().filter())).append(")");
-        if (layout.rolled() < 0) {
+        boolean join = layout.rolled() < 0 || layout.seqMax() - layout.rolled() > unjoinedTail;
+        if (join) {
             sql.append(", fs AS (SELECT session_key AS fs_key, " + bound + " AS bound FROM st GROUP BY session_key)");
         }
         if (layout.sessionless()) {
@@ -173,12 +176,14 @@ final class PathsQuery {
         sql.append(" SELECT CAST(session_key AS BIGINT) * 4294967296 AS sl, ").append(order(d, "", p, layout)).append(" FROM st")
                 .append(" UNION ALL SELECT " + sl + ", " + cols + " FROM (SELECT e.session_key AS session, ")
                 .append(order(d, "e.", p, layout)).append(", ").append(label).append(" AS label FROM events e");
-        if (layout.rolled() < 0) {
+        if (join) {
             sql.append(" JOIN fs ON fs_key = e.session_key WHERE ").append(range(p, d, layout)).append(" AND " + kept);
         } else {
-            // The events after the rollup: few, so all of them, with no join to the start sessions.
-            sql.append(" WHERE ").append(range(p, d, layout)).append(" AND seq > ").param(layout.rolled())
-                    .append(" AND session_key IS NOT NULL");
+            // Few events after the rollup: all of them, with no join to the start sessions.
+            sql.append(" WHERE ").append(range(p, d, layout)).append(" AND session_key IS NOT NULL");
+        }
+        if (layout.rolled() >= 0) {
+            sql.append(" AND seq > ").param(layout.rolled());
         }
         sql.append(") x WHERE label IS NOT NULL");
         if (layout.sessionless()) {

@@ -101,7 +101,7 @@ public final class QueryBenchmark {
             // The server rolls up sessions' steps in the background as events arrive (SessionSteps); here it is
             // done at once, timed, before any query. A reused store has its rollup already and this takes nothing.
             long tr = System.nanoTime();
-            long rolled = new SessionSteps(db).rollUp();
+            long rolled = new SessionSteps(db, java.time.Clock.systemUTC()).rollUp();
             System.out.printf(Locale.ROOT, "Session steps rollup: %,d events rolled up in %.1f s; %,d session rows,"
                     + " store %.0f MiB%n", rolled, (System.nanoTime() - tr) / 1e9,
                     db.query("SELECT count(*) FROM session_steps", List.of(), rs -> rs.getLong(1)).get(0),

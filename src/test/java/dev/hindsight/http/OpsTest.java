@@ -4,6 +4,7 @@ import static dev.hindsight.TestServer.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hindsight.MutableClock;
 import dev.hindsight.ServerProcess;
 import dev.hindsight.TestServer;
 import java.net.http.HttpResponse;
@@ -37,8 +38,13 @@ class OpsTest {
             s.app().rollUp();
             assertThat(samples(s.get("/metrics").body())).containsEntry("hindsight_rollup_behind", 0.0);
         }
-        try (TestServer s = TestServer.start(Map.of("rollup-seconds", "1"), java.time.Clock.systemUTC())) {
+        MutableClock clock = new MutableClock(java.time.Instant.now());
+        try (TestServer s = TestServer.start(Map.of("rollup-seconds", "1"), clock)) {
             assertThat(s.post("/h", TestServer.json("app_id", s.dev().appId(), "events", events)).status()).isEqualTo(200);
+            Thread.sleep(1500);
+            assertThat(samples(s.get("/metrics").body())).as("events are rolled up half an hour after they arrive")
+                    .containsEntry("hindsight_rollup_behind", 2.0);
+            clock.advance(java.time.Duration.ofMinutes(31));
             double behind = 2;
             for (int i = 0; i < 100 && behind > 0; i++) {
                 Thread.sleep(100);

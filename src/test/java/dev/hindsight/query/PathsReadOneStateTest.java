@@ -35,7 +35,7 @@ class PathsReadOneStateTest {
     @Test
     void eventsRolledUpWhileAPathsQueryRunsAreLeftOutOfIt() {
         try (DuckDb db = new DuckDb(dir); DuckDbEventStore store = new DuckDbEventStore(db)) {
-            SessionSteps rollup = new SessionSteps(db);
+            SessionSteps rollup = new SessionSteps(db, java.time.Clock.systemUTC());
             List<WriteOp> first = new ArrayList<>();
             for (int s = 0; s < 10; s++) {
                 first.add(page("s" + s, T + s * 10 * M, "/pricing"));

@@ -6,6 +6,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -34,16 +36,25 @@ public final class SessionSteps {
     /** Most events one transaction rolls up: bounds the memory and the time a roll-up holds its transaction. */
     static final int SLICE = 2_000_000;
 
+    /**
+     * How long after it arrived an event is rolled up by {@link #rollUpSettled}: a session's events then mostly go
+     * into its block at once, where a roll-up of every new event would write the blocks of all open sessions again
+     * and again. It is the inactivity that ends a session.
+     */
+    public static final Duration SETTLE = Duration.ofMinutes(30);
+
     private final DuckDb db;
+    private final Clock clock;
     private final int slice;
 
-    public SessionSteps(DuckDb db) {
-        this(db, SLICE);
+    public SessionSteps(DuckDb db, Clock clock) {
+        this(db, clock, SLICE);
     }
 
     /** A rollup that takes at most {@code slice} events per transaction (tests roll up in many slices). */
-    SessionSteps(DuckDb db, int slice) {
+    SessionSteps(DuckDb db, Clock clock, int slice) {
         this.db = db;
+        this.clock = clock;
         this.slice = slice;
     }
 
@@ -51,10 +62,19 @@ public final class SessionSteps {
      * Rolls up every event appended so far, a slice per transaction, and returns how many events it read. Only one
      * thread may roll up at a time (the server's scheduler, or a test or benchmark that owns the store).
      */
-    public synchronized long rollUp() {
+    public long rollUp() {
+        return rollUp(Long.MAX_VALUE);
+    }
+
+    /** Rolls up the events that arrived at least {@link #SETTLE} ago (what the server does every minute). */
+    public long rollUpSettled() {
+        return rollUp(clock.millis() - SETTLE.toMillis());
+    }
+
+    private synchronized long rollUp(long receivedBefore) {
         long total = 0;
         while (true) {
-            long n = db.withConnection(c -> rollUpSlice((DuckDBConnection) c, slice));
+            long n = db.withConnection(c -> rollUpSlice((DuckDBConnection) c, slice, receivedBefore));
             if (n < 0) {
                 return total;
             }
@@ -86,17 +106,23 @@ public final class SessionSteps {
     }
 
     /** Rolls up the next slice in one transaction; the events it read, or -1 when there was nothing to roll up. */
-    private static long rollUpSlice(DuckDBConnection c, int slice) throws SQLException {
+    private static long rollUpSlice(DuckDBConnection c, int slice, long receivedBefore) throws SQLException {
         c.setAutoCommit(false);
         try {
             long from;
-            long max;
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                    "SELECT (SELECT coalesce(max(seq), -1) FROM rollups WHERE name = '" + NAME + "'),"
-                            + " (SELECT coalesce(max(seq), -1) FROM events)")) {
+                    "SELECT coalesce(max(seq), -1) FROM rollups WHERE name = '" + NAME + "'")) {
                 rs.next();
                 from = rs.getLong(1);
-                max = rs.getLong(2);
+            }
+            long max;
+            // Events arrive in seq order, give or take the write queue, so the last to arrive before the cut is
+            // about the last seq to take; only the events after the rollup are read to find it.
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                    "SELECT coalesce(max(seq), -1) FROM events WHERE seq > " + from
+                            + (receivedBefore == Long.MAX_VALUE ? "" : " AND received_at < epoch_ms(" + receivedBefore + ")"))) {
+                rs.next();
+                max = rs.getLong(1);
             }
             if (max <= from) {
                 c.rollback();

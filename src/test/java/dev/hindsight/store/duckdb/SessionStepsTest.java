@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hindsight.store.RawEvent;
 import dev.hindsight.store.Steps;
 import dev.hindsight.store.WriteOp;
+import dev.hindsight.MutableClock;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +30,7 @@ class SessionStepsTest {
     void eachSessionsRowHoldsItsLabelledEventsInOrderHoweverTheyWereRolledUp() {
         Random random = new Random(7);
         try (DuckDb db = new DuckDb(dir); DuckDbEventStore store = new DuckDbEventStore(db)) {
-            SessionSteps rollup = new SessionSteps(db, 7);
+            SessionSteps rollup = new SessionSteps(db, Clock.systemUTC(), 7);
             assertThat(rollup.rollUp()).isZero();
             assertThat(rollup.rolledSeq()).isEqualTo(-1);
             for (int batch = 0; batch < 12; batch++) {
@@ -57,9 +61,33 @@ class SessionStepsTest {
         }
         // The rollup is in the database: a new process goes on from where it was.
         try (DuckDb db = new DuckDb(dir)) {
-            assertThat(new SessionSteps(db).rollUp()).isZero();
+            assertThat(new SessionSteps(db, Clock.systemUTC()).rollUp()).isZero();
             assertThat(rows(db)).isEqualTo(expected(db, Long.MAX_VALUE));
         }
+    }
+
+    @Test
+    void theScheduledRollUpTakesTheEventsThatArrivedHalfAnHourAgo() {
+        MutableClock clock = new MutableClock(Instant.ofEpochMilli(T));
+        try (DuckDb db = new DuckDb(dir); DuckDbEventStore store = new DuckDbEventStore(db)) {
+            SessionSteps rollup = new SessionSteps(db, clock);
+            store.write(List.of(page("s1", T), page("s2", T)));
+            clock.advance(Duration.ofMinutes(29));
+            assertThat(rollup.rollUpSettled()).isZero();
+            store.write(List.of(page("s1", clock.millis())));
+            clock.advance(Duration.ofMinutes(2));
+            assertThat(rollup.rollUpSettled()).isEqualTo(2);
+            assertThat(rollup.rolledSeq()).isEqualTo(1);
+            assertThat(rollup.behind()).isEqualTo(1);
+            assertThat(rollup.rollUp()).isEqualTo(1);
+            assertThat(rollup.behind()).isZero();
+        }
+    }
+
+    private static WriteOp page(String session, long receivedAt) {
+        return new WriteOp.Append(new RawEvent(1, UUID.randomUUID(), "pageview", null, "d1", null, session, receivedAt,
+                receivedAt, receivedAt, null, null, null, null, null, "https://shop.example/", "/", null, null, null,
+                null, null, null, null, null, null, null, null, null, null, "browser", null, "{}"));
     }
 
     private static boolean hasTie(List<String> steps) {
