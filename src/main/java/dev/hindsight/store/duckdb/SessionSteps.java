@@ -18,13 +18,13 @@ import org.duckdb.DuckDBConnection;
 /**
  * The rollup of sessions' labelled events into {@code session_steps}, which the paths analysis reads instead of the
  * events: each session's events in order, in one blob per block of 2^{@link Steps#BLOCK_SHIFT} consecutive session
- * keys (see {@link Steps}). At 10M events that is 23 thousand rows and 60 MB the query reads whole, with no join,
+ * keys (see {@link Steps}). At 10M events that is 23 thousand rows and 56 MB the query reads whole, with no join,
  * where the events are 10 million rows to join with the start sessions, and a session comes already in order.
  *
  * <p>A roll-up takes the events appended since the last one (by {@code seq}, up to {@link #SLICE} of them at a
- * time), merges them into the blocks of the sessions they touch (deleting each such block and writing it again), and
- * advances the rollup's {@code seq} in {@code rollups}, all in one transaction: a crash leaves the rollup as it was
- * before or after, never half-way. Events with a seq above the rollup's are read from the events table by the query,
+ * time; the server's, only those that arrived {@link #SETTLE} ago or earlier), merges them into the blocks of the
+ * sessions they touch (deleting each such block and writing it again), and advances the rollup's {@code seq} in
+ * {@code rollups}, all in one transaction: a crash leaves the rollup as it was before or after, never half-way. Events with a seq above the rollup's are read from the events table by the query,
  * so an answer never waits for a roll-up, and never counts an event twice or misses one. Raw events are never
  * changed, so nothing else invalidates a block: sessions are keyed by their session id's key in the store, which
  * identity merges do not touch. Events without a session id or a label take no part (paths groups the former itself
