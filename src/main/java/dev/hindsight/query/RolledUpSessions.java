@@ -87,27 +87,19 @@ final class RolledUpSessions {
             }
         }
         int maxKey = keyOf(markAt.length - 2);
-        List<byte[]> blocks = new ArrayList<>();
-        int[][] blockKeys = {new int[256]};
+        List<Block> blocks = new ArrayList<>();
         Sql q = new Sql().append("SELECT block, steps FROM session_steps WHERE env_id = ").param(envId)
                 .append(" AND block BETWEEN ").param(minKey >> Steps.BLOCK_SHIFT).append(" AND ")
                 .param(maxKey >> Steps.BLOCK_SHIFT).append(" AND last_time >= " + dialect.timestampParam()).params(fromMs)
                 .append(" AND first_time < " + dialect.timestampParam()).params(toMs);
-        runner.forEach(q.text(), q.params(), rs -> {
-            if (blocks.size() == blockKeys[0].length) {
-                blockKeys[0] = Arrays.copyOf(blockKeys[0], 2 * blocks.size());
-            }
-            blockKeys[0][blocks.size()] = rs.getInt(1);
-            blocks.add(rs.getBytes(2));
-        });
+        runner.forEach(q.text(), q.params(), rs -> blocks.add(new Block(rs.getInt(1), rs.getBytes(2))));
         if (!inTail.isEmpty()) {
             Fill fill = new Fill(new long[3 * 1024]);
-            for (int b = 0; b < blocks.size(); b++) {
-                byte[] block = blocks.get(b);
-                Steps.forEachSession(blockKeys[0][b], block, (key, from, to) -> {
+            for (Block block : blocks) {
+                Steps.forEachSession(block.key(), block.steps(), (key, from, to) -> {
                     int k = slot(key);
                     if (k >= 0 && inTail.get(k)) {
-                        fill.toKernel(key, block, from, to);
+                        fill.toKernel(key, block.steps(), from, to);
                     }
                 });
             }
@@ -116,16 +108,19 @@ final class RolledUpSessions {
         IntStream.range(0, parts).parallel().forEach(part -> {
             PathsKernel.Walker walker = kernel.walker();
             Fill fill = new Fill(new long[3 * 1024]);
-            for (int b = (int) ((long) blocks.size() * part / parts); b < (long) blocks.size() * (part + 1) / parts; b++) {
-                byte[] block = blocks.get(b);
-                Steps.forEachSession(blockKeys[0][b], block, (key, from, to) -> {
+            for (Block block : blocks.subList(blocks.size() * part / parts, blocks.size() * (part + 1) / parts)) {
+                Steps.forEachSession(block.key(), block.steps(), (key, from, to) -> {
                     int k = slot(key);
                     if (k >= 0 && !inTail.get(k)) {
-                        fill.session(walker, k, block, from, to);
+                        fill.session(walker, k, block.steps(), from, to);
                     }
                 });
             }
         });
+    }
+
+    /** A row of {@code session_steps}: its block's key and its steps. */
+    private record Block(int key, byte[] steps) {
     }
 
     /** The slot of a key with marks, or -1. */
