@@ -192,7 +192,10 @@ public final class Hindsight implements AutoCloseable {
         return store;
     }
 
-    /** Rolls up the events that arrived since the last roll-up (see {@link SessionSteps}); the server does this on its own. */
+    /**
+     * Rolls up every event that arrived since the last roll-up (see {@link SessionSteps}), for tests; the server
+     * itself rolls up, every {@code rollup-seconds}, the events that arrived half an hour before.
+     */
     public long rollUp() {
         return sessionSteps.rollUp();
     }

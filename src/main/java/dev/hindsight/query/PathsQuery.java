@@ -7,6 +7,7 @@ import dev.hindsight.query.Analysis.EventSpec;
 import dev.hindsight.query.Analysis.Paths;
 import dev.hindsight.query.Analysis.Scope;
 import dev.hindsight.store.SqlRunner;
+import dev.hindsight.store.Steps;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -99,8 +100,8 @@ final class PathsQuery {
 
     static Layout layout(Paths p, Dialect d, SqlRunner runner) {
         Sql q = new Sql().append("SELECT min(seq), max(seq), (SELECT count(*) FROM (SELECT 1 FROM events WHERE ")
-                .append(range(p, d)).append(" AND session_key IS NULL LIMIT 1) x), (SELECT coalesce(max(seq), -1)"
-                        + " FROM rollups WHERE name = 'session_steps') FROM events WHERE ").append(range(p, d));
+                .append(range(p, d)).append(" AND session_key IS NULL LIMIT 1) x), " + Steps.ROLLED_SEQ
+                        + " FROM events WHERE ").append(range(p, d));
         return runner.query(q.text(), q.params(), rs -> {
             boolean sessionless = rs.getLong(3) > 0;
             long rollup = rs.getLong(4);

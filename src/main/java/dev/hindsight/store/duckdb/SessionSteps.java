@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.duckdb.DuckDBAppender;
@@ -31,8 +32,6 @@ import org.duckdb.DuckDBConnection;
  * and leaves the latter out).
  */
 public final class SessionSteps {
-    /** The name of this rollup's row in {@code rollups}. */
-    public static final String NAME = "session_steps";
     /** Most events one transaction rolls up: bounds the memory and the time a roll-up holds its transaction. */
     static final int SLICE = 2_000_000;
 
@@ -84,46 +83,24 @@ public final class SessionSteps {
 
     /** How many events were appended after the last roll-up (for metrics: paths read those from the events). */
     public long behind() {
-        return db.withConnection(c -> {
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                    "SELECT (SELECT coalesce(max(seq), -1) FROM events) - (SELECT coalesce(max(seq), -1) FROM rollups"
-                            + " WHERE name = '" + NAME + "')")) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        });
+        return db.query("SELECT (SELECT coalesce(max(seq), -1) FROM events) - " + Steps.ROLLED_SEQ, List.of(),
+                rs -> rs.getLong(1)).get(0);
     }
 
     /** The seq up to which events are rolled up (-1: none). */
     public long rolledSeq() {
-        return db.withConnection(c -> {
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                    "SELECT coalesce(max(seq), -1) FROM rollups WHERE name = '" + NAME + "'")) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        });
+        return db.query("SELECT " + Steps.ROLLED_SEQ, List.of(), rs -> rs.getLong(1)).get(0);
     }
 
     /** Rolls up the next slice in one transaction; the events it read, or -1 when there was nothing to roll up. */
     private static long rollUpSlice(DuckDBConnection c, int slice, long receivedBefore) throws SQLException {
         c.setAutoCommit(false);
         try {
-            long from;
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                    "SELECT coalesce(max(seq), -1) FROM rollups WHERE name = '" + NAME + "'")) {
-                rs.next();
-                from = rs.getLong(1);
-            }
-            long max;
+            long from = single(c, "SELECT " + Steps.ROLLED_SEQ);
             // Events arrive in seq order, give or take the write queue, so the last to arrive before the cut is
             // about the last seq to take; only the events after the rollup are read to find it.
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                    "SELECT coalesce(max(seq), -1) FROM events WHERE seq > " + from
-                            + (receivedBefore == Long.MAX_VALUE ? "" : " AND received_at < epoch_ms(" + receivedBefore + ")"))) {
-                rs.next();
-                max = rs.getLong(1);
-            }
+            long max = single(c, "SELECT coalesce(max(seq), -1) FROM events WHERE seq > " + from
+                    + (receivedBefore == Long.MAX_VALUE ? "" : " AND received_at < epoch_ms(" + receivedBefore + ")"));
             if (max <= from) {
                 c.rollback();
                 return -1;
@@ -178,7 +155,7 @@ public final class SessionSteps {
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT OR REPLACE INTO rollups VALUES (?, ?)")) {
-                ps.setString(1, NAME);
+                ps.setString(1, Steps.ROLLUP);
                 ps.setLong(2, to);
                 ps.execute();
             }
@@ -189,6 +166,14 @@ public final class SessionSteps {
             throw e;
         } finally {
             c.setAutoCommit(true);
+        }
+    }
+
+    /** The one value of a query, in the connection's transaction. */
+    private static long single(DuckDBConnection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 
