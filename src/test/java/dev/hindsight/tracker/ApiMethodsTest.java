@@ -128,7 +128,10 @@ class ApiMethodsTest {
             page.evaluate("hindsight.addUserProperties({ plan: 'enterprise', seats: 12 })");
             page.evaluate("hindsight.track('known')");
 
-            List<JsonNode> events = await(server, user, e -> hasCustom(e, "known"));
+            // The page view and the link that makes it the user's travel in earlier requests than "known": wait
+            // for all of them, not for the last to be sent.
+            List<JsonNode> events = await(server, user, e -> hasCustom(e, "known") && hasCustom(e, "anonymous")
+                    && !Stored.ofKind(e, "pageview").isEmpty());
 
             assertThat(Stored.ofKind(events, "pageview")).hasSize(1);
             assertThat(custom(events, "anonymous").has("identity")).isFalse();
