@@ -6,6 +6,7 @@ package dev.hindsight.http;
 public enum ErrorCode {
     VALIDATION(400, "validation", "Invalid input"),
     MALFORMED_JSON(400, "malformed-json", "Malformed JSON"),
+    LIMIT_EXCEEDED(400, "limit-exceeded", "Limit exceeded"),
     UNAUTHORIZED(401, "unauthorized", "Missing or invalid credentials"),
     FORBIDDEN(403, "forbidden", "Not allowed"),
     ORIGIN_NOT_ALLOWED(403, "origin-not-allowed", "Origin not allowed"),
@@ -14,6 +15,7 @@ public enum ErrorCode {
     CONFLICT(409, "conflict", "Conflict"),
     PAYLOAD_TOO_LARGE(413, "payload-too-large", "Payload too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "Unsupported media type"),
+    RATE_LIMITED(429, "rate-limited", "Too many requests"),
     OVERLOADED(503, "overloaded", "Server overloaded"),
     UNAVAILABLE(503, "unavailable", "Service unavailable"),
     INTERNAL(500, "internal", "Internal error");
