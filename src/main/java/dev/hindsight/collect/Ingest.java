@@ -34,7 +34,7 @@ public final class Ingest {
 
     /** The ops a request yields, and what was wrong with the rest of it. */
     public record Prepared(List<WriteOp> ops, int items, List<FieldError> errors, List<String> warnings,
-            int rejectedItems) {
+            int rejectedItems, List<WriteQueue.Item> opItems) {
     }
 
     /** What became of a request: events stored, retries dropped, items rejected. */
@@ -63,14 +63,15 @@ public final class Ingest {
         // Clock-skew correction as Segment and PostHog do it: the client stamps sent_at on the batch, and the
         // gap between that and our receive time is the client clock's error.
         Object sentAt = body.get("sent_at");
-        long skew = sentAt instanceof Number n ? req.receivedAt() - n.longValue() : 0;
+        Long sent = sentAt instanceof Number n ? Times.within(n, Times.CLOCK_MIN, Times.CLOCK_MAX) : null;
+        long skew = sent == null ? 0 : req.receivedAt() - sent;
         UserAgents.Agent agent = agents.parse(req.userAgent());
         String ip = IpAddresses.forStorage(req.ip(), ipMode);
         QueryBlocklist blocklist = new QueryBlocklist(env.queryBlocklist());
         Builder out = new Builder(items.size());
-        if (sentAt != null && !(sentAt instanceof Number)) {
-            out.warnings.add("sent_at must be epoch milliseconds (a number); event times were not corrected for "
-                    + "clock skew");
+        if (sentAt != null && sent == null) {
+            out.warnings.add("sent_at must be epoch milliseconds from " + Times.CLOCK_MIN + " to " + Times.CLOCK_MAX
+                    + "; event times were not corrected for clock skew");
         }
         for (int i = 0; i < items.size(); i++) {
             ItemCheck c = new ItemCheck(items.get(i), "events[" + i + "].", i);
@@ -80,8 +81,11 @@ public final class Ingest {
             }
             String deviceId = c.string("device_id", 255, true);
             String identity = c.identity("identity", "identify".equals(kind) || "user_properties".equals(kind));
-            Long clientTime = c.number("time");
-            long time = clientTime == null ? req.receivedAt() : Math.min(clientTime + skew, req.receivedAt());
+            Long clientTime = c.millis("time", Times.CLOCK_MIN, Times.CLOCK_MAX);
+            long time = clientTime == null ? req.receivedAt() : Math.min(Math.addExact(clientTime, skew), req.receivedAt());
+            if (time < Times.EARLIEST) {
+                c.fail("time", "is before 2000-01-01 after correcting the device clock (" + java.time.Instant.ofEpochMilli(time) + ")");
+            }
             Map<String, Object> props = c.properties();
             if ("identify".equals(kind)) {
                 if (out.accept(c)) {
@@ -105,7 +109,7 @@ public final class Ingest {
             String url = blocklist.scrub(c.string("url", ItemCheck.MAX_TEXT_FIELD, false));
             RawEvent ev = new RawEvent(env.id(), eventId, kind, name, deviceId, identity,
                     c.string("session_id", 255, false), time, clientTime, req.receivedAt(),
-                    c.number("session_ms"), c.number("since_prev_ms"),
+                    c.millis("session_ms", 0, Times.MAX_DURATION), c.millis("since_prev_ms", 0, Times.MAX_DURATION),
                     c.string("hierarchy", 16_384, false), c.truncated("text", 255),
                     blocklist.scrub(c.string("href", ItemCheck.MAX_TEXT_FIELD, false)), url, Urls.path(url),
                     c.truncated("title", 1024), blocklist.scrub(c.string("referrer", ItemCheck.MAX_TEXT_FIELD, false)),
@@ -165,7 +169,7 @@ public final class Ingest {
             if (device != null) {
                 out.ops.add(new WriteOp.Identify(env.id(), device, identity, at, "server"));
             }
-            out.ops.add(new WriteOp.SetUserProperties(env.id(), identity, props, req.receivedAt()));
+            out.ops.add(new WriteOp.SetUserProperties(env.id(), identity, props, at));
             out.warnFlattened(c, canonical ? "traits" : "properties");
         }
         return out.build();
@@ -183,8 +187,10 @@ public final class Ingest {
                 c.fail("properties", "is required: a JSON object of user properties");
             }
             Map<String, Object> props = c.properties();
+            Long timestamp = c.timestamp("timestamp", req.receivedAt());
             if (out.accept(c)) {
-                out.ops.add(new WriteOp.SetUserProperties(env.id(), identity, props, req.receivedAt()));
+                out.ops.add(new WriteOp.SetUserProperties(env.id(), identity, props,
+                        timestamp == null ? req.receivedAt() : timestamp));
                 out.warnFlattened(c, bulk ? "users[" + i + "]" : "user");
             }
         }
@@ -193,10 +199,19 @@ public final class Ingest {
 
     /** Submits the prepared ops and waits until they are committed. */
     public Outcome commit(Prepared p) {
-        WriteQueue.Result result = queue.submitAndWait(p.ops());
+        WriteQueue.Result result = queue.submitAndWait(p.ops(), p.opItems());
+        // Items the store refused on their own (their input is at fault) are rejected like invalid ones.
+        List<FieldError> errors = p.errors();
+        if (!result.rejected().isEmpty()) {
+            errors = new ArrayList<>(errors);
+            for (WriteQueue.Rejected r : result.rejected()) {
+                errors.add(new FieldError(r.field(), r.index(), r.reason()));
+            }
+        }
+        int rejected = p.rejectedItems() + result.rejected().size();
         // Count items, not ops: a canonical identify is one item that yields two ops (link and properties).
-        int accepted = p.items() - p.rejectedItems() - result.duplicates();
-        return new Outcome(accepted, result.duplicates(), p.rejectedItems(), p.errors(), p.warnings());
+        int accepted = p.items() - rejected - result.duplicates();
+        return new Outcome(accepted, result.duplicates(), rejected, errors, p.warnings());
     }
 
     private static List<Fields> items(Fields body, String arrayName) {
@@ -247,6 +262,9 @@ public final class Ingest {
         final List<String> warnings = new ArrayList<>();
         final int items;
         int rejected;
+        // Where each accepted item's ops begin, and its name: every op belongs to the item accepted before it.
+        final List<Integer> itemStarts = new ArrayList<>();
+        final List<WriteQueue.Item> acceptedItems = new ArrayList<>();
 
         Builder(int items) {
             this.items = items;
@@ -255,6 +273,8 @@ public final class Ingest {
 
         boolean accept(ItemCheck c) {
             if (c.ok()) {
+                itemStarts.add(ops.size());
+                acceptedItems.add(new WriteQueue.Item(c.path("body"), c.index()));
                 return true;
             }
             errors.addAll(c.errors);
@@ -269,7 +289,17 @@ public final class Ingest {
         }
 
         Prepared build() {
-            return new Prepared(ops, items, errors, warnings, rejected);
+            List<WriteQueue.Item> opItems = new ArrayList<>(ops.size());
+            for (int k = 0; k < acceptedItems.size(); k++) {
+                int end = k + 1 < itemStarts.size() ? itemStarts.get(k + 1) : ops.size();
+                while (opItems.size() < end) {
+                    opItems.add(acceptedItems.get(k));
+                }
+            }
+            while (opItems.size() < ops.size()) {
+                opItems.add(new WriteQueue.Item("body", null));
+            }
+            return new Prepared(ops, items, errors, warnings, rejected, opItems);
         }
     }
 }

@@ -33,6 +33,15 @@ final class ItemCheck {
         errors.addAll(item.errors().stream().map(e -> new FieldError(e.field(), index, e.message())).toList());
     }
 
+    /** The item's JSON path ({@code events[3]}), or {@code whole} when the request body is the item. */
+    String path(String whole) {
+        return prefix.isEmpty() ? whole : prefix.substring(0, prefix.length() - 1);
+    }
+
+    Integer index() {
+        return index;
+    }
+
     boolean ok() {
         return errors.isEmpty();
     }
@@ -108,33 +117,56 @@ final class ItemCheck {
         return (String) v;
     }
 
-    /** An ISO-8601 instant (a zone-less one is taken as UTC) or epoch milliseconds, not far in the future. */
+    /**
+     * An ISO-8601 instant (a zone-less one is taken as UTC) or epoch milliseconds, from 2000-01-01 to 24 hours
+     * after {@code now}; checked before any conversion, so that no value wraps.
+     */
     Long timestamp(String field, long now) {
         Object v = item.get(field);
         if (v == null) {
             return null;
         }
-        long ms;
+        long max = now + Times.MAX_AHEAD;
+        Long ms;
         if (v instanceof Number n) {
-            ms = n.longValue();
+            ms = Times.within(n, Times.EARLIEST, max);
         } else if (v instanceof String s) {
+            Instant t;
             try {
-                ms = OffsetDateTime.parse(s).toInstant().toEpochMilli();
+                t = OffsetDateTime.parse(s).toInstant();
             } catch (DateTimeParseException e) {
                 try {
-                    ms = LocalDateTime.parse(s).toInstant(ZoneOffset.UTC).toEpochMilli();
+                    t = LocalDateTime.parse(s).toInstant(ZoneOffset.UTC);
                 } catch (DateTimeParseException e2) {
                     fail(field, "must be an ISO-8601 time such as 2024-01-15T10:30:00Z, not '" + s + "'");
                     return null;
                 }
             }
+            ms = Times.within(t, Times.EARLIEST, max);
         } else {
             fail(field, "must be an ISO-8601 string, not " + describe(v));
             return null;
         }
-        if (ms > now + 86_400_000L) {
-            fail(field, "is more than 24 hours in the future (" + Instant.ofEpochMilli(ms) + ")");
+        if (ms == null) {
+            fail(field, "must lie between " + Times.range(Times.EARLIEST, max) + ": from 2000-01-01 to 24 hours "
+                    + "ahead, as ISO-8601 text or epoch milliseconds, not " + v);
+        }
+        return ms;
+    }
+
+    /** A whole number of milliseconds within {@code [min, max]} (a clock reading or a duration), checked as sent. */
+    Long millis(String field, long min, long max) {
+        Object v = item.get(field);
+        if (v == null) {
             return null;
+        }
+        if (!(v instanceof Number n)) {
+            fail(field, "must be a number of milliseconds, not " + describe(v));
+            return null;
+        }
+        Long ms = Times.within(n, min, max);
+        if (ms == null) {
+            fail(field, "must be milliseconds from " + min + " to " + max + ", not " + v);
         }
         return ms;
     }

@@ -6,6 +6,7 @@ import dev.hindsight.store.EventPage;
 import dev.hindsight.store.EventStore;
 import dev.hindsight.store.IdentityLink;
 import dev.hindsight.store.RawEvent;
+import dev.hindsight.store.StoreUnavailableException;
 import dev.hindsight.store.UserProfile;
 import dev.hindsight.store.WriteOp;
 import java.nio.charset.StandardCharsets;
@@ -96,6 +97,9 @@ public final class DuckDbEventStore implements EventStore {
     public boolean[] write(List<WriteOp> ops) {
         boolean[] changed = new boolean[ops.size()];
         Map<String, String> cacheUpdates = new HashMap<>();
+        for (WriteOp op : ops) {
+            checkTimes(op);
+        }
         try {
             // The driver begins the transaction lazily, before the first statement; the Appender is not a
             // statement, so without this its rows would commit on their own and survive a rollback.
@@ -158,12 +162,68 @@ public final class DuckDbEventStore implements EventStore {
             } catch (SQLException suppressed) {
                 e.addSuppressed(suppressed);
             }
+            if (isStoreFault(e)) {
+                throw new StoreUnavailableException("DuckDB cannot commit: " + e.getMessage(), e);
+            }
             throw new IllegalStateException("DuckDB write failed: " + e.getMessage(), e);
         }
         if (db.walBytes() > DuckDb.CHECKPOINT_WAL_BYTES) {
             checkpoint();
         }
         return changed;
+    }
+
+    /**
+     * Refuses an op whose times a TIMESTAMP column cannot hold, before anything is written: millisecond times
+     * become microseconds here, and an overflow must fail the op rather than wrap to another date.
+     */
+    private static void checkTimes(WriteOp op) {
+        switch (op) {
+            case WriteOp.Append a -> {
+                micros(a.event().time());
+                micros(a.event().receivedAt());
+                if (a.event().clientTime() != null) {
+                    micros(a.event().clientTime());
+                }
+            }
+            case WriteOp.Identify id -> micros(id.at());
+            case WriteOp.SetUserProperties sp -> micros(sp.at());
+            case WriteOp.UndoLink undo -> micros(undo.at());
+        }
+    }
+
+    /**
+     * Epoch milliseconds as the epoch microseconds DuckDB's TIMESTAMP holds, or an {@link ArithmeticException}
+     * when they do not fit (never a wrapped value; DuckDB keeps the two extreme values for infinities).
+     */
+    static long micros(long ms) {
+        long us = Math.multiplyExact(ms, 1000L);
+        if (us == Long.MAX_VALUE || us == Long.MIN_VALUE) {
+            throw new ArithmeticException("time out of TIMESTAMP range: " + ms + " ms");
+        }
+        return us;
+    }
+
+    /**
+     * Whether a failed write is the store's fault whatever the ops were (DuckDB's I/O, fatal and out-of-memory
+     * errors, a closed connection), so that the write queue answers 503 rather than looking for a bad op.
+     */
+    private boolean isStoreFault(Exception e) {
+        try {
+            if (writer.isClosed() || !db.isOpen()) {
+                return true;
+            }
+        } catch (SQLException closed) {
+            return true;
+        }
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && (m.startsWith("IO Error") || m.startsWith("FATAL Error") || m.startsWith("Out of Memory Error")
+                    || m.contains("Connection was closed") || m.contains("database has been invalidated"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Folds the WAL into the database file, between commits, when no write transaction is open. */
@@ -211,13 +271,13 @@ public final class DuckDbEventStore implements EventStore {
         str(a, e.deviceId());
         str(a, e.identity());
         str(a, e.sessionId());
-        a.appendEpochMicros(e.time() * 1000);
+        a.appendEpochMicros(micros(e.time()));
         if (e.clientTime() == null) {
             a.appendNull();
         } else {
-            a.appendEpochMicros(e.clientTime() * 1000);
+            a.appendEpochMicros(micros(e.clientTime()));
         }
-        a.appendEpochMicros(e.receivedAt() * 1000);
+        a.appendEpochMicros(micros(e.receivedAt()));
         a.append(e.sessionMs());
         a.append(e.sincePrevMs());
         str(a, e.hierarchy());
@@ -401,8 +461,8 @@ public final class DuckDbEventStore implements EventStore {
                 a.append((long) l[0]);
                 a.append((String) l[1]);
                 a.append((String) l[2]);
-                a.appendEpochMicros((long) l[3] * 1000);
-                a.appendEpochMicros(now * 1000);
+                a.appendEpochMicros(micros((long) l[3]));
+                a.appendEpochMicros(micros(now));
                 a.appendNull();
                 a.append((String) l[4]);
                 a.append((int) (Integer) l[5]);
@@ -540,7 +600,7 @@ public final class DuckDbEventStore implements EventStore {
                 if (events.size() > limit) {
                     events.remove(limit);
                     RawEvent lastShown = events.get(limit - 1);
-                    next = encodeCursor(lastShown.time() * 1000, lastShown.eventId());
+                    next = encodeCursor(micros(lastShown.time()), lastShown.eventId());
                 }
                 return new EventPage(events, next);
             }
