@@ -43,6 +43,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,7 +60,7 @@ public final class Hindsight implements AutoCloseable {
     private final SessionSteps sessionSteps;
     private final ScheduledExecutorService rollups;
 
-    private Hindsight(Settings settings, Clock clock) {
+    private Hindsight(Settings settings, Clock clock, UnaryOperator<EventStore> storeDecorator) {
         long started = System.nanoTime();
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
@@ -71,7 +72,7 @@ public final class Hindsight implements AutoCloseable {
         db = new DuckDb(settings.dataDir());
         projects = new Projects(new DuckDbCatalog(db));
         Optional<Project> created = projects.ensureDefault();
-        store = new DuckDbEventStore(db, clock);
+        store = storeDecorator.apply(new DuckDbEventStore(db, clock));
         Gauge.builder("hindsight.store.size", store, EventStore::sizeBytes).baseUnit("bytes")
                 .description("Bytes the event store occupies on disk").register(metrics);
 
@@ -133,7 +134,12 @@ public final class Hindsight implements AutoCloseable {
 
     /** Starts a server; used by {@link #main} and by tests. */
     public static Hindsight start(Settings settings, Clock clock) {
-        return new Hindsight(settings, clock);
+        return new Hindsight(settings, clock, UnaryOperator.identity());
+    }
+
+    /** Starts a server whose event store is wrapped by {@code storeDecorator}: tests inject store failures so. */
+    public static Hindsight start(Settings settings, Clock clock, UnaryOperator<EventStore> storeDecorator) {
+        return new Hindsight(settings, clock, storeDecorator);
     }
 
     /**

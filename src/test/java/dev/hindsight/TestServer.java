@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hindsight.config.Settings;
 import dev.hindsight.project.Environment;
+import dev.hindsight.store.EventStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * A real Hindsight server for tests: its own temporary data directory, a free port, the admin token
@@ -29,13 +31,15 @@ public final class TestServer implements AutoCloseable {
     private final Path dir;
     private final Map<String, String> settings;
     private final Clock clock;
+    private final UnaryOperator<EventStore> storeDecorator;
     private final HttpClient http = HttpClient.newHttpClient();
     private Hindsight app;
 
-    private TestServer(Path dir, Map<String, String> settings, Clock clock) {
+    private TestServer(Path dir, Map<String, String> settings, Clock clock, UnaryOperator<EventStore> storeDecorator) {
         this.dir = dir;
         this.settings = settings;
         this.clock = clock;
+        this.storeDecorator = storeDecorator;
         this.app = boot();
     }
 
@@ -45,8 +49,13 @@ public final class TestServer implements AutoCloseable {
 
     /** A server with extra settings (flag names without dashes, such as {@code queue-capacity}) and a clock. */
     public static TestServer start(Map<String, String> settings, Clock clock) {
+        return start(settings, clock, UnaryOperator.identity());
+    }
+
+    /** A server whose event store is wrapped by {@code storeDecorator} (to inject store failures). */
+    public static TestServer start(Map<String, String> settings, Clock clock, UnaryOperator<EventStore> storeDecorator) {
         try {
-            return new TestServer(Files.createTempDirectory("hindsight-test"), settings, clock);
+            return new TestServer(Files.createTempDirectory("hindsight-test"), settings, clock, storeDecorator);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -57,7 +66,7 @@ public final class TestServer implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("--port=0", "--data=" + dir, "--admin-token=" + ADMIN,
                 "--rollup-seconds=0"));
         settings.forEach((k, v) -> args.add("--" + k + "=" + v));
-        return Hindsight.start(Settings.from(args.toArray(String[]::new), Map.of()), clock);
+        return Hindsight.start(Settings.from(args.toArray(String[]::new), Map.of()), clock, storeDecorator);
     }
 
     /** Stops the server gracefully and starts it again on the same data directory. */

@@ -148,8 +148,8 @@ final class ItemCheck {
             return null;
         }
         if (ms == null) {
-            fail(field, "must lie between " + Times.range(Times.EARLIEST, max) + ": from 2000-01-01 to 24 hours "
-                    + "ahead, as ISO-8601 text or epoch milliseconds, not " + v);
+            fail(field, "must be a time from 2000-01-01 to 24 hours ahead, " + Times.range(Times.EARLIEST, max)
+                    + ", as ISO-8601 text or epoch milliseconds; got " + v);
         }
         return ms;
     }
@@ -166,7 +166,7 @@ final class ItemCheck {
         }
         Long ms = Times.within(n, min, max);
         if (ms == null) {
-            fail(field, "must be milliseconds from " + min + " to " + max + ", not " + v);
+            fail(field, "must be milliseconds from " + min + " to " + max + "; got " + v);
         }
         return ms;
     }

@@ -411,7 +411,7 @@ public final class WriteQueue implements AutoCloseable {
                     String cause = cause(u.failure);
                     count("rejected", cause, 1);
                     failures.failure("rejected " + cause, "The store refused " + describe(u.item) + " of a request "
-                            + "while other writes committed; it was answered 400", u.failure);
+                            + "(it fails alone while the store commits other writes); it was answered 400", u.failure);
                     rejected.add(new Rejected(u.item.field(), u.item.index(), "could not be stored (" + cause
                             + "); nothing of this item was stored, and sending it again will fail again"));
                 } else {

@@ -114,10 +114,11 @@ class WriteQueueTest {
     }
 
     @Test
-    void aFailedCommitFailsItsRequestsWithUnavailableAndForgetsTheirIdsSoThatARetryIsStored() throws Exception {
+    void aCommitThatFailsWholeAndInEveryPartFailsItsRequestsWithUnavailableAndForgetsTheirIdsSoThatARetryIsStored()
+            throws Exception {
         WriteQueue q = queue(100, 1000);
         List<WriteOp> ops = appends(3);
-        store.failNext(1);
+        store.failNext(Integer.MAX_VALUE);
 
         Throwable failure = catchThrowable(() -> q.submit(ops).get(30, TimeUnit.SECONDS));
 
@@ -126,6 +127,7 @@ class WriteQueueTest {
         assertThat(store.storedIds()).isEmpty();
         assertThat(q.depth()).as("the failed request's room is given back").isZero();
 
+        store.failNext(0);
         assertThat(q.submit(ops).get(30, TimeUnit.SECONDS)).isEqualTo(new WriteQueue.Result(3, 0));
         assertThat(store.storedIds()).containsExactlyInAnyOrderElementsOf(ids(ops));
     }
@@ -133,10 +135,20 @@ class WriteQueueTest {
     @Test
     void submitAndWaitTurnsAFailedCommitIntoAnUnavailableProblem() {
         WriteQueue q = queue(100, 1000);
-        store.failNext(1);
+        store.failNext(Integer.MAX_VALUE);
         assertThatThrownBy(() -> q.submitAndWait(appends(2))).isInstanceOfSatisfying(HindsightException.class,
                 e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
         assertThat(store.storedIds()).isEmpty();
+    }
+
+    @Test
+    void aCommitThatFailsOnceIsSplitAndRetriedSoThatEveryRequestIsStored() throws Exception {
+        WriteQueue q = queue(100, 1000);
+        List<WriteOp> ops = appends(3);
+        store.failNext(1);
+
+        assertThat(q.submit(ops).get(30, TimeUnit.SECONDS)).isEqualTo(new WriteQueue.Result(3, 0));
+        assertThat(store.storedIds()).containsExactlyInAnyOrderElementsOf(ids(ops));
     }
 
     @Test

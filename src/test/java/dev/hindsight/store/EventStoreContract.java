@@ -161,6 +161,21 @@ public abstract class EventStoreContract {
     }
 
     @Test
+    void aTimeTheStoreCannotHoldFailsTheWriteRatherThanWrappingToAnotherDate() {
+        // -1e16 ms in microseconds is below Long.MIN_VALUE: multiplied unchecked, it became the year 269636.
+        List<WriteOp> ops = List.of(new WriteOp.Append(event(ENV, "d1", "alice", -10_000_000_000_000_000L)),
+                new WriteOp.Append(event(ENV, "d1", "alice", Long.MAX_VALUE / 1000 + 1)),
+                new WriteOp.SetUserProperties(ENV, "alice", Map.of("plan", "pro"), Long.MIN_VALUE),
+                new WriteOp.Identify(ENV, "d1", "alice", -9_000_000_000_000_000_000L, "browser"));
+        for (WriteOp op : ops) {
+            assertThatThrownBy(() -> store.write(List.of(op))).as("%s", op).isInstanceOf(RuntimeException.class);
+        }
+
+        assertThat(store.countEvents(ENV)).isZero();
+        assertThat(store.user(ENV, "alice")).isEmpty();
+    }
+
+    @Test
     void writesSurviveReopeningTheStore() {
         RawEvent e = anon(ENV, "d1", T);
         store.write(List.of(new WriteOp.Append(e), identify(ENV, "d1", "alice", T + 1),
