@@ -82,9 +82,12 @@ public final class Ingest {
             String deviceId = c.string("device_id", 255, true);
             String identity = c.identity("identity", "identify".equals(kind) || "user_properties".equals(kind));
             Long clientTime = c.millis("time", Times.CLOCK_MIN, Times.CLOCK_MAX);
-            long time = clientTime == null ? req.receivedAt() : Math.min(Math.addExact(clientTime, skew), req.receivedAt());
+            // Both terms are range-checked readings, so the sum cannot overflow; addExact says so.
+            long time = clientTime == null ? req.receivedAt()
+                    : Math.min(Math.addExact(clientTime, skew), req.receivedAt());
             if (time < Times.EARLIEST) {
-                c.fail("time", "is before 2000-01-01 after correcting the device clock (" + java.time.Instant.ofEpochMilli(time) + ")");
+                c.fail("time", "is before 2000-01-01 after correcting the device clock's skew ("
+                        + java.time.Instant.ofEpochMilli(time) + ")");
             }
             Map<String, Object> props = c.properties();
             if ("identify".equals(kind)) {

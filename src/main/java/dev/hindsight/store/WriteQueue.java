@@ -1,6 +1,7 @@
 package dev.hindsight.store;
 
 import dev.hindsight.http.ErrorCode;
+import dev.hindsight.http.FieldError;
 import dev.hindsight.http.HindsightException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -18,6 +19,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -167,7 +170,7 @@ public final class WriteQueue implements AutoCloseable {
         Result r = await(submit(ops));
         if (!r.rejected().isEmpty()) {
             throw HindsightException.validation("The store refused " + r.rejected().size() + " of " + ops.size()
-                    + " changes", r.rejected().stream().map(x -> new dev.hindsight.http.FieldError(x.field(),
+                    + " changes", r.rejected().stream().map(x -> new FieldError(x.field(),
                             x.index(), x.reason())).toList());
         }
         return r;
@@ -443,7 +446,7 @@ public final class WriteQueue implements AutoCloseable {
         String name = root.getClass().getSimpleName();
         String message = root.getMessage();
         if (message != null) {
-            java.util.regex.Matcher m = ERROR_TYPE.matcher(message);
+            Matcher m = ERROR_TYPE.matcher(message);
             if (m.lookingAt()) {
                 name += " " + m.group(1);
             }
@@ -451,7 +454,8 @@ public final class WriteQueue implements AutoCloseable {
         return name;
     }
 
-    private static final java.util.regex.Pattern ERROR_TYPE = java.util.regex.Pattern.compile("([A-Z][A-Za-z]*(?: [A-Za-z]+)* Error):");
+    // DuckDB prefixes its messages with the error's type, such as "Conversion Error: ...".
+    private static final Pattern ERROR_TYPE = Pattern.compile("([A-Z][A-Za-z]*(?: [A-Za-z]+)* Error):");
 
     private static String describe(Item item) {
         return item.field() == null ? "an item" : item.field();
