@@ -31,6 +31,14 @@ public final class Auth {
         if (bearer(ctx) == null && appId != null) {
             Environment env = projects.byAppId(appId);
             if (env.settings().acceptAppIdOnly()) {
+                // Heap's clients are servers and send no Origin. A page of another site must not make its
+                // visitors' browsers write here (from addresses that no per-address limit would catch).
+                String origin = ctx.header("Origin");
+                if (origin != null && !env.allowsOrigin(origin.toLowerCase(java.util.Locale.ROOT))) {
+                    throw new HindsightException(ErrorCode.ORIGIN_NOT_ALLOWED, "Origin '" + origin + "' is not on the "
+                            + "allowed origins of environment '" + env.name() + "', so it cannot write with the app id "
+                            + "alone");
+                }
                 return new ServerCaller(env, true);
             }
         }

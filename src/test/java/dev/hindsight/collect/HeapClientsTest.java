@@ -84,6 +84,28 @@ class HeapClientsTest {
     }
 
     @Test
+    void appIdOnlyCallsFromABrowserPageOfAnOriginNotAllowedAreRefused() {
+        long projectId = s.app().projects().all().get(0).id();
+        String staging = s.post("/api/projects/" + projectId + "/environments", json(map("name", "staging")),
+                "Authorization", "Bearer " + TestServer.ADMIN).json().get("app_id").asText();
+        s.put("/api/environments/" + staging + "/origins", "{\"allowed_origins\": [\"https://shop.example.com\"]}",
+                "Authorization", "Bearer " + TestServer.ADMIN);
+        s.send("PATCH", "/api/environments/" + staging, "{\"accept_app_id_only\": true}",
+                "Authorization", "Bearer " + TestServer.ADMIN);
+        String body = json(map("app_id", staging, "identity", unique("u"), "event", "Paid"));
+
+        TestServer.Response elsewhere = s.post("/api/track", body, "Content-Type", JSON_TYPE,
+                "Origin", "https://evil.example.com");
+        TestServer.Response listed = s.post("/api/track", body, "Content-Type", JSON_TYPE,
+                "Origin", "https://shop.example.com");
+        TestServer.Response server = s.post("/api/track", body, "Content-Type", JSON_TYPE);
+
+        assertThat(elsewhere.status()).as(elsewhere.body()).isEqualTo(403);
+        assertThat(listed.status()).as(listed.body()).isEqualTo(200);
+        assertThat(server.status()).as(server.body()).isEqualTo(200);
+    }
+
+    @Test
     void appIdOnlyIdentifyWorksWhenOptedInButNothingReadsWithTheAppIdAndAWrongKeyIsStillRefused() {
         String identity = unique("heap-identify");
         String body = json(map("app_id", optedIn.appId(), "identity", identity, "properties", map("tier", "gold")));
