@@ -28,9 +28,9 @@ public final class Auth {
      * (Heap's own server-side clients send nothing else). Never use this for an endpoint that reads.
      */
     public ServerCaller serverWriter(Context ctx, String appId) {
-        if (bearer(ctx) == null && appId != null) {
-            Environment env = projects.byAppId(appId);
-            if (env.settings().acceptAppIdOnly()) {
+        if (bearer(ctx) == null) {
+            Environment env = projects.findByAppId(appId).orElse(null);
+            if (env != null && env.settings().acceptAppIdOnly()) {
                 // Heap's clients are servers and send no Origin. A page of another site must not make its
                 // visitors' browsers write here (from addresses that no per-address limit would catch).
                 String origin = ctx.header("Origin");

@@ -147,6 +147,11 @@ public final class Projects {
         return env;
     }
 
+    /** The environment with this public app id, if there is one. */
+    public Optional<Environment> findByAppId(String appId) {
+        return Optional.ofNullable(appId).map(byAppId::get);
+    }
+
     public Optional<Environment> bySecretKey(String key) {
         return Optional.ofNullable(key).map(bySecret::get);
     }
