@@ -7,6 +7,9 @@ var VERSION = '0.1.0';
 var stub = W['hindsight'] || [];
 var APP_ID = stub['appid'] + '', CONFIG = stub['config'] || {}, BLOCKLIST = DEFAULT_BLOCKLIST.slice();
 var started = false, captureOn = false, beforeStart = [];
+// [identity, hash] from identify(identity, {identityHash}), kept across pages: while that identity is current,
+// every event carries the hash, which a server that verifies identities requires (see the README).
+var HASH_KEY = '_hs_h.' + APP_ID, signed = load(HASH_KEY);
 
 /** Event-property calls made before consent wait in memory (nothing in storage) and apply on startTracking(). */
 function afterStart(fn) {
@@ -20,7 +23,10 @@ function emit(ev) {
   var s = session(true), t = s.last;
   ev['event_id'] = uuid();
   ev['device_id'] = state.d;
-  if (state.i) ev['identity'] = state.i;
+  if (state.i) {
+    ev['identity'] = state.i;
+    if (signed && signed[0] === state.i) ev['identity_hash'] = signed[1];
+  }
   ev['session_id'] = s.id;
   ev['time'] = t;
   ev['session_ms'] = t - s.start;
@@ -54,18 +60,20 @@ var api = {
   'track': function (name, props) {
     if (typeof name == 'string' && name) emit(pageContext({ 'kind': 'custom', 'name': name, 'properties': extend({}, props || {}) }));
   },
-  'identify': function (identity) {
+  'identify': function (identity, opts) {
     if (identity == null || identity === '') return;
     identity = '' + identity;
     if (!started) return;
     state.i = identity;
     saveState();
+    if (opts && opts['identityHash']) save(HASH_KEY, signed = [identity, '' + opts['identityHash']]);
     emit({ 'kind': 'identify', 'identity': identity });
   },
   'resetIdentity': function () {
     if (!started) return;
     state = { d: uuid(), i: null };
     saveState();
+    save(HASH_KEY, signed = null);
     newSession();
   },
   'addUserProperties': function (props) {

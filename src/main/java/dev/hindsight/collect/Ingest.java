@@ -81,6 +81,9 @@ public final class Ingest {
             }
             String deviceId = c.string("device_id", 255, true);
             String identity = c.identity("identity", "identify".equals(kind) || "user_properties".equals(kind));
+            if (identity != null && env.settings().verifiesIdentity()) {
+                identity = verified(env, c, kind, identity, out, i);
+            }
             Long clientTime = c.millis("time", Times.CLOCK_MIN, Times.CLOCK_MAX);
             // Both terms are range-checked readings, so the sum cannot overflow; addExact says so.
             long time = clientTime == null ? req.receivedAt()
@@ -125,6 +128,30 @@ public final class Ingest {
             }
         }
         return out.build();
+    }
+
+    /**
+     * The identity of a browser item in an environment that verifies identities: it stands only with an
+     * {@code identity_hash} made from it with the environment's identity secret. Without one, an identify or
+     * user_properties item is refused (it would link a device to, or write the profile of, any user), and any
+     * other event is kept without the identity it claims (its device's verified link still names its user).
+     */
+    private static String verified(Environment env, ItemCheck c, String kind, String identity, Builder out, int i) {
+        String hash = c.string("identity_hash", 128, false);
+        if (env.identityHashMatches(identity, hash)) {
+            return identity;
+        }
+        String why = hash == null
+                ? "is required: this environment verifies identities; send the hex HMAC-SHA256 of the identity made "
+                        + "on your server with the environment's identity_secret"
+                : "does not match the identity: it must be the hex HMAC-SHA256 of the identity made with the "
+                        + "environment's current identity_secret";
+        if ("identify".equals(kind) || "user_properties".equals(kind)) {
+            c.fail("identity_hash", why);
+        } else {
+            out.warnings.add("events[" + i + "]: the identity was not stored because identity_hash " + why);
+        }
+        return null;
     }
 
     /** {@code POST /api/track}: one Heap-form event at the top level, or {@code events: [...]}. */

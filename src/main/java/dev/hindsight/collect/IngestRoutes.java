@@ -75,8 +75,20 @@ public final class IngestRoutes {
         if (appId != null && !(appId instanceof String)) {
             throw HindsightException.field("app_id", "must be a string");
         }
-        Environment env = auth.serverKey(ctx, (String) appId);
-        respond(ctx, endpoint, prepare.apply(env, body));
+        Auth.ServerCaller caller = auth.serverWriter(ctx, (String) appId);
+        if (caller.appIdOnly()) {
+            limitAppIdOnly(ctx, caller.env());
+        }
+        respond(ctx, endpoint, prepare.apply(caller.env(), body));
+    }
+
+    /**
+     * The rate limit of app-id-only server calls (environments with {@code accept_app_id_only}): they carry no
+     * secret, so they are limited as {@code /h} is, per app id and per client address, not per key. Hook for
+     * the rate limiters: throw a 429 (ErrorCode.RATE_LIMITED, with Retry-After) here when over.
+     */
+    private void limitAppIdOnly(Context ctx, Environment env) {
+        // The limiters themselves arrive with the rate-limit work of issue 12; nothing to enforce until then.
     }
 
     private void respond(Context ctx, String endpoint, Ingest.Prepared prepared) {

@@ -17,6 +17,34 @@ public final class Auth {
         this.adminToken = adminToken;
     }
 
+    /** Who may write through a server endpoint: an environment, and whether the caller showed only its app id. */
+    public record ServerCaller(Environment env, boolean appIdOnly) {
+    }
+
+    /**
+     * The caller of a server write endpoint ({@code /api/track}, {@code /api/identify},
+     * {@code /api/add_user_properties}): the holder of a secret key as {@link #serverKey}, or, with no
+     * {@code Authorization} header, anyone naming the app id of an environment that accepts app-id-only calls
+     * (Heap's own server-side clients send nothing else). Never use this for an endpoint that reads.
+     */
+    public ServerCaller serverWriter(Context ctx, String appId) {
+        if (bearer(ctx) == null) {
+            Environment env = projects.findByAppId(appId).orElse(null);
+            if (env != null && env.settings().acceptAppIdOnly()) {
+                // Heap's clients are servers and send no Origin. A page of another site must not make its
+                // visitors' browsers write here (from addresses that no per-address limit would catch).
+                String origin = ctx.header("Origin");
+                if (origin != null && !env.allowsOrigin(origin.toLowerCase(java.util.Locale.ROOT))) {
+                    throw new HindsightException(ErrorCode.ORIGIN_NOT_ALLOWED, "Origin '" + origin + "' is not on the "
+                            + "allowed origins of environment '" + env.name() + "', so it cannot write with the app id "
+                            + "alone");
+                }
+                return new ServerCaller(env, true);
+            }
+        }
+        return new ServerCaller(serverKey(ctx, appId), false);
+    }
+
     /**
      * The environment whose secret key the request carries; it must be the environment of {@code appId} when
      * the body names one.
@@ -26,7 +54,10 @@ public final class Auth {
         if (token == null) {
             throw new HindsightException(ErrorCode.UNAUTHORIZED, "This endpoint needs the environment's secret key: "
                     + "send the header 'Authorization: Bearer <secret key>' (GET /api/projects lists the keys, "
-                    + "and the server prints the default project's keys on first start)");
+                    + "and the server prints the default project's keys on first start). Heap's own server-side "
+                    + "clients, which send only the app_id, work once an admin opts the environment in with PATCH "
+                    + "/api/environments/{app_id} {\"accept_app_id_only\": true} (weaker: anyone who knows the "
+                    + "app id can then write)");
         }
         Environment env = projects.bySecretKey(token).orElseThrow(() -> new HindsightException(ErrorCode.UNAUTHORIZED,
                 "The bearer token is not a current secret key of any environment (was it rotated?); send "

@@ -16,4 +16,8 @@ public interface ProjectCatalog {
     void setOrigins(long envId, boolean allowAnyOrigin, List<String> origins);
 
     void setQueryBlocklist(long envId, List<String> parameters);
+
+    void setSettings(long envId, EnvironmentSettings settings);
+
+    void setIdentitySecret(long envId, String identitySecret);
 }

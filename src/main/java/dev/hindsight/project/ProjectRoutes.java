@@ -36,6 +36,14 @@ public final class ProjectRoutes {
             auth.admin(ctx);
             ctx.json(projects.rotateKey(ctx.pathParam("appId")));
         });
+        app.get("/api/environments/{appId}", ctx -> {
+            auth.admin(ctx);
+            ctx.json(projects.byAppId(ctx.pathParam("appId")));
+        });
+        app.patch("/api/environments/{appId}", ctx -> {
+            auth.admin(ctx);
+            ctx.json(projects.updateSettings(ctx.pathParam("appId"), SettingsPatch.parse(Json.tree(ctx))));
+        });
         app.put("/api/environments/{appId}/query-blocklist", ctx -> {
             auth.admin(ctx);
             ctx.json(projects.setQueryBlocklist(ctx.pathParam("appId"), textList(Json.tree(ctx), "query_blocklist")));

@@ -42,8 +42,8 @@ public final class Projects {
             throw HindsightException.field("name", "is required, at most 200 characters");
         }
         long id = catalog.createProject(name.strip());
-        catalog.createEnvironment(id, "development", newAppId(), newSecret(), true);
-        catalog.createEnvironment(id, "production", newAppId(), newSecret(), false);
+        catalog.createEnvironment(id, "development", newAppId(), newSecret("hs_sk_"), true);
+        catalog.createEnvironment(id, "production", newAppId(), newSecret("hs_sk_"), false);
         reload();
         return project(id);
     }
@@ -56,7 +56,7 @@ public final class Projects {
         if (project(projectId).environments().stream().anyMatch(e -> e.name().equals(name))) {
             throw new HindsightException(ErrorCode.CONFLICT, "Project " + projectId + " already has an environment named '" + name + "'");
         }
-        long envId = catalog.createEnvironment(projectId, name, newAppId(), newSecret(), name.equals("development"));
+        long envId = catalog.createEnvironment(projectId, name, newAppId(), newSecret("hs_sk_"), name.equals("development"));
         reload();
         return byId(envId);
     }
@@ -64,7 +64,7 @@ public final class Projects {
     /** Replaces an environment's secret key; the old one stops working at once. */
     public synchronized Environment rotateKey(String appId) {
         Environment env = byAppId(appId);
-        catalog.setSecretKey(env.id(), newSecret());
+        catalog.setSecretKey(env.id(), newSecret("hs_sk_"));
         reload();
         return byId(env.id());
     }
@@ -101,6 +101,30 @@ public final class Projects {
         return byId(env.id());
     }
 
+    /**
+     * Applies an admin's settings patch: the settings it names change, the others stay; the identity secret is
+     * replaced when asked (signatures made with the old one stop verifying at once).
+     */
+    public synchronized Environment updateSettings(String appId, SettingsPatch patch) {
+        Environment env = byAppId(appId);
+        EnvironmentSettings next = patch.applyTo(env.settings());
+        if (next.acceptAppIdOnly() && next.verifiesIdentity()) {
+            // App-id-only writes to /api/identify and /api/add_user_properties need no signature, so anyone with
+            // the public app id could forge the very profiles that verification protects.
+            String field = patch.acceptAppIdOnly() != null ? SettingsPatch.ACCEPT_APP_ID_ONLY : SettingsPatch.IDENTITY_VERIFICATION;
+            throw HindsightException.field(field, "accept_app_id_only cannot be true while identity_verification is "
+                    + "\"required\": calls with only the public app id could then forge any user's profile");
+        }
+        if (!next.equals(env.settings())) {
+            catalog.setSettings(env.id(), next);
+        }
+        if (patch.rotateIdentitySecret()) {
+            catalog.setIdentitySecret(env.id(), newSecret("hs_iv_"));
+        }
+        reload();
+        return byId(env.id());
+    }
+
     public List<Project> all() {
         return projects;
     }
@@ -123,6 +147,11 @@ public final class Projects {
         return env;
     }
 
+    /** The environment with this public app id, if there is one. */
+    public Optional<Environment> findByAppId(String appId) {
+        return Optional.ofNullable(appId).map(byAppId::get);
+    }
+
     public Optional<Environment> bySecretKey(String key) {
         return Optional.ofNullable(key).map(bySecret::get);
     }
@@ -133,6 +162,13 @@ public final class Projects {
 
     private void reload() {
         List<Project> loaded = catalog.load();
+        // New environments, and those of a store made before identity verification, get their secret here.
+        List<Environment> unsigned = loaded.stream().flatMap(p -> p.environments().stream())
+                .filter(e -> e.identitySecret() == null).toList();
+        if (!unsigned.isEmpty()) {
+            unsigned.forEach(e -> catalog.setIdentitySecret(e.id(), newSecret("hs_iv_")));
+            loaded = catalog.load();
+        }
         Map<String, Environment> apps = new HashMap<>();
         Map<String, Environment> secrets = new HashMap<>();
         for (Project p : loaded) {
@@ -155,8 +191,8 @@ public final class Projects {
         }
     }
 
-    private static String newSecret() {
-        StringBuilder sb = new StringBuilder("hs_sk_");
+    private static String newSecret(String prefix) {
+        StringBuilder sb = new StringBuilder(prefix);
         for (int i = 0; i < 32; i++) {
             sb.append(ALPHABET.charAt(RANDOM.nextInt(ALPHABET.length())));
         }

@@ -1,6 +1,7 @@
 package dev.hindsight.store.duckdb;
 
 import dev.hindsight.project.Environment;
+import dev.hindsight.project.EnvironmentSettings;
 import dev.hindsight.project.Project;
 import dev.hindsight.project.ProjectCatalog;
 import java.sql.Array;
@@ -18,6 +19,31 @@ public final class DuckDbCatalog implements ProjectCatalog {
 
     public DuckDbCatalog(DuckDb db) {
         this.db = db;
+        addSettingsColumns();
+    }
+
+    /**
+     * Gives a store made before environment settings their columns; an environment without an identity secret
+     * gets one from {@code Projects} when it loads. Idempotent, so it runs at every start.
+     */
+    private void addSettingsColumns() {
+        db.withConnection(c -> {
+            try (var st = c.createStatement()) {
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_columns()"
+                        + " WHERE table_name = 'environments' AND column_name = 'identity_secret'")) {
+                    rs.next();
+                    if (rs.getLong(1) > 0) {
+                        return null;
+                    }
+                }
+                st.execute("ALTER TABLE environments ADD COLUMN IF NOT EXISTS accept_app_id_only BOOLEAN DEFAULT false");
+                st.execute("ALTER TABLE environments ADD COLUMN IF NOT EXISTS identity_verification VARCHAR DEFAULT 'off'");
+                st.execute("ALTER TABLE environments ADD COLUMN IF NOT EXISTS identity_secret VARCHAR");
+                // As DuckDb does for its schema: DDL goes into the file at once, not only into the WAL.
+                st.execute("CHECKPOINT");
+            }
+            return null;
+        });
     }
 
     @Override
@@ -32,17 +58,49 @@ public final class DuckDbCatalog implements ProjectCatalog {
                 }
             }
             try (ResultSet rs = c.createStatement().executeQuery("""
-                    SELECT id, project_id, name, app_id, secret_key, allow_any_origin, allowed_origins, query_blocklist
+                    SELECT id, project_id, name, app_id, secret_key, allow_any_origin, allowed_origins, query_blocklist,
+                      accept_app_id_only, identity_verification, identity_secret
                     FROM environments ORDER BY id""")) {
                 while (rs.next()) {
                     envs.get(rs.getLong(2)).add(new Environment(rs.getLong(1), rs.getLong(2), rs.getString(3),
                             rs.getString(4), rs.getString(5), rs.getBoolean(6), strings(rs.getArray(7)),
-                            strings(rs.getArray(8))));
+                            strings(rs.getArray(8)), settings(rs.getBoolean(9), rs.getString(10)),
+                            rs.getString(11)));
                 }
             }
             List<Project> out = new ArrayList<>();
             names.forEach((id, name) -> out.add(new Project(id, name, List.copyOf(envs.get(id)))));
             return out;
+        });
+    }
+
+    private static EnvironmentSettings settings(boolean acceptAppIdOnly, String verification) {
+        EnvironmentSettings.IdentityVerification v = EnvironmentSettings.IdentityVerification.of(verification);
+        return new EnvironmentSettings(acceptAppIdOnly,
+                v == null ? EnvironmentSettings.DEFAULTS.identityVerification() : v);
+    }
+
+    @Override
+    public void setSettings(long envId, EnvironmentSettings settings) {
+        db.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE environments SET accept_app_id_only = ?, identity_verification = ? WHERE id = ?")) {
+                ps.setBoolean(1, settings.acceptAppIdOnly());
+                ps.setString(2, settings.identityVerification().wire());
+                ps.setLong(3, envId);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public void setIdentitySecret(long envId, String identitySecret) {
+        db.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE environments SET identity_secret = ? WHERE id = ?")) {
+                ps.setString(1, identitySecret);
+                ps.setLong(2, envId);
+                return ps.executeUpdate();
+            }
         });
     }
 
