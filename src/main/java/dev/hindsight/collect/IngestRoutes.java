@@ -4,6 +4,7 @@ import dev.hindsight.http.Auth;
 import dev.hindsight.http.Bodies;
 import dev.hindsight.http.ErrorCode;
 import dev.hindsight.http.HindsightException;
+import dev.hindsight.http.RateLimits;
 import dev.hindsight.project.Environment;
 import dev.hindsight.project.Projects;
 import io.javalin.Javalin;
@@ -23,12 +24,14 @@ public final class IngestRoutes {
     private final Projects projects;
     private final Auth auth;
     private final MeterRegistry metrics;
+    private final RateLimits limits;
 
-    public IngestRoutes(Ingest ingest, Projects projects, Auth auth, MeterRegistry metrics) {
+    public IngestRoutes(Ingest ingest, Projects projects, Auth auth, MeterRegistry metrics, RateLimits limits) {
         this.ingest = ingest;
         this.projects = projects;
         this.auth = auth;
         this.metrics = metrics;
+        this.limits = limits;
     }
 
     public void register(Javalin app) {
@@ -52,11 +55,18 @@ public final class IngestRoutes {
         ctx.status(204);
     }
 
+    // Order matters: limits before the body, and the body read without holding a thread (slow senders).
     private void browser(Context ctx) {
         Ingest.RequestInfo info = info(ctx);
-        Fields body = BodyReader.read(Bodies.read(ctx, BROWSER_LIMIT));
+        limits.byAddress(ctx);
+        ctx.future(() -> Bodies.readAsync(ctx, BROWSER_LIMIT).thenAccept(bytes -> browser(ctx, info, bytes)));
+    }
+
+    private void browser(Context ctx, Ingest.RequestInfo info, byte[] bytes) {
+        Fields body = BodyReader.read(bytes);
         Object appId = body.get("app_id");
         Environment env = projects.byAppId(appId instanceof String s ? s : ctx.queryParam("app_id"));
+        limits.byAppId(env.appId());
         String origin = ctx.header("Origin");
         if (!env.allowsOrigin(origin == null ? null : origin.toLowerCase())) {
             throw new HindsightException(ErrorCode.ORIGIN_NOT_ALLOWED, "Origin '" + origin
@@ -69,14 +79,19 @@ public final class IngestRoutes {
         respond(ctx, "h", ingest.browserBatch(env, body, info));
     }
 
+    // The key is in a header: checked (and its rate limit counted) before a byte of the body is read.
     private void server(Context ctx, String endpoint, BiFunction<Environment, Fields, Ingest.Prepared> prepare) {
-        Fields body = BodyReader.read(Bodies.read(ctx, SERVER_LIMIT));
-        Object appId = body.get("app_id");
-        if (appId != null && !(appId instanceof String)) {
-            throw HindsightException.field("app_id", "must be a string");
-        }
-        Environment env = auth.serverKey(ctx, (String) appId);
-        respond(ctx, endpoint, prepare.apply(env, body));
+        Environment env = auth.serverKey(ctx);
+        limits.byKey(env);
+        ctx.future(() -> Bodies.readAsync(ctx, SERVER_LIMIT).thenAccept(bytes -> {
+            Fields body = BodyReader.read(bytes);
+            Object appId = body.get("app_id");
+            if (appId != null && !(appId instanceof String)) {
+                throw HindsightException.field("app_id", "must be a string");
+            }
+            auth.sameEnvironment(env, (String) appId);
+            respond(ctx, endpoint, prepare.apply(env, body));
+        }));
     }
 
     private void respond(Context ctx, String endpoint, Ingest.Prepared prepared) {
