@@ -123,7 +123,7 @@ public final class IngestRoutes {
     }
 
     private Ingest.RequestInfo info(Context ctx) {
-        return new Ingest.RequestInfo(ingest.now(), ctx.userAgent(), ctx.ip());
+        return new Ingest.RequestInfo(ingest.now(), ctx.userAgent(), limits.clientAddress(ctx));
     }
 
     private static void cors(Context ctx, String origin) {

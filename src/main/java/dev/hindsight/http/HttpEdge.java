@@ -22,9 +22,6 @@ public final class HttpEdge {
         threads.setName("hindsight-http");
         config.jetty.threadPool = threads;
         config.jetty.modifyHttpConfiguration(http -> {
-            // Checked on every read of a body; the ingest endpoints read without holding a thread (Bodies.readAsync),
-            // so a slow sender costs only its connection, and this bounds how long it keeps that.
-            http.setMinRequestDataRate(settings.minRequestRate());
             http.setRequestHeaderSize(settings.maxHeaderBytes());
             http.setSendServerVersion(false);
             http.setSendXPoweredBy(false);
@@ -41,6 +38,11 @@ public final class HttpEdge {
                 server.addBean(new ConnectionLimit(settings.maxConnections(), server));
             }
         });
-        config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new ProblemErrorHandler()));
+        config.jetty.modifyServletContextHandler(context -> {
+            context.setErrorHandler(new ProblemErrorHandler());
+            // The ingest endpoints read bodies without holding a thread (Bodies.readAsync), so a slow sender costs
+            // only its connection; this rate and the idle timeout bound how long it keeps that.
+            context.setAttribute(Bodies.MIN_RATE, settings.minRequestRate());
+        });
     }
 }

@@ -52,7 +52,13 @@ public final class RateLimits {
         this.appIds = new Limiter(Limit.APP_ID, settings.rateAppId(), settings, clock, metrics);
         this.addresses = new Limiter(Limit.ADDRESS, settings.rateAddress(), settings, clock, metrics);
         this.keys = new Limiter(Limit.KEY, settings.rateKey(), settings, clock, metrics);
-        this.trustedProxies = settings.trustedProxies();
+        this.trustedProxies = settings.trustedProxies().stream().map(p -> {
+            String c = canonical(p);
+            if (c == null) {
+                throw new IllegalArgumentException("HINDSIGHT_TRUSTED_PROXIES lists '" + p + "', which is not an IP address");
+            }
+            return c;
+        }).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
     /** Counts a request of {@code appId} (a known app id: unknown ones are refused before they cost a bucket). */
@@ -76,19 +82,21 @@ public final class RateLimits {
      * {@code X-Forwarded-For} that is not itself a trusted proxy (the ones before it could be made up by the client).
      */
     public String clientAddress(Context ctx) {
-        String peer = strip(ctx.req().getRemoteAddr());
-        if (trustedProxies.isEmpty() || !trustedProxies.contains(peer)) {
+        String peer = canonical(ctx.req().getRemoteAddr());
+        if (peer == null) {
+            return ctx.req().getRemoteAddr();
+        }
+        if (!trustedProxies.contains(peer)) {
             return peer;
         }
-        List<String> forwarded = ctx.req().getHeaders("X-Forwarded-For") == null ? List.of()
-                : java.util.Collections.list(ctx.req().getHeaders("X-Forwarded-For"));
+        List<String> forwarded = java.util.Collections.list(ctx.req().getHeaders("X-Forwarded-For"));
         String client = peer;
         for (int i = forwarded.size() - 1; i >= 0; i--) {
             String[] hops = forwarded.get(i).split(",");
             for (int j = hops.length - 1; j >= 0; j--) {
-                String hop = strip(hops[j].strip());
-                if (hop.isEmpty()) {
-                    continue;
+                String hop = canonical(hops[j].strip());
+                if (hop == null) {
+                    return client; // not an address: what comes before it cannot be trusted either
                 }
                 client = hop;
                 if (!trustedProxies.contains(hop)) {
@@ -99,9 +107,24 @@ public final class RateLimits {
         return client;
     }
 
-    private static String strip(String address) {
-        return address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1)
+    private static final java.util.regex.Pattern IPV4 = java.util.regex.Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+
+    /** An IP literal in its one canonical text, or null for anything else (never a name lookup). */
+    static String canonical(String address) {
+        if (address == null) {
+            return null;
+        }
+        String a = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1)
                 : address;
+        // InetAddress parses a literal without a lookup only when it is one: IPv4 digits, or a ':' (IPv6).
+        if (!IPV4.matcher(a).matches() && !a.contains(":")) {
+            return null;
+        }
+        try {
+            return InetAddress.getByName(a).getHostAddress();
+        } catch (UnknownHostException e) {
+            return null;
+        }
     }
 
     /** An IPv6 client holds a whole /64 (one rotates through it at will): the /64 is what is counted. */
@@ -110,15 +133,13 @@ public final class RateLimits {
             return address;
         }
         try {
-            InetAddress a = InetAddress.getByName(address);
-            if (a instanceof Inet6Address) {
-                byte[] b = a.getAddress();
-                return java.util.HexFormat.of().formatHex(b, 0, 8) + "::/64";
+            if (InetAddress.getByName(address) instanceof Inet6Address v6) {
+                return java.util.HexFormat.of().formatHex(v6.getAddress(), 0, 8) + "::/64";
             }
-            return a.getHostAddress();
         } catch (UnknownHostException e) {
-            return address; // not a literal address: counted as it is
+            // not a literal: counted as it is
         }
+        return address;
     }
 
     /** One limit: a bucket per key, each refilled at {@code perSecond} and holding a burst's worth. */
@@ -146,12 +167,16 @@ public final class RateLimits {
                 }
             };
             // A bucket untouched for a burst's length is full again: forgetting it loses nothing.
+            // Evictions run on the calling thread: the bound holds after every request, not eventually.
             this.buckets = Caffeine.newBuilder().maximumSize(settings.rateTrackedKeys())
                     .expireAfterAccess(Duration.ofSeconds(settings.rateBurstSeconds() + 1L))
-                    .ticker(time::currentTimeNanos).build();
+                    .ticker(time::currentTimeNanos).executor(Runnable::run).build();
             this.refused = Counter.builder("hindsight.http.throttled").tag("limit", limit.label)
                     .description("Requests refused with 429 by a rate limit").register(metrics);
-            Gauge.builder("hindsight.http.rate.tracked", buckets, Cache::estimatedSize).tag("limit", limit.label)
+            Gauge.builder("hindsight.http.rate.tracked", buckets, c -> {
+                        c.cleanUp();
+                        return c.estimatedSize();
+                    }).tag("limit", limit.label)
                     .description("Keys a rate limit currently remembers").register(metrics);
         }
 
