@@ -28,6 +28,23 @@ class OpsTest {
     }
 
     @Test
+    void metricsNeedTheAdminOrTheMetricsTokenUnlessMadePublicWhileHealthStaysPublic() {
+        try (TestServer s = TestServer.start(Map.of("metrics-token", "scraper-token"), java.time.Clock.systemUTC())) {
+            TestServer.Response anonymous = s.get("/metrics");
+            assertThat(anonymous.status()).isEqualTo(401);
+            assertThat(anonymous.header("Content-Type")).startsWith(Problems.CONTENT_TYPE);
+            assertThat(anonymous.json().get("detail").asText()).contains("HINDSIGHT_METRICS_PUBLIC");
+            assertThat(s.get("/metrics", bearer(s.dev().secretKey())).status()).as("a secret key").isEqualTo(401);
+            assertThat(s.get("/metrics", bearer(TestServer.ADMIN)).status()).isEqualTo(200);
+            assertThat(s.get("/metrics", bearer("scraper-token")).status()).isEqualTo(200);
+            assertThat(s.get("/health").status()).isEqualTo(200);
+        }
+        try (TestServer s = TestServer.start(Map.of("metrics-public", "true"), java.time.Clock.systemUTC())) {
+            assertThat(s.get("/metrics").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void theServerRollsUpNewEventsForPathsOnItsOwn() throws InterruptedException {
         List<Map<String, Object>> events = List.of(Map.of("kind", "pageview", "device_id", "d1", "session_id", "s1"),
                 Map.of("kind", "click", "device_id", "d1", "session_id", "s1", "text", "Buy"));
