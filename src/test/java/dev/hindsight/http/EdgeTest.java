@@ -2,6 +2,7 @@ package dev.hindsight.http;
 
 import static dev.hindsight.TestServer.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.TestServer;
@@ -81,6 +82,29 @@ class EdgeTest {
             assertThat(a.status()).as(a.body()).isEqualTo(408);
             assertThat(a.contentType()).startsWith(Problems.CONTENT_TYPE);
             assertThat(TestServer.JSON.readTree(a.body()).get("type").asText()).endsWith("/request-timeout");
+        }
+    }
+
+    /** A connection past the limit is not accepted (it waits in the backlog) until another one closes. */
+    @Test
+    void connectionsPastTheLimitWaitUntilAnotherCloses() throws Exception {
+        String health = "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n";
+        try (TestServer s = TestServer.start(Map.of("max-connections", "2"), Clock.systemUTC());
+                RawHttp a = new RawHttp(s.app().port()); RawHttp b = new RawHttp(s.app().port())) {
+            a.send(health);
+            b.send(health);
+            assertThat(a.read().status()).isEqualTo(200);
+            assertThat(b.read().status()).isEqualTo(200);
+            try (RawHttp c = new RawHttp(s.app().port(), 1000)) {
+                c.send(health);
+                assertThatThrownBy(c::read).as("not accepted while two are open")
+                        .isInstanceOf(java.net.SocketTimeoutException.class);
+
+                a.close();
+
+                c.timeout(20_000);
+                assertThat(c.read().status()).isEqualTo(200);
+            }
         }
     }
 

@@ -32,6 +32,14 @@ final class RawHttp implements AutoCloseable {
         this(port, 20_000);
     }
 
+    void timeout(int readTimeoutMillis) {
+        try {
+            socket.setSoTimeout(readTimeoutMillis);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     void send(String text) {
         send(text.getBytes(StandardCharsets.ISO_8859_1));
     }
