@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The settings of the HTTP edge: how long and how slowly a client may hold a connection, how large its headers may
@@ -36,10 +37,21 @@ public record EdgeSettings(Duration idleTimeout, int minRequestRate, int maxHead
         if (burst < 1) {
             throw new IllegalArgumentException("Setting 'rate-burst-seconds' must be at least 1");
         }
+        if (intValue(values, "http-threads", 250) < 8) {
+            throw new IllegalArgumentException("Setting 'http-threads' must be at least 8 (Jetty's acceptor and "
+                    + "selectors take some)");
+        }
         String metricsPublic = values.getOrDefault("metrics-public", "false").trim();
         if (!metricsPublic.equals("true") && !metricsPublic.equals("false")) {
             throw new IllegalArgumentException("Setting 'metrics-public' must be 'true' or 'false', not '"
                     + metricsPublic + "'");
+        }
+        Set<String> proxies = java.util.Arrays.stream(values.getOrDefault("trusted-proxies", "").split(","))
+                .map(String::strip).filter(p -> !p.isEmpty()).collect(Collectors.toUnmodifiableSet());
+        for (String p : proxies) {
+            if (!p.matches("\\d{1,3}(\\.\\d{1,3}){3}") && !p.matches("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
+                throw new IllegalArgumentException("Setting 'trusted-proxies' must list IP addresses, not '" + p + "'");
+            }
         }
         return new EdgeSettings(
                 Duration.ofSeconds(intValue(values, "idle-timeout-seconds", 30)),
@@ -52,8 +64,7 @@ public record EdgeSettings(Duration idleTimeout, int minRequestRate, int maxHead
                 intValue(values, "rate-key", 2_000),
                 burst,
                 intValue(values, "rate-tracked-keys", 100_000),
-                Set.of(values.getOrDefault("trusted-proxies", "").split("\\s*,\\s*")).stream()
-                        .filter(s -> !s.isBlank()).collect(java.util.stream.Collectors.toUnmodifiableSet()),
+                proxies,
                 metricsPublic.equals("true"),
                 Optional.ofNullable(values.get("metrics-token")).filter(s -> !s.isBlank()));
     }
