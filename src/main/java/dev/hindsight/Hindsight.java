@@ -6,10 +6,12 @@ import dev.hindsight.collect.TrackerRoutes;
 import dev.hindsight.collect.UserAgents;
 import dev.hindsight.config.Settings;
 import dev.hindsight.http.Auth;
+import dev.hindsight.http.HttpEdge;
 import dev.hindsight.http.HindsightException;
 import dev.hindsight.http.Json;
 import dev.hindsight.http.OpsRoutes;
 import dev.hindsight.http.Problems;
+import dev.hindsight.http.RateLimits;
 import dev.hindsight.define.DefinitionRoutes;
 import dev.hindsight.demo.Demo;
 import dev.hindsight.identity.UserRoutes;
@@ -102,6 +104,7 @@ public final class Hindsight implements AutoCloseable {
             config.useVirtualThreads = false;
             config.http.maxRequestSize = 6L * 1024 * 1024;
             config.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+            HttpEdge.configure(config, settings.edge(), settings.port());
         });
         http.exception(HindsightException.class, (e, ctx) -> Problems.write(ctx, e));
         http.exception(HttpResponseException.class, (e, ctx) -> Problems.write(ctx, e));
@@ -116,7 +119,7 @@ public final class Hindsight implements AutoCloseable {
                         "No endpoint " + ctx.method() + " " + ctx.path()));
             }
         });
-        new IngestRoutes(ingest, projects, auth, metrics).register(http);
+        new IngestRoutes(ingest, projects, auth, metrics, new RateLimits(settings.edge(), clock, metrics)).register(http);
         new TrackerRoutes(auth).register(http);
         new ProjectRoutes(projects, auth).register(http);
         new UserRoutes(store, queue, auth, clock).register(http);
@@ -124,7 +127,7 @@ public final class Hindsight implements AutoCloseable {
         new DefinitionRoutes(definitions, new EventQueries(db, new DuckDbDialect()), auth, clock,
                 DuckDbEventStore.EVENT_COLUMNS, DuckDbEventStore::readEvent).register(http);
         new QueryRoutes(definitions, db, new DuckDbDialect(), auth).register(http);
-        new OpsRoutes(store, metrics).register(http);
+        new OpsRoutes(store, metrics, auth, settings.edge()).register(http);
         http.start(settings.port());
 
         created.ifPresent(Hindsight::printCredentials);

@@ -4,6 +4,7 @@ import dev.hindsight.http.Auth;
 import dev.hindsight.http.Bodies;
 import dev.hindsight.http.ErrorCode;
 import dev.hindsight.http.HindsightException;
+import dev.hindsight.http.RateLimits;
 import dev.hindsight.project.Environment;
 import dev.hindsight.project.Projects;
 import io.javalin.Javalin;
@@ -23,12 +24,14 @@ public final class IngestRoutes {
     private final Projects projects;
     private final Auth auth;
     private final MeterRegistry metrics;
+    private final RateLimits limits;
 
-    public IngestRoutes(Ingest ingest, Projects projects, Auth auth, MeterRegistry metrics) {
+    public IngestRoutes(Ingest ingest, Projects projects, Auth auth, MeterRegistry metrics, RateLimits limits) {
         this.ingest = ingest;
         this.projects = projects;
         this.auth = auth;
         this.metrics = metrics;
+        this.limits = limits;
     }
 
     public void register(Javalin app) {
@@ -52,11 +55,18 @@ public final class IngestRoutes {
         ctx.status(204);
     }
 
+    // Order matters: limits before the body, and the body read without holding a thread (slow senders).
     private void browser(Context ctx) {
         Ingest.RequestInfo info = info(ctx);
-        Fields body = BodyReader.read(Bodies.read(ctx, BROWSER_LIMIT));
+        limits.byAddress(ctx);
+        ctx.future(() -> Bodies.readAsync(ctx, BROWSER_LIMIT).thenAccept(bytes -> browser(ctx, info, bytes)));
+    }
+
+    private void browser(Context ctx, Ingest.RequestInfo info, byte[] bytes) {
+        Fields body = BodyReader.read(bytes);
         Object appId = body.get("app_id");
         Environment env = projects.byAppId(appId instanceof String s ? s : ctx.queryParam("app_id"));
+        limits.byAppId(env.appId());
         String origin = ctx.header("Origin");
         if (!env.allowsOrigin(origin == null ? null : origin.toLowerCase())) {
             throw new HindsightException(ErrorCode.ORIGIN_NOT_ALLOWED, "Origin '" + origin
@@ -69,26 +79,49 @@ public final class IngestRoutes {
         respond(ctx, "h", ingest.browserBatch(env, body, info));
     }
 
+    // The key is in a header: checked (and its rate limit counted) before a byte of the body is read.
     private void server(Context ctx, String endpoint, BiFunction<Environment, Fields, Ingest.Prepared> prepare) {
-        Fields body = BodyReader.read(Bodies.read(ctx, SERVER_LIMIT));
+        if (!auth.hasBearer(ctx) && projects.anyAcceptsAppIdOnly()) {
+            appIdOnly(ctx, endpoint, prepare);
+            return;
+        }
+        Environment env = auth.serverKey(ctx);
+        limits.byKey(env);
+        ctx.future(() -> Bodies.readAsync(ctx, SERVER_LIMIT).thenAccept(bytes -> {
+            Fields body = BodyReader.read(bytes);
+            auth.sameEnvironment(env, appId(body));
+            respond(ctx, endpoint, prepare.apply(env, body));
+        }));
+    }
+
+    /**
+     * A server call without a key, on a server where some environment accepts app-id-only calls (Heap's own
+     * server-side clients): the app id is in the body, so the body is read first, limited per client address before
+     * and per app id after, as {@code /h} is. Where no environment opted in, such a call gets its 401 unread.
+     */
+    private void appIdOnly(Context ctx, String endpoint, BiFunction<Environment, Fields, Ingest.Prepared> prepare) {
+        limits.byAddress(ctx);
+        ctx.future(() -> Bodies.readAsync(ctx, SERVER_LIMIT).thenAccept(bytes -> {
+            Fields body;
+            try {
+                body = BodyReader.read(bytes);
+            } catch (HindsightException unreadable) {
+                // Without a key there is nobody to tell about the body: the missing key is the answer.
+                auth.serverKey(ctx);
+                throw unreadable;
+            }
+            Auth.ServerCaller caller = auth.serverWriter(ctx, appId(body));
+            limits.byAppId(caller.env().appId());
+            respond(ctx, endpoint, prepare.apply(caller.env(), body));
+        }));
+    }
+
+    private static String appId(Fields body) {
         Object appId = body.get("app_id");
         if (appId != null && !(appId instanceof String)) {
             throw HindsightException.field("app_id", "must be a string");
         }
-        Auth.ServerCaller caller = auth.serverWriter(ctx, (String) appId);
-        if (caller.appIdOnly()) {
-            limitAppIdOnly(ctx, caller.env());
-        }
-        respond(ctx, endpoint, prepare.apply(caller.env(), body));
-    }
-
-    /**
-     * The rate limit of app-id-only server calls (environments with {@code accept_app_id_only}): they carry no
-     * secret, so they are limited as {@code /h} is, per app id and per client address, not per key. Hook for
-     * the rate limiters: throw a 429 (ErrorCode.RATE_LIMITED, with Retry-After) here when over.
-     */
-    private void limitAppIdOnly(Context ctx, Environment env) {
-        // The limiters themselves arrive with the rate-limit work of issue 12; nothing to enforce until then.
+        return (String) appId;
     }
 
     private void respond(Context ctx, String endpoint, Ingest.Prepared prepared) {
@@ -120,7 +153,7 @@ public final class IngestRoutes {
     }
 
     private Ingest.RequestInfo info(Context ctx) {
-        return new Ingest.RequestInfo(ingest.now(), ctx.userAgent(), ctx.ip());
+        return new Ingest.RequestInfo(ingest.now(), ctx.userAgent(), limits.clientAddress(ctx));
     }
 
     private static void cors(Context ctx, String origin) {

@@ -19,9 +19,10 @@ import java.util.Optional;
  * @param dedupWindow    how long a seen event id is remembered to drop retries
  * @param dedupCapacity  most event ids remembered, whichever limit comes first
  * @param rollupInterval how often new events are rolled up into sessions' steps for paths; zero: never on its own
+ * @param edge           the HTTP edge's timeouts, sizes and rate limits
  */
 public record Settings(int port, Path dataDir, Optional<String> adminToken, String ipMode, int queueCapacity,
-        int maxCommitBatch, Duration dedupWindow, int dedupCapacity, Duration rollupInterval) {
+        int maxCommitBatch, Duration dedupWindow, int dedupCapacity, Duration rollupInterval, EdgeSettings edge) {
 
     public static Settings from(String[] args, Map<String, String> env) {
         Map<String, String> values = new HashMap<>();
@@ -50,7 +51,8 @@ public record Settings(int port, Path dataDir, Optional<String> adminToken, Stri
                 intValue(values, "max-commit-batch", 50_000),
                 Duration.ofHours(intValue(values, "dedup-window-hours", 24)),
                 intValue(values, "dedup-capacity", 4_000_000),
-                Duration.ofSeconds(intValue(values, "rollup-seconds", 60)));
+                Duration.ofSeconds(intValue(values, "rollup-seconds", 60)),
+                EdgeSettings.from(values));
     }
 
     private static int intValue(Map<String, String> values, String key, int fallback) {

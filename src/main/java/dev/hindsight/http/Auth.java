@@ -50,6 +50,16 @@ public final class Auth {
      * the body names one.
      */
     public Environment serverKey(Context ctx, String appId) {
+        Environment env = serverKey(ctx);
+        sameEnvironment(env, appId);
+        return env;
+    }
+
+    /**
+     * The environment whose secret key the request carries, from its header alone: checked before the body is
+     * read, so that a request without a valid key costs no body bytes.
+     */
+    public Environment serverKey(Context ctx) {
         String token = bearer(ctx);
         if (token == null) {
             throw new HindsightException(ErrorCode.UNAUTHORIZED, "This endpoint needs the environment's secret key: "
@@ -62,12 +72,21 @@ public final class Auth {
         Environment env = projects.bySecretKey(token).orElseThrow(() -> new HindsightException(ErrorCode.UNAUTHORIZED,
                 "The bearer token is not a current secret key of any environment (was it rotated?); send "
                         + "'Authorization: Bearer <secret key>' with the key from GET /api/projects"));
+        return env;
+    }
+
+    /** Refuses a body whose {@code app_id} (when it names one) is not the environment of the key that came with it. */
+    public void sameEnvironment(Environment env, String appId) {
         if (appId != null && !appId.equals(env.appId())) {
             projects.byAppId(appId);
             throw new HindsightException(ErrorCode.FORBIDDEN, "The secret key belongs to another environment than app_id '"
                     + appId + "'; use that environment's key");
         }
-        return env;
+    }
+
+    /** Whether the request carries a bearer token at all (valid or not). */
+    public boolean hasBearer(Context ctx) {
+        return bearer(ctx) != null;
     }
 
     public void admin(Context ctx) {
@@ -94,6 +113,22 @@ public final class Auth {
         }
         throw new HindsightException(ErrorCode.UNAUTHORIZED, "Send 'Authorization: Bearer <token>' with the admin "
                 + "token or the secret key of the environment of app_id '" + appId + "'");
+    }
+
+    /**
+     * Lets a request read {@code /metrics}: anyone when {@code metricsPublic}, otherwise the admin token or
+     * {@code metricsToken}.
+     */
+    public void metrics(Context ctx, boolean metricsPublic, Optional<String> metricsToken) {
+        if (metricsPublic || isAdmin(ctx)) {
+            return;
+        }
+        String token = bearer(ctx);
+        if (token != null && metricsToken.isPresent() && equal(token, metricsToken.get())) {
+            return;
+        }
+        throw new HindsightException(ErrorCode.UNAUTHORIZED, "/metrics needs 'Authorization: Bearer <token>' with "
+                + "the admin token or HINDSIGHT_METRICS_TOKEN (or start the server with HINDSIGHT_METRICS_PUBLIC=true)");
     }
 
     private boolean isAdmin(Context ctx) {

@@ -12,6 +12,7 @@ public enum ErrorCode {
     ORIGIN_NOT_ALLOWED(403, "origin-not-allowed", "Origin not allowed"),
     NOT_FOUND(404, "not-found", "Not found"),
     UNKNOWN_APP_ID(404, "unknown-app-id", "Unknown app id"),
+    REQUEST_TIMEOUT(408, "request-timeout", "Request timeout"),
     CONFLICT(409, "conflict", "Conflict"),
     PAYLOAD_TOO_LARGE(413, "payload-too-large", "Payload too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "Unsupported media type"),

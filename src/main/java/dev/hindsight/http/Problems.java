@@ -30,19 +30,30 @@ public final class Problems {
 
     /** Javalin's own errors (unknown route, wrong method) in the same shape. */
     public static void write(Context ctx, HttpResponseException e) {
-        ErrorCode code = switch (e.getStatus()) {
-            case 404 -> ErrorCode.NOT_FOUND;
-            case 413 -> ErrorCode.PAYLOAD_TOO_LARGE;
-            case 401 -> ErrorCode.UNAUTHORIZED;
-            case 403 -> ErrorCode.FORBIDDEN;
-            case 503 -> ErrorCode.UNAVAILABLE;
-            default -> e.getStatus() < 500 ? ErrorCode.VALIDATION : ErrorCode.INTERNAL;
-        };
+        ErrorCode mapped = codeFor(e.getStatus());
+        ErrorCode code = mapped != null ? mapped : e.getStatus() < 500 ? ErrorCode.VALIDATION : ErrorCode.INTERNAL;
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", code.type());
         body.put("title", code.title());
         body.put("status", e.getStatus());
         body.put("detail", e.getMessage());
         ctx.status(e.getStatus()).json(body).contentType(CONTENT_TYPE);
+    }
+
+    /** The error code answered with {@code status}, or null when none is (such as 405 or 431). */
+    static ErrorCode codeFor(int status) {
+        return switch (status) {
+            case 400 -> ErrorCode.VALIDATION;
+            case 401 -> ErrorCode.UNAUTHORIZED;
+            case 403 -> ErrorCode.FORBIDDEN;
+            case 404 -> ErrorCode.NOT_FOUND;
+            case 408 -> ErrorCode.REQUEST_TIMEOUT;
+            case 413 -> ErrorCode.PAYLOAD_TOO_LARGE;
+            case 415 -> ErrorCode.UNSUPPORTED_MEDIA_TYPE;
+            case 429 -> ErrorCode.RATE_LIMITED;
+            case 500 -> ErrorCode.INTERNAL;
+            case 503 -> ErrorCode.UNAVAILABLE;
+            default -> null;
+        };
     }
 }

@@ -152,6 +152,11 @@ public final class Projects {
         return Optional.ofNullable(appId).map(byAppId::get);
     }
 
+    /** Whether any environment accepts server calls that carry only its app id (then such calls are read). */
+    public boolean anyAcceptsAppIdOnly() {
+        return byAppId.values().stream().anyMatch(e -> e.settings().acceptAppIdOnly());
+    }
+
     public Optional<Environment> bySecretKey(String key) {
         return Optional.ofNullable(key).map(bySecret::get);
     }

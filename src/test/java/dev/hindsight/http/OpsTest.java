@@ -28,27 +28,44 @@ class OpsTest {
     }
 
     @Test
+    void metricsNeedTheAdminOrTheMetricsTokenUnlessMadePublicWhileHealthStaysPublic() {
+        try (TestServer s = TestServer.start(Map.of("metrics-token", "scraper-token"), java.time.Clock.systemUTC())) {
+            TestServer.Response anonymous = s.get("/metrics");
+            assertThat(anonymous.status()).isEqualTo(401);
+            assertThat(anonymous.header("Content-Type")).startsWith(Problems.CONTENT_TYPE);
+            assertThat(anonymous.json().get("detail").asText()).contains("HINDSIGHT_METRICS_PUBLIC");
+            assertThat(s.get("/metrics", bearer(s.dev().secretKey())).status()).as("a secret key").isEqualTo(401);
+            assertThat(s.get("/metrics", bearer(TestServer.ADMIN)).status()).isEqualTo(200);
+            assertThat(s.get("/metrics", bearer("scraper-token")).status()).isEqualTo(200);
+            assertThat(s.get("/health").status()).isEqualTo(200);
+        }
+        try (TestServer s = TestServer.start(Map.of("metrics-public", "true"), java.time.Clock.systemUTC())) {
+            assertThat(s.get("/metrics").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void theServerRollsUpNewEventsForPathsOnItsOwn() throws InterruptedException {
         List<Map<String, Object>> events = List.of(Map.of("kind", "pageview", "device_id", "d1", "session_id", "s1"),
                 Map.of("kind", "click", "device_id", "d1", "session_id", "s1", "text", "Buy"));
         try (TestServer s = TestServer.start()) {
             assertThat(s.post("/h", TestServer.json("app_id", s.dev().appId(), "events", events)).status()).isEqualTo(200);
-            assertThat(samples(s.get("/metrics").body())).as("the tests' servers roll up only when told")
+            assertThat(samples(s.get("/metrics", bearer(TestServer.ADMIN)).body())).as("the tests' servers roll up only when told")
                     .containsEntry("hindsight_rollup_behind", 2.0);
             s.app().rollUp();
-            assertThat(samples(s.get("/metrics").body())).containsEntry("hindsight_rollup_behind", 0.0);
+            assertThat(samples(s.get("/metrics", bearer(TestServer.ADMIN)).body())).containsEntry("hindsight_rollup_behind", 0.0);
         }
         MutableClock clock = new MutableClock(java.time.Instant.now());
         try (TestServer s = TestServer.start(Map.of("rollup-seconds", "1"), clock)) {
             assertThat(s.post("/h", TestServer.json("app_id", s.dev().appId(), "events", events)).status()).isEqualTo(200);
             Thread.sleep(1500);
-            assertThat(samples(s.get("/metrics").body())).as("events are rolled up half an hour after they arrive")
+            assertThat(samples(s.get("/metrics", bearer(TestServer.ADMIN)).body())).as("events are rolled up half an hour after they arrive")
                     .containsEntry("hindsight_rollup_behind", 2.0);
             clock.advance(java.time.Duration.ofMinutes(31));
             double behind = 2;
             for (int i = 0; i < 100 && behind > 0; i++) {
                 Thread.sleep(100);
-                behind = samples(s.get("/metrics").body()).get("hindsight_rollup_behind");
+                behind = samples(s.get("/metrics", bearer(TestServer.ADMIN)).body()).get("hindsight_rollup_behind");
             }
             assertThat(behind).as("events left to roll up after 10 s").isZero();
         }
@@ -73,7 +90,7 @@ class OpsTest {
             assertThat(browser.status()).isEqualTo(400);
             assertThat(s.app().store().countEvents(s.dev().id())).as("the valid events were stored").isEqualTo(5);
 
-            TestServer.Response r = s.get("/metrics");
+            TestServer.Response r = s.get("/metrics", bearer(TestServer.ADMIN));
 
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.header("Content-Type")).startsWith("text/plain");
@@ -107,7 +124,7 @@ class OpsTest {
                             Map.of("identity", "u", "event", "c"))), bearer(s.dev().secretKey()));
             assertThat(overloaded.status()).isEqualTo(503);
 
-            Map<String, Double> m = samples(s.get("/metrics").body());
+            Map<String, Double> m = samples(s.get("/metrics", bearer(TestServer.ADMIN)).body());
 
             assertThat(m).containsEntry("hindsight_events_accepted_total{endpoint=\"track\"}", 1.0);
             assertThat(m).containsEntry("hindsight_events_duplicates_total{endpoint=\"track\"}", 1.0);
