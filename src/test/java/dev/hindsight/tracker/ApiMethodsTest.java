@@ -261,6 +261,7 @@ class ApiMethodsTest {
             // The anonymous user, the device, has them: the users analysis lists it by them.
             JsonNode anonymous = awaitUsers(Map.of("key", "plan", "op", "=", "value", "trial"),
                     users -> users.size() == 1);
+            assertThat(anonymous).as("users with plan = trial").hasSize(1);
             assertThat(anonymous.get(0).get("user_key").asText()).isEqualTo("device:" + device);
             assertThat(anonymous.get(0).get("identity").isNull()).isTrue();
             assertThat(anonymous.get(0).path("properties").path("seats").asInt()).isEqualTo(3);
