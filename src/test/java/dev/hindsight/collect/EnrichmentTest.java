@@ -179,10 +179,15 @@ class EnrichmentTest {
         String user = unique("u");
         String device = unique("d");
         long t = NOW.minusSeconds(1).toEpochMilli();
-        // Listed (and so appended) in the opposite order, and with seqs past a thousand.
+        // Listed (and so appended) in the opposite order, with seqs past a thousand, and with event ids that a tie
+        // between equal times would order the wrong way too.
+        List<String> ids = java.util.stream.Stream.generate(() -> java.util.UUID.randomUUID().toString()).limit(2)
+                .sorted().toList();
         postOk(map("app_id", s.dev().appId(), "sent_at", NOW.toEpochMilli(), "events", List.of(
-                map("kind", "custom", "name", "second", "device_id", device, "identity", user, "seq", 1008, "time", t),
-                map("kind", "custom", "name", "first", "device_id", device, "identity", user, "seq", 1007, "time", t))));
+                map("kind", "custom", "name", "second", "device_id", device, "identity", user, "seq", 1008, "time", t,
+                        "event_id", ids.get(0)),
+                map("kind", "custom", "name", "first", "device_id", device, "identity", user, "seq", 1007, "time", t,
+                        "event_id", ids.get(1)))));
 
         // Newest first.
         assertThat(Api.events(s, s.dev(), user)).extracting(e -> e.get("name").asText())
