@@ -105,8 +105,9 @@ function onSubmit(e) {
   }
   var ev = elementEvent('submit', form);
   delete ev['text'];
-  ev['properties'] = { 'form_id': form.id || null, 'form_name': attr(form, 'name'), 'form_action': attr(form, 'action'),
-    'form_method': (attr(form, 'method') || 'get').toLowerCase(), 'form_fields': names.join(',') };
+  ev['properties'] = wellFormedValues({ 'form_id': form.id || null, 'form_name': attr(form, 'name'),
+    'form_action': attr(form, 'action'), 'form_method': (attr(form, 'method') || 'get').toLowerCase(),
+    'form_fields': names.join(',') });
   emit(ev);
 }
 
@@ -114,8 +115,14 @@ function onChange(e) {
   var el = e.composedPath ? e.composedPath()[0] : e.target;
   if (!el || !/^(input|select|textarea)$/.test(tagOf(el)) || isIgnored(el) || isPassword(el)) return;
   var ev = elementEvent('change', el);
-  ev['properties'] = { 'field_name': el.name || null, 'field_type': (el.type || tagOf(el)).toLowerCase() };
+  ev['properties'] = wellFormedValues({ 'field_name': el.name || null, 'field_type': (el.type || tagOf(el)).toLowerCase() });
   emit(ev);
+}
+
+/** The page's names in captured properties, with unpaired surrogates replaced (see wellFormed). */
+function wellFormedValues(props) {
+  for (var k in props) if (typeof props[k] == 'string') props[k] = wellFormed(props[k]);
+  return props;
 }
 
 function startAutocapture() {

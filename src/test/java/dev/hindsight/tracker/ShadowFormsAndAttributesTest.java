@@ -88,13 +88,18 @@ class ShadowFormsAndAttributesTest {
             Page page = open(ctx, site, "shadow-forms");
             String user = identify(page);
             page.click("#app > button");
+            page.fill("#odd-field", "x");
+            page.press("#odd-field", "Tab");
 
-            List<JsonNode> events = await(server, user, e -> !TrackerPages.clicks(e).isEmpty());
+            List<JsonNode> events = await(server, user, e -> !TrackerPages.clicks(e).isEmpty()
+                    && !Stored.ofKind(e, "change").isEmpty());
 
             // U+FFFD is EF BF BD in UTF-8.
             assertThat(target(TrackerPages.clicks(events).get(0)))
                     .isEqualTo("button#odd%EF%BF%BDx.b%EF%BF%BD[type=button]:3:1");
             assertThat(TrackerPages.clicks(events).get(0).get("text").asText()).isEqualTo("Odd id");
+            assertThat(Stored.ofKind(events, "change").get(0).path("properties").path("field_name").asText())
+                    .isEqualTo("n\uFFFD");
         }
     }
 }
