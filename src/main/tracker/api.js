@@ -6,10 +6,12 @@
 var VERSION = '0.1.0';
 var stub = W['hindsight'] || [];
 var APP_ID = stub['appid'] + '', CONFIG = stub['config'] || {}, BLOCKLIST = DEFAULT_BLOCKLIST.slice();
-var started = false, captureOn = false, beforeStart = [];
+var started = false, beforeStart = [];
 // [identity, hash] from identify(identity, {identityHash}), kept across pages: while that identity is current,
 // every event carries the hash, which a server that verifies identities requires (see the README).
 var HASH_KEY = '_hs_h.' + APP_ID, signed = load(HASH_KEY);
+// One page load: the server corrects the clock skew of all of its events alike, so their order survives.
+var PAGE_ID = uuid();
 
 /** Event-property calls made before consent wait in memory (nothing in storage) and apply on startTracking(). */
 function afterStart(fn) {
@@ -28,12 +30,16 @@ function emit(ev) {
     if (signed && signed[0] === state.i) ev['identity_hash'] = signed[1];
   }
   ev['session_id'] = s.id;
+  ev['seq'] = s.n;
+  ev['page_id'] = PAGE_ID;
   ev['time'] = t;
   ev['session_ms'] = t - s.start;
   ev['since_prev_ms'] = s.prev ? t - s.prev : 0;
   ev['lib'] = 'hindsight-js';
   ev['lib_version'] = VERSION;
-  ev['properties'] = extend(extend({}, s.props || {}), ev['properties'] || {});
+  // Event properties belong to events, not to the user's profile.
+  ev['properties'] = /^(identify|user_properties)$/.test(ev['kind']) ? ev['properties'] || {} :
+    extend(extend({}, s.props || {}), ev['properties'] || {});
   enqueue(ev);
 }
 
@@ -76,8 +82,9 @@ var api = {
     save(HASH_KEY, signed = null);
     newSession();
   },
+  // Before identify they are the anonymous user's (the device's); they stay the user's once it is identified.
   'addUserProperties': function (props) {
-    if (started && state.i) emit({ 'kind': 'user_properties', 'identity': state.i, 'properties': extend({}, props || {}) });
+    if (started) emit({ 'kind': 'user_properties', 'properties': extend({}, props || {}) });
   },
   'addEventProperties': afterStart(setEventProps),
   'setEventProperties': afterStart(setEventProps),
@@ -85,10 +92,10 @@ var api = {
   'unsetEventProperty': afterStart(removeEventProp),
   'clearEventProperties': afterStart(clearEventProps),
   'startTracking': start,
+  // Nothing more is captured; what was captured before, with consent, is still delivered.
   'stopTracking': function () {
     tracking = false;
-    queue = [];
-    persistQueue();
+    flush();
   },
   'getUserId': function () { return state ? state.d : null; },
   'getIdentity': function () { return state ? state.i : null; },

@@ -10,8 +10,8 @@
  * preserves prefixes, suffixes and substrings (what the attribute operators ^= $= *= need). Classes are sorted (by
  * escaped text); attributes come in the fixed order of ATTRS, then data-* attributes sorted by escaped name,
  * leaving out the tracker's own data-hs-* controls (data-hs-ignore, data-hs-redact-*) but keeping the stable id
- * data-hs-id; href is taken without the blocked query parameters, as the event's href is; values are cut at 200
- * characters. The fixed orders make "has these classes and attributes" a subsequence test for the server's
+ * data-hs-id; href is taken without the blocked query parameters, as the event's href is; values are scrubbed of
+ * PII as text is (scrubText) and cut at 200 characters; unpaired surrogates in ids and classes become U+FFFD. The fixed orders make "has these classes and attributes" a subsequence test for the server's
  * selector compiler (dev.hindsight.define.HierarchyPattern). nth-child and nth-of-type are 1-based positions among
  * element siblings. Elements inside an open shadow root continue with the host's level above them.
  */
@@ -19,9 +19,14 @@ var ATTRS = ['name', 'type', 'role', 'aria-label', 'href', 'title', 'alt', 'for'
 var MAX_ATTR = 200;
 
 function esc(s) {
-  return encodeURIComponent(s).replace(/[!'()*.~]/g, function (c) {
+  return encodeURIComponent(wellFormed(s)).replace(/[!'()*.~]/g, function (c) {
     return '%' + c.charCodeAt(0).toString(16).toUpperCase();
   });
+}
+
+/** An attribute value as encoded: scrubbed before the cut, as text is (512 bounds the regex work). */
+function attrValue(v) {
+  return esc(scrubText(v.slice(0, 512)).slice(0, MAX_ATTR));
 }
 
 function nth(el, sameType) {
@@ -39,13 +44,13 @@ function level(el, redacted) {
   out += Array.prototype.map.call(el.classList || [], function (c) { return '.' + esc(c); }).sort().join('');
   for (i = 0; i < ATTRS.length; i++) {
     v = attr(el, ATTRS[i]);
-    if (v != null && ATTRS[i] == 'href') v = scrubUrl(v, BLOCKLIST);
-    if (v != null) out += '[' + ATTRS[i] + '=' + (redacted[ATTRS[i]] ? '' : esc(v.slice(0, MAX_ATTR))) + ']';
+    if (v != null && ATTRS[i] == 'href') v = scrubUrl(v);
+    if (v != null) out += '[' + ATTRS[i] + '=' + (redacted[ATTRS[i]] ? '' : attrValue(v)) + ']';
   }
   for (i = 0; i < el.attributes.length; i++) {
     a = el.attributes[i];
     if (a.name.indexOf('data-') == 0 && (a.name.indexOf('data-hs-') != 0 || a.name == 'data-hs-id')) {
-      data.push([esc(a.name), redacted[a.name] ? '' : esc(a.value.slice(0, MAX_ATTR))]);
+      data.push([esc(a.name), redacted[a.name] ? '' : attrValue(a.value)]);
     }
   }
   data.sort(function (x, y) { return x[0] < y[0] ? -1 : 1; });

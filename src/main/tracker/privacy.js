@@ -1,5 +1,9 @@
 /** What may leave the browser: ignored subtrees, redaction, PII patterns in text, and blocked query parameters. */
-var DEFAULT_BLOCKLIST = ['token', 'session_id', 'api_key', 'email', 'reset_token', 'password'];
+// The same list as the server's (dev.hindsight.privacy.QueryBlocklist.DEFAULTS): keep them equal.
+var DEFAULT_BLOCKLIST = ['token', 'session_id', 'api_key', 'access_token', 'client_secret', 'email', 'reset_token',
+  'password', 'pw', 'pwd', 'pass', 'passwd', 'passcode', 'secret', 'ssn', 'cc', 'ccnum', 'cc_number', 'card_number',
+  'cardnumber', 'cvv', 'cvv2', 'cvc', 'csc'];
+var SECRET_FIELDS = 'input[type=password],input[autocomplete^=cc-]';
 var REDACTED = '****';
 
 var IGNORE = '.hs-ignore,.heap-ignore,[data-hs-ignore]', REDACT_TEXT = '[data-hs-redact-text]';
@@ -57,20 +61,53 @@ function luhn(digits) {
   return sum % 10 == 0;
 }
 
-/** Replaces what looks like an email, a Luhn-valid card number, a US SSN or a phone number with ****. */
+/**
+ * Replaces what looks like an email, a Luhn-valid card number, a US SSN or a phone number with ****, and an unpaired
+ * surrogate with U+FFFD (it has no UTF-8 form, so the server could not take it).
+ */
 function scrubText(s) {
-  return s
+  return wellFormed(s)
     .replace(/[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[a-z]{2,}/gi, REDACTED)
     .replace(/\b(?:\d[ -]?){12,18}\d\b/g, function (m) { return luhn(m.replace(/\D/g, '')) ? REDACTED : m; })
     .replace(/\b\d{3}-\d{2}-\d{4}\b/g, REDACTED)
     .replace(/(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\b\d{2,4}[ .-])\d{3,4}[ .-]\d{3,4}\b/g, REDACTED);
 }
 
-/** The URL with blocked query parameters removed (names compared case-insensitively). */
-function scrubUrl(url, blocked) {
+/** s with each unpaired surrogate replaced by U+FFFD (pairs match first, so only lone halves are replaced). */
+function wellFormed(s) {
+  return s.replace(/[\ud800-\udbff][\udc00-\udfff]|[\ud800-\udfff]/g, function (c) { return c.length > 1 ? c : '\ufffd'; });
+}
+
+function secretKey() { return '_hs_f.' + APP_ID; }
+
+/** Remembers the names of a form's password and card fields, for this page and the next (GET forms, see scrubUrl). */
+function learnSecretFields(form) {
+  var names = load(secretKey()) || [];
+  Array.prototype.forEach.call(form.elements, function (f) {
+    var n = (f.name || '').toLowerCase();
+    if (n && f.matches(SECRET_FIELDS) && names.indexOf(n) < 0) names.push(n);
+  });
+  save(secretKey(), names.slice(-50));
+}
+
+/**
+ * The query parameters never sent: the blocklist, the names of this page's password and card fields, and those of
+ * the fields of forms submitted before (a GET form carries them into the next page's URL).
+ */
+function blockedParams() {
+  var names = BLOCKLIST.concat(load(secretKey()) || []);
+  Array.prototype.forEach.call(D.querySelectorAll(SECRET_FIELDS), function (f) {
+    if (f.name) names.push(f.name.toLowerCase());
+  });
+  return names;
+}
+
+/** The URL without blocked query parameters (see blockedParams; names compared case-insensitively). */
+function scrubUrl(url) {
   if (!url) return url;
   var q = url.indexOf('?');
   if (q < 0) return url;
+  var blocked = blockedParams();
   var h = url.indexOf('#', q), end = h < 0 ? url.length : h;
   var pairs = url.slice(q + 1, end).split('&'), kept = pairs.filter(function (p) {
     var name = p.split('=')[0];

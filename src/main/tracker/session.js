@@ -19,12 +19,21 @@ function saveState() {
   setCookie(cookieName(), JSON.stringify({ 'd': state.d, 'i': state.i }), secureCookie);
 }
 
-/** The current session, starting a new one (with no event properties) after the inactivity timeout. */
+/**
+ * The current session, starting a new one (with no event properties) after the inactivity timeout. It also keeps
+ * the device's event counter n (the events' seq), which outlives sessions: it orders a device's events.
+ */
 function session(touch) {
-  var s = load(sessionKey()), t = now();
-  if (!s || t - s.last > sessionTimeoutMs) s = { id: uuid(), start: t, last: t, prev: 0, props: {} };
-  // prev is the previous event's time; the session's first event has none (s.e: an event was made).
-  if (touch) { s.prev = s.e ? s.last : 0; s.last = t; s.e = 1; }
+  var s = load(sessionKey()), t = now(), n = s && s.n || 0;
+  if (!s || t - s.last > sessionTimeoutMs) s = { id: uuid(), start: t, last: t, prev: 0, props: {}, n: n };
+  if (touch) {
+    // The server orders the events of one millisecond by seq mod 1000: a new millisecond that starts in the last
+    // hundred of a thousand skips to the next thousand, so a run of one millisecond's events never wraps.
+    if (t != s.last && n % 1000 > 899) n += 1000 - n % 1000;
+    s.n = n + 1;
+    // prev is the previous event's time; the session's first event has none (s.e: an event was made).
+    s.prev = s.e ? s.last : 0; s.last = t; s.e = 1;
+  }
   save(sessionKey(), s);
   return s;
 }

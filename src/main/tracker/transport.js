@@ -8,6 +8,7 @@
  * beating for a minute, and sends them.
  */
 var BATCH_MS = 2000, MAX_BATCH = 100, HEARTBEAT_MS = 5000;
+// tracking gates capture only: events captured before stopTracking() are still delivered.
 var queue = [], inFlight = 0, attempt = 0, retryAt = 0, pageKey = null, endpoint = '', tracking = false;
 
 function queuePrefix() { return '_hs_q.' + APP_ID + '.'; }
@@ -51,12 +52,9 @@ function body(events) {
 
 /** Sends up to MAX_BATCH queued events with fetch; they leave the queue only once the server answered. */
 function flush() {
-  if (!tracking || inFlight || !queue.length || now() < retryAt) return;
-  // A click younger than a second may still be marked as part of a rage-click burst: it waits (unload sends all).
-  var t = now(), batch = queue.filter(function (e) { return e['kind'] != 'click' || t - e['time'] >= 1000; });
-  if (!batch.length) return;
-  batch = batch.slice(0, MAX_BATCH);
-  var payload = body(batch);
+  if (inFlight || !queue.length || now() < retryAt) return;
+  // Events leave in the order they were captured, none held back: the server stores them in that order.
+  var batch = queue.slice(0, MAX_BATCH), payload = body(batch);
   inFlight = batch.length;
   fetch(endpoint, { method: 'POST', body: payload, keepalive: payload.length < 60000,
     headers: { 'Content-Type': 'text/plain' }, credentials: 'omit' })
@@ -85,7 +83,6 @@ function settle(batch, ok) {
 
 /** The page is going away: hand everything to sendBeacon and leave the queue for the next page to confirm. */
 function flushOnExit() {
-  if (!tracking) return;
   if (queue.length) {
     for (var i = 0; i < queue.length; i += MAX_BATCH) {
       var payload = body(queue.slice(i, i + MAX_BATCH));
@@ -100,7 +97,7 @@ function flushOnExit() {
 
 function startTransport(server) {
   endpoint = server + '/h';
-  pageKey = queuePrefix() + uuid();
+  pageKey = queuePrefix() + PAGE_ID;
   adoptQueues();
   persistQueue();
   setInterval(function () { persistQueue(); flush(); }, BATCH_MS);

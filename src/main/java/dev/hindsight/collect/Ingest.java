@@ -45,6 +45,7 @@ public final class Ingest {
     private final UserAgents agents;
     private final Clock clock;
     private final String ipMode;
+    private final PageSkews pageSkews = new PageSkews(PageSkews.DEFAULT_PAGES);
 
     public Ingest(WriteQueue queue, UserAgents agents, Clock clock, String ipMode) {
         this.queue = queue;
@@ -61,10 +62,12 @@ public final class Ingest {
     public Prepared browserBatch(Environment env, Fields body, RequestInfo req) {
         List<Fields> items = items(body, "events");
         // Clock-skew correction as Segment and PostHog do it: the client stamps sent_at on the batch, and the
-        // gap between that and our receive time is the client clock's error.
+        // gap between that and our receive time is the client clock's error. Each batch measures it anew, with its
+        // own network delay, so the events of one page load (page_id) all keep the first measure: two batches'
+        // errors would otherwise reorder a page's events.
         Object sentAt = body.get("sent_at");
         Long sent = sentAt instanceof Number n ? Times.within(n, Times.CLOCK_MIN, Times.CLOCK_MAX) : null;
-        long skew = sent == null ? 0 : req.receivedAt() - sent;
+        long batchSkew = sent == null ? 0 : req.receivedAt() - sent;
         UserAgents.Agent agent = agents.parse(req.userAgent());
         String ip = IpAddresses.forStorage(req.ip(), ipMode);
         QueryBlocklist blocklist = new QueryBlocklist(env.queryBlocklist());
@@ -80,11 +83,13 @@ public final class Ingest {
                 c.fail("kind", "must be one of " + new java.util.TreeSet<>(BROWSER_KINDS) + ", not '" + kind + "'");
             }
             String deviceId = c.string("device_id", 255, true);
-            String identity = c.identity("identity", "identify".equals(kind) || "user_properties".equals(kind));
+            String identity = c.identity("identity", "identify".equals(kind));
             if (identity != null && env.settings().verifiesIdentity()) {
                 identity = verified(env, c, kind, identity, out, i);
             }
             Long clientTime = c.millis("time", Times.CLOCK_MIN, Times.CLOCK_MAX);
+            String pageId = c.string("page_id", 64, false);
+            long skew = sent != null && pageId != null ? pageSkews.skew(env.id(), pageId, batchSkew) : batchSkew;
             // Both terms are range-checked readings, so the sum cannot overflow; addExact says so.
             long time = clientTime == null ? req.receivedAt()
                     : Math.min(Math.addExact(clientTime, skew), req.receivedAt());
@@ -92,6 +97,10 @@ public final class Ingest {
                 c.fail("time", "is before 2000-01-01 after correcting the device clock's skew ("
                         + java.time.Instant.ofEpochMilli(time) + ")");
             }
+            Long seq = c.number("seq");
+            // Events of one millisecond keep the device's order: seq's last three digits as microseconds (see
+            // RawEvent; the tracker never lets one millisecond's run of seqs wrap past a thousand).
+            int micros = seq == null ? 0 : (int) Math.floorMod(seq, 1000L);
             Map<String, Object> props = c.properties();
             if ("identify".equals(kind)) {
                 if (out.accept(c)) {
@@ -105,7 +114,9 @@ public final class Ingest {
             }
             if ("user_properties".equals(kind)) {
                 if (out.accept(c)) {
-                    out.ops.add(new WriteOp.SetUserProperties(env.id(), identity, props, time));
+                    // Without an identity they are the anonymous user's, that is the device's (as in Heap).
+                    out.ops.add(identity != null ? new WriteOp.SetUserProperties(env.id(), identity, props, time)
+                            : new WriteOp.SetDeviceProperties(env.id(), deviceId, props, time));
                     out.warnFlattened(c, "events[" + i + "]");
                 }
                 continue;
@@ -121,7 +132,8 @@ public final class Ingest {
                     c.truncated("title", 1024), blocklist.scrub(c.string("referrer", ItemCheck.MAX_TEXT_FIELD, false)),
                     Urls.query(url), Urls.hash(url), agent.browser(), agent.browserVersion(), agent.os(),
                     agent.osVersion(), agent.deviceType(), c.smallInt("viewport_width"), c.smallInt("viewport_height"),
-                    c.string("lib", 64, false), c.string("lib_version", 64, false), "browser", ip, json(props));
+                    c.string("lib", 64, false), c.string("lib_version", 64, false), "browser", ip, json(props),
+                    micros);
             if (out.accept(c)) {
                 out.ops.add(new WriteOp.Append(ev));
                 out.warnFlattened(c, "events[" + i + "]");

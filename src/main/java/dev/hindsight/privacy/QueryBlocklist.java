@@ -13,8 +13,10 @@ import java.util.Set;
  * cannot store them either.
  */
 public final class QueryBlocklist {
-    public static final List<String> DEFAULTS = List.of("token", "session_id", "api_key", "email", "reset_token",
-            "password");
+    /** Names of secrets, passwords and card fields; the tracker has the same list (privacy.js, DEFAULT_BLOCKLIST). */
+    public static final List<String> DEFAULTS = List.of("token", "session_id", "api_key", "access_token",
+            "client_secret", "email", "reset_token", "password", "pw", "pwd", "pass", "passwd", "passcode", "secret",
+            "ssn", "cc", "ccnum", "cc_number", "card_number", "cardnumber", "cvv", "cvv2", "cvc", "csc");
 
     private final Set<String> names = new HashSet<>(DEFAULTS);
 

@@ -49,4 +49,7 @@ public interface Dialect {
 
     /** A table of {@code (identity, user_key)}: the user key of every identity the store has seen. */
     String identityUserKeys();
+
+    /** A table of {@code (device_id, user_key)}: the user key of every device the store has seen. */
+    String deviceUserKeys();
 }

@@ -93,6 +93,11 @@ public final class DuckDbDialect implements Dialect {
         return "(SELECT substr(key, 3) AS identity, id AS user_key FROM actors WHERE starts_with(key, 'i:'))";
     }
 
+    @Override
+    public String deviceUserKeys() {
+        return "(SELECT substr(key, 3) AS device_id, id AS user_key FROM actors WHERE starts_with(key, 'd:'))";
+    }
+
     /** A JSON path naming one top-level key, as a SQL string literal. */
     static String jsonPath(String key) {
         return "'$.\"" + key.replace("\\", "\\\\").replace("\"", "\\\"").replace("'", "''") + "\"'";

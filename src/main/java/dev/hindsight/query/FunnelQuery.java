@@ -32,8 +32,9 @@ import java.util.function.Function;
  * <li>Every step-1 event inside [from, to) is an attempt. For an attempt at t1, step k (k &ge; 2) is the user's
  * earliest step-k event strictly after the attempt's step k-1 and at most {@code window} after t1, both ends
  * inclusive: an event exactly {@code window} after t1 converts, one millisecond later does not. Later steps may
- * fall after {@code to} (inside the window). Events at the same millisecond as the previous step do not count,
- * and neither do steps done out of order (step 2 before step 1 is not a conversion).
+ * fall after {@code to} (inside the window). Events at the same instant as the previous step do not count (stored
+ * times are microseconds: a device's tracker events of one millisecond are apart in the order they happened, see
+ * RawEvent), and neither do steps done out of order (step 2 before step 1 is not a conversion).
  * <li>Taking the earliest next event per attempt reaches the furthest step possible for that attempt. A user's
  * result is the attempt reaching furthest; among those the earliest (then the smallest breakdown value). Users
  * are counted once: {@code count} of step k is the users whose result reaches k.

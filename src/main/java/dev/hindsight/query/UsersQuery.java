@@ -27,7 +27,8 @@ import java.util.function.Function;
  * identified user, or an anonymous device ({@code identity} null). The users considered are those with at least one
  * event in [from, to). With an {@code event}, "did" keeps those with at least one matching event in the range;
  * {@code did_not: true} keeps those with none. Property filters are AND-ed over the user's properties (the
- * user_properties of its identity; an anonymous user has none), with the operators of event property filters:
+ * user_properties of its identity; an anonymous user's are its device's, set before identify), with the operators
+ * of event property filters:
  * {@code !=} and {@code is_not_set} match a missing property, every other operator needs it. {@code event_count},
  * {@code first_seen} and {@code last_seen} cover all of the user's events in the range. {@code total} counts every
  * user that qualifies; {@code users} lists the first {@code limit} (default 100), most recently seen first, then by
@@ -79,8 +80,12 @@ final class UsersQuery {
                 .append(", up AS (SELECT ik.user_key AS identity_key, " + d.jsonObjectAgg("key", "value") + " AS properties"
                         + " FROM user_properties p JOIN " + d.identityUserKeys() + " ik ON ik.identity = p.identity"
                         + " WHERE p.env_id = ").param(u.scope().envId()).append(" GROUP BY ik.user_key)")
-                .append(", joined AS (SELECT per.*, coalesce(up.properties, '{}') AS properties FROM per"
-                        + " LEFT JOIN up ON up.identity_key = per.identity_key)")
+                .append(", dp AS (SELECT dk.user_key AS device_key, " + d.jsonObjectAgg("key", "value") + " AS properties"
+                        + " FROM device_properties p JOIN " + d.deviceUserKeys() + " dk ON dk.device_id = p.device_id"
+                        + " WHERE p.env_id = ").param(u.scope().envId()).append(" GROUP BY dk.user_key)")
+                .append(", joined AS (SELECT per.*, coalesce(up.properties, dp.properties, '{}') AS properties FROM per"
+                        + " LEFT JOIN up ON up.identity_key = per.identity_key"
+                        + " LEFT JOIN dp ON per.identity_key IS NULL AND dp.device_key = per.user_key)")
                 .append(", sel AS (SELECT * FROM joined WHERE " + (u.didNot() ? "NOT did" : "did"));
         for (PropertyMatches p : u.properties()) {
             sql.append(" AND coalesce(").append(d.filter(p)).append(", FALSE)");

@@ -7,7 +7,9 @@ import java.util.UUID;
  *
  * <p>Times are epoch milliseconds. {@code time} is the clock-skew-corrected moment the event happened,
  * {@code clientTime} what the sender's clock said, {@code receivedAt} the server's clock on arrival.
- * {@code propertiesJson} is a flat JSON object of string, number and boolean values.
+ * {@code propertiesJson} is a flat JSON object of string, number and boolean values. {@code micros} (0 to 999) is
+ * stored below {@code time}'s millisecond: clients send milliseconds, so these microseconds carry the order of one
+ * device's events within a millisecond (the tracker's per-device {@code seq}), which every analysis then keeps.
  */
 public record RawEvent(
         long envId,
@@ -42,7 +44,32 @@ public record RawEvent(
         String libraryVersion,
         String source,
         String ip,
-        String propertiesJson) {
+        String propertiesJson,
+        int micros) {
+
+    public RawEvent {
+        if (micros < 0 || micros > 999) {
+            throw new IllegalArgumentException("micros must be 0 to 999, not " + micros);
+        }
+    }
+
+    /** An event whose time is a whole millisecond. */
+    public RawEvent(long envId, UUID eventId, String kind, String name, String deviceId, String identity,
+            String sessionId, long time, Long clientTime, long receivedAt, Long sessionMs, Long sincePrevMs,
+            String hierarchy, String targetText, String href, String url, String path, String title, String referrer,
+            String query, String hash, String browser, String browserVersion, String os, String osVersion,
+            String deviceType, Integer viewportWidth, Integer viewportHeight, String library, String libraryVersion,
+            String source, String ip, String propertiesJson) {
+        this(envId, eventId, kind, name, deviceId, identity, sessionId, time, clientTime, receivedAt, sessionMs,
+                sincePrevMs, hierarchy, targetText, href, url, path, title, referrer, query, hash, browser,
+                browserVersion, os, osVersion, deviceType, viewportWidth, viewportHeight, library, libraryVersion,
+                source, ip, propertiesJson, 0);
+    }
+
+    /** The stored time in epoch microseconds. */
+    public long timeMicros() {
+        return time * 1000 + micros;
+    }
 
     /**
      * The event's name in a path (the paths analysis without {@code label_with}): {@code "pageview <path>"}, the

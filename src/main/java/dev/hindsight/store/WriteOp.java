@@ -24,6 +24,14 @@ public sealed interface WriteOp {
             implements WriteOp {
     }
 
+    /**
+     * Set the properties of an anonymous user, that is of a device, the latest {@code at} wins per key. They are also
+     * the properties of the user the device is (or is later) identified as, unless that user has a newer value.
+     */
+    record SetDeviceProperties(long envId, String deviceId, Map<String, Object> properties, long at)
+            implements WriteOp {
+    }
+
     /** Undo a merge: the link stops attributing the device's anonymous events to the user. */
     record UndoLink(long envId, long linkId, long at) implements WriteOp {
     }

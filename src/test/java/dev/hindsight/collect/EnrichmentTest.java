@@ -151,6 +151,56 @@ class EnrichmentTest {
     }
 
     @Test
+    void aPageLoadsBatchesShareTheSkewItsFirstBatchMeasuredSoTheirEventsKeepTheirOrder() {
+        String user = unique("u");
+        String device = unique("d");
+        String page = java.util.UUID.randomUUID().toString();
+        long clientNow = NOW.minus(Duration.ofHours(1)).toEpochMilli();
+        try {
+            // The first batch spent 400 ms on the way, the second 10 ms: per batch, B would be stored before A.
+            postOk(map("app_id", s.dev().appId(), "sent_at", clientNow - 400, "events", List.of(
+                    map("kind", "custom", "name", "A", "device_id", device, "identity", user, "page_id", page,
+                            "seq", 1, "time", clientNow - 500))));
+            CLOCK.set(NOW.plusSeconds(1));
+            postOk(map("app_id", s.dev().appId(), "sent_at", clientNow + 990, "events", List.of(
+                    map("kind", "custom", "name", "B", "device_id", device, "identity", user, "page_id", page,
+                            "seq", 2, "time", clientNow - 300))));
+        } finally {
+            CLOCK.set(NOW);
+        }
+
+        List<JsonNode> events = Api.events(s, s.dev(), user);
+        assertThat(events).extracting(e -> e.get("name").asText() + " " + e.get("time").asText()).containsExactly(
+                "B " + NOW.plusMillis(100), "A " + NOW.minusMillis(100));
+    }
+
+    @Test
+    void eventsOfOneMillisecondAreStoredInTheOrderOfTheirSeq() {
+        String user = unique("u");
+        String device = unique("d");
+        long t = NOW.minusSeconds(1).toEpochMilli();
+        // Listed (and so appended) in the opposite order, with seqs past a thousand, and with event ids that a tie
+        // between equal times would order the wrong way too.
+        List<String> ids = java.util.stream.Stream.generate(() -> java.util.UUID.randomUUID().toString()).limit(2)
+                .sorted().toList();
+        postOk(map("app_id", s.dev().appId(), "sent_at", NOW.toEpochMilli(), "events", List.of(
+                map("kind", "custom", "name", "second", "device_id", device, "identity", user, "seq", 1008, "time", t,
+                        "event_id", ids.get(0)),
+                map("kind", "custom", "name", "first", "device_id", device, "identity", user, "seq", 1007, "time", t,
+                        "event_id", ids.get(1)))));
+
+        // Newest first.
+        assertThat(Api.events(s, s.dev(), user)).extracting(e -> e.get("name").asText())
+                .containsExactly("second", "first");
+    }
+
+    private static void postOk(Map<String, Object> body) {
+        TestServer.Response r = postH(s, json(body));
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.json().get("accepted").asInt()).as(r.body()).isEqualTo(((List<?>) body.get("events")).size());
+    }
+
+    @Test
     void withoutSentAtAFutureClientTimeIsCappedAtTheReceiveTime() {
         JsonNode stored = sendAndRead(null, map("time", NOW.plus(Duration.ofDays(1)).toEpochMilli()));
 

@@ -229,6 +229,80 @@ class ApiMethodsTest {
     }
 
     @Test
+    void stopTrackingStillDeliversTheClicksIdentifyAndEventsCapturedBeforeIt() {
+        try (BrowserContext ctx = chromium.newContext()) {
+            Page page = open(ctx, site, "basic");
+            String user = "u-" + UUID.randomUUID();
+            // One task: nothing captured here has left the page when stopTracking() runs.
+            page.evaluate("u => { document.getElementById('add').click(); hindsight.identify(u);"
+                    + " hindsight.track('before stop'); hindsight.stopTracking(); hindsight.track('after stop');"
+                    + " document.getElementById('add').click(); }", user);
+
+            List<JsonNode> events = await(server, user, e -> hasCustom(e, "before stop")
+                    && !TrackerPages.clicks(e).isEmpty());
+
+            assertThat(TrackerPages.clicks(events)).hasSize(1);
+            // The same batch would have carried these: they were never captured.
+            assertThat(hasCustom(events, "after stop")).isFalse();
+            // And the queue drains: nothing waits for a next page to send it.
+            page.waitForFunction("() => Object.keys(localStorage).filter(k => k.startsWith('_hs_q.'))"
+                    + ".every(k => JSON.parse(localStorage.getItem(k)).q.length == 0)");
+        }
+    }
+
+    @Test
+    void addUserPropertiesBeforeIdentifyBelongToTheAnonymousUserAndStayWhenItIsIdentified() {
+        try (BrowserContext ctx = chromium.newContext()) {
+            Page page = open(ctx, site, "basic");
+            String device = (String) js(page, "hindsight.getUserId()");
+            page.evaluate("hindsight.addUserProperties({ plan: 'trial', seats: 3 })");
+            page.evaluate("hindsight.track('anonymous visit')");
+
+            // The anonymous user, the device, has them: the users analysis lists it by them.
+            JsonNode anonymous = awaitUsers(Map.of("key", "plan", "op", "=", "value", "trial"),
+                    users -> users.size() == 1);
+            assertThat(anonymous).as("users with plan = trial").hasSize(1);
+            assertThat(anonymous.get(0).get("user_key").asText()).isEqualTo("device:" + device);
+            assertThat(anonymous.get(0).get("identity").isNull()).isTrue();
+            assertThat(anonymous.get(0).path("properties").path("seats").asInt()).isEqualTo(3);
+
+            String user = identify(page);
+            page.evaluate("hindsight.addUserProperties({ seats: 5 })");
+
+            // Identified, the user keeps them; a newer value wins.
+            JsonNode profile = awaitUser(server, user, u -> u.path("properties").path("seats").asInt() == 5
+                    && u.path("properties").has("plan"));
+            assertThat(profile.path("properties").path("plan").asText()).isEqualTo("trial");
+            assertThat(profile.path("properties").path("seats").asInt()).isEqualTo(5);
+        }
+    }
+
+    /** Polls the users analysis (the last hour) filtered by one user property until {@code done}; its users. */
+    private static JsonNode awaitUsers(Map<String, Object> filter, java.util.function.Predicate<JsonNode> done) {
+        long deadline = System.nanoTime() + TrackerPages.TIMEOUT.toNanos();
+        long now = System.currentTimeMillis();
+        JsonNode users = null;
+        while (System.nanoTime() < deadline) {
+            TestServer.Response r = server.post("/api/query", TestServer.json("app_id", server.dev().appId(),
+                    "kind", "users", "from", java.time.Instant.ofEpochMilli(now - 3_600_000).toString(),
+                    "to", java.time.Instant.ofEpochMilli(now + 3_600_000).toString(), "properties", List.of(filter)),
+                    TestServer.bearer(TestServer.ADMIN));
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            users = r.json().get("users");
+            if (done.test(users)) {
+                break;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return users;
+    }
+
+    @Test
     void withStartTrackingFalseNothingIsCapturedUntilStartTrackingIsCalled() {
         try (BrowserContext ctx = chromium.newContext()) {
             Page page = open(ctx, site, "basic", "/late", Map.of("startTracking", false));

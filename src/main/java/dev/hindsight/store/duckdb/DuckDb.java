@@ -80,6 +80,11 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
         CREATE TABLE IF NOT EXISTS user_properties (
           env_id BIGINT NOT NULL, identity VARCHAR NOT NULL, key VARCHAR NOT NULL, value VARCHAR NOT NULL,
           updated_at TIMESTAMP NOT NULL, PRIMARY KEY (env_id, identity, key))""",
+        // Anonymous users' properties (set before identify), by device; an identify copies them to the user.
+        """
+        CREATE TABLE IF NOT EXISTS device_properties (
+          env_id BIGINT NOT NULL, device_id VARCHAR NOT NULL, key VARCHAR NOT NULL, value VARCHAR NOT NULL,
+          updated_at TIMESTAMP NOT NULL, PRIMARY KEY (env_id, device_id, key))""",
         // Sessions' labelled events in blocks of consecutive session keys, for paths (see SessionSteps), and how far
         // each rollup has read the events (by seq).
         """

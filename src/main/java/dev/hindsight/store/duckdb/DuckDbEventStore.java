@@ -32,9 +32,9 @@ import org.slf4j.LoggerFactory;
 /** The event store on embedded DuckDB: appends through the Appender, identities resolved at read time. */
 public final class DuckDbEventStore implements EventStore {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** The events table's columns in {@link #readEvent}'s order, times as epoch milliseconds. */
+    /** The events table's columns in {@link #readEvent}'s order, times as epoch milliseconds (time: microseconds). */
     public static final String EVENT_COLUMNS = """
-            env_id, event_id, kind, name, device_id, identity, session_id, epoch_ms(time), epoch_ms(client_time),
+            env_id, event_id, kind, name, device_id, identity, session_id, epoch_us(time), epoch_ms(client_time),
             epoch_ms(received_at), session_ms, since_prev_ms, hierarchy, target_text, href, url, path, title, referrer,
             query, hash, browser, browser_version, os, os_version, device_type, viewport_width, viewport_height,
             library, library_version, source, ip, properties""";
@@ -188,6 +188,7 @@ public final class DuckDbEventStore implements EventStore {
             }
             case WriteOp.Identify id -> micros(id.at());
             case WriteOp.SetUserProperties sp -> micros(sp.at());
+            case WriteOp.SetDeviceProperties dp -> micros(dp.at());
             case WriteOp.UndoLink undo -> micros(undo.at());
         }
     }
@@ -271,7 +272,7 @@ public final class DuckDbEventStore implements EventStore {
         str(a, e.deviceId());
         str(a, e.identity());
         str(a, e.sessionId());
-        a.appendEpochMicros(micros(e.time()));
+        a.appendEpochMicros(e.timeMicros());
         if (e.clientTime() == null) {
             a.appendNull();
         } else {
@@ -348,6 +349,7 @@ public final class DuckDbEventStore implements EventStore {
             Map<String, Integer> actorIds) throws SQLException {
         Map<String, long[]> users = new LinkedHashMap<>();
         Map<String, Object[]> properties = new LinkedHashMap<>();
+        Map<String, Object[]> deviceProperties = new LinkedHashMap<>();
         List<Object[]> links = new ArrayList<>();
         Map<String, String> latest = lookUpLatestLinks(ops, cacheUpdates);
         for (int i = 0; i < ops.size(); i++) {
@@ -366,12 +368,16 @@ public final class DuckDbEventStore implements EventStore {
                 }
                 case WriteOp.SetUserProperties sp -> {
                     touch(users, sp.envId(), sp.identity(), sp.at());
-                    for (Map.Entry<String, Object> p : sp.properties().entrySet()) {
-                        String k = sp.envId() + "\u0000" + sp.identity() + "\u0000" + p.getKey();
-                        Object[] old = properties.get(k);
-                        if (old == null || (long) old[4] <= sp.at()) {
-                            properties.put(k, new Object[] {sp.envId(), sp.identity(), p.getKey(), toJson(p.getValue()), sp.at()});
-                        }
+                    putLatest(properties, sp.envId(), sp.identity(), sp.properties(), sp.at());
+                    changed[i] = true;
+                }
+                case WriteOp.SetDeviceProperties dp -> {
+                    putLatest(deviceProperties, dp.envId(), dp.deviceId(), dp.properties(), dp.at());
+                    // A device already identified: its anonymous user is that user now.
+                    String linked = latest.get(dp.envId() + "\u0000" + dp.deviceId());
+                    if (linked != null && !linked.isEmpty()) {
+                        touch(users, dp.envId(), linked, dp.at());
+                        putLatest(properties, dp.envId(), linked, dp.properties(), dp.at());
                     }
                     changed[i] = true;
                 }
@@ -388,11 +394,61 @@ public final class DuckDbEventStore implements EventStore {
                 " ON CONFLICT (env_id, identity, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
                         + " WHERE excluded.updated_at >= user_properties.updated_at",
                 new ArrayList<>(properties.values()));
+        upsert("INSERT INTO device_properties (env_id, device_id, key, value, updated_at) VALUES ",
+                "(?, ?, ?, ?, epoch_ms(?::BIGINT))",
+                " ON CONFLICT (env_id, device_id, key) DO UPDATE SET value = excluded.value,"
+                        + " updated_at = excluded.updated_at WHERE excluded.updated_at >= device_properties.updated_at",
+                new ArrayList<>(deviceProperties.values()));
+        copyDeviceProperties(links);
         // Undos are rare (an operator's action): one statement each, after the links they may name exist.
         for (int i = 0; i < ops.size(); i++) {
             if (ops.get(i) instanceof WriteOp.UndoLink undo) {
                 changed[i] = undo(undo, cacheUpdates);
             }
+        }
+    }
+
+    /** Puts each property into {@code rows} (keyed by env, owner and key) unless a newer write of it is there. */
+    private static void putLatest(Map<String, Object[]> rows, long envId, String owner, Map<String, Object> props,
+            long at) {
+        for (Map.Entry<String, Object> p : props.entrySet()) {
+            String k = envId + "\u0000" + owner + "\u0000" + p.getKey();
+            Object[] old = rows.get(k);
+            if (old == null || (long) old[4] <= at) {
+                rows.put(k, new Object[] {envId, owner, p.getKey(), toJson(p.getValue()), at});
+            }
+        }
+    }
+
+    /**
+     * Gives the users that new links name the properties their devices had as anonymous users, where the user has
+     * no newer value (Heap keeps an anonymous user's properties when it is identified). One statement for all of a
+     * commit's new links; a device without properties costs nothing more.
+     */
+    private void copyDeviceProperties(List<Object[]> links) throws SQLException {
+        if (links.isEmpty()) {
+            return;
+        }
+        StringBuilder values = new StringBuilder();
+        for (int i = 0; i < links.size(); i++) {
+            values.append(i == 0 ? "" : ", ").append("(?::BIGINT, ?, ?)");
+        }
+        try (PreparedStatement ps = writer.prepareStatement("""
+                INSERT INTO user_properties (env_id, identity, key, value, updated_at)
+                SELECT d.env_id, l.identity, d.key, d.value, d.updated_at
+                FROM (VALUES %s) l(env_id, device_id, identity)
+                JOIN device_properties d ON d.env_id = l.env_id AND d.device_id = l.device_id
+                QUALIFY row_number() OVER (PARTITION BY d.env_id, l.identity, d.key ORDER BY d.updated_at DESC) = 1
+                ON CONFLICT (env_id, identity, key) DO UPDATE SET value = excluded.value,
+                  updated_at = excluded.updated_at WHERE excluded.updated_at > user_properties.updated_at"""
+                .formatted(values))) {
+            int p = 1;
+            for (Object[] l : links) {
+                ps.setLong(p++, (long) l[0]);
+                ps.setString(p++, (String) l[1]);
+                ps.setString(p++, (String) l[2]);
+            }
+            ps.executeUpdate();
         }
     }
 
@@ -407,20 +463,32 @@ public final class DuckDbEventStore implements EventStore {
         return rows;
     }
 
-    /** The latest link's identity of every device the batch identifies that the cache does not know. */
+    /**
+     * The latest link's identity of every device the batch identifies or sets properties of that the cache does not
+     * know.
+     */
     private Map<String, String> lookUpLatestLinks(List<WriteOp> ops, Map<String, String> cacheUpdates) throws SQLException {
         Map<String, String> latest = new HashMap<>();
         Map<Long, List<String>> unknown = new HashMap<>();
         for (WriteOp op : ops) {
+            long envId;
+            String deviceId;
             if (op instanceof WriteOp.Identify id) {
-                String key = id.envId() + "\u0000" + id.deviceId();
-                String known = cacheUpdates.containsKey(key) ? cacheUpdates.get(key) : latestLink.get(key);
-                if (known != null) {
-                    latest.put(key, known);
-                } else if (!latest.containsKey(key)) {
-                    latest.put(key, "");
-                    unknown.computeIfAbsent(id.envId(), e -> new ArrayList<>()).add(id.deviceId());
-                }
+                envId = id.envId();
+                deviceId = id.deviceId();
+            } else if (op instanceof WriteOp.SetDeviceProperties dp) {
+                envId = dp.envId();
+                deviceId = dp.deviceId();
+            } else {
+                continue;
+            }
+            String key = envId + "\u0000" + deviceId;
+            String known = cacheUpdates.containsKey(key) ? cacheUpdates.get(key) : latestLink.get(key);
+            if (known != null) {
+                latest.put(key, known);
+            } else if (!latest.containsKey(key)) {
+                latest.put(key, "");
+                unknown.computeIfAbsent(envId, e -> new ArrayList<>()).add(deviceId);
             }
         }
         for (Map.Entry<Long, List<String>> e : unknown.entrySet()) {
@@ -600,7 +668,7 @@ public final class DuckDbEventStore implements EventStore {
                 if (events.size() > limit) {
                     events.remove(limit);
                     RawEvent lastShown = events.get(limit - 1);
-                    next = encodeCursor(micros(lastShown.time()), lastShown.eventId());
+                    next = encodeCursor(lastShown.timeMicros(), lastShown.eventId());
                 }
                 return new EventPage(events, next);
             }
@@ -706,12 +774,13 @@ public final class DuckDbEventStore implements EventStore {
     /** Reads a row selected with {@link #EVENT_COLUMNS}. */
     public static RawEvent readEvent(ResultSet rs) throws SQLException {
         return new RawEvent(rs.getLong(1), (UUID) rs.getObject(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                rs.getString(6), rs.getString(7), rs.getLong(8), (Long) rs.getObject(9), rs.getLong(10),
+                rs.getString(6), rs.getString(7), Math.floorDiv(rs.getLong(8), 1000), (Long) rs.getObject(9), rs.getLong(10),
                 (Long) rs.getObject(11), (Long) rs.getObject(12), rs.getString(13), rs.getString(14), rs.getString(15),
                 rs.getString(16), rs.getString(17), rs.getString(18), rs.getString(19), rs.getString(20),
                 rs.getString(21), rs.getString(22), rs.getString(23), rs.getString(24), rs.getString(25),
                 rs.getString(26), (Integer) rs.getObject(27), (Integer) rs.getObject(28), rs.getString(29),
-                rs.getString(30), rs.getString(31), rs.getString(32), rs.getString(33));
+                rs.getString(30), rs.getString(31), rs.getString(32), rs.getString(33),
+                (int) Math.floorMod(rs.getLong(8), 1000));
     }
 
     private static String encodeCursor(long micros, UUID id) {
