@@ -109,6 +109,7 @@ final class RolledUpSessions {
             PathsKernel.Walker walker = kernel.walker();
             Fill fill = new Fill(new long[3 * 1024]);
             for (Block block : blocks.subList(blocks.size() * part / parts, blocks.size() * (part + 1) / parts)) {
+                kernel.check();
                 Steps.forEachSession(block.key(), block.steps(), (key, from, to) -> {
                     int k = slot(key);
                     if (k >= 0 && !inTail.get(k)) {
