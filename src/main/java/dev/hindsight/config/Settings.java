@@ -33,9 +33,10 @@ public record Settings(int port, Path dataDir, Optional<String> adminToken, Stri
      * @param memoryMb        Java memory one query's kernels may reserve; 0: the heap / (2 x maxConcurrent)
      * @param engineMemory    DuckDB's memory_limit (such as {@code 2GB}); empty: half the machine's memory
      * @param engineThreads   DuckDB's worker threads; 0: one per core
+     * @param maxResultMb     the largest answer, in MiB
      */
     public record QueryBounds(int timeoutMs, int maxConcurrent, int waitMs, int memoryMb, String engineMemory,
-            int engineThreads) {
+            int engineThreads, int maxResultMb) {
     }
 
     public static Settings from(String[] args, Map<String, String> env) {
@@ -71,7 +72,8 @@ public record Settings(int port, Path dataDir, Optional<String> adminToken, Stri
                         intValue(values, "query-wait-ms", 2_000),
                         intValue(values, "query-memory-mb", 0),
                         values.getOrDefault("duckdb-memory-limit", ""),
-                        intValue(values, "duckdb-threads", 0)));
+                        intValue(values, "duckdb-threads", 0),
+                        positive(values, "query-max-result-mb", 32)));
     }
 
     private static int positive(Map<String, String> values, String key, int fallback) {

@@ -27,8 +27,6 @@ final class QueryLimits {
     static final long MAX_POINTS = 500_000;
     /** Events a paths query labels steps with. */
     static final int MAX_LABEL_WITH = 50;
-    /** Bytes of an answer. */
-    static final int MAX_RESULT_BYTES = 32 * 1024 * 1024;
 
     private QueryLimits() {
     }

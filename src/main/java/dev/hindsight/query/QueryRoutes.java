@@ -102,10 +102,10 @@ public final class QueryRoutes {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Cannot write the answer: " + e.getMessage(), e);
         }
-        if (json.length > QueryLimits.MAX_RESULT_BYTES) {
-            throw new HindsightException(ErrorCode.LIMIT_EXCEEDED, "The answer would be " + (json.length >> 20)
-                    + " MiB; answers are at most " + (QueryLimits.MAX_RESULT_BYTES >> 20) + " MiB: narrow the range"
-                    + " or ask for fewer rows");
+        if (json.length > (long) bounds.maxResultMb() << 20) {
+            throw new HindsightException(ErrorCode.LIMIT_EXCEEDED, "The answer would be " + json.length
+                    + " bytes; answers are at most " + bounds.maxResultMb() + " MiB (HINDSIGHT_QUERY_MAX_RESULT_MB):"
+                    + " narrow the range or ask for fewer rows");
         }
         ctx.contentType("application/json").result(json);
     }
@@ -113,7 +113,9 @@ public final class QueryRoutes {
     /** Runs an analysis within its time and memory limits, and translates the engine's refusals. */
     private Map<String, Object> bounded(Analysis analysis) {
         QueryBudget budget = new QueryBudget(bounds.timeoutMs(), memoryBytes);
-        ScheduledFuture<?> deadline = timers.schedule(budget::expire, bounds.timeoutMs(), TimeUnit.MILLISECONDS);
+        // Again and again after the deadline: a cancel that reaches a statement just before it starts is lost.
+        ScheduledFuture<?> deadline = timers.scheduleWithFixedDelay(budget::expire, bounds.timeoutMs(), 50,
+                TimeUnit.MILLISECONDS);
         try {
             return run(analysis, budget);
         } catch (RuntimeException e) {
