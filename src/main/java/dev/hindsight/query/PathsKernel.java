@@ -68,6 +68,11 @@ final class PathsKernel implements AutoCloseable {
         this.budget = budget;
     }
 
+    /** Reserves memory that callers feeding the kernel hold for it (see {@link QueryBudget#reserve}). */
+    void reserve(long bytes, String what) {
+        budget.reserve(bytes, what);
+    }
+
     /** Throws once the query's time is up: for the callers that feed the kernel on their own threads. */
     void check() {
         budget.check();
