@@ -106,6 +106,17 @@ class QueryEngineBoundsTest {
     }
 
     @Test
+    void aQueryNeedingMoreThanTheEngineMemoryLimitIsA503ProblemNotAServerError() {
+        try (TestServer s = server("duckdb-memory-limit", "4MB")) {
+            TestServer.Response r = query(s, "\"kind\":\"users\",\"limit\":1000");
+            assertThat(r.status()).as(r.body()).isEqualTo(503);
+            assertThat(r.header("Content-Type")).startsWith("application/problem+json");
+            assertThat(r.header("Retry-After")).isNotNull();
+            assertThat(r.json().get("detail").asText()).contains("HINDSIGHT_DUCKDB_MEMORY_LIMIT");
+        }
+    }
+
+    @Test
     void queriesBeyondTheConcurrencyCapGet503WithRetryAfterAndAreCounted() throws Exception {
         try (TestServer s = server("max-concurrent-queries", "1", "query-wait-ms", "0")) {
             HttpClient http = HttpClient.newHttpClient();
