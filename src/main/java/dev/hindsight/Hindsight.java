@@ -71,7 +71,7 @@ public final class Hindsight implements AutoCloseable {
         gcMetrics = new JvmGcMetrics();
         gcMetrics.bindTo(metrics);
 
-        db = new DuckDb(settings.dataDir());
+        db = new DuckDb(settings.dataDir(), engineLimits(settings));
         projects = new Projects(new DuckDbCatalog(db));
         Optional<Project> created = projects.ensureDefault();
         store = storeDecorator.apply(new DuckDbEventStore(db, clock));
@@ -126,13 +126,28 @@ public final class Hindsight implements AutoCloseable {
         DuckDbDefinitions definitions = new DuckDbDefinitions(db);
         new DefinitionRoutes(definitions, new EventQueries(db, new DuckDbDialect()), auth, clock,
                 DuckDbEventStore.EVENT_COLUMNS, DuckDbEventStore::readEvent).register(http);
-        new QueryRoutes(definitions, db, new DuckDbDialect(), auth).register(http);
+        new QueryRoutes(definitions, db, new DuckDbDialect(), auth, clock, settings.queries(), metrics).register(http);
         new OpsRoutes(store, metrics, auth, settings.edge()).register(http);
         http.start(settings.port());
 
         created.ifPresent(Hindsight::printCredentials);
         LOG.info("Hindsight listening on port {} with data in {} ({} recent event ids loaded, started in {} ms)",
                 http.port(), db.file(), recent.size(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /**
+     * DuckDB's limits from the settings: its memory limit defaults to half the machine's memory (DuckDB's own
+     * default, 80%, leaves too little beside the JVM's heap), and queries larger than it spill under the data
+     * directory.
+     */
+    static DuckDb.Limits engineLimits(Settings settings) {
+        String memory = settings.queries().engineMemory();
+        if (memory.isBlank()) {
+            long total = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                    .getOperatingSystemMXBean()).getTotalMemorySize();
+            memory = Math.max(256, total / 2 >> 20) + "MB";
+        }
+        return new DuckDb.Limits(memory, settings.queries().engineThreads(), settings.dataDir().resolve("duckdb-tmp"));
     }
 
     /** Starts a server; used by {@link #main} and by tests. */

@@ -20,9 +20,26 @@ import java.util.Optional;
  * @param dedupCapacity  most event ids remembered, whichever limit comes first
  * @param rollupInterval how often new events are rolled up into sessions' steps for paths; zero: never on its own
  * @param edge           the HTTP edge's timeouts, sizes and rate limits
+ * @param queries        the bounds of {@code /api/query}: time, memory, concurrency, and the engine's memory
  */
 public record Settings(int port, Path dataDir, Optional<String> adminToken, String ipMode, int queueCapacity,
-        int maxCommitBatch, Duration dedupWindow, int dedupCapacity, Duration rollupInterval, EdgeSettings edge) {
+        int maxCommitBatch, Duration dedupWindow, int dedupCapacity, Duration rollupInterval, EdgeSettings edge,
+        QueryBounds queries) {
+
+    /**
+     * How much one query and all queries together may use.
+     *
+     * @param timeoutMs       a query's time limit; past it the engine's statement is cancelled and the kernels stop
+     * @param maxConcurrent   queries running at once; more wait up to {@code waitMs}, then get 503
+     * @param waitMs          how long a query waits for a free slot
+     * @param memoryMb        Java memory one query's kernels may reserve; 0: the heap / (2 x maxConcurrent)
+     * @param engineMemory    DuckDB's memory_limit (such as {@code 2GB}); empty: half the machine's memory
+     * @param engineThreads   DuckDB's worker threads; 0: one per core
+     * @param maxResultMb     the largest answer, in MiB
+     */
+    public record QueryBounds(int timeoutMs, int maxConcurrent, int waitMs, int memoryMb, String engineMemory,
+            int engineThreads, int maxResultMb) {
+    }
 
     public static Settings from(String[] args, Map<String, String> env) {
         Map<String, String> values = new HashMap<>();
@@ -52,7 +69,22 @@ public record Settings(int port, Path dataDir, Optional<String> adminToken, Stri
                 Duration.ofHours(intValue(values, "dedup-window-hours", 24)),
                 intValue(values, "dedup-capacity", 4_000_000),
                 Duration.ofSeconds(intValue(values, "rollup-seconds", 60)),
-                EdgeSettings.from(values));
+                EdgeSettings.from(values),
+                new QueryBounds(positive(values, "query-timeout-ms", 60_000),
+                        positive(values, "max-concurrent-queries", Math.max(2, Runtime.getRuntime().availableProcessors())),
+                        intValue(values, "query-wait-ms", 2_000),
+                        intValue(values, "query-memory-mb", 0),
+                        values.getOrDefault("duckdb-memory-limit", ""),
+                        intValue(values, "duckdb-threads", 0),
+                        positive(values, "query-max-result-mb", 32)));
+    }
+
+    private static int positive(Map<String, String> values, String key, int fallback) {
+        int v = intValue(values, key, fallback);
+        if (v < 1) {
+            throw new IllegalArgumentException("Setting '" + key + "' must be at least 1, not " + v);
+        }
+        return v;
     }
 
     private static int intValue(Map<String, String> values, String key, int fallback) {

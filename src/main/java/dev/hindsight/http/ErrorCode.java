@@ -18,6 +18,7 @@ public enum ErrorCode {
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "Unsupported media type"),
     RATE_LIMITED(429, "rate-limited", "Too many requests"),
     OVERLOADED(503, "overloaded", "Server overloaded"),
+    QUERY_TIMEOUT(503, "query-timeout", "Query timed out"),
     UNAVAILABLE(503, "unavailable", "Service unavailable"),
     INTERNAL(500, "internal", "Internal error");
 

@@ -43,4 +43,20 @@ public final class Buckets {
         }
         return out;
     }
+
+    /** How many buckets {@link #between} lists, worked out without listing them. */
+    public static long count(long fromMs, long toMs, String interval) {
+        if (toMs <= fromMs) {
+            return 0;
+        }
+        LocalDateTime first = LocalDateTime.ofInstant(Instant.ofEpochMilli(truncate(fromMs, interval)), ZoneOffset.UTC);
+        LocalDateTime last = LocalDateTime.ofInstant(Instant.ofEpochMilli(truncate(toMs - 1, interval)), ZoneOffset.UTC);
+        ChronoUnit unit = switch (interval) {
+            case "hour" -> ChronoUnit.HOURS;
+            case "day" -> ChronoUnit.DAYS;
+            case "week" -> ChronoUnit.WEEKS;
+            default -> ChronoUnit.MONTHS;
+        };
+        return unit.between(first, last) + 1;
+    }
 }

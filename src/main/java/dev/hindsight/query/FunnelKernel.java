@@ -33,6 +33,7 @@ final class FunnelKernel {
     record Group(boolean total, String value, long[] counts, Double[] medians, List<List<Long>> dropped) {
     }
 
+    private final QueryBudget budget;
     private final int n;
     private final long windowMs;
     private final Integer breakdownLimit;
@@ -43,10 +44,17 @@ final class FunnelKernel {
     private String[] value;
 
     FunnelKernel(Funnel f) {
+        this(f, QueryBudget.unlimited());
+    }
+
+    /** A kernel whose growth {@code budget} allows and whose walk stops when the budget's time is up. */
+    FunnelKernel(Funnel f, QueryBudget budget) {
+        this.budget = budget;
         this.n = f.steps().size();
         this.windowMs = f.windowMs();
         this.breakdownLimit = f.breakdown() == null ? null : f.breakdown().limit();
         this.value = f.breakdown() == null ? null : new String[1 << 16];
+        budget.reserve(2L * tp.length * bytesPerEvent(), "the funnel's events");
     }
 
     /**
@@ -57,6 +65,8 @@ final class FunnelKernel {
     void add(long tp, int actor, String v) {
         if (size == this.tp.length) {
             int cap = size * 2;
+            // The grown arrays, and the walk's regrouped copy of them (Events) later.
+            budget.reserve(2L * (cap - size) * bytesPerEvent(), "the funnel's events");
             this.tp = Arrays.copyOf(this.tp, cap);
             user = Arrays.copyOf(user, cap);
             if (value != null) {
@@ -69,6 +79,11 @@ final class FunnelKernel {
             value[size] = v;
         }
         size++;
+    }
+
+    /** Bytes an event takes in the kernel's arrays: time and step, user, and a breakdown value's reference. */
+    private int bytesPerEvent() {
+        return 8 + 4 + (value != null ? 8 : 0);
     }
 
     /**
@@ -110,7 +125,9 @@ final class FunnelKernel {
         }
         int slices = KeyParts.slices(size);
         int[][] bounds = new int[slices][];
+        budget.check();
         IntStream.range(0, slices).parallel().forEach(c -> {
+            budget.check();
             int min = Integer.MAX_VALUE;
             int max = Integer.MIN_VALUE;
             for (int i = KeyParts.slice(size, c, slices); i < KeyParts.slice(size, c + 1, slices); i++) {
@@ -153,6 +170,7 @@ final class FunnelKernel {
             }
         });
         plan.plan();
+        budget.check();
         Events e = new Events(size, value != null);
         IntStream.range(0, plan.slices).parallel().forEach(c -> {
             for (int i = plan.slice(c); i < plan.slice(c + 1); i++) {
@@ -259,7 +277,11 @@ final class FunnelKernel {
                 order[start[(int) (e.key[i] - keyFrom)]++] = i;
             }
             Results out = new Results(e.value != null);
+            int users = 0;
             for (int a = 0; a < order.length; ) {
+                if ((++users & 1023) == 0) {
+                    budget.check();
+                }
                 int b = a + 1;
                 while (b < order.length && e.key[order[b]] == e.key[order[a]]) {
                     b++;

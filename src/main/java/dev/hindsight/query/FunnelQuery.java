@@ -61,14 +61,17 @@ final class FunnelQuery {
     /** Parses a funnel request; {@code events} resolves the event at a JSON pointer of the body. */
     static Funnel parse(JsonNode body, Scope scope, Function<String, EventSpec> events) {
         JsonNode steps = body.get("steps");
-        if (steps == null || !steps.isArray() || steps.size() < 2 || steps.size() > MAX_STEPS) {
+        if (steps != null && steps.isArray() && steps.size() > MAX_STEPS) {
+            throw QueryLimits.exceeded("steps", "has " + steps.size() + " steps; a funnel has at most " + MAX_STEPS);
+        }
+        if (steps == null || !steps.isArray() || steps.size() < 2) {
             throw HindsightException.field("steps", "is required: an array of 2 to " + MAX_STEPS + " events");
         }
         List<EventSpec> out = new ArrayList<>();
         for (int i = 0; i < steps.size(); i++) {
             out.add(events.apply("/steps/" + i));
         }
-        return new Funnel(scope, out, window(body.path("window").asText("P14D")), breakdown(body));
+        return new Funnel(scope, out, window(QueryLimits.text(body, "window", "window", "P14D")), breakdown(body));
     }
 
     /** A conversion window in milliseconds: a duration ({@code PT1H}, {@code P14D}) or days and weeks ({@code P2W}). */
@@ -76,6 +79,8 @@ final class FunnelQuery {
         long ms;
         try {
             ms = Duration.parse(text).toMillis();
+        } catch (ArithmeticException e) {
+            throw HindsightException.field("window", "must be positive and at most 366 days");
         } catch (DateTimeParseException e) {
             try {
                 Period p = Period.parse(text);
@@ -84,6 +89,8 @@ final class FunnelQuery {
                     throw HindsightException.field("window", "must be in days, weeks or smaller units, not months or years");
                 }
                 ms = Duration.ofDays(p.getDays()).toMillis();
+            } catch (ArithmeticException e2) {
+                throw HindsightException.field("window", "must be positive and at most 366 days");
             } catch (DateTimeParseException e2) {
                 throw HindsightException.field("window", "must be an ISO-8601 duration such as P14D, P2W or PT1H");
             }
@@ -100,33 +107,45 @@ final class FunnelQuery {
         if (b == null || b.isNull()) {
             return null;
         }
-        String property = b.isTextual() ? b.asText() : b.path("property").asText(null);
+        if (!b.isTextual() && !b.isObject()) {
+            throw HindsightException.field("breakdown", "must be a property name or {property, limit}");
+        }
+        String property = b.isTextual() ? b.asText() : QueryLimits.text(b, "property", "breakdown.property", null);
         if (property == null || property.isBlank()) {
-            throw HindsightException.field("breakdown.property", "is required: the step-1 event property to split by");
+            throw HindsightException.field("breakdown.property", "is required: the event property to split by");
         }
-        int limit = b.path("limit").asInt(10);
-        if (limit < 1 || limit > 100) {
-            throw HindsightException.field("breakdown.limit", "must be from 1 to 100");
-        }
+        int limit = b.isTextual() ? 10 : QueryLimits.whole(b, "limit", "breakdown.limit", 10, 1, 100);
         return new Breakdown(property, limit);
     }
 
     static Map<String, Object> run(Funnel f, Dialect dialect, SqlRunner runner) {
+        return run(f, dialect, runner, QueryBudget.unlimited());
+    }
+
+    static Map<String, Object> run(Funnel f, Dialect dialect, SqlRunner runner, QueryBudget budget) {
         // The links are read while the engine runs the scan.
         CompletableFuture<UserResolver> links = CompletableFuture.supplyAsync(
                 () -> UserResolver.load(dialect, runner, f.scope().envId()), Thread::startVirtualThread);
-        FunnelKernel kernel = new FunnelKernel(f);
-        boolean breakdown = f.breakdown() != null;
-        Sql q = new FunnelSql(dialect).render(f);
-        runner.forEach(q.text(), q.params(), rs -> {
-            long tp = rs.getLong(1);
-            int actor = rs.getInt(2);
-            // An event with neither an identity nor a device is nobody's; the stores have none.
-            if (!rs.wasNull()) {
-                kernel.add(tp, actor, breakdown ? rs.getString(3) : null);
-            }
-        });
-        List<Group> groups = kernel.groups(links.join());
+        List<Group> groups;
+        try {
+            FunnelKernel kernel = new FunnelKernel(f, budget);
+            boolean breakdown = f.breakdown() != null;
+            Sql q = new FunnelSql(dialect).render(f);
+            runner.forEach(q.text(), q.params(), rs -> {
+                long tp = rs.getLong(1);
+                int actor = rs.getInt(2);
+                // An event with neither an identity nor a device is nobody's; the stores have none.
+                if (!rs.wasNull()) {
+                    kernel.add(tp, actor, breakdown ? rs.getString(3) : null);
+                }
+            });
+            groups = kernel.groups(links.join());
+        } catch (RuntimeException e) {
+            // The query's work ends with it: the links' statement too, before the query's slot is given back.
+            budget.cancelRunning();
+            links.exceptionally(x -> null).join();
+            throw e;
+        }
         Map<Long, String> labels = labels(groups, dialect, runner);
         Group total = groups.get(0);
         Map<String, Object> out = new LinkedHashMap<>();

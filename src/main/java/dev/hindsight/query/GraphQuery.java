@@ -25,35 +25,42 @@ final class GraphQuery {
 
     /** Parses a graph request; {@code events} resolves the event at a JSON pointer of the body. */
     static Graph parse(JsonNode body, Scope scope, Function<String, EventSpec> events) {
-        String interval = body.path("interval").asText("day");
+        String interval = QueryLimits.text(body, "interval", "interval", "day");
         if (!Buckets.INTERVALS.contains(interval)) {
             throw HindsightException.field("interval", "must be one of " + Buckets.INTERVALS);
+        }
+        long buckets = Buckets.count(scope.fromMs(), scope.toMs(), interval);
+        if (buckets > QueryLimits.MAX_BUCKETS) {
+            throw QueryLimits.exceeded("interval", "the range has " + buckets + " " + interval + "s; a graph has at most "
+                    + QueryLimits.MAX_BUCKETS + " buckets: narrow the range or take a longer interval");
         }
         JsonNode series = body.get("series");
         if (series == null || !series.isArray() || series.isEmpty()) {
             throw HindsightException.field("series", "is required: an array of {event, measure}");
         }
+        if (series.size() > QueryLimits.MAX_SERIES) {
+            throw QueryLimits.exceeded("series", "has " + series.size() + " entries; a graph has at most "
+                    + QueryLimits.MAX_SERIES + " series");
+        }
         List<Series> out = new ArrayList<>();
         for (int i = 0; i < series.size(); i++) {
             JsonNode s = series.get(i);
-            String measure = s.path("measure").asText("count");
+            if (!s.isObject()) {
+                throw HindsightException.field("series[" + i + "]", "must be an object {event, measure}");
+            }
+            String measure = QueryLimits.text(s, "measure", "series[" + i + "].measure", "count");
             if (!AnalysisSql.measures().contains(measure)) {
                 throw HindsightException.field("series[" + i + "].measure", "must be one of " + AnalysisSql.measures());
             }
             out.add(new Series(events.apply("/series/" + i + "/event"), measure));
         }
-        Analysis.Breakdown breakdown = null;
-        JsonNode b = body.get("breakdown");
-        if (b != null && !b.isNull()) {
-            String property = b.isTextual() ? b.asText() : b.path("property").asText(null);
-            if (property == null || property.isBlank()) {
-                throw HindsightException.field("breakdown.property", "is required: the event property to split by");
-            }
-            int limit = b.path("limit").asInt(10);
-            if (limit < 1 || limit > 100) {
-                throw HindsightException.field("breakdown.limit", "must be from 1 to 100");
-            }
-            breakdown = new Analysis.Breakdown(property, limit);
+        Analysis.Breakdown breakdown = FunnelQuery.breakdown(body);
+        // Each series has up to limit values, "(other)" and "(none)".
+        long lines = (long) out.size() * (breakdown == null ? 1 : breakdown.limit() + 2);
+        if (lines * buckets > QueryLimits.MAX_POINTS) {
+            throw QueryLimits.exceeded("series", "the answer could have " + lines * buckets + " points (" + lines
+                    + " lines of " + buckets + " buckets); a graph has at most " + QueryLimits.MAX_POINTS
+                    + ": fewer series, a smaller breakdown limit, a narrower range or a longer interval");
         }
         return new Graph(scope, interval, out, breakdown);
     }

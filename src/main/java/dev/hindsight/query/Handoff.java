@@ -73,9 +73,17 @@ final class Handoff<B> implements AutoCloseable {
         }
     }
 
-    /** Stops the thread if the rows were not all handed (a query that failed half way). */
+    /**
+     * Stops the thread if the rows were not all handed (a query that failed half way), and waits for it to end, so
+     * that a stopped query leaves no work behind.
+     */
     @Override
     public void close() {
         thread.interrupt();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -55,9 +55,27 @@ final class PathsKernel implements AutoCloseable {
     // The counts of sessions that callers walked themselves (see walker()).
     private final List<Counts> walked = java.util.Collections.synchronizedList(new ArrayList<>());
 
+    private final QueryBudget budget;
+
     PathsKernel(int depth, boolean before) {
+        this(depth, before, QueryBudget.unlimited());
+    }
+
+    /** A kernel whose blocks {@code budget} allows and which stops when the budget's time is up. */
+    PathsKernel(int depth, boolean before, QueryBudget budget) {
         this.depth = depth;
         this.before = before;
+        this.budget = budget;
+    }
+
+    /** Reserves memory that callers feeding the kernel hold for it (see {@link QueryBudget#reserve}). */
+    void reserve(long bytes, String what) {
+        budget.reserve(bytes, what);
+    }
+
+    /** Throws once the query's time is up: for the callers that feed the kernel on their own threads. */
+    void check() {
+        budget.check();
     }
 
     /**
@@ -92,6 +110,7 @@ final class PathsKernel implements AutoCloseable {
 
     /** Files a batch's rows into the buckets (on the filer's thread). */
     private void file(long[] batch) {
+        budget.check();
         for (int i = 0; i < batch.length; i += 3) {
             long sl = batch[i];
             fileRow((int) (sl >> 32), (int) (sl & 0xFFFFFFFFL), batch[i + 1], batch[i + 2]);
@@ -116,8 +135,9 @@ final class PathsKernel implements AutoCloseable {
         int o = 3 * (f & (BLOCK - 1));
         if (block == null || o == block.length) {
             // A bucket's first block grows from small, so that a query of few rows over many buckets stays small.
-            block = blocks[blk] = block != null ? Arrays.copyOf(block, Math.min(2 * block.length, 3 * BLOCK))
-                    : new long[blk == 0 ? 3 * 8192 : 3 * BLOCK];
+            int longs = block != null ? Math.min(2 * block.length, 3 * BLOCK) : blk == 0 ? 3 * 8192 : 3 * BLOCK;
+            budget.reserve(8L * (longs - (block == null ? 0 : block.length)), "the sessions' events of the paths");
+            block = blocks[blk] = block != null ? Arrays.copyOf(block, longs) : new long[longs];
         }
         block[o] = (u & (BUCKET_KEYS - 1)) << 32 | labelId;
         block[o + 1] = timeUs;
@@ -150,6 +170,7 @@ final class PathsKernel implements AutoCloseable {
             Counts c = new Counts();
             Walk walk = new Walk();
             for (int i = (int) ((long) used.length * r / runs); i < (int) ((long) used.length * (r + 1) / runs); i++) {
+                budget.check();
                 walk.bucket(buckets[used[i]], filled[used[i]], c);
             }
             counts[r] = c;

@@ -49,20 +49,20 @@ final class PathsQuery {
     /** Parses a paths request; {@code events} resolves an event node at a JSON pointer. */
     static Paths parse(JsonNode body, Scope scope, BiFunction<JsonNode, String, EventSpec> events) {
         EventSpec start = events.apply(body.get("start"), "/start");
-        String direction = body.path("direction").asText("after");
+        String direction = QueryLimits.text(body, "direction", "direction", "after");
         if (!direction.equals("after") && !direction.equals("before")) {
             throw HindsightException.field("direction", "must be 'after' or 'before'");
         }
-        JsonNode d = body.get("depth");
-        int depth = d == null ? 5 : d.asInt(-1);
-        if (d != null && !d.canConvertToInt() || depth < 1 || depth > MAX_DEPTH) {
-            throw HindsightException.field("depth", "must be a whole number from 1 to " + MAX_DEPTH);
-        }
+        int depth = QueryLimits.whole(body, "depth", "depth", 5, 1, MAX_DEPTH);
         List<EventSpec> labelWith = new ArrayList<>();
         JsonNode lw = body.get("label_with");
         if (lw != null && !lw.isNull()) {
             if (!lw.isArray()) {
                 throw HindsightException.field("label_with", "must be an array of definition ids");
+            }
+            if (lw.size() > QueryLimits.MAX_LABEL_WITH) {
+                throw QueryLimits.exceeded("label_with", "has " + lw.size() + " events; paths label with at most "
+                        + QueryLimits.MAX_LABEL_WITH);
             }
             for (int i = 0; i < lw.size(); i++) {
                 JsonNode n = lw.get(i);
@@ -247,10 +247,14 @@ final class PathsQuery {
     }
 
     static Map<String, Object> run(Paths p, Dialect d, SqlRunner runner) {
+        return run(p, d, runner, QueryBudget.unlimited());
+    }
+
+    static Map<String, Object> run(Paths p, Dialect d, SqlRunner runner, QueryBudget budget) {
         Layout layout = layout(p, d, runner);
         Sql q = sql(p, d, layout);
         List<PathsKernel.Row> rows;
-        try (PathsKernel kernel = new PathsKernel(p.depth(), p.before())) {
+        try (PathsKernel kernel = new PathsKernel(p.depth(), p.before(), budget)) {
             if (layout.rolled() >= 0) {
                 RolledUpSessions rolled = new RolledUpSessions(p, d, layout, kernel);
                 runner.forEach(q.text(), q.params(), rs -> rolled.add(rs.getLong(1), rs.getLong(2), rs.getLong(3)));

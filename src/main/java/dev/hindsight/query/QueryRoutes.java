@@ -17,7 +17,15 @@ import dev.hindsight.query.Analysis.Scope;
 import dev.hindsight.store.SqlRunner;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.hindsight.config.Settings;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,12 +41,31 @@ public final class QueryRoutes {
     private final SqlRunner runner;
     private final AnalysisSql sql;
     private final Auth auth;
+    private final Clock clock;
+    private final Settings.QueryBounds bounds;
+    private final long memoryBytes;
+    private final QueryGate gate;
+    // One thread that only ends queries at their deadline; the work stays on the request's thread.
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("hindsight-query-deadlines").unstarted(r));
 
+    /** Routes with the default bounds and no metrics: for benchmarks that call {@link #run(Analysis)}. */
     public QueryRoutes(DefinitionCatalog definitions, SqlRunner runner, Dialect dialect, Auth auth) {
+        this(definitions, runner, dialect, auth, Clock.systemUTC(), Settings.from(new String[0], Map.of()).queries(),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    }
+
+    public QueryRoutes(DefinitionCatalog definitions, SqlRunner runner, Dialect dialect, Auth auth, Clock clock,
+            Settings.QueryBounds bounds, MeterRegistry metrics) {
         this.definitions = definitions;
         this.runner = runner;
         this.sql = new AnalysisSql(dialect);
         this.auth = auth;
+        this.clock = clock;
+        this.bounds = bounds;
+        this.memoryBytes = bounds.memoryMb() > 0 ? (long) bounds.memoryMb() << 20
+                : Runtime.getRuntime().maxMemory() / (2L * bounds.maxConcurrent());
+        this.gate = new QueryGate(bounds.maxConcurrent(), bounds.waitMs(), metrics);
     }
 
     public void register(Javalin app) {
@@ -46,9 +73,13 @@ public final class QueryRoutes {
     }
 
     private void query(Context ctx) {
-        JsonNode body = Json.tree(ctx);
+        JsonNode body = QueryBody.read(ctx);
         Environment env = auth.adminOrKey(ctx, text(body, "app_id"));
         String kind = text(body, "kind");
+        if (!KINDS.contains(kind)) {
+            throw HindsightException.field("kind", "must be one of " + KINDS + ", not '" + kind + "'");
+        }
+        QueryBody.checkKeys(kind, body);
         long from = instant(body, "from");
         long to = instant(body, "to");
         if (from >= to) {
@@ -64,7 +95,48 @@ public final class QueryRoutes {
             case "sessions" -> SessionsQuery.parse(body, scope);
             default -> throw HindsightException.field("kind", "must be one of " + KINDS + ", not '" + kind + "'");
         };
-        ctx.json(run(analysis));
+        Map<String, Object> answer = gate.run(() -> bounded(analysis));
+        byte[] json;
+        try {
+            json = Json.MAPPER.writeValueAsBytes(answer);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Cannot write the answer: " + e.getMessage(), e);
+        }
+        if (json.length > (long) bounds.maxResultMb() << 20) {
+            throw new HindsightException(ErrorCode.LIMIT_EXCEEDED, "The answer would be " + json.length
+                    + " bytes; answers are at most " + bounds.maxResultMb() + " MiB (HINDSIGHT_QUERY_MAX_RESULT_MB):"
+                    + " narrow the range or ask for fewer rows");
+        }
+        ctx.contentType("application/json").result(json);
+    }
+
+    /** Runs an analysis within its time and memory limits, and translates the engine's refusals. */
+    private Map<String, Object> bounded(Analysis analysis) {
+        QueryBudget budget = new QueryBudget(bounds.timeoutMs(), memoryBytes);
+        // Again and again after the deadline: a cancel that reaches a statement just before it starts is lost.
+        ScheduledFuture<?> deadline = timers.scheduleWithFixedDelay(budget::expire, bounds.timeoutMs(), 50,
+                TimeUnit.MILLISECONDS);
+        try {
+            return run(analysis, budget);
+        } catch (RuntimeException e) {
+            if (budget.expired()) {
+                gate.timedOut();
+                throw QueryBudget.timeout(bounds.timeoutMs());
+            }
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof HindsightException h) {
+                    throw h;
+                }
+                if (t.getMessage() != null && t.getMessage().contains("Out of Memory Error")) {
+                    throw HindsightException.overloaded("The query needs more memory than the engine may use"
+                            + " (HINDSIGHT_DUCKDB_MEMORY_LIMIT), with the other queries running: narrow the range"
+                            + " or the events, or retry later", 5);
+                }
+            }
+            throw e;
+        } finally {
+            deadline.cancel(false);
+        }
     }
 
     /** The analysis kinds {@code POST /api/query} answers. */
@@ -72,13 +144,18 @@ public final class QueryRoutes {
 
     /** Runs an analysis: each kind has a class that parses its request and shapes its answer. */
     public Map<String, Object> run(Analysis a) {
+        return run(a, QueryBudget.unlimited());
+    }
+
+    Map<String, Object> run(Analysis a, QueryBudget budget) {
+        SqlRunner r = runner.watched(budget);
         return switch (a) {
-            case Graph g -> GraphQuery.run(g, sql, runner);
-            case Analysis.Funnel f -> FunnelQuery.run(f, sql.dialect(), runner);
-            case Analysis.Retention r -> RetentionQuery.run(r, sql.dialect(), runner);
-            case Analysis.Paths p -> PathsQuery.run(p, sql.dialect(), runner);
-            case Analysis.Users u -> UsersQuery.run(u, sql.dialect(), runner);
-            case Analysis.Sessions x -> SessionsQuery.run(x, sql.dialect(), runner);
+            case Graph g -> GraphQuery.run(g, sql, r);
+            case Analysis.Funnel f -> FunnelQuery.run(f, sql.dialect(), r, budget);
+            case Analysis.Retention x -> RetentionQuery.run(x, sql.dialect(), r);
+            case Analysis.Paths p -> PathsQuery.run(p, sql.dialect(), r, budget);
+            case Analysis.Users u -> UsersQuery.run(u, sql.dialect(), r);
+            case Analysis.Sessions x -> SessionsQuery.run(x, sql.dialect(), r);
         };
     }
 
@@ -87,9 +164,12 @@ public final class QueryRoutes {
      * is the JSON pointer of the node (such as {@code /series/0/event}); errors name it in dotted form.
      */
     EventSpec event(Environment env, JsonNode node, String pointer) {
-        String field = pointer.substring(1).replaceAll("/(\\d+)", "[$1]").replace('/', '.');
+        String field = QueryBody.dotted(pointer);
         if (node == null || !node.isObject()) {
             throw HindsightException.field(field, "is required: {\"definition\": id} or {\"kind\": \"pageview\"}");
+        }
+        if (node.hasNonNull("definition") && node.hasNonNull("kind")) {
+            throw HindsightException.field(field, "give either 'definition' or 'kind', not both");
         }
         List<PropertyFilter> props = new ArrayList<>();
         JsonNode p = node.get("properties");
@@ -102,15 +182,19 @@ public final class QueryRoutes {
         }
         EventFilter filter;
         String label;
-        if (node.has("definition")) {
-            long id = node.get("definition").asLong();
+        if (node.hasNonNull("definition")) {
+            JsonNode idNode = node.get("definition");
+            if (!idNode.isIntegralNumber() || !idNode.canConvertToLong()) {
+                throw HindsightException.field(field + ".definition", "must be a definition's id (a whole number)");
+            }
+            long id = idNode.asLong();
             Definition d = definitions.get(env.id(), id).orElseThrow(() -> new HindsightException(ErrorCode.NOT_FOUND,
                     field + ": no definition " + id + " in this environment"));
             filter = Definitions.compile(d.rules());
             label = d.name();
-        } else if (node.has("kind")) {
-            String kind = node.get("kind").asText();
-            String name = node.path("event").asText(null);
+        } else if (node.hasNonNull("kind")) {
+            String kind = QueryLimits.text(node, "kind", field + ".kind", null);
+            String name = QueryLimits.text(node, "event", field + ".event", null);
             Rule r = new Rule(kind, null, null, null, null, null, null, null, null, null, name, null);
             try {
                 Definitions.check(List.of(r));
@@ -140,12 +224,20 @@ public final class QueryRoutes {
         return n.asText();
     }
 
-    private static long instant(JsonNode body, String field) {
+    /** A bound of the range: an instant from {@link QueryLimits#EARLIEST} to {@link QueryLimits#AHEAD} past now. */
+    private long instant(JsonNode body, String field) {
         String s = text(body, field);
+        Instant t;
         try {
-            return Instant.parse(s).toEpochMilli();
+            t = Instant.parse(s);
         } catch (DateTimeParseException e) {
             throw HindsightException.field(field, "must be an ISO-8601 instant such as 2026-11-01T00:00:00Z");
         }
+        Instant latest = clock.instant().plus(QueryLimits.AHEAD);
+        if (t.isBefore(QueryLimits.EARLIEST) || t.isAfter(latest)) {
+            throw QueryLimits.exceeded(field, "must be from " + QueryLimits.EARLIEST + " to a year from now ("
+                    + latest.truncatedTo(java.time.temporal.ChronoUnit.DAYS) + ")");
+        }
+        return t.toEpochMilli();
     }
 }

@@ -43,17 +43,15 @@ final class RetentionQuery {
 
     /** Parses a retention request; {@code events} resolves the event at a JSON pointer of the body. */
     static Retention parse(JsonNode body, Scope scope, Function<String, EventSpec> events) {
-        String period = body.path("period").asText("day");
+        String period = QueryLimits.text(body, "period", "period", "day");
         if (!PERIODS.contains(period)) {
             throw HindsightException.field("period", "must be one of " + PERIODS);
         }
-        JsonNode n = body.path("periods");
-        if (!n.isMissingNode() && (!n.canConvertToInt() || !n.isIntegralNumber())) {
-            throw HindsightException.field("periods", "must be a whole number from 1 to " + MAX_PERIODS);
-        }
-        int periods = n.asInt(7);
-        if (periods < 1 || periods > MAX_PERIODS) {
-            throw HindsightException.field("periods", "must be a whole number from 1 to " + MAX_PERIODS);
+        int periods = QueryLimits.whole(body, "periods", "periods", 7, 1, MAX_PERIODS);
+        long cohorts = Buckets.count(scope.fromMs(), scope.toMs(), period);
+        if (cohorts > QueryLimits.MAX_COHORTS) {
+            throw QueryLimits.exceeded("period", "the range has " + cohorts + " " + period + "s; a retention grid has"
+                    + " at most " + QueryLimits.MAX_COHORTS + " cohorts: narrow the range or take weeks");
         }
         return new Retention(scope, events.apply("/start"), events.apply("/return"), period, periods);
     }

@@ -92,7 +92,11 @@ final class RolledUpSessions {
                 .append(" AND block BETWEEN ").param(minKey >> Steps.BLOCK_SHIFT).append(" AND ")
                 .param(maxKey >> Steps.BLOCK_SHIFT).append(" AND last_time >= " + dialect.timestampParam()).params(fromMs)
                 .append(" AND first_time < " + dialect.timestampParam()).params(toMs);
-        runner.forEach(q.text(), q.params(), rs -> blocks.add(new Block(rs.getInt(1), rs.getBytes(2))));
+        runner.forEach(q.text(), q.params(), rs -> {
+            byte[] steps = rs.getBytes(2);
+            kernel.reserve(steps.length, "the sessions' rolled-up steps of the paths");
+            blocks.add(new Block(rs.getInt(1), steps));
+        });
         if (!inTail.isEmpty()) {
             Fill fill = new Fill(new long[3 * 1024]);
             for (Block block : blocks) {
@@ -109,6 +113,7 @@ final class RolledUpSessions {
             PathsKernel.Walker walker = kernel.walker();
             Fill fill = new Fill(new long[3 * 1024]);
             for (Block block : blocks.subList(blocks.size() * part / parts, blocks.size() * (part + 1) / parts)) {
+                kernel.check();
                 Steps.forEachSession(block.key(), block.steps(), (key, from, to) -> {
                     int k = slot(key);
                     if (k >= 0 && !inTail.get(k)) {

@@ -33,10 +33,7 @@ final class SessionsQuery {
         if (id != null && !id.isNull() && (!id.isTextual() || id.asText().isBlank())) {
             throw HindsightException.field("identity", "must be a non-empty string");
         }
-        int limit = body.path("limit").asInt(50);
-        if (limit < 1 || limit > 500) {
-            throw HindsightException.field("limit", "must be from 1 to 500");
-        }
+        int limit = QueryLimits.whole(body, "limit", "limit", 50, 1, 500);
         return new Sessions(scope, id == null || id.isNull() ? null : id.asText(), limit);
     }
 

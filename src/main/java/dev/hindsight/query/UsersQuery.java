@@ -40,7 +40,7 @@ final class UsersQuery {
 
     static Users parse(JsonNode body, Scope scope, Function<String, EventSpec> events) {
         EventSpec event = body.hasNonNull("event") ? events.apply("/event") : null;
-        boolean didNot = body.path("did_not").asBoolean(false);
+        boolean didNot = QueryLimits.bool(body, "did_not", "did_not", false);
         if (didNot && event == null) {
             throw HindsightException.field("event", "is required with did_not");
         }
@@ -63,10 +63,7 @@ final class UsersQuery {
             }
             filters.forEach(f -> props.add(new PropertyMatches(f.key(), f.op(), f.value())));
         }
-        int limit = body.path("limit").asInt(100);
-        if (limit < 1 || limit > 1000) {
-            throw HindsightException.field("limit", "must be from 1 to 1000");
-        }
+        int limit = QueryLimits.whole(body, "limit", "limit", 100, 1, 1000);
         return new Users(scope, event, didNot, props, limit);
     }
 

@@ -17,6 +17,29 @@ public interface SqlRunner {
     /** Hands each row of a query to {@code consumer}: for answers of millions of rows, read into arrays. */
     void forEach(String sql, List<Object> params, RowConsumer consumer);
 
+    /**
+     * This runner, telling {@code watch} of each statement it runs so that another thread can cancel it, and
+     * letting {@code watch} stop a long answer between rows.
+     */
+    default SqlRunner watched(StatementWatch watch) {
+        return this;
+    }
+
+    /** Told of each statement a {@link #watched} runner runs. */
+    interface StatementWatch {
+        /** A statement started: {@code cancel} stops it from any thread until the registration is closed. */
+        Registration started(Runnable cancel);
+
+        /** Throws to stop the work; called before each statement and every few thousand rows. */
+        void check();
+    }
+
+    /** A statement's registration with its {@link StatementWatch}; closed when the statement ends. */
+    interface Registration extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     /** Reads the current row. */
     @FunctionalInterface
     interface RowConsumer {

@@ -104,6 +104,19 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
     private final DuckDBConnection root;
 
     public DuckDb(Path dataDir) {
+        this(dataDir, Limits.DEFAULT);
+    }
+
+    /**
+     * The engine's resource limits: {@code memoryLimit} in DuckDB's notation ({@code 2GB}; empty: DuckDB's own 80%
+     * of the machine's memory), worker {@code threads} (0: one per core), and the directory where queries larger
+     * than the memory limit spill.
+     */
+    public record Limits(String memoryLimit, int threads, Path tempDir) {
+        public static final Limits DEFAULT = new Limits("", 0, null);
+    }
+
+    public DuckDb(Path dataDir, Limits limits) {
         try {
             Files.createDirectories(dataDir);
             this.file = dataDir.resolve("hindsight.duckdb").toAbsolutePath();
@@ -113,6 +126,7 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
                     st.execute(ddl);
                 }
                 st.execute("SET checkpoint_threshold = '64GB'");
+                applyLimits(st, limits);
                 addHierarchyIds(root, st);
                 addActorKeys(root, st);
                 addSessionsLabelsAndOrder(root, st);
@@ -124,6 +138,35 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
         } catch (Exception e) {
             throw new IllegalStateException("Cannot open the DuckDB store under " + dataDir + ": " + e.getMessage(), e);
         }
+    }
+
+    private static void applyLimits(Statement st, Limits limits) throws SQLException {
+        if (!limits.memoryLimit().isBlank()) {
+            if (!limits.memoryLimit().matches("\\d+(\\.\\d+)?\\s*[KMGT]i?B")) {
+                throw new IllegalArgumentException("The DuckDB memory limit must be a size such as 2GB or 512MB, not '"
+                        + limits.memoryLimit() + "'");
+            }
+            st.execute("SET memory_limit = '" + limits.memoryLimit() + "'");
+        }
+        if (limits.threads() > 0) {
+            st.execute("SET threads = " + limits.threads());
+        }
+        if (limits.tempDir() != null) {
+            st.execute("SET temp_directory = '" + limits.tempDir().toAbsolutePath().toString().replace("'", "''") + "'");
+        }
+    }
+
+    /** The value of a DuckDB setting, as {@code current_setting} shows it. */
+    public String setting(String name) {
+        return withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT current_setting(?)")) {
+                ps.setString(1, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getString(1);
+                }
+            }
+        });
     }
 
     /**
@@ -284,6 +327,48 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         consumer.accept(rs);
+                    }
+                }
+                return null;
+            }
+        });
+    }
+
+    @Override
+    public SqlRunner watched(StatementWatch watch) {
+        return (sql, params, consumer) -> withConnection(c -> {
+            watch.check();
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < params.size(); i++) {
+                    ps.setObject(i + 1, params.get(i));
+                }
+                // The watch cancels from its own thread, so cancelling and closing the statement take turns.
+                Object lock = new Object();
+                boolean[] open = {true};
+                Runnable cancel = () -> {
+                    synchronized (lock) {
+                        if (open[0]) {
+                            try {
+                                ps.cancel();
+                            } catch (SQLException ignored) {
+                                // The statement ended meanwhile.
+                            }
+                        }
+                    }
+                };
+                try (Registration r = watch.started(cancel)) {
+                    try (ResultSet rs = ps.executeQuery()) {
+                        int rows = 0;
+                        while (rs.next()) {
+                            consumer.accept(rs);
+                            if ((++rows & 4095) == 0) {
+                                watch.check();
+                            }
+                        }
+                    }
+                } finally {
+                    synchronized (lock) {
+                        open[0] = false;
                     }
                 }
                 return null;

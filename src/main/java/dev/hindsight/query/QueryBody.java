@@ -1,0 +1,180 @@
+package dev.hindsight.query;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hindsight.http.Bodies;
+import dev.hindsight.http.ErrorCode;
+import dev.hindsight.http.FieldError;
+import dev.hindsight.http.HindsightException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The body of {@code POST /api/query}, read strictly: a duplicate key, nesting deeper than {@value #MAX_DEPTH}
+ * levels, or a key the request's kind does not know is a 400 naming it, so that a typo never quietly answers an
+ * unfiltered question.
+ */
+final class QueryBody {
+    /** Nesting a query body may have; real ones have at most 6 levels. */
+    static final int MAX_DEPTH = 32;
+    private static final ObjectMapper STRICT = strict();
+
+    private static final Set<String> COMMON = Set.of("app_id", "kind", "from", "to");
+    private static final Map<String, Set<String>> TOP = Map.of(
+            "graph", Set.of("interval", "series", "breakdown"),
+            "funnel", Set.of("steps", "window", "breakdown"),
+            "retention", Set.of("start", "return", "period", "periods"),
+            "paths", Set.of("start", "direction", "depth", "label_with"),
+            "users", Set.of("event", "did_not", "properties", "limit"),
+            "sessions", Set.of("identity", "limit"));
+    private static final Set<String> EVENT = Set.of("definition", "kind", "event", "properties");
+    private static final Set<String> FILTER = Set.of("key", "op", "value");
+    private static final Set<String> SERIES = Set.of("event", "measure");
+    private static final Set<String> BREAKDOWN = Set.of("property", "limit");
+
+    private QueryBody() {
+    }
+
+    private static ObjectMapper strict() {
+        ObjectMapper m = new ObjectMapper();
+        m.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build());
+        m.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        return m;
+    }
+
+    /** The body as a JSON object, refused when malformed, too deep or with a duplicate key. */
+    static JsonNode read(byte[] body) {
+        try {
+            JsonNode node = STRICT.readTree(body);
+            if (node == null || !node.isObject()) {
+                throw new HindsightException(ErrorCode.MALFORMED_JSON, "The body must be a JSON object");
+            }
+            return node;
+        } catch (StreamConstraintsException e) {
+            throw new HindsightException(ErrorCode.LIMIT_EXCEEDED, "The body nests deeper than " + MAX_DEPTH
+                    + " levels; a query needs at most 6");
+        } catch (JsonParseException e) {
+            String message = e.getOriginalMessage();
+            if (message != null && message.startsWith("Duplicate field") && e.getProcessor() instanceof JsonParser p) {
+                String field = dotted(p.getParsingContext().pathAsPointer().toString());
+                throw HindsightException.validation(field + ": appears twice in its object",
+                        List.of(FieldError.of(field, "appears twice in its object; give each key once")));
+            }
+            throw malformed(e);
+        } catch (JsonProcessingException e) {
+            throw malformed(e);
+        } catch (IOException e) {
+            throw new HindsightException(ErrorCode.MALFORMED_JSON, "Unreadable body: " + e.getMessage());
+        }
+    }
+
+    /** Reads the request body (at most 1 MiB). */
+    static JsonNode read(io.javalin.http.Context ctx) {
+        return read(Bodies.read(ctx, Bodies.MIB));
+    }
+
+    private static HindsightException malformed(JsonProcessingException e) {
+        var at = e.getLocation();
+        if (at == null) {
+            return new HindsightException(ErrorCode.MALFORMED_JSON, "Malformed JSON: " + e.getOriginalMessage());
+        }
+        return new HindsightException(ErrorCode.MALFORMED_JSON, "Malformed JSON at line " + at.getLineNr()
+                + ", column " + at.getColumnNr() + ": " + e.getOriginalMessage(), List.of(),
+                Map.of("line", at.getLineNr(), "column", at.getColumnNr()), null);
+    }
+
+    /** A JSON pointer ({@code /series/0/event}) in the dotted form errors use ({@code series[0].event}). */
+    static String dotted(String pointer) {
+        String p = pointer.startsWith("/") ? pointer.substring(1) : pointer;
+        return p.replaceAll("/(\\d+)(?=/|$)", "[$1]").replace('/', '.');
+    }
+
+    /**
+     * Refuses keys that a request of {@code kind} does not know, naming each with its path. Only objects are
+     * walked: a value of the wrong type is left to the kind's own parser, which names it.
+     */
+    static void checkKeys(String kind, JsonNode body) {
+        List<FieldError> errors = new ArrayList<>();
+        Set<String> top = new java.util.HashSet<>(COMMON);
+        top.addAll(TOP.getOrDefault(kind, Set.of()));
+        keys(body, "", top, errors);
+        switch (kind) {
+            case "graph" -> {
+                each(body.get("series"), "series", (s, path) -> {
+                    keys(s, path, SERIES, errors);
+                    event(s.get("event"), path + ".event", errors);
+                });
+                breakdown(body, errors);
+            }
+            case "funnel" -> {
+                each(body.get("steps"), "steps", (s, path) -> event(s, path, errors));
+                breakdown(body, errors);
+            }
+            case "retention" -> {
+                event(body.get("start"), "start", errors);
+                event(body.get("return"), "return", errors);
+            }
+            case "paths" -> {
+                event(body.get("start"), "start", errors);
+                each(body.get("label_with"), "label_with", (s, path) -> event(s, path, errors));
+            }
+            case "users" -> {
+                event(body.get("event"), "event", errors);
+                filters(body.get("properties"), "properties", errors);
+            }
+            default -> {
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw HindsightException.validation("Unknown field" + (errors.size() > 1 ? "s " : " ")
+                    + String.join(", ", errors.stream().map(FieldError::field).toList()) + " in a " + kind + " query",
+                    errors);
+        }
+    }
+
+    private static void event(JsonNode node, String path, List<FieldError> errors) {
+        if (keys(node, path, EVENT, errors)) {
+            filters(node.get("properties"), path + ".properties", errors);
+        }
+    }
+
+    private static void filters(JsonNode node, String path, List<FieldError> errors) {
+        each(node, path, (f, p) -> keys(f, p, FILTER, errors));
+    }
+
+    private static void breakdown(JsonNode body, List<FieldError> errors) {
+        keys(body.get("breakdown"), "breakdown", BREAKDOWN, errors);
+    }
+
+    private static void each(JsonNode array, String path, java.util.function.BiConsumer<JsonNode, String> item) {
+        if (array != null && array.isArray()) {
+            for (int i = 0; i < array.size(); i++) {
+                item.accept(array.get(i), path + "[" + i + "]");
+            }
+        }
+    }
+
+    /** Adds an error per unknown key of {@code node} when it is an object; whether it is one. */
+    private static boolean keys(JsonNode node, String path, Set<String> known, List<FieldError> errors) {
+        if (node == null || !node.isObject()) {
+            return false;
+        }
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!known.contains(key)) {
+                String field = path.isEmpty() ? key : path + "." + key;
+                errors.add(FieldError.of(field, "is not a field here; expected one of " + new java.util.TreeSet<>(known)));
+            }
+        }
+        return true;
+    }
+}
