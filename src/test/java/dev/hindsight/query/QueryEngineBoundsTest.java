@@ -63,7 +63,7 @@ class QueryEngineBoundsTest {
     }
 
     private static double metric(TestServer s, String name) {
-        Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(s.get("/metrics").body());
+        Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(s.get("/metrics", bearer(TestServer.ADMIN)).body());
         return m.find() ? Double.parseDouble(m.group(2)) : Double.NaN;
     }
 
