@@ -2,6 +2,7 @@ package dev.hindsight.collect;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hindsight.http.ErrorCode;
 import dev.hindsight.http.FieldError;
 import dev.hindsight.http.HindsightException;
 import dev.hindsight.privacy.IpAddresses;
@@ -16,7 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * Turns validated ingest bodies into write ops, and waits for their commit. Each endpoint's body shape lives
@@ -24,9 +27,16 @@ import java.util.UUID;
  */
 public final class Ingest {
     public static final int MAX_BATCH = 1000;
+    /**
+     * User properties one request may set in all (a bulk add_user_properties, a tracker batch of identifies):
+     * each is a row the single writer upserts, and 200,000 of them once stalled every writer for 25 s.
+     */
+    public static final int MAX_USER_PROPERTIES_PER_REQUEST = 10_000;
     private static final Set<String> BROWSER_KINDS = Set.of("pageview", "click", "submit", "change", "custom",
             "identify", "user_properties");
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> TRACK_SINGLE = KnownFields.withAppId(KnownFields.TRACK_EVENT);
+    private static final Set<String> USER_SINGLE = KnownFields.withAppId(KnownFields.USER);
 
     /** Who sent a request, and when it arrived. */
     public record RequestInfo(long receivedAt, String userAgent, String ip) {
@@ -59,6 +69,7 @@ public final class Ingest {
 
     /** {@code POST /h}: a tracker batch {@code {app_id, sent_at, events: [...]}}. */
     public Prepared browserBatch(Environment env, Fields body, RequestInfo req) {
+        checkBody(body, KnownFields.H_BATCH);
         List<Fields> items = items(body, "events");
         // Clock-skew correction as Segment and PostHog do it: the client stamps sent_at on the batch, and the
         // gap between that and our receive time is the client clock's error.
@@ -74,6 +85,7 @@ public final class Ingest {
         }
         for (int i = 0; i < items.size(); i++) {
             ItemCheck c = new ItemCheck(items.get(i), "events[" + i + "].", i);
+            c.onlyKnown(KnownFields.H_EVENT);
             String kind = c.string("kind", 32, true);
             if (kind != null && !BROWSER_KINDS.contains(kind)) {
                 c.fail("kind", "must be one of " + new java.util.TreeSet<>(BROWSER_KINDS) + ", not '" + kind + "'");
@@ -82,12 +94,14 @@ public final class Ingest {
             String identity = c.identity("identity", "identify".equals(kind) || "user_properties".equals(kind));
             Long clientTime = c.number("time");
             long time = clientTime == null ? req.receivedAt() : Math.min(clientTime + skew, req.receivedAt());
-            Map<String, Object> props = c.properties();
+            boolean userWrite = "identify".equals(kind) || "user_properties".equals(kind);
+            Map<String, Object> props = userWrite ? c.userProperties("properties") : c.properties();
             if ("identify".equals(kind)) {
                 if (out.accept(c)) {
                     out.ops.add(new WriteOp.Identify(env.id(), deviceId, identity, time, "browser"));
                     if (!props.isEmpty()) {
                         out.ops.add(new WriteOp.SetUserProperties(env.id(), identity, props, time));
+                        out.userProperties += props.size();
                         out.warnFlattened(c, "events[" + i + "]");
                     }
                 }
@@ -96,6 +110,7 @@ public final class Ingest {
             if ("user_properties".equals(kind)) {
                 if (out.accept(c)) {
                     out.ops.add(new WriteOp.SetUserProperties(env.id(), identity, props, time));
+                    out.userProperties += props.size();
                     out.warnFlattened(c, "events[" + i + "]");
                 }
                 continue;
@@ -123,11 +138,15 @@ public final class Ingest {
     /** {@code POST /api/track}: one Heap-form event at the top level, or {@code events: [...]}. */
     public Prepared track(Environment env, Fields body, RequestInfo req) {
         boolean bulk = body.events() != null || body.has("events");
+        if (bulk) {
+            checkBody(body, KnownFields.TRACK_BATCH);
+        }
         List<Fields> items = bulk ? items(body, "events") : List.of(body);
         Builder out = new Builder(items.size());
         for (int i = 0; i < items.size(); i++) {
             String prefix = bulk ? "events[" + i + "]." : "";
             ItemCheck c = new ItemCheck(items.get(i), prefix, bulk ? i : null);
+            c.onlyKnown(bulk ? KnownFields.TRACK_EVENT : TRACK_SINGLE);
             String identity = c.identity("identity", true);
             String name = c.string("event", ItemCheck.MAX_NAME, true);
             if (name != null && name.isBlank()) {
@@ -155,12 +174,13 @@ public final class Ingest {
     public Prepared identify(Environment env, Fields body, RequestInfo req) {
         Builder out = new Builder(1);
         ItemCheck c = new ItemCheck(body, "", null);
+        c.onlyKnown(KnownFields.IDENTIFY);
         boolean canonical = body.has("user_id") || body.has("anonymous_id");
         String identity = c.identity(canonical ? "user_id" : "identity", true);
         String device = canonical ? c.string("anonymous_id", 255, true) : null;
         Long timestamp = c.timestamp("timestamp", req.receivedAt());
         long at = timestamp == null ? req.receivedAt() : timestamp;
-        Map<String, Object> props = c.properties(canonical ? "traits" : "properties");
+        Map<String, Object> props = c.userProperties(canonical ? "traits" : "properties");
         if (out.accept(c)) {
             if (device != null) {
                 out.ops.add(new WriteOp.Identify(env.id(), device, identity, at, "server"));
@@ -174,17 +194,22 @@ public final class Ingest {
     /** {@code POST /api/add_user_properties}: {@code {identity, properties}} or {@code users: [...]}. */
     public Prepared userProperties(Environment env, Fields body, RequestInfo req) {
         boolean bulk = body.events() != null || body.has("users");
+        if (bulk) {
+            checkBody(body, KnownFields.USER_BATCH);
+        }
         List<Fields> items = bulk ? items(body, "users") : List.of(body);
         Builder out = new Builder(items.size());
         for (int i = 0; i < items.size(); i++) {
             ItemCheck c = new ItemCheck(items.get(i), bulk ? "users[" + i + "]." : "", bulk ? i : null);
+            c.onlyKnown(bulk ? KnownFields.USER : USER_SINGLE);
             String identity = c.identity("identity", true);
             if (items.get(i).properties() == null) {
                 c.fail("properties", "is required: a JSON object of user properties");
             }
-            Map<String, Object> props = c.properties();
+            Map<String, Object> props = c.userProperties("properties");
             if (out.accept(c)) {
                 out.ops.add(new WriteOp.SetUserProperties(env.id(), identity, props, req.receivedAt()));
+                out.userProperties += props.size();
                 out.warnFlattened(c, bulk ? "users[" + i + "]" : "user");
             }
         }
@@ -197,6 +222,24 @@ public final class Ingest {
         // Count items, not ops: a canonical identify is one item that yields two ops (link and properties).
         int accepted = p.items() - p.rejectedItems() - result.duplicates();
         return new Outcome(accepted, result.duplicates(), p.rejectedItems(), p.errors(), p.warnings());
+    }
+
+    /**
+     * Refuses the whole request when its top level is wrong: a member not in {@code known}, or one given twice or
+     * not valid Unicode. (Problems inside one batch item fail only that item.)
+     */
+    private static void checkBody(Fields body, Set<String> known) {
+        List<FieldError> errors = new ArrayList<>(body.errors());
+        for (String name : body.names()) {
+            if (!known.contains(name)) {
+                errors.add(FieldError.of(name, "is not a known field of this request; known fields are "
+                        + new TreeSet<>(known)));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw HindsightException.validation("The request's top level is invalid: " + errors.stream()
+                    .map(e -> e.field() + " " + e.message()).collect(Collectors.joining("; ")), errors);
+        }
     }
 
     private static List<Fields> items(Fields body, String arrayName) {
@@ -247,6 +290,7 @@ public final class Ingest {
         final List<String> warnings = new ArrayList<>();
         final int items;
         int rejected;
+        int userProperties;
 
         Builder(int items) {
             this.items = items;
@@ -266,9 +310,18 @@ public final class Ingest {
             for (String key : c.flattened()) {
                 warnings.add(where + ": nested object '" + key + "' was flattened to dotted keys ('" + key + ".…')");
             }
+            for (String key : c.keptAsText()) {
+                warnings.add(where + ": property '" + key + "' is a number that a double cannot hold exactly; it was "
+                        + "stored as its exact text (a string)");
+            }
         }
 
         Prepared build() {
+            if (userProperties > MAX_USER_PROPERTIES_PER_REQUEST) {
+                throw new HindsightException(ErrorCode.LIMIT_EXCEEDED, "The request sets " + userProperties
+                        + " user properties; the limit is " + MAX_USER_PROPERTIES_PER_REQUEST + " per request, split it",
+                        List.of(), Map.of("limit", MAX_USER_PROPERTIES_PER_REQUEST), null);
+            }
             return new Prepared(ops, items, errors, warnings, rejected);
         }
     }

@@ -11,6 +11,7 @@ import io.javalin.http.Context;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiFunction;
 
@@ -54,6 +55,7 @@ public final class IngestRoutes {
 
     private void browser(Context ctx) {
         Ingest.RequestInfo info = info(ctx);
+        requireJson(ctx, true);
         Fields body = BodyReader.read(Bodies.read(ctx, BROWSER_LIMIT));
         Object appId = body.get("app_id");
         Environment env = projects.byAppId(appId instanceof String s ? s : ctx.queryParam("app_id"));
@@ -70,6 +72,7 @@ public final class IngestRoutes {
     }
 
     private void server(Context ctx, String endpoint, BiFunction<Environment, Fields, Ingest.Prepared> prepare) {
+        requireJson(ctx, false);
         Fields body = BodyReader.read(Bodies.read(ctx, SERVER_LIMIT));
         Object appId = body.get("app_id");
         if (appId != null && !(appId instanceof String)) {
@@ -104,6 +107,34 @@ public final class IngestRoutes {
             Counter.builder("hindsight.events." + outcome).tag("endpoint", endpoint)
                     .description("Items by outcome: accepted (stored), duplicates (retries acknowledged, not stored "
                             + "again), rejected (invalid)").register(metrics).increment(n);
+        }
+    }
+
+    /**
+     * Refuses a body that is not JSON in UTF-8 with 415 before reading it: {@code application/json}, and on
+     * {@code /h} also {@code text/plain} (what {@code navigator.sendBeacon} and a CORS-simple fetch send). A request
+     * without a Content-Type is read as JSON, as many server-side HTTP clients send none.
+     */
+    static void requireJson(Context ctx, boolean textPlain) {
+        String header = ctx.header("Content-Type");
+        if (header == null || header.isBlank()) {
+            return;
+        }
+        String[] parts = header.split(";");
+        String media = parts[0].strip().toLowerCase(Locale.ROOT);
+        boolean ok = media.equals("application/json") || (textPlain && media.equals("text/plain"));
+        for (int i = 1; i < parts.length && ok; i++) {
+            String[] param = parts[i].split("=", 2);
+            if (param[0].strip().equalsIgnoreCase("charset") && param.length == 2) {
+                String charset = param[1].strip().replace("\"", "").toLowerCase(Locale.ROOT);
+                ok = charset.equals("utf-8") || charset.equals("utf8");
+            }
+        }
+        if (!ok) {
+            throw new HindsightException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type '" + header + "' is not "
+                    + "accepted: send the body as JSON in UTF-8 with 'Content-Type: application/json'"
+                    + (textPlain ? " (or text/plain, as navigator.sendBeacon sends)" : "")
+                    + "; curl -d sends application/x-www-form-urlencoded, so add -H 'Content-Type: application/json'");
         }
     }
 
