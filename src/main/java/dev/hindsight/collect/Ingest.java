@@ -69,7 +69,7 @@ public final class Ingest {
 
     /** {@code POST /h}: a tracker batch {@code {app_id, sent_at, events: [...]}}. */
     public Prepared browserBatch(Environment env, Fields body, RequestInfo req) {
-        checkBody(body, KnownFields.H_BATCH);
+        checkBody(body, KnownFields.H_BATCH, "events");
         List<Fields> items = items(body, "events");
         // Clock-skew correction as Segment and PostHog do it: the client stamps sent_at on the batch, and the
         // gap between that and our receive time is the client clock's error.
@@ -139,7 +139,7 @@ public final class Ingest {
     public Prepared track(Environment env, Fields body, RequestInfo req) {
         boolean bulk = body.events() != null || body.has("events");
         if (bulk) {
-            checkBody(body, KnownFields.TRACK_BATCH);
+            checkBody(body, KnownFields.TRACK_BATCH, "events");
         }
         List<Fields> items = bulk ? items(body, "events") : List.of(body);
         Builder out = new Builder(items.size());
@@ -195,7 +195,7 @@ public final class Ingest {
     public Prepared userProperties(Environment env, Fields body, RequestInfo req) {
         boolean bulk = body.events() != null || body.has("users");
         if (bulk) {
-            checkBody(body, KnownFields.USER_BATCH);
+            checkBody(body, KnownFields.USER_BATCH, "users");
         }
         List<Fields> items = bulk ? items(body, "users") : List.of(body);
         Builder out = new Builder(items.size());
@@ -226,10 +226,13 @@ public final class Ingest {
 
     /**
      * Refuses the whole request when its top level is wrong: a member not in {@code known}, or one given twice or
-     * not valid Unicode. (Problems inside one batch item fail only that item.)
+     * not valid Unicode, or a missing {@code arrayName}. (Problems inside one batch item fail only that item.)
      */
-    private static void checkBody(Fields body, Set<String> known) {
+    private static void checkBody(Fields body, Set<String> known, String arrayName) {
         List<FieldError> errors = new ArrayList<>(body.errors());
+        if (body.events() == null || !body.has(arrayName)) {
+            errors.add(FieldError.of(arrayName, "is required: a JSON array of objects"));
+        }
         for (String name : body.names()) {
             if (!known.contains(name)) {
                 errors.add(FieldError.of(name, "is not a known field of this request; known fields are "
