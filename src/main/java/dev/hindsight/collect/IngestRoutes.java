@@ -57,6 +57,10 @@ public final class IngestRoutes {
         Ingest.RequestInfo info = info(ctx);
         requireJson(ctx, true);
         Fields body = BodyReader.read(Bodies.read(ctx, BROWSER_LIMIT));
+        if (!body.errors().isEmpty()) {
+            // The batch's own members (app_id, events) are wrong: nothing in it can be attributed.
+            throw HindsightException.validation("The batch's top level is invalid", body.errors());
+        }
         Object appId = body.get("app_id");
         Environment env = projects.byAppId(appId instanceof String s ? s : ctx.queryParam("app_id"));
         String origin = ctx.header("Origin");
