@@ -123,4 +123,21 @@ class PropertyLimitsTest {
         assertThat(errorFields(r)).containsExactly("events[0].properties.d.n.n.n.n.n.n.n");
         assertThat(onlyEvent(s, s.dev(), user).get("properties").get("d.n.n.n.n.n.n.n").asText()).isEqualTo("leaf");
     }
+
+    @Test
+    void aUserKeepsAtMost1000PropertiesAndKeysItHasStillUpdate() {
+        String user = unique("u");
+        assertThat(postServer(s, "/api/add_user_properties", s.dev(), json(map("app_id", s.dev().appId(),
+                "identity", user, "properties", props("k", 999)))).status()).isEqualTo(200);
+
+        TestServer.Response r = postServer(s, "/api/add_user_properties", s.dev(), json(map("app_id", s.dev().appId(),
+                "users", List.of(map("identity", user, "properties", map("k0", "updated", "new1", 1, "new2", 2))))));
+
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        JsonNode props = Api.user(s, s.dev(), user).json().get("properties");
+        assertThat(props.size()).isEqualTo(1000);
+        assertThat(props.get("k0").asText()).isEqualTo("updated");
+        assertThat(props.has("new1")).isTrue();
+        assertThat(props.has("new2")).isFalse();
+    }
 }
