@@ -111,6 +111,37 @@ class ExactInputTest {
         assertThat(onlyEvent(s, s.dev(), user).get("name").asText()).isEqualTo("Caf\u00e9 \u2615");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"C0AF", "E080AF", "EDA080", "F4908080", "F8888080", "FF", "80", "E282"})
+    void everyMalformedUtf8SequenceIsRefusedAndWellFormedTextBesideItIsKept(String hex) {
+        String user = unique("u");
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes(("{\"app_id\": \"" + appId() + "\", \"events\": [{\"identity\": \"" + user
+                + "\", \"event\": \"Bad\", \"properties\": {\"v\": \"x").getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(java.util.HexFormat.of().parseHex(hex));
+        body.writeBytes(("y\"}}, {\"identity\": \"" + user + "\", \"event\": \"Good\", \"properties\": "
+                + "{\"v\": \"\ud83d\ude00 \u20ac \u00fc\"}}]}").getBytes(StandardCharsets.UTF_8));
+
+        TestServer.Response r = rawBytes("/api/track", body.toByteArray());
+
+        assertProblem(r, 400, "validation");
+        assertThat(errorFields(r)).containsExactly("events[0].properties.v");
+        JsonNode good = onlyEvent(s, s.dev(), user);
+        assertThat(good.get("properties").get("v").asText()).isEqualTo("\ud83d\ude00 \u20ac \u00fc");
+    }
+
+    @Test
+    void aNestedObjectGivenTwiceIsRefusedRatherThanMerged() {
+        String user = unique("u");
+
+        TestServer.Response r = raw("/api/track", "{\"app_id\": \"" + appId() + "\", \"identity\": \"" + user
+                + "\", \"event\": \"Twice\", \"properties\": {\"a\": {\"b\": 1}, \"a\": {\"c\": 2}}}");
+
+        assertProblem(r, 400, "validation");
+        assertThat(errorFields(r)).containsExactly("properties.a");
+        assertThat(events(s, s.dev(), user)).isEmpty();
+    }
+
     @Test
     void malformedUtf8InABrowserEventFailsOnlyThatEvent() {
         String device = unique("d");
