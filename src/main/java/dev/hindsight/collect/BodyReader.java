@@ -94,11 +94,6 @@ public final class BodyReader {
         }
     }
 
-    /** Whether the bytes are well-formed UTF-8 (see {@link #scan}). */
-    static boolean wellFormedUtf8(byte[] b) {
-        return scan(b) != MALFORMED_UTF8;
-    }
-
     /**
      * Whether the bytes are well-formed UTF-8 as Unicode defines it (its table 3-7: no overlong forms, no encoded
      * surrogates, nothing past U+10FFFF, no stray or missing continuation bytes), and whether they hold a
