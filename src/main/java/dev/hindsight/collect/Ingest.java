@@ -2,6 +2,7 @@ package dev.hindsight.collect;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hindsight.http.ErrorCode;
 import dev.hindsight.http.FieldError;
 import dev.hindsight.http.HindsightException;
 import dev.hindsight.privacy.IpAddresses;
@@ -16,7 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * Turns validated ingest bodies into write ops, and waits for their commit. Each endpoint's body shape lives
@@ -24,9 +27,16 @@ import java.util.UUID;
  */
 public final class Ingest {
     public static final int MAX_BATCH = 1000;
+    /**
+     * User properties one request may set in all (a bulk add_user_properties, a tracker batch of identifies):
+     * each is a row the single writer upserts, and 200,000 of them once stalled every writer for 25 s.
+     */
+    public static final int MAX_USER_PROPERTIES_PER_REQUEST = 10_000;
     private static final Set<String> BROWSER_KINDS = Set.of("pageview", "click", "submit", "change", "custom",
             "identify", "user_properties");
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> TRACK_SINGLE = KnownFields.withAppId(KnownFields.TRACK_EVENT);
+    private static final Set<String> USER_SINGLE = KnownFields.withAppId(KnownFields.USER);
 
     /** Who sent a request, and when it arrived. */
     public record RequestInfo(long receivedAt, String userAgent, String ip) {
@@ -60,6 +70,7 @@ public final class Ingest {
 
     /** {@code POST /h}: a tracker batch {@code {app_id, sent_at, events: [...]}}. */
     public Prepared browserBatch(Environment env, Fields body, RequestInfo req) {
+        checkBody(body, KnownFields.H_BATCH, "events");
         List<Fields> items = items(body, "events");
         // Clock-skew correction as Segment and PostHog do it: the client stamps sent_at on the batch, and the
         // gap between that and our receive time is the client clock's error. Each batch measures it anew, with its
@@ -78,6 +89,7 @@ public final class Ingest {
         }
         for (int i = 0; i < items.size(); i++) {
             ItemCheck c = new ItemCheck(items.get(i), "events[" + i + "].", i);
+            c.onlyKnown(KnownFields.H_EVENT);
             String kind = c.string("kind", 32, true);
             if (kind != null && !BROWSER_KINDS.contains(kind)) {
                 c.fail("kind", "must be one of " + new java.util.TreeSet<>(BROWSER_KINDS) + ", not '" + kind + "'");
@@ -101,12 +113,14 @@ public final class Ingest {
             // Events of one millisecond keep the device's order: seq's last three digits as microseconds (see
             // RawEvent; the tracker never lets one millisecond's run of seqs wrap past a thousand).
             int micros = seq == null ? 0 : (int) Math.floorMod(seq, 1000L);
-            Map<String, Object> props = c.properties();
+            boolean userWrite = "identify".equals(kind) || "user_properties".equals(kind);
+            Map<String, Object> props = userWrite ? c.userProperties("properties") : c.properties();
             if ("identify".equals(kind)) {
                 if (out.accept(c)) {
                     out.ops.add(new WriteOp.Identify(env.id(), deviceId, identity, time, "browser"));
                     if (!props.isEmpty()) {
                         out.ops.add(new WriteOp.SetUserProperties(env.id(), identity, props, time));
+                        out.userProperties += props.size();
                         out.warnFlattened(c, "events[" + i + "]");
                     }
                 }
@@ -117,6 +131,7 @@ public final class Ingest {
                     // Without an identity they are the anonymous user's, that is the device's (as in Heap).
                     out.ops.add(identity != null ? new WriteOp.SetUserProperties(env.id(), identity, props, time)
                             : new WriteOp.SetDeviceProperties(env.id(), deviceId, props, time));
+                    out.userProperties += props.size();
                     out.warnFlattened(c, "events[" + i + "]");
                 }
                 continue;
@@ -169,11 +184,15 @@ public final class Ingest {
     /** {@code POST /api/track}: one Heap-form event at the top level, or {@code events: [...]}. */
     public Prepared track(Environment env, Fields body, RequestInfo req) {
         boolean bulk = body.events() != null || body.has("events");
+        if (bulk) {
+            checkBody(body, KnownFields.TRACK_BATCH, "events");
+        }
         List<Fields> items = bulk ? items(body, "events") : List.of(body);
         Builder out = new Builder(items.size());
         for (int i = 0; i < items.size(); i++) {
             String prefix = bulk ? "events[" + i + "]." : "";
             ItemCheck c = new ItemCheck(items.get(i), prefix, bulk ? i : null);
+            c.onlyKnown(bulk ? KnownFields.TRACK_EVENT : TRACK_SINGLE);
             String identity = c.identity("identity", true);
             String name = c.string("event", ItemCheck.MAX_NAME, true);
             if (name != null && name.isBlank()) {
@@ -201,12 +220,13 @@ public final class Ingest {
     public Prepared identify(Environment env, Fields body, RequestInfo req) {
         Builder out = new Builder(1);
         ItemCheck c = new ItemCheck(body, "", null);
+        c.onlyKnown(KnownFields.IDENTIFY);
         boolean canonical = body.has("user_id") || body.has("anonymous_id");
         String identity = c.identity(canonical ? "user_id" : "identity", true);
         String device = canonical ? c.string("anonymous_id", 255, true) : null;
         Long timestamp = c.timestamp("timestamp", req.receivedAt());
         long at = timestamp == null ? req.receivedAt() : timestamp;
-        Map<String, Object> props = c.properties(canonical ? "traits" : "properties");
+        Map<String, Object> props = c.userProperties(canonical ? "traits" : "properties");
         if (out.accept(c)) {
             if (device != null) {
                 out.ops.add(new WriteOp.Identify(env.id(), device, identity, at, "server"));
@@ -220,19 +240,24 @@ public final class Ingest {
     /** {@code POST /api/add_user_properties}: {@code {identity, properties}} or {@code users: [...]}. */
     public Prepared userProperties(Environment env, Fields body, RequestInfo req) {
         boolean bulk = body.events() != null || body.has("users");
+        if (bulk) {
+            checkBody(body, KnownFields.USER_BATCH, "users");
+        }
         List<Fields> items = bulk ? items(body, "users") : List.of(body);
         Builder out = new Builder(items.size());
         for (int i = 0; i < items.size(); i++) {
             ItemCheck c = new ItemCheck(items.get(i), bulk ? "users[" + i + "]." : "", bulk ? i : null);
+            c.onlyKnown(bulk ? KnownFields.USER : USER_SINGLE);
             String identity = c.identity("identity", true);
             if (items.get(i).properties() == null) {
                 c.fail("properties", "is required: a JSON object of user properties");
             }
-            Map<String, Object> props = c.properties();
+            Map<String, Object> props = c.userProperties("properties");
             Long timestamp = c.timestamp("timestamp", req.receivedAt());
             if (out.accept(c)) {
                 out.ops.add(new WriteOp.SetUserProperties(env.id(), identity, props,
                         timestamp == null ? req.receivedAt() : timestamp));
+                out.userProperties += props.size();
                 out.warnFlattened(c, bulk ? "users[" + i + "]" : "user");
             }
         }
@@ -254,6 +279,27 @@ public final class Ingest {
         // Count items, not ops: a canonical identify is one item that yields two ops (link and properties).
         int accepted = p.items() - rejected - result.duplicates();
         return new Outcome(accepted, result.duplicates(), rejected, errors, p.warnings());
+    }
+
+    /**
+     * Refuses the whole request when its top level is wrong: a member not in {@code known}, or one given twice or
+     * not valid Unicode, or a missing {@code arrayName}. (Problems inside one batch item fail only that item.)
+     */
+    private static void checkBody(Fields body, Set<String> known, String arrayName) {
+        List<FieldError> errors = new ArrayList<>(body.errors());
+        if (body.events() == null || !body.has(arrayName)) {
+            errors.add(FieldError.of(arrayName, "is required: a JSON array of objects"));
+        }
+        for (String name : body.names()) {
+            if (!known.contains(name)) {
+                errors.add(FieldError.of(name, "is not a known field of this request; known fields are "
+                        + new TreeSet<>(known)));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw HindsightException.validation("The request's top level is invalid: " + errors.stream()
+                    .map(e -> e.field() + " " + e.message()).collect(Collectors.joining("; ")), errors);
+        }
     }
 
     private static List<Fields> items(Fields body, String arrayName) {
@@ -307,6 +353,7 @@ public final class Ingest {
         // Where each accepted item's ops begin, and its name: every op belongs to the item accepted before it.
         final List<Integer> itemStarts = new ArrayList<>();
         final List<WriteQueue.Item> acceptedItems = new ArrayList<>();
+        int userProperties;
 
         Builder(int items) {
             this.items = items;
@@ -328,9 +375,18 @@ public final class Ingest {
             for (String key : c.flattened()) {
                 warnings.add(where + ": nested object '" + key + "' was flattened to dotted keys ('" + key + ".…')");
             }
+            for (String key : c.keptAsText()) {
+                warnings.add(where + ": property '" + key + "' is a number that a double cannot hold exactly; it was "
+                        + "stored as its exact text (a string)");
+            }
         }
 
         Prepared build() {
+            if (userProperties > MAX_USER_PROPERTIES_PER_REQUEST) {
+                throw new HindsightException(ErrorCode.LIMIT_EXCEEDED, "The request sets " + userProperties
+                        + " user properties; the limit is " + MAX_USER_PROPERTIES_PER_REQUEST + " per request, split it",
+                        List.of(), Map.of("limit", MAX_USER_PROPERTIES_PER_REQUEST), null);
+            }
             List<WriteQueue.Item> opItems = new ArrayList<>(ops.size());
             for (int k = 0; k < acceptedItems.size(); k++) {
                 int end = k + 1 < itemStarts.size() ? itemStarts.get(k + 1) : ops.size();

@@ -12,6 +12,7 @@ import io.javalin.http.Context;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiFunction;
 
@@ -58,12 +59,17 @@ public final class IngestRoutes {
     // Order matters: limits before the body, and the body read without holding a thread (slow senders).
     private void browser(Context ctx) {
         Ingest.RequestInfo info = info(ctx);
+        requireJson(ctx, true);
         limits.byAddress(ctx);
         ctx.future(() -> Bodies.readAsync(ctx, BROWSER_LIMIT).thenAccept(bytes -> browser(ctx, info, bytes)));
     }
 
     private void browser(Context ctx, Ingest.RequestInfo info, byte[] bytes) {
         Fields body = BodyReader.read(bytes);
+        if (!body.errors().isEmpty()) {
+            // The batch's own members (app_id, events) are wrong: nothing in it can be attributed.
+            throw HindsightException.validation("The batch's top level is invalid", body.errors());
+        }
         Object appId = body.get("app_id");
         Environment env = projects.byAppId(appId instanceof String s ? s : ctx.queryParam("app_id"));
         limits.byAppId(env.appId());
@@ -87,6 +93,7 @@ public final class IngestRoutes {
         }
         Environment env = auth.serverKey(ctx);
         limits.byKey(env);
+        requireJson(ctx, false);
         ctx.future(() -> Bodies.readAsync(ctx, SERVER_LIMIT).thenAccept(bytes -> {
             Fields body = BodyReader.read(bytes);
             auth.sameEnvironment(env, appId(body));
@@ -101,6 +108,7 @@ public final class IngestRoutes {
      */
     private void appIdOnly(Context ctx, String endpoint, BiFunction<Environment, Fields, Ingest.Prepared> prepare) {
         limits.byAddress(ctx);
+        requireJson(ctx, false);
         ctx.future(() -> Bodies.readAsync(ctx, SERVER_LIMIT).thenAccept(bytes -> {
             Fields body;
             try {
@@ -149,6 +157,34 @@ public final class IngestRoutes {
             Counter.builder("hindsight.events." + outcome).tag("endpoint", endpoint)
                     .description("Items by outcome: accepted (stored), duplicates (retries acknowledged, not stored "
                             + "again), rejected (invalid)").register(metrics).increment(n);
+        }
+    }
+
+    /**
+     * Refuses a body that is not JSON in UTF-8 with 415 before reading it: {@code application/json}, and on
+     * {@code /h} also {@code text/plain} (what {@code navigator.sendBeacon} and a CORS-simple fetch send). A request
+     * without a Content-Type is read as JSON, as many server-side HTTP clients send none.
+     */
+    static void requireJson(Context ctx, boolean textPlain) {
+        String header = ctx.header("Content-Type");
+        if (header == null || header.isBlank()) {
+            return;
+        }
+        String[] parts = header.split(";");
+        String media = parts[0].strip().toLowerCase(Locale.ROOT);
+        boolean ok = media.equals("application/json") || (textPlain && media.equals("text/plain"));
+        for (int i = 1; i < parts.length && ok; i++) {
+            String[] param = parts[i].split("=", 2);
+            if (param[0].strip().equalsIgnoreCase("charset") && param.length == 2) {
+                String charset = param[1].strip().replace("\"", "").toLowerCase(Locale.ROOT);
+                ok = charset.equals("utf-8") || charset.equals("utf8");
+            }
+        }
+        if (!ok) {
+            throw new HindsightException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type '" + header + "' is not "
+                    + "accepted: send the body as JSON in UTF-8 with 'Content-Type: application/json'"
+                    + (textPlain ? " (or text/plain, as navigator.sendBeacon sends)" : "")
+                    + "; curl -d sends application/x-www-form-urlencoded, so add -H 'Content-Type: application/json'");
         }
     }
 

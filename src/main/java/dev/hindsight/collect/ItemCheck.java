@@ -10,6 +10,8 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Reads and checks the members of one item of a request (an event, a user), collecting every problem with
@@ -20,6 +22,10 @@ final class ItemCheck {
     static final int MAX_PROPERTY_VALUE = 1023;
     static final int MAX_PROPERTY_KEY = 1024;
     static final int MAX_TEXT_FIELD = 8192;
+    /** Properties one event may carry, counted after nested objects are flattened. */
+    static final int MAX_EVENT_PROPERTIES = 500;
+    /** User properties one write (an identify, a user_properties event, one user of add_user_properties) may set. */
+    static final int MAX_USER_PROPERTIES = BodyReader.MAX_PROPERTIES;
 
     private final Fields item;
     private final String prefix;
@@ -47,7 +53,20 @@ final class ItemCheck {
     }
 
     void fail(String field, String message) {
-        errors.add(new FieldError(prefix + field, index, message));
+        String path = prefix + field;
+        // One reason per field: a string already refused as invalid Unicode is not also "required" or "too long".
+        if (errors.stream().noneMatch(e -> e.field().equals(path))) {
+            errors.add(new FieldError(path, index, message));
+        }
+    }
+
+    /** Fails every member of the item that is not in {@code known} (see {@link KnownFields}). */
+    void onlyKnown(Set<String> known) {
+        for (String name : item.names()) {
+            if (!known.contains(name)) {
+                fail(name, "is not a known field here; known fields are " + new TreeSet<>(known));
+            }
+        }
     }
 
     String string(String field, int max, boolean required) {
@@ -102,7 +121,8 @@ final class ItemCheck {
             return null;
         }
         if (v instanceof Number n) {
-            // Heap accepts numeric identities; store their canonical text.
+            // Heap accepts numeric identities: the user is the number's decimal text as sent (SentNumber keeps
+            // it), never a rounded double, which would merge 30-digit ids that differ in their last digit.
             v = n.toString();
         }
         if (v != null && !(v instanceof String)) {
@@ -171,18 +191,27 @@ final class ItemCheck {
         return ms;
     }
 
-    /** The item's properties after the limits: values shorter than 1024 characters, keys not empty. */
+    /** An event's properties after the limits: at most 500, values shorter than 1024 characters, keys not empty. */
     Map<String, Object> properties() {
-        return properties("properties");
+        return properties("properties", MAX_EVENT_PROPERTIES, "event");
     }
 
-    /** As {@link #properties()}, for a map the request names {@code field} (such as {@code traits}). */
-    Map<String, Object> properties(String field) {
+    /** As {@link #properties()}, for user properties in a map the request names {@code field} (such as {@code traits}). */
+    Map<String, Object> userProperties(String field) {
+        return properties(field, MAX_USER_PROPERTIES, "user write");
+    }
+
+    private Map<String, Object> properties(String field, int max, String per) {
         Map<String, Object> props = item.properties();
         if (props == null) {
             if (item.has(field)) {
                 fail(field, "must be a JSON object");
             }
+            return Map.of();
+        }
+        if (item.overflow() || props.size() > max) {
+            fail(field, "has " + (item.overflow() ? "more than " + BodyReader.MAX_PROPERTIES : props.size())
+                    + " properties after nested objects are flattened; the limit is " + max + " per " + per);
             return Map.of();
         }
         for (Map.Entry<String, Object> p : props.entrySet()) {
@@ -200,6 +229,11 @@ final class ItemCheck {
 
     List<String> flattened() {
         return item.flattened();
+    }
+
+    /** Property keys whose numbers were stored as their exact text. */
+    List<String> keptAsText() {
+        return item.keptAsText();
     }
 
     private static String describe(Object v) {

@@ -7,9 +7,15 @@ import dev.hindsight.http.Json;
 import io.javalin.Javalin;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /** The admin API for projects and environments (bearer admin token). */
 public final class ProjectRoutes {
+    // The members each body accepts; anything else is a 400 naming it.
+    private static final Set<String> NAME = Set.of("name");
+    private static final Set<String> BLOCKLIST = Set.of("query_blocklist");
+    private static final Set<String> ORIGINS = Set.of("allowed_origins", "allow_any_origin");
+
     private final Projects projects;
     private final Auth auth;
 
@@ -25,12 +31,12 @@ public final class ProjectRoutes {
         });
         app.post("/api/projects", ctx -> {
             auth.admin(ctx);
-            ctx.status(201).json(projects.createProject(text(Json.tree(ctx), "name")));
+            ctx.status(201).json(projects.createProject(text(Json.tree(ctx, NAME), "name")));
         });
         app.post("/api/projects/{id}/environments", ctx -> {
             auth.admin(ctx);
             long id = parseId(ctx.pathParam("id"));
-            ctx.status(201).json(projects.createEnvironment(id, text(Json.tree(ctx), "name")));
+            ctx.status(201).json(projects.createEnvironment(id, text(Json.tree(ctx, NAME), "name")));
         });
         app.post("/api/environments/{appId}/rotate-key", ctx -> {
             auth.admin(ctx);
@@ -46,11 +52,11 @@ public final class ProjectRoutes {
         });
         app.put("/api/environments/{appId}/query-blocklist", ctx -> {
             auth.admin(ctx);
-            ctx.json(projects.setQueryBlocklist(ctx.pathParam("appId"), textList(Json.tree(ctx), "query_blocklist")));
+            ctx.json(projects.setQueryBlocklist(ctx.pathParam("appId"), textList(Json.tree(ctx, BLOCKLIST), "query_blocklist")));
         });
         app.put("/api/environments/{appId}/origins", ctx -> {
             auth.admin(ctx);
-            JsonNode body = Json.tree(ctx);
+            JsonNode body = Json.tree(ctx, ORIGINS);
             JsonNode list = body.get("allowed_origins");
             if (list == null || !list.isArray()) {
                 throw HindsightException.field("allowed_origins", "is required: an array of origins such as "

@@ -330,12 +330,13 @@ class BadInputTest {
     }
 
     @Test
-    void bodyThatIsNotUtf8IsMalformedJson() {
+    void bodyThatIsNotUtf8IsRefusedNamingTheField() {
         byte[] body = "{\"app_id\": \"\u00ff\"}".getBytes(StandardCharsets.ISO_8859_1);
 
         TestServer.Response r = s.send("POST", "/h", body, "Content-Type", "application/json");
 
-        assertProblem(r, 400, "malformed-json");
+        assertProblem(r, 400, "validation");
+        assertThat(errorFields(r)).containsExactly("app_id");
     }
 
     @Test

@@ -21,15 +21,17 @@ class BodyReaderTest {
     }
 
     @Test
-    void scalarMembersKeepTheirJsonTypes() {
+    void scalarMembersKeepTheirJsonTypesAndNumbersBeyondALongTheirText() {
         Fields f = read("{\"s\": \"text\", \"i\": 42, \"big\": 1700000000000, \"huge\": 123456789012345678901234,"
                 + " \"d\": 2.5, \"t\": true, \"f\": false}");
 
         assertThat(f.get("s")).isEqualTo("text");
         assertThat(f.get("i")).isEqualTo(42L);
         assertThat(f.get("big")).isEqualTo(1_700_000_000_000L);
-        assertThat(f.get("huge")).isInstanceOf(Double.class);
-        assertThat(f.get("d")).isEqualTo(2.5);
+        assertThat(f.get("huge")).isInstanceOf(SentNumber.class);
+        assertThat(f.get("huge").toString()).isEqualTo("123456789012345678901234");
+        assertThat(f.get("d")).isInstanceOf(SentNumber.class);
+        assertThat(((Number) f.get("d")).doubleValue()).isEqualTo(2.5);
         assertThat(f.get("t")).isEqualTo(Boolean.TRUE);
         assertThat(f.get("f")).isEqualTo(Boolean.FALSE);
     }

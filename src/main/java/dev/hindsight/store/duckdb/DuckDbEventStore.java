@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -39,8 +40,14 @@ public final class DuckDbEventStore implements EventStore {
             query, hash, browser, browser_version, os, os_version, device_type, viewport_width, viewport_height,
             library, library_version, source, ip, properties""";
 
+    /** Distinct properties one user may have; new keys past it are not stored (see README, "Limits"). */
+    public static final int MAX_PROPERTIES_PER_USER = 1000;
+
     private final DuckDb db;
     private final Clock clock;
+    // Writer-thread only: user properties not stored since the last log line, and when that line was written.
+    private long droppedProperties;
+    private long lastDropLog = System.nanoTime() - 120_000_000_000L;
     private final DuckDBConnection writer;
     // Writer-thread only: the latest link per device, so that an identify repeated on every page load
     // costs no query. Absent means unknown; an empty string means the device has no link.
@@ -385,6 +392,7 @@ public final class DuckDbEventStore implements EventStore {
             }
         }
         insertLinks(links);
+        boundUserProperties(properties);
         upsert("INSERT INTO users (env_id, identity, first_write, last_write) VALUES ", "(?, ?, epoch_ms(?::BIGINT), epoch_ms(?::BIGINT))",
                 " ON CONFLICT (env_id, identity) DO UPDATE SET first_write = least(users.first_write, excluded.first_write),"
                         + " last_write = greatest(users.last_write, excluded.last_write)",
@@ -449,6 +457,71 @@ public final class DuckDbEventStore implements EventStore {
                 ps.setString(p++, (String) l[2]);
             }
             ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Keeps every user at {@link #MAX_PROPERTIES_PER_USER} distinct properties: a batch's new keys for a user who
+     * would pass it are not stored, while keys the user has already still update. One count query per environment
+     * and batch; the user's key list is read only when the count says the batch may pass the cap.
+     */
+    private void boundUserProperties(Map<String, Object[]> properties) throws SQLException {
+        if (properties.isEmpty()) {
+            return;
+        }
+        // env -> identity -> the batch's map keys of that user's properties
+        Map<Long, Map<String, List<String>>> byUser = new HashMap<>();
+        properties.forEach((k, row) -> byUser.computeIfAbsent((Long) row[0], e -> new LinkedHashMap<>())
+                .computeIfAbsent((String) row[1], i -> new ArrayList<>()).add(k));
+        long dropped = 0;
+        for (Map.Entry<Long, Map<String, List<String>>> env : byUser.entrySet()) {
+            Map<String, Long> counts = new HashMap<>();
+            try (PreparedStatement ps = writer.prepareStatement("""
+                    SELECT identity, count(*) FROM user_properties
+                    WHERE env_id = ? AND identity IN (SELECT unnest(?::VARCHAR[])) GROUP BY identity""")) {
+                ps.setLong(1, env.getKey());
+                ps.setArray(2, writer.createArrayOf("VARCHAR", env.getValue().keySet().toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        counts.put(rs.getString(1), rs.getLong(2));
+                    }
+                }
+            }
+            for (Map.Entry<String, List<String>> user : env.getValue().entrySet()) {
+                long has = counts.getOrDefault(user.getKey(), 0L);
+                if (has + user.getValue().size() <= MAX_PROPERTIES_PER_USER) {
+                    continue;
+                }
+                Set<String> existing = new HashSet<>();
+                try (PreparedStatement ps = writer.prepareStatement(
+                        "SELECT key FROM user_properties WHERE env_id = ? AND identity = ?")) {
+                    ps.setLong(1, env.getKey());
+                    ps.setString(2, user.getKey());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            existing.add(rs.getString(1));
+                        }
+                    }
+                }
+                long room = MAX_PROPERTIES_PER_USER - existing.size();
+                for (String k : user.getValue()) {
+                    if (!existing.contains((String) properties.get(k)[2]) && room-- <= 0) {
+                        properties.remove(k);
+                        dropped++;
+                    }
+                }
+            }
+        }
+        if (dropped > 0) {
+            droppedProperties += dropped;
+            long now = System.nanoTime();
+            if (now - lastDropLog > 60_000_000_000L) {
+                lastDropLog = now;
+                LoggerFactory.getLogger(DuckDbEventStore.class).warn("{} new user properties were not stored in the "
+                        + "last minute: their users already had {} (the limit per user)", droppedProperties,
+                        MAX_PROPERTIES_PER_USER);
+                droppedProperties = 0;
+            }
         }
     }
 
