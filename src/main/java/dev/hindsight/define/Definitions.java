@@ -7,8 +7,6 @@ import dev.hindsight.query.EventFilter.Column;
 import dev.hindsight.query.EventFilter.TextOp;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Checks definitions and compiles their rules to an {@link EventFilter}: rules OR-ed, each rule's conditions
@@ -128,19 +126,10 @@ public final class Definitions {
         }
     }
 
-    /** Refuses what RE2 (the engine of DuckDB and ClickHouse) would not take or would read differently. */
+    /** Refuses what RE2 (the engine of DuckDB and ClickHouse) would not take: see {@link Re2Rules}. */
     private static void regex(List<FieldError> errors, String field, String regex) {
-        if (regex == null) {
-            return;
-        }
-        if (regex.contains("(?=") || regex.contains("(?!") || regex.contains("(?<") || regex.matches(".*\\\\[1-9].*")) {
-            errors.add(FieldError.of(field, "lookaround and back-references are not supported"));
-            return;
-        }
-        try {
-            Pattern.compile(regex);
-        } catch (PatternSyntaxException e) {
-            errors.add(FieldError.of(field, "is not a valid regular expression: " + e.getDescription()));
+        if (regex != null) {
+            Re2Rules.problem(regex).ifPresent(why -> errors.add(FieldError.of(field, why)));
         }
     }
 }
