@@ -19,9 +19,12 @@ import java.util.Optional;
  * @param dedupWindow    how long a seen event id is remembered to drop retries
  * @param dedupCapacity  most event ids remembered, whichever limit comes first
  * @param rollupInterval how often new events are rolled up into sessions' steps for paths; zero: never on its own
+ * @param publicUrl      the absolute http(s) URL browsers reach this server at, which snippets load the tracker
+ *                       from; empty: {@code http://localhost:<port>}, for trying Hindsight on one machine
  */
 public record Settings(int port, Path dataDir, Optional<String> adminToken, String ipMode, int queueCapacity,
-        int maxCommitBatch, Duration dedupWindow, int dedupCapacity, Duration rollupInterval) {
+        int maxCommitBatch, Duration dedupWindow, int dedupCapacity, Duration rollupInterval,
+        Optional<String> publicUrl) {
 
     public static Settings from(String[] args, Map<String, String> env) {
         Map<String, String> values = new HashMap<>();
@@ -50,7 +53,20 @@ public record Settings(int port, Path dataDir, Optional<String> adminToken, Stri
                 intValue(values, "max-commit-batch", 50_000),
                 Duration.ofHours(intValue(values, "dedup-window-hours", 24)),
                 intValue(values, "dedup-capacity", 4_000_000),
-                Duration.ofSeconds(intValue(values, "rollup-seconds", 60)));
+                Duration.ofSeconds(intValue(values, "rollup-seconds", 60)),
+                publicUrl(values.get("public-url")));
+    }
+
+    private static Optional<String> publicUrl(String v) {
+        if (v == null || v.isBlank()) {
+            return Optional.empty();
+        }
+        String url = v.strip().replaceAll("/+$", "");
+        if (!dev.hindsight.collect.TrackerRoutes.isHttpUrl(url)) {
+            throw new IllegalArgumentException("HINDSIGHT_PUBLIC_URL must be an absolute http(s) URL such as "
+                    + "https://hindsight.example.com, not '" + v + "'");
+        }
+        return Optional.of(url);
     }
 
     private static int intValue(Map<String, String> values, String key, int fallback) {
