@@ -23,7 +23,8 @@ import java.util.regex.Matcher;
  * </ul>
  *
  * RE2/J is stricter than DuckDB's RE2 in a few places, which are refused (documented in the README): Unicode
- * scripts newer than RE2/J's tables (Unicode 6.3), {@code \C}, non-ASCII and duplicate group names.
+ * scripts newer than RE2/J's tables (Unicode 6.0, so no {@code \p{Chakma}}), {@code \C}, non-ASCII and duplicate
+ * group names.
  */
 public final class Re2Rules {
     public static final int MAX_LENGTH = 1000;
