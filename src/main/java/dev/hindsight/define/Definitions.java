@@ -110,6 +110,11 @@ public final class Definitions {
                         errors.add(FieldError.of(pat + "key", "is required"));
                         continue;
                     }
+                    if (!validText(p.key())) {
+                        // No stored property has such a key, and the engine cannot take NUL in a JSON path.
+                        errors.add(FieldError.of(pat + "key", "must be valid Unicode text without NUL"));
+                        continue;
+                    }
                     if (p.op() == null || !PropertyFilter.OPS.contains(p.op())) {
                         errors.add(FieldError.of(pat + "op", "must be one of " + PropertyFilter.OPS));
                     } else if (List.of(">", "<", ">=", "<=").contains(p.op()) && !(p.value() instanceof Number)) {
@@ -124,6 +129,23 @@ public final class Definitions {
         if (!errors.isEmpty()) {
             throw HindsightException.validation(errors.size() + " problem(s) in the rules", errors);
         }
+    }
+
+    /** Whether {@code s} has no NUL and no lone surrogate. */
+    private static boolean validText(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == 0 || Character.isLowSurrogate(c)) {
+                return false;
+            }
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 == s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+                    return false;
+                }
+                i++;
+            }
+        }
+        return true;
     }
 
     /** Refuses what RE2 (the engine of DuckDB and ClickHouse) would not take: see {@link Re2Rules}. */

@@ -110,6 +110,44 @@ class DefinitionInputTest {
     }
 
     @Test
+    void hostileRuleValuesAreAnsweredWithoutServerErrors() {
+        List<String> strings = List.of("", "a\"b", "a'b", "$", "$.a", "a.b", "a[0]", "\\", "%", "_", "*", "a\u0000b",
+                "x".repeat(5000), "\u2028", "</script>", "'; DROP TABLE events; --", "[[[", "{{", "\ud83d\ude00");
+        List<String> problems = new ArrayList<>();
+        for (String v : strings) {
+            for (Object rule : List.of(Map.of("kind", "click", "text", v), Map.of("kind", "click", "text_contains", v),
+                    Map.of("kind", "pageview", "path", v), Map.of("kind", "pageview", "path", v + "*"),
+                    Map.of("kind", "pageview", "path_contains", v), Map.of("kind", "click", "href", v),
+                    Map.of("kind", "submit", "form_id", v), Map.of("kind", "custom", "event", v + "e"),
+                    Map.of("kind", "pageview", "properties", List.of(Map.of("key", v + "k", "op", "=", "value", v))),
+                    Map.of("kind", "pageview", "properties", List.of(Map.of("key", v + "k", "op", "contains", "value", v))),
+                    Map.of("kind", "pageview", "properties", List.of(Map.of("key", v + "k", "op", "is_set"))))) {
+                TestServer.Response r = preview(rule);
+                if (r.status() >= 500 || (r.status() >= 400 && !r.header("Content-Type").startsWith("application/problem+json"))) {
+                    problems.add(rule + " -> " + r.status() + " " + r.body());
+                }
+            }
+        }
+        assertThat(problems).isEmpty();
+        assertRefused(preview(Map.of("kind", "pageview", "properties", List.of(Map.of("key", "a\u0000b", "op", "is_set")))),
+                "rules[0].properties[0].key", "without NUL");
+    }
+
+    @Test
+    void unknownFieldsAnywhereInADefinitionAreRefusedNamingThem() {
+        TestServer.Response top = s.post("/api/definitions", TestServer.json("app_id", s.dev().appId(), "name", "u1",
+                "rules", List.of(Map.of("kind", "click")), "descripton", "typo"), bearer(TestServer.ADMIN));
+        TestServer.Response property = create(Map.of("kind", "click", "properties", List.of(Map.of("key", "k",
+                "op", "=", "value", 1, "vaule", 2))));
+        TestServer.Response previewed = s.post("/api/definitions/preview", TestServer.json("app_id", s.dev().appId(),
+                "rules", List.of(Map.of("kind", "click")), "form", "2026-11-01T00:00:00Z"), bearer(TestServer.ADMIN));
+
+        assertRefused(top, "descripton", "");
+        assertRefused(property, "rules[0].properties[0].vaule", "");
+        assertRefused(previewed, "form", "");
+    }
+
+    @Test
     void theLargestSelectorsWithinTheLimitsRunInDuckDbOverManyDeepHierarchies() throws Exception {
         List<String> selectors = new ArrayList<>();
         for (int[] shape : new int[][] {{1, 32}, {2, 32}, {4, 16}, {8, 8}, {16, 4}, {6, 16}, {12, 8}, {16, 6}}) {
