@@ -2,10 +2,12 @@ package dev.hindsight.define;
 
 import static dev.hindsight.TestServer.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.TestServer;
+import dev.hindsight.http.HindsightException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -66,6 +68,15 @@ class DefinitionInputTest {
                 "more than 1000");
         assertRefused(preview(Map.of("kind", "click", "text_regex", "(?<n>Buy)")), "rules[0].text_regex", "(?P<name>");
         assertRefused(preview(Map.of("kind", "click", "text_regex", "\\pL{1000}")), "rules[0].text_regex", "too large");
+    }
+
+    @Test
+    void aDefinitionStoredBeforeTheRulesExistedIsRefusedWhenUsedNotRunInTheEngine() {
+        Rule old = new Rule("click", null, null, null, "a++b", null, null, null, null, null, null, null);
+
+        assertThatThrownBy(() -> Definitions.compile(List.of(old))).isInstanceOfSatisfying(HindsightException.class,
+                e -> assertThat(e.errors()).singleElement().satisfies(f -> assertThat(f.field())
+                        .isEqualTo("rules[0].text_regex")));
     }
 
     @Test
