@@ -120,7 +120,7 @@ public final class Hindsight implements AutoCloseable {
             }
         });
         new IngestRoutes(ingest, projects, auth, metrics, new RateLimits(settings.edge(), clock, metrics)).register(http);
-        new TrackerRoutes(auth).register(http);
+        new TrackerRoutes(auth, settings.publicUrl()).register(http);
         new ProjectRoutes(projects, auth).register(http);
         new UserRoutes(store, queue, auth, clock).register(http);
         DuckDbDefinitions definitions = new DuckDbDefinitions(db);

@@ -2,6 +2,7 @@ package dev.hindsight.collect;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.hindsight.http.Auth;
+import dev.hindsight.http.HindsightException;
 import dev.hindsight.http.Json;
 import dev.hindsight.project.Environment;
 import io.javalin.Javalin;
@@ -10,16 +11,24 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.zip.GZIPOutputStream;
 
 /**
  * Serves the tracker ({@code GET /js/hindsight.js}, gzipped once at start, cached by browsers for an hour
  * and revalidated by ETag) and the ready-to-paste snippet of an environment.
+ *
+ * <p>The snippet loads the tracker from {@code ?tracking_server=} (an absolute http(s) URL), else from the
+ * configured public URL ({@code HINDSIGHT_PUBLIC_URL}), else from {@code http://localhost:<port>} with a comment
+ * saying so: never from the request's Host header, which a client chooses. Every value in it is JSON escaped for
+ * a script element, so no setting can close the element or start another.
  */
 public final class TrackerRoutes {
     /** The loader: stubs every method to queue its calls until the tracker arrives, as Heap's snippet does. */
@@ -33,13 +42,17 @@ public final class TrackerRoutes {
             + "\"removeEventProperty\",\"setEventProperties\",\"track\",\"unsetEventProperty\",\"startTracking\","
             + "\"stopTracking\"],o=0;o<p.length;o++)hindsight[p[o]]=n(p[o]);t.heapCompat&&(window.heap=hindsight)};";
 
+    private static final String NOSNIFF = "X-Content-Type-Options";
+
     private final Auth auth;
+    private final Optional<String> publicUrl;
     private final byte[] script;
     private final byte[] gzipped;
     private final String etag;
 
-    public TrackerRoutes(Auth auth) {
+    public TrackerRoutes(Auth auth, Optional<String> publicUrl) {
         this.auth = auth;
+        this.publicUrl = publicUrl;
         this.script = resource("/static/js/hindsight.js");
         this.gzipped = gzip(script);
         this.etag = "\"" + sha256(script).substring(0, 16) + "\"";
@@ -48,13 +61,38 @@ public final class TrackerRoutes {
     public void register(Javalin app) {
         app.get("/js/hindsight.js", this::serveScript);
         app.get("/api/environments/{appId}/snippet", ctx -> {
+            ctx.header(NOSNIFF, "nosniff");
             Environment env = auth.adminOrKey(ctx, ctx.pathParam("appId"));
             String server = ctx.queryParam("tracking_server");
-            if (server == null || server.isBlank()) {
-                server = ctx.scheme() + "://" + ctx.host();
+            String note = null;
+            if (server != null) {
+                server = server.strip().replaceAll("/+$", "");
+                if (!isHttpUrl(server)) {
+                    throw HindsightException.field("tracking_server", "must be an absolute http(s) URL such as "
+                            + "https://t.example.com, without user, query or fragment");
+                }
+            } else if (publicUrl.isPresent()) {
+                server = publicUrl.get();
+            } else {
+                // The socket's own port, not the Host header's, which the client chooses.
+                server = "http://localhost:" + ctx.req().getLocalPort();
+                note = "HINDSIGHT_PUBLIC_URL is not set, so this snippet loads the tracker from " + server
+                        + ", which works on this machine only: set it to the URL browsers reach Hindsight at.";
             }
-            ctx.contentType("text/plain; charset=utf-8").result(snippet(env, server));
+            ctx.contentType("text/plain; charset=utf-8").result(snippet(env, server, Map.of(), note));
         });
+    }
+
+    /** Whether {@code s} is an absolute http or https URL with a host and no user, query or fragment. */
+    public static boolean isHttpUrl(String s) {
+        try {
+            URI u = new URI(s);
+            return ("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme()))
+                    && u.getHost() != null && !u.getHost().isEmpty() && u.getRawUserInfo() == null
+                    && u.getRawQuery() == null && u.getRawFragment() == null;
+        } catch (URISyntaxException e) {
+            return false;
+        }
     }
 
     /** The HTML to paste into a page's head for this environment, loading the tracker from {@code server}. */
@@ -64,15 +102,28 @@ public final class TrackerRoutes {
 
     /** The snippet with extra {@code hindsight.load} options (such as {@code heapCompat}). */
     public static String snippet(Environment env, String server, Map<String, Object> extraOptions) {
+        return snippet(env, server, extraOptions, null);
+    }
+
+    private static String snippet(Environment env, String server, Map<String, Object> extraOptions, String note) {
         Map<String, Object> options = new LinkedHashMap<>(extraOptions);
         if (!env.queryBlocklist().isEmpty() && !options.containsKey("queryBlocklist")) {
             options.put("queryBlocklist", env.queryBlocklist());
         }
+        String loader = String.format(LOADER, scriptJson(server.replaceAll("/$", "")));
+        return "<script type=\"text/javascript\">\n" + (note == null ? "" : "// " + note + "\n") + loader
+                + "\nhindsight.load(" + scriptJson(env.appId()) + ", " + scriptJson(options) + ");\n</script>\n";
+    }
+
+    /**
+     * JSON that is safe inside a script element: {@code <}, {@code >} and {@code &} (which could close the element
+     * or open a comment) and U+2028/U+2029 (line ends in older JavaScript) as JSON escapes. JSON has them only
+     * inside strings, where the escapes mean the same characters.
+     */
+    static String scriptJson(Object value) {
         try {
-            String loader = String.format(LOADER, Json.MAPPER.writeValueAsString(server.replaceAll("/$", "")));
-            return "<script type=\"text/javascript\">\n" + loader + "\nhindsight.load("
-                    + Json.MAPPER.writeValueAsString(env.appId()) + ", " + Json.MAPPER.writeValueAsString(options)
-                    + ");\n</script>\n";
+            return Json.MAPPER.writeValueAsString(value).replace("<", "\\u003c").replace(">", "\\u003e")
+                    .replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029");
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -83,7 +134,9 @@ public final class TrackerRoutes {
         ctx.header("ETag", etag);
         ctx.header("Vary", "Accept-Encoding");
         ctx.header("Access-Control-Allow-Origin", "*");
-        ctx.contentType("application/javascript; charset=utf-8");
+        ctx.header(NOSNIFF, "nosniff");
+        // RFC 9239: text/javascript is the JavaScript media type; application/javascript is obsolete.
+        ctx.contentType("text/javascript; charset=utf-8");
         if (etag.equals(ctx.header("If-None-Match"))) {
             ctx.status(304);
             return;

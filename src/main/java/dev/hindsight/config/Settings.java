@@ -21,10 +21,12 @@ import java.util.Optional;
  * @param rollupInterval how often new events are rolled up into sessions' steps for paths; zero: never on its own
  * @param edge           the HTTP edge's timeouts, sizes and rate limits
  * @param queries        the bounds of {@code /api/query}: time, memory, concurrency, and the engine's memory
+ * @param publicUrl      the absolute http(s) URL browsers reach this server at, which snippets load the tracker
+ *                       from; empty: {@code http://localhost:<port>}, for trying Hindsight on one machine
  */
 public record Settings(int port, Path dataDir, Optional<String> adminToken, String ipMode, int queueCapacity,
         int maxCommitBatch, Duration dedupWindow, int dedupCapacity, Duration rollupInterval, EdgeSettings edge,
-        QueryBounds queries) {
+        QueryBounds queries, Optional<String> publicUrl) {
 
     /**
      * How much one query and all queries together may use.
@@ -76,7 +78,8 @@ public record Settings(int port, Path dataDir, Optional<String> adminToken, Stri
                         intValue(values, "query-memory-mb", 0),
                         values.getOrDefault("duckdb-memory-limit", ""),
                         intValue(values, "duckdb-threads", 0),
-                        positive(values, "query-max-result-mb", 32)));
+                        positive(values, "query-max-result-mb", 32)),
+                publicUrl(values.get("public-url")));
     }
 
     private static int positive(Map<String, String> values, String key, int fallback) {
@@ -85,6 +88,18 @@ public record Settings(int port, Path dataDir, Optional<String> adminToken, Stri
             throw new IllegalArgumentException("Setting '" + key + "' must be at least 1, not " + v);
         }
         return v;
+    }
+
+    private static Optional<String> publicUrl(String v) {
+        if (v == null || v.isBlank()) {
+            return Optional.empty();
+        }
+        String url = v.strip().replaceAll("/+$", "");
+        if (!dev.hindsight.collect.TrackerRoutes.isHttpUrl(url)) {
+            throw new IllegalArgumentException("HINDSIGHT_PUBLIC_URL must be an absolute http(s) URL such as "
+                    + "https://hindsight.example.com, not '" + v + "'");
+        }
+        return Optional.of(url);
     }
 
     private static int intValue(Map<String, String> values, String key, int fallback) {

@@ -23,6 +23,13 @@ import java.util.List;
  * {@link SelectorException} naming the unsupported part, so a definition never silently matches nothing.
  */
 public final class SelectorParser {
+    /** The most characters a selector may have. */
+    public static final int MAX_LENGTH = 1000;
+    /** The most selectors in a comma list. */
+    public static final int MAX_ALTERNATIVES = 16;
+    /** The most compound selectors (elements) in one complex selector: {@code div > ul li a} has four. */
+    public static final int MAX_COMPOUNDS = 32;
+
     private final String src;
     private int pos;
 
@@ -34,12 +41,47 @@ public final class SelectorParser {
         if (selector == null || selector.isBlank()) {
             throw new SelectorException("the selector is empty");
         }
-        return new SelectorParser(selector).list();
+        if (selector.length() > MAX_LENGTH) {
+            throw new SelectorException("the selector is longer than " + MAX_LENGTH + " characters, the limit");
+        }
+        return new SelectorParser(preprocess(selector)).list();
+    }
+
+    /**
+     * CSS Syntax's preprocessing of the input: CR LF, CR and FF become LF, and NUL and surrogate code points (lone
+     * surrogates in a Java string) become U+FFFD, as the browser does before it tokenizes a selector.
+     */
+    static String preprocess(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\r') {
+                sb.append('\n');
+                if (i + 1 < s.length() && s.charAt(i + 1) == '\n') {
+                    i++;
+                }
+            } else if (c == '\f') {
+                sb.append('\n');
+            } else if (c == 0) {
+                sb.append('\uFFFD');
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                sb.append(c).append(s.charAt(++i));
+            } else if (Character.isSurrogate(c)) {
+                sb.append('\uFFFD');
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
     private Selector list() {
         List<Complex> out = new ArrayList<>();
         do {
+            if (out.size() == MAX_ALTERNATIVES) {
+                throw new SelectorException("more than " + MAX_ALTERNATIVES + " selectors in one comma list, the limit",
+                        pos);
+            }
             skipSpace();
             out.add(complex());
             skipSpace();
@@ -70,6 +112,9 @@ public final class SelectorParser {
             } else {
                 pos = before;
                 throw unsupported();
+            }
+            if (compounds.size() == MAX_COMPOUNDS) {
+                throw new SelectorException("more than " + MAX_COMPOUNDS + " elements in one selector, the limit", pos);
             }
             compounds.add(compound());
         }
@@ -170,7 +215,7 @@ public final class SelectorParser {
 
     private int number(int at) {
         int start = pos;
-        while (pos < src.length() && Character.isDigit(peek())) {
+        while (pos < src.length() && peek() >= '0' && peek() <= '9') {
             pos++;
         }
         if (start == pos) {
@@ -210,11 +255,19 @@ public final class SelectorParser {
         return sb.toString();
     }
 
+    /**
+     * A CSS escape at the backslash: up to six hex digits (and one whitespace after them) or one other character.
+     * Zero, a surrogate or a value above U+10FFFF stands for U+FFFD, as CSS Syntax specifies (so {@code \\110000}
+     * is U+FFFD, not an error).
+     */
     private int escape() {
         int at = pos;
         pos++;
         if (pos >= src.length()) {
             throw new SelectorException("a backslash ends the selector", at);
+        }
+        if (peek() == '\n') {
+            throw new SelectorException("a backslash before a line break is not an escape", at);
         }
         int start = pos;
         while (pos < src.length() && pos - start < 6 && Character.digit(peek(), 16) >= 0) {
@@ -222,19 +275,26 @@ public final class SelectorParser {
         }
         if (pos > start) {
             int cp = Integer.parseInt(src.substring(start, pos), 16);
-            if (pos < src.length() && peek() == ' ') {
+            if (pos < src.length() && " \t\n".indexOf(peek()) >= 0) {
                 pos++;
             }
-            return cp;
+            return cp == 0 || (cp >= Character.MIN_SURROGATE && cp <= Character.MAX_SURROGATE)
+                    || cp > Character.MAX_CODE_POINT ? 0xFFFD : cp;
         }
-        return src.codePointAt(pos++);
+        int cp = src.codePointAt(pos);
+        pos += Character.charCount(cp);
+        return cp;
     }
 
     private String string() {
         char quote = src.charAt(pos++);
         StringBuilder sb = new StringBuilder();
         while (pos < src.length() && peek() != quote) {
-            if (peek() == '\\') {
+            if (peek() == '\n') {
+                throw new SelectorException("a line break inside a string (write it as \\a)", pos);
+            } else if (src.startsWith("\\\n", pos)) {
+                pos += 2; // a line continuation
+            } else if (peek() == '\\') {
                 sb.appendCodePoint(escape());
             } else {
                 sb.append(src.charAt(pos++));

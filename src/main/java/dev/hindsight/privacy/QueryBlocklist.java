@@ -1,11 +1,14 @@
 package dev.hindsight.privacy;
 
+import dev.hindsight.http.FieldError;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Query parameters that never reach storage: the defaults every environment has, plus the environment's own.
@@ -18,7 +21,33 @@ public final class QueryBlocklist {
             "client_secret", "email", "reset_token", "password", "pw", "pwd", "pass", "passwd", "passcode", "secret",
             "ssn", "cc", "ccnum", "cc_number", "card_number", "cardnumber", "cvv", "cvv2", "cvc", "csc");
 
+    /** The most names an environment may add. */
+    public static final int MAX_NAMES = 200;
+
+    /**
+     * A parameter name as it reads decoded: letters, digits and the punctuation names use ({@code utm_source},
+     * {@code user[email]}, {@code $token}), and nothing that is markup, a quote, a URL separator or a space.
+     */
+    private static final Pattern NAME = Pattern.compile("[\\p{L}\\p{N}_.\\-\\[\\]~:$@!*+,;()]{1,100}");
+
     private final Set<String> names = new HashSet<>(DEFAULTS);
+
+    /** Why each of {@code names} (after trimming) is not a query parameter's name, naming {@code field[i]}. */
+    public static List<FieldError> check(String field, List<String> names) {
+        List<FieldError> errors = new ArrayList<>();
+        if (names.size() > MAX_NAMES) {
+            errors.add(FieldError.of(field, "has " + names.size() + " names, more than the limit of " + MAX_NAMES));
+            return errors;
+        }
+        for (int i = 0; i < names.size(); i++) {
+            String n = names.get(i);
+            if (n == null || !NAME.matcher(n.strip()).matches()) {
+                errors.add(FieldError.of(field + "[" + i + "]", "must be a query parameter's name (as it reads decoded): "
+                        + "1 to 100 letters, digits and _ . - [ ] ~ : $ @ ! * + , ; ( ), no spaces, quotes, <, >, &, =, #, ?, / or %"));
+            }
+        }
+        return errors;
+    }
 
     public QueryBlocklist(List<String> extra) {
         extra.forEach(n -> names.add(n.toLowerCase(Locale.ROOT)));

@@ -2,8 +2,10 @@ package dev.hindsight.project;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.http.Auth;
+import dev.hindsight.http.FieldError;
 import dev.hindsight.http.HindsightException;
 import dev.hindsight.http.Json;
+import dev.hindsight.privacy.QueryBlocklist;
 import io.javalin.Javalin;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +54,12 @@ public final class ProjectRoutes {
         });
         app.put("/api/environments/{appId}/query-blocklist", ctx -> {
             auth.admin(ctx);
-            ctx.json(projects.setQueryBlocklist(ctx.pathParam("appId"), textList(Json.tree(ctx, BLOCKLIST), "query_blocklist")));
+            List<String> names = textList(Json.tree(ctx, BLOCKLIST), "query_blocklist");
+            List<FieldError> errors = QueryBlocklist.check("query_blocklist", names);
+            if (!errors.isEmpty()) {
+                throw HindsightException.validation(errors.size() + " problem(s) in query_blocklist", errors);
+            }
+            ctx.json(projects.setQueryBlocklist(ctx.pathParam("appId"), names));
         });
         app.put("/api/environments/{appId}/origins", ctx -> {
             auth.admin(ctx);

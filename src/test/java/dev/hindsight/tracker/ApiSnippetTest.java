@@ -128,7 +128,7 @@ class ApiSnippetTest {
         HttpResponse<byte[]> first = script();
 
         assertThat(first.statusCode()).isEqualTo(200);
-        assertThat(first.headers().firstValue("Content-Type").orElse("")).startsWith("application/javascript");
+        assertThat(first.headers().firstValue("Content-Type").orElse("")).startsWith("text/javascript");
         assertThat(first.headers().firstValue("Cache-Control").orElse("")).contains("max-age=");
         String etag = first.headers().firstValue("ETag").orElseThrow();
         assertThat(etag).matches("\"[^\"]+\"");
