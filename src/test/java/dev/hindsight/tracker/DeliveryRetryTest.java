@@ -191,9 +191,8 @@ class DeliveryRetryTest {
                     r.resume();
                 }
             });
-            long t0 = System.currentTimeMillis();
-            page.clock().install(new Clock.InstallOptions().setTime(t0));
-            page.clock().pauseAt(t0 + 10);
+            page.clock().install(new Clock.InstallOptions().setTime(System.currentTimeMillis()));
+            Pages.pauseClock(page);
             Pages.open(page, site, "delivery", Map.of());
             Stored.identifyDevice(page, user);
 

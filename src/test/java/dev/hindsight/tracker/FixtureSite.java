@@ -1,6 +1,7 @@
 package dev.hindsight.tracker;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.hindsight.TestServer;
 import dev.hindsight.collect.TrackerRoutes;
@@ -13,6 +14,8 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -27,7 +30,17 @@ public final class FixtureSite implements AutoCloseable {
     private final TestServer hindsight;
 
     public FixtureSite(TestServer hindsight) {
+        this(hindsight, null);
+    }
+
+    /**
+     * A site that also serves the files under {@code root} at their relative paths (a request without a
+     * {@code page} parameter), as a real site's pages and assets; its {@code .html} files get the snippet
+     * right after {@code <head>}.
+     */
+    public FixtureSite(TestServer hindsight, Path root) {
         this.hindsight = hindsight;
+        Path base = root == null ? null : root.toAbsolutePath().normalize();
         try {
             http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         } catch (IOException e) {
@@ -36,6 +49,12 @@ public final class FixtureSite implements AutoCloseable {
         http.createContext("/", exchange -> {
             String query = exchange.getRequestURI().getRawQuery();
             String page = param(query, "page");
+            Path file = base == null || page != null ? null
+                    : base.resolve(exchange.getRequestURI().getPath().substring(1)).normalize();
+            if (file != null && file.startsWith(base) && Files.isRegularFile(file)) {
+                serveFile(exchange, file, query);
+                return;
+            }
             byte[] body;
             int status = 200;
             try (InputStream in = FixtureSite.class.getResourceAsStream("/fixtures/" + page + ".html")) {
@@ -43,14 +62,8 @@ public final class FixtureSite implements AutoCloseable {
                     body = ("no fixture " + page).getBytes(StandardCharsets.UTF_8);
                     status = 404;
                 } else {
-                    String opts = param(query, "opts");
-                    Map<String, Object> options = opts == null ? Map.of()
-                            : TestServer.JSON.readValue(opts, new TypeReference<Map<String, Object>>() { });
-                    String env = param(query, "env");
-                    Environment e = "production".equals(env) ? hindsight.prod() : hindsight.dev();
                     String html = new String(in.readAllBytes(), StandardCharsets.UTF_8)
-                            .replace("{{SNIPPET}}", "off".equals(param(query, "snippet")) ? ""
-                                    : TrackerRoutes.snippet(e, hindsight.baseUrl(), options));
+                            .replace("{{SNIPPET}}", snippet(query));
                     body = html.getBytes(StandardCharsets.UTF_8);
                 }
             }
@@ -62,6 +75,38 @@ public final class FixtureSite implements AutoCloseable {
             }
         });
         http.start();
+    }
+
+    private String snippet(String query) throws IOException {
+        if ("off".equals(param(query, "snippet"))) {
+            return "";
+        }
+        String opts = param(query, "opts");
+        Map<String, Object> options = opts == null ? Map.of()
+                : TestServer.JSON.readValue(opts, new TypeReference<Map<String, Object>>() { });
+        Environment e = "production".equals(param(query, "env")) ? hindsight.prod() : hindsight.dev();
+        return TrackerRoutes.snippet(e, hindsight.baseUrl(), options);
+    }
+
+    private void serveFile(HttpExchange exchange, Path file, String query) throws IOException {
+        String name = file.getFileName().toString();
+        byte[] body = Files.readAllBytes(file);
+        if (name.endsWith(".html")) {
+            String html = new String(body, StandardCharsets.UTF_8);
+            int head = html.indexOf("<head>");
+            body = (head < 0 ? snippet(query) + html
+                    : html.substring(0, head + 6) + snippet(query) + html.substring(head + 6))
+                    .getBytes(StandardCharsets.UTF_8);
+        }
+        String type = Files.probeContentType(file);
+        exchange.getResponseHeaders().set("Content-Type", name.endsWith(".html") ? "text/html; charset=utf-8"
+                : name.endsWith(".js") ? "text/javascript" : name.endsWith(".css") ? "text/css"
+                : type == null ? "application/octet-stream" : type);
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        exchange.sendResponseHeaders(200, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
     }
 
     /** The origin pages are served from. */

@@ -2,6 +2,7 @@ package dev.hindsight.tracker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.microsoft.playwright.Page;
+import com.microsoft.playwright.PlaywrightException;
 import dev.hindsight.TestServer;
 import dev.hindsight.project.Environment;
 import java.time.Duration;
@@ -51,6 +52,27 @@ final class Pages {
                 throw new AssertionError("The tracker's queue did not drain in 20 s");
             }
             page.waitForTimeout(50);
+        }
+    }
+
+    /**
+     * Stops the page's clock (installed with {@code clock().install}) about a second ahead of the page's own time,
+     * firing the timers due by then, and returns the time it stands at. Until it stops the clock runs in real time
+     * and pauseAt cannot go back, so a target fixed in advance (the install time plus a few milliseconds) is
+     * already past on a busy machine ("Cannot fast-forward to the past"). Such a miss has stopped the clock all
+     * the same (Playwright pauses before it moves the time), so the next aim, from where it stopped, cannot miss.
+     */
+    static long pauseClock(Page page) {
+        for (int attempt = 1; ; attempt++) {
+            long at = ((Number) page.evaluate("() => Date.now()")).longValue() + 1000;
+            try {
+                page.clock().pauseAt(at);
+                return at;
+            } catch (PlaywrightException e) {
+                if (attempt == 3 || !String.valueOf(e.getMessage()).contains("Cannot fast-forward to the past")) {
+                    throw e;
+                }
+            }
         }
     }
 
