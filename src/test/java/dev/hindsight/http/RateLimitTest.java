@@ -65,10 +65,10 @@ class RateLimitTest {
     void theServerApiLimitsEachSecretKeyApart() {
         MutableClock clock = new MutableClock(Instant.now());
         try (TestServer s = TestServer.start(Map.of("rate-key", "2", "rate-burst-seconds", "1"), clock)) {
-            for (String path : List.of("/api/track", "/api/identify")) {
-                assertThat(s.post(path, TestServer.json("identity", "u", "event", "x"), bearer(s.dev().secretKey()))
-                        .status()).isEqualTo(200);
-            }
+            assertThat(s.post("/api/track", TestServer.json("identity", "u", "event", "x"), bearer(s.dev().secretKey()))
+                    .status()).isEqualTo(200);
+            assertThat(s.post("/api/identify", TestServer.json("identity", "u"), bearer(s.dev().secretKey()))
+                    .status()).isEqualTo(200);
 
             TestServer.Response refused = s.post("/api/add_user_properties", TestServer.json("identity", "u",
                     "properties", Map.of("plan", "pro")), bearer(s.dev().secretKey()));
