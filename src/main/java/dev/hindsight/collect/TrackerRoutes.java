@@ -1,6 +1,7 @@
 package dev.hindsight.collect;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.hindsight.config.Settings;
 import dev.hindsight.http.Auth;
 import dev.hindsight.http.HindsightException;
 import dev.hindsight.http.Json;
@@ -11,8 +12,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -67,7 +66,7 @@ public final class TrackerRoutes {
             String note = null;
             if (server != null) {
                 server = server.strip().replaceAll("/+$", "");
-                if (!isHttpUrl(server)) {
+                if (!Settings.isHttpUrl(server)) {
                     throw HindsightException.field("tracking_server", "must be an absolute http(s) URL such as "
                             + "https://t.example.com, without user, query or fragment");
                 }
@@ -81,18 +80,6 @@ public final class TrackerRoutes {
             }
             ctx.contentType("text/plain; charset=utf-8").result(snippet(env, server, Map.of(), note));
         });
-    }
-
-    /** Whether {@code s} is an absolute http or https URL with a host and no user, query or fragment. */
-    public static boolean isHttpUrl(String s) {
-        try {
-            URI u = new URI(s);
-            return ("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme()))
-                    && u.getHost() != null && !u.getHost().isEmpty() && u.getRawUserInfo() == null
-                    && u.getRawQuery() == null && u.getRawFragment() == null;
-        } catch (URISyntaxException e) {
-            return false;
-        }
     }
 
     /** The HTML to paste into a page's head for this environment, loading the tracker from {@code server}. */

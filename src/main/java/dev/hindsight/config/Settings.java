@@ -95,11 +95,23 @@ public record Settings(int port, Path dataDir, Optional<String> adminToken, Stri
             return Optional.empty();
         }
         String url = v.strip().replaceAll("/+$", "");
-        if (!dev.hindsight.collect.TrackerRoutes.isHttpUrl(url)) {
+        if (!isHttpUrl(url)) {
             throw new IllegalArgumentException("HINDSIGHT_PUBLIC_URL must be an absolute http(s) URL such as "
                     + "https://hindsight.example.com, not '" + v + "'");
         }
         return Optional.of(url);
+    }
+
+    /** Whether {@code s} is an absolute http or https URL with a host and no user, query or fragment. */
+    public static boolean isHttpUrl(String s) {
+        try {
+            java.net.URI u = new java.net.URI(s);
+            return ("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme()))
+                    && u.getHost() != null && !u.getHost().isEmpty() && u.getRawUserInfo() == null
+                    && u.getRawQuery() == null && u.getRawFragment() == null;
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
     }
 
     private static int intValue(Map<String, String> values, String key, int fallback) {
