@@ -10,7 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -389,7 +389,9 @@ public final class WriteQueue implements AutoCloseable {
 
     /** Answers every request of the batch, and logs and counts its failures. */
     private void finish(List<Request> batch, List<Unit> units) {
-        Map<Request, List<Unit>> byRequest = new LinkedHashMap<>();
+        // By identity: a Request is a record, and its hashCode would hash every op of it, field by field (5% of the
+        // server's CPU at full ingest).
+        Map<Request, List<Unit>> byRequest = new IdentityHashMap<>();
         for (Unit u : units) {
             byRequest.computeIfAbsent(u.request, r -> new ArrayList<>()).add(u);
         }
