@@ -1,17 +1,10 @@
 package dev.hindsight.query;
 
-import com.fasterxml.jackson.core.JsonParseException;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hindsight.http.Bodies;
-import dev.hindsight.http.ErrorCode;
 import dev.hindsight.http.FieldError;
 import dev.hindsight.http.HindsightException;
-import java.io.IOException;
+import dev.hindsight.http.Json;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -19,14 +12,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The body of {@code POST /api/query}, read strictly: a duplicate key, nesting deeper than {@value #MAX_DEPTH}
+ * The body of {@code POST /api/query}, read strictly: a duplicate key, nesting deeper than {@value Json#MAX_DEPTH}
  * levels, or a key the request's kind does not know is a 400 naming it, so that a typo never quietly answers an
  * unfiltered question.
  */
 final class QueryBody {
-    /** Nesting a query body may have; real ones have at most 6 levels. */
-    static final int MAX_DEPTH = 32;
-    private static final ObjectMapper STRICT = strict();
 
     private static final Set<String> COMMON = Set.of("app_id", "kind", "from", "to");
     private static final Map<String, Set<String>> TOP = Map.of(
@@ -44,58 +34,8 @@ final class QueryBody {
     private QueryBody() {
     }
 
-    private static ObjectMapper strict() {
-        ObjectMapper m = new ObjectMapper();
-        m.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build());
-        m.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-        return m;
-    }
-
-    /** The body as a JSON object, refused when malformed, too deep or with a duplicate key. */
-    static JsonNode read(byte[] body) {
-        try {
-            JsonNode node = STRICT.readTree(body);
-            if (node == null || !node.isObject()) {
-                throw new HindsightException(ErrorCode.MALFORMED_JSON, "The body must be a JSON object");
-            }
-            return node;
-        } catch (StreamConstraintsException e) {
-            throw new HindsightException(ErrorCode.LIMIT_EXCEEDED, "The body nests deeper than " + MAX_DEPTH
-                    + " levels; a query needs at most 6");
-        } catch (JsonParseException e) {
-            String message = e.getOriginalMessage();
-            if (message != null && message.startsWith("Duplicate field") && e.getProcessor() instanceof JsonParser p) {
-                String field = dotted(p.getParsingContext().pathAsPointer().toString());
-                throw HindsightException.validation(field + ": appears twice in its object",
-                        List.of(FieldError.of(field, "appears twice in its object; give each key once")));
-            }
-            throw malformed(e);
-        } catch (JsonProcessingException e) {
-            throw malformed(e);
-        } catch (IOException e) {
-            throw new HindsightException(ErrorCode.MALFORMED_JSON, "Unreadable body: " + e.getMessage());
-        }
-    }
-
-    /** Reads the request body (at most 1 MiB). */
     static JsonNode read(io.javalin.http.Context ctx) {
-        return read(Bodies.read(ctx, Bodies.MIB));
-    }
-
-    private static HindsightException malformed(JsonProcessingException e) {
-        var at = e.getLocation();
-        if (at == null) {
-            return new HindsightException(ErrorCode.MALFORMED_JSON, "Malformed JSON: " + e.getOriginalMessage());
-        }
-        return new HindsightException(ErrorCode.MALFORMED_JSON, "Malformed JSON at line " + at.getLineNr()
-                + ", column " + at.getColumnNr() + ": " + e.getOriginalMessage(), List.of(),
-                Map.of("line", at.getLineNr(), "column", at.getColumnNr()), null);
-    }
-
-    /** A JSON pointer ({@code /series/0/event}) in the dotted form errors use ({@code series[0].event}). */
-    static String dotted(String pointer) {
-        String p = pointer.startsWith("/") ? pointer.substring(1) : pointer;
-        return p.replaceAll("/(\\d+)(?=/|$)", "[$1]").replace('/', '.');
+        return Json.object(Bodies.read(ctx, Bodies.MIB));
     }
 
     /**

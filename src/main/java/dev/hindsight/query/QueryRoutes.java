@@ -15,6 +15,7 @@ import dev.hindsight.query.Analysis.EventSpec;
 import dev.hindsight.query.Analysis.Graph;
 import dev.hindsight.query.Analysis.Scope;
 import dev.hindsight.store.SqlRunner;
+import dev.hindsight.store.StoreUnavailableException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -127,10 +128,10 @@ public final class QueryRoutes {
                 if (t instanceof HindsightException h) {
                     throw h;
                 }
-                if (t.getMessage() != null && t.getMessage().contains("Out of Memory Error")) {
-                    throw HindsightException.overloaded("The query needs more memory than the engine may use"
-                            + " (HINDSIGHT_DUCKDB_MEMORY_LIMIT), with the other queries running: narrow the range"
-                            + " or the events, or retry later", 5);
+                if (t instanceof StoreUnavailableException) {
+                    throw HindsightException.overloaded("The engine could not answer: it ran out of the memory it may"
+                            + " use (HINDSIGHT_DUCKDB_MEMORY_LIMIT) with the other queries running, or failed; narrow the"
+                            + " range or the events, or retry later", 5);
                 }
             }
             throw e;
@@ -164,7 +165,7 @@ public final class QueryRoutes {
      * is the JSON pointer of the node (such as {@code /series/0/event}); errors name it in dotted form.
      */
     EventSpec event(Environment env, JsonNode node, String pointer) {
-        String field = QueryBody.dotted(pointer);
+        String field = Json.dotted(pointer);
         if (node == null || !node.isObject()) {
             throw HindsightException.field(field, "is required: {\"definition\": id} or {\"kind\": \"pageview\"}");
         }

@@ -27,6 +27,18 @@ public interface SqlRunner {
 
     /** Told of each statement a {@link #watched} runner runs. */
     interface StatementWatch {
+        /** A watch that never cancels nor stops: an unwatched runner. */
+        StatementWatch NONE = new StatementWatch() {
+            @Override
+            public Registration started(Runnable cancel) {
+                return () -> { };
+            }
+
+            @Override
+            public void check() {
+            }
+        };
+
         /** A statement started: {@code cancel} stops it from any thread until the registration is closed. */
         Registration started(Runnable cancel);
 

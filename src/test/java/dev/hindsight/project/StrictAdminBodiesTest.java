@@ -30,6 +30,17 @@ class StrictAdminBodiesTest {
     }
 
     @Test
+    void aTenThousandDeepBodyIsAProblemNotAServerError() {
+        String deep = "[".repeat(10_000) + "]".repeat(10_000);
+
+        TestServer.Response r = post("/api/projects", "{\"name\": " + deep + "}");
+
+        assertThat(r.status()).as(r.body()).isEqualTo(400);
+        assertThat(r.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(r.json().get("detail").asText()).contains("deeper than");
+    }
+
+    @Test
     void anUnknownMemberIsRefusedNamingItAndNothingIsCreated() {
         int before = s.app().projects().all().size();
 

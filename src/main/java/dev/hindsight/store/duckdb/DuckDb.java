@@ -7,6 +7,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import dev.hindsight.store.SqlRunner;
+import dev.hindsight.store.StoreUnavailableException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.List;
@@ -319,19 +320,7 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
 
     @Override
     public void forEach(String sql, List<Object> params, RowConsumer consumer) {
-        withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                for (int i = 0; i < params.size(); i++) {
-                    ps.setObject(i + 1, params.get(i));
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        consumer.accept(rs);
-                    }
-                }
-                return null;
-            }
-        });
+        watched(StatementWatch.NONE).forEach(sql, params, consumer);
     }
 
     @Override
@@ -376,13 +365,31 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
         });
     }
 
-    /** Runs {@code work} on a fresh connection, translating SQL errors. */
+    /**
+     * Runs {@code work} on a fresh connection, translating SQL errors: the engine's own faults (out of memory, I/O, a
+     * closed database) become {@link StoreUnavailableException}, which callers answer 503 without naming DuckDB.
+     */
     <T> T withConnection(SqlWork<T> work) {
         try (Connection c = connect()) {
             return work.run(c);
         } catch (SQLException e) {
+            if (isEngineFault(e)) {
+                throw new StoreUnavailableException("DuckDB: " + e.getMessage(), e);
+            }
             throw new IllegalStateException("DuckDB: " + e.getMessage(), e);
         }
+    }
+
+    /** Whether {@code e} or a cause is a failure of DuckDB itself, whatever the statement was. */
+    static boolean isEngineFault(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && (m.startsWith("IO Error") || m.startsWith("FATAL Error") || m.startsWith("Out of Memory Error")
+                    || m.contains("Connection was closed") || m.contains("database has been invalidated"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @FunctionalInterface

@@ -224,14 +224,7 @@ public final class DuckDbEventStore implements EventStore {
         } catch (SQLException closed) {
             return true;
         }
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String m = t.getMessage();
-            if (m != null && (m.startsWith("IO Error") || m.startsWith("FATAL Error") || m.startsWith("Out of Memory Error")
-                    || m.contains("Connection was closed") || m.contains("database has been invalidated"))) {
-                return true;
-            }
-        }
-        return false;
+        return DuckDb.isEngineFault(e);
     }
 
     /** Folds the WAL into the database file, between commits, when no write transaction is open. */
