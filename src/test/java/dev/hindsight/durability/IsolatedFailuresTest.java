@@ -6,14 +6,10 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import dev.hindsight.MutableClock;
 import dev.hindsight.http.ErrorCode;
 import dev.hindsight.http.HindsightException;
-import dev.hindsight.store.EventPage;
-import dev.hindsight.store.EventStore;
 import dev.hindsight.store.FailureLog;
-import dev.hindsight.store.IdentityLink;
 import dev.hindsight.store.RawEvent;
 import dev.hindsight.store.RecentIds;
 import dev.hindsight.store.StoreUnavailableException;
-import dev.hindsight.store.UserProfile;
 import dev.hindsight.store.WriteOp;
 import dev.hindsight.store.WriteQueue;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -23,12 +19,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -266,24 +259,10 @@ class IsolatedFailuresTest {
      * An in-memory store that commits a write whole or not at all: it refuses any write holding a poison op (an
      * event named "poison", a user property named "poison"), or, by mode, every write.
      */
-    static final class PoisonStore implements EventStore {
+    static final class PoisonStore extends GatedStore {
         volatile Mode mode = Mode.POISON_ONLY;
         final AtomicInteger writeCalls = new AtomicInteger();
         private final List<WriteOp> stored = Collections.synchronizedList(new ArrayList<>());
-        private final Semaphore started = new Semaphore(0);
-        private volatile CountDownLatch gate = new CountDownLatch(0);
-
-        void hold() {
-            gate = new CountDownLatch(1);
-        }
-
-        void open() {
-            gate.countDown();
-        }
-
-        void awaitWriteStarted() throws InterruptedException {
-            assertThat(started.tryAcquire(30, TimeUnit.SECONDS)).as("the writer called store.write").isTrue();
-        }
 
         List<WriteOp> stored() {
             synchronized (stored) {
@@ -291,6 +270,7 @@ class IsolatedFailuresTest {
             }
         }
 
+        @Override
         List<UUID> storedIds() {
             return stored().stream().filter(o -> o instanceof WriteOp.Append).map(IsolatedFailuresTest::id).toList();
         }
@@ -298,13 +278,7 @@ class IsolatedFailuresTest {
         @Override
         public boolean[] write(List<WriteOp> ops) {
             writeCalls.incrementAndGet();
-            started.release();
-            try {
-                gate.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
+            enter();
             switch (mode) {
                 case FAIL_ALL -> throw new IllegalStateException("write failed (injected)");
                 case UNAVAILABLE -> throw new StoreUnavailableException("disk failed (injected)", null);
@@ -322,44 +296,6 @@ class IsolatedFailuresTest {
             boolean[] changed = new boolean[ops.size()];
             java.util.Arrays.fill(changed, true);
             return changed;
-        }
-
-        @Override
-        public void forEachRecentEventId(long sinceEpochMs, RecentIdConsumer consumer) {
-        }
-
-        @Override
-        public Optional<UserProfile> user(long envId, String identity) {
-            return Optional.empty();
-        }
-
-        @Override
-        public EventPage userEvents(long envId, String identity, String cursor, int limit) {
-            return new EventPage(List.of(), null);
-        }
-
-        @Override
-        public Optional<IdentityLink> link(long envId, long linkId) {
-            return Optional.empty();
-        }
-
-        @Override
-        public long countEvents(long envId) {
-            return storedIds().size();
-        }
-
-        @Override
-        public long sizeBytes() {
-            return 0;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void close() {
         }
     }
 }

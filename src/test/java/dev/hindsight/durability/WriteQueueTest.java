@@ -6,12 +6,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.hindsight.http.ErrorCode;
 import dev.hindsight.http.HindsightException;
-import dev.hindsight.store.EventPage;
-import dev.hindsight.store.EventStore;
-import dev.hindsight.store.IdentityLink;
 import dev.hindsight.store.RawEvent;
 import dev.hindsight.store.RecentIds;
-import dev.hindsight.store.UserProfile;
 import dev.hindsight.store.WriteOp;
 import dev.hindsight.store.WriteQueue;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -20,12 +16,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -276,26 +270,12 @@ class WriteQueueTest {
      * An in-memory event store whose writes can be held at a gate (to pile requests up behind a commit) or made
      * to fail. A failing write stores nothing, as a rolled-back transaction.
      */
-    static final class FakeStore implements EventStore {
+    static final class FakeStore extends GatedStore {
         private final List<List<WriteOp>> writes = Collections.synchronizedList(new ArrayList<>());
-        private final Semaphore started = new Semaphore(0);
         private final AtomicInteger failures = new AtomicInteger();
-        private volatile CountDownLatch gate = new CountDownLatch(0);
-
-        void hold() {
-            gate = new CountDownLatch(1);
-        }
-
-        void open() {
-            gate.countDown();
-        }
 
         void failNext(int n) {
             failures.set(n);
-        }
-
-        void awaitWriteStarted() throws InterruptedException {
-            assertThat(started.tryAcquire(30, TimeUnit.SECONDS)).as("the writer called store.write").isTrue();
         }
 
         List<List<WriteOp>> writes() {
@@ -304,6 +284,7 @@ class WriteQueueTest {
             }
         }
 
+        @Override
         List<UUID> storedIds() {
             List<UUID> out = new ArrayList<>();
             for (List<WriteOp> w : writes()) {
@@ -318,13 +299,7 @@ class WriteQueueTest {
 
         @Override
         public boolean[] write(List<WriteOp> ops) {
-            started.release();
-            try {
-                gate.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
+            enter();
             if (failures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new IllegalStateException("disk full (injected)");
             }
@@ -332,44 +307,6 @@ class WriteQueueTest {
             boolean[] changed = new boolean[ops.size()];
             java.util.Arrays.fill(changed, true);
             return changed;
-        }
-
-        @Override
-        public void forEachRecentEventId(long sinceEpochMs, RecentIdConsumer consumer) {
-        }
-
-        @Override
-        public Optional<UserProfile> user(long envId, String identity) {
-            return Optional.empty();
-        }
-
-        @Override
-        public EventPage userEvents(long envId, String identity, String cursor, int limit) {
-            return new EventPage(List.of(), null);
-        }
-
-        @Override
-        public Optional<IdentityLink> link(long envId, long linkId) {
-            return Optional.empty();
-        }
-
-        @Override
-        public long countEvents(long envId) {
-            return storedIds().size();
-        }
-
-        @Override
-        public long sizeBytes() {
-            return 0;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void close() {
         }
     }
 }
