@@ -61,6 +61,26 @@ class RateLimitTest {
         }
     }
 
+    /** Calls with the app id alone carry no key to limit: they are limited as {@code /h} is, by app id and address. */
+    @Test
+    void appIdOnlyServerCallsAreLimitedPerAppId() {
+        MutableClock clock = new MutableClock(Instant.now());
+        try (TestServer s = TestServer.start(Map.of("rate-app-id", "1", "rate-burst-seconds", "1"), clock)) {
+            assertThat(s.send("PATCH", "/api/environments/" + s.dev().appId(), "{\"accept_app_id_only\": true}",
+                    "Content-Type", "application/json", "Authorization", "Bearer " + TestServer.ADMIN).status())
+                    .isEqualTo(200);
+            String track = TestServer.json("app_id", s.dev().appId(), "identity", "u", "event", "x");
+
+            assertThat(s.post("/api/track", track).status()).isEqualTo(200);
+            TestServer.Response refused = s.post("/api/track", track);
+
+            assertThat(refused.status()).as(refused.body()).isEqualTo(429);
+            assertThat(refused.json().get("limit").asText()).isEqualTo("app_id");
+            assertThat(refused.header("Retry-After")).isEqualTo("1");
+            assertThat(s.app().store().countEvents(s.dev().id())).isEqualTo(1);
+        }
+    }
+
     @Test
     void theServerApiLimitsEachSecretKeyApart() {
         MutableClock clock = new MutableClock(Instant.now());
