@@ -7,7 +7,7 @@ import dev.hindsight.collect.UserAgents;
 import dev.hindsight.config.Settings;
 import dev.hindsight.http.Auth;
 import dev.hindsight.http.HttpEdge;
-import dev.hindsight.http.HindsightException;
+import dev.hindsight.error.HindsightException;
 import dev.hindsight.http.Json;
 import dev.hindsight.http.OpsRoutes;
 import dev.hindsight.http.Problems;
@@ -20,7 +20,7 @@ import dev.hindsight.query.EventQueries;
 import dev.hindsight.query.QueryRoutes;
 import dev.hindsight.project.Environment;
 import dev.hindsight.project.Project;
-import dev.hindsight.project.ProjectRoutes;
+import dev.hindsight.project.admin.ProjectRoutes;
 import dev.hindsight.project.Projects;
 import dev.hindsight.store.EventStore;
 import dev.hindsight.store.RecentIds;
@@ -110,12 +110,12 @@ public final class Hindsight implements AutoCloseable {
         http.exception(HttpResponseException.class, (e, ctx) -> Problems.write(ctx, e));
         http.exception(Exception.class, (e, ctx) -> {
             LOG.error("Unhandled error on {} {}", ctx.method(), ctx.path(), e);
-            Problems.write(ctx, new HindsightException(dev.hindsight.http.ErrorCode.INTERNAL,
+            Problems.write(ctx, new HindsightException(dev.hindsight.error.ErrorCode.INTERNAL,
                     "Internal error; the server log has the details"));
         });
         http.error(404, ctx -> {
             if (ctx.result() == null || ctx.result().isEmpty()) {
-                Problems.write(ctx, new HindsightException(dev.hindsight.http.ErrorCode.NOT_FOUND,
+                Problems.write(ctx, new HindsightException(dev.hindsight.error.ErrorCode.NOT_FOUND,
                         "No endpoint " + ctx.method() + " " + ctx.path()));
             }
         });
@@ -124,8 +124,8 @@ public final class Hindsight implements AutoCloseable {
         new ProjectRoutes(projects, auth).register(http);
         new UserRoutes(store, queue, auth, clock).register(http);
         DuckDbDefinitions definitions = new DuckDbDefinitions(db);
-        new DefinitionRoutes(definitions, new EventQueries(db, new DuckDbDialect()), auth, clock,
-                DuckDbEventStore.EVENT_COLUMNS, DuckDbEventStore::readEvent).register(http);
+        new DefinitionRoutes(definitions, new EventQueries(db, new DuckDbDialect(), DuckDbEventStore.EVENT_COLUMNS,
+                DuckDbEventStore::readEvent), auth, clock).register(http);
         new QueryRoutes(definitions, db, new DuckDbDialect(), auth, clock, settings.queries(), metrics).register(http);
         new OpsRoutes(store, metrics, auth, settings.edge()).register(http);
         http.start(settings.port());

@@ -1,6 +1,6 @@
 package dev.hindsight.collect;
 
-import dev.hindsight.http.FieldError;
+import dev.hindsight.error.FieldError;
 import java.util.List;
 import java.util.Map;
 

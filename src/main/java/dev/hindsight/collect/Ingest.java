@@ -2,9 +2,9 @@ package dev.hindsight.collect;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.hindsight.http.ErrorCode;
-import dev.hindsight.http.FieldError;
-import dev.hindsight.http.HindsightException;
+import dev.hindsight.error.ErrorCode;
+import dev.hindsight.error.FieldError;
+import dev.hindsight.error.HindsightException;
 import dev.hindsight.privacy.IpAddresses;
 import dev.hindsight.privacy.QueryBlocklist;
 import dev.hindsight.project.Environment;

@@ -2,8 +2,8 @@ package dev.hindsight.collect;
 
 import dev.hindsight.http.Auth;
 import dev.hindsight.http.Bodies;
-import dev.hindsight.http.ErrorCode;
-import dev.hindsight.http.HindsightException;
+import dev.hindsight.error.ErrorCode;
+import dev.hindsight.error.HindsightException;
 import dev.hindsight.http.RateLimits;
 import dev.hindsight.project.Environment;
 import dev.hindsight.project.Projects;

@@ -1,6 +1,6 @@
 package dev.hindsight.collect;
 
-import dev.hindsight.http.FieldError;
+import dev.hindsight.error.FieldError;
 import dev.hindsight.identity.Identities;
 import java.time.Instant;
 import java.time.LocalDateTime;

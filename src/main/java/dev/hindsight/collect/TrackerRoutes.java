@@ -3,7 +3,7 @@ package dev.hindsight.collect;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.hindsight.config.Settings;
 import dev.hindsight.http.Auth;
-import dev.hindsight.http.HindsightException;
+import dev.hindsight.error.HindsightException;
 import dev.hindsight.http.Json;
 import dev.hindsight.project.Environment;
 import io.javalin.Javalin;

@@ -5,16 +5,12 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hindsight.http.Auth;
-import dev.hindsight.http.ErrorCode;
-import dev.hindsight.http.FieldError;
-import dev.hindsight.http.HindsightException;
+import dev.hindsight.error.ErrorCode;
+import dev.hindsight.error.FieldError;
+import dev.hindsight.error.HindsightException;
 import dev.hindsight.http.Json;
 import dev.hindsight.identity.EventView;
 import dev.hindsight.project.Environment;
-import dev.hindsight.query.EventFilter;
-import dev.hindsight.query.EventQueries;
-import dev.hindsight.store.RawEvent;
-import dev.hindsight.store.SqlRunner;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.time.Clock;
@@ -39,20 +35,15 @@ public final class DefinitionRoutes {
     }
 
     private final DefinitionCatalog catalog;
-    private final EventQueries queries;
+    private final MatchingEvents queries;
     private final Auth auth;
     private final Clock clock;
-    private final String sampleColumns;
-    private final SqlRunner.RowMapper<RawEvent> sampleMapper;
 
-    public DefinitionRoutes(DefinitionCatalog catalog, EventQueries queries, Auth auth, Clock clock,
-            String sampleColumns, SqlRunner.RowMapper<RawEvent> sampleMapper) {
+    public DefinitionRoutes(DefinitionCatalog catalog, MatchingEvents queries, Auth auth, Clock clock) {
         this.catalog = catalog;
         this.queries = queries;
         this.auth = auth;
         this.clock = clock;
-        this.sampleColumns = sampleColumns;
-        this.sampleMapper = sampleMapper;
     }
 
     public void register(Javalin app) {
@@ -114,10 +105,10 @@ public final class DefinitionRoutes {
         }
         EventFilter filter = Definitions.compile(b.rules());
         Map<String, Object> out = new LinkedHashMap<>();
-        List<EventQueries.DayCount> days = queries.dailyCounts(env.id(), filter, from, to);
-        out.put("total", days.stream().mapToLong(EventQueries.DayCount::count).sum());
+        List<MatchingEvents.DayCount> days = queries.dailyCounts(env.id(), filter, from, to);
+        out.put("total", days.stream().mapToLong(MatchingEvents.DayCount::count).sum());
         out.put("days", days.stream().map(d -> Map.of("day", d.day().toString(), "count", d.count())).toList());
-        out.put("samples", queries.samples(env.id(), filter, from, to, 10, sampleColumns, sampleMapper).stream()
+        out.put("samples", queries.samples(env.id(), filter, from, to, 10).stream()
                 .map(EventView::of).toList());
         ctx.json(out);
     }

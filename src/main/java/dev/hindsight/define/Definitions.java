@@ -1,10 +1,9 @@
 package dev.hindsight.define;
 
-import dev.hindsight.http.FieldError;
-import dev.hindsight.http.HindsightException;
-import dev.hindsight.query.EventFilter;
-import dev.hindsight.query.EventFilter.Column;
-import dev.hindsight.query.EventFilter.TextOp;
+import dev.hindsight.error.FieldError;
+import dev.hindsight.error.HindsightException;
+import dev.hindsight.define.EventFilter.Column;
+import dev.hindsight.define.EventFilter.TextOp;
 import java.util.ArrayList;
 import java.util.List;
 

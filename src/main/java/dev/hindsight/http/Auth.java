@@ -1,5 +1,7 @@
 package dev.hindsight.http;
 
+import dev.hindsight.error.HindsightException;
+import dev.hindsight.error.ErrorCode;
 import dev.hindsight.project.Environment;
 import dev.hindsight.project.Projects;
 import io.javalin.http.Context;

@@ -1,5 +1,7 @@
 package dev.hindsight.http;
 
+import dev.hindsight.error.HindsightException;
+import dev.hindsight.error.ErrorCode;
 import io.javalin.http.Context;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;

@@ -1,5 +1,8 @@
 package dev.hindsight.http;
 
+import dev.hindsight.error.FieldError;
+import dev.hindsight.error.HindsightException;
+import dev.hindsight.error.ErrorCode;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;

@@ -1,5 +1,6 @@
 package dev.hindsight.http;
 
+import dev.hindsight.error.ErrorCode;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -48,7 +49,7 @@ public final class ProblemErrorHandler extends ErrorHandler {
         Map<String, Object> problem = new LinkedHashMap<>();
         ErrorCode code = Problems.codeFor(status);
         String title = HttpStatus.getMessage(status);
-        problem.put("type", code == null ? "about:blank" : code.type());
+        problem.put("type", code == null ? "about:blank" : Problems.type(code));
         problem.put("title", code == null ? title : code.title());
         problem.put("status", status);
         problem.put("detail", reason == null || reason.isBlank() ? title : reason);

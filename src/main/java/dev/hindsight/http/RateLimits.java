@@ -1,5 +1,7 @@
 package dev.hindsight.http;
 
+import dev.hindsight.error.HindsightException;
+import dev.hindsight.error.ErrorCode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.hindsight.config.EdgeSettings;

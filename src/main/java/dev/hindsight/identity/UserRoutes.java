@@ -1,8 +1,8 @@
 package dev.hindsight.identity;
 
 import dev.hindsight.http.Auth;
-import dev.hindsight.http.ErrorCode;
-import dev.hindsight.http.HindsightException;
+import dev.hindsight.error.ErrorCode;
+import dev.hindsight.error.HindsightException;
 import dev.hindsight.project.Environment;
 import dev.hindsight.store.EventPage;
 import dev.hindsight.store.EventStore;

@@ -1,6 +1,6 @@
 package dev.hindsight.privacy;
 
-import dev.hindsight.http.FieldError;
+import dev.hindsight.error.FieldError;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

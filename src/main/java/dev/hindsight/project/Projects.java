@@ -1,7 +1,7 @@
 package dev.hindsight.project;
 
-import dev.hindsight.http.ErrorCode;
-import dev.hindsight.http.HindsightException;
+import dev.hindsight.error.ErrorCode;
+import dev.hindsight.error.HindsightException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;

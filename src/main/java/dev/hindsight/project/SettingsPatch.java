@@ -1,8 +1,8 @@
 package dev.hindsight.project;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hindsight.http.FieldError;
-import dev.hindsight.http.HindsightException;
+import dev.hindsight.error.FieldError;
+import dev.hindsight.error.HindsightException;
 import dev.hindsight.project.EnvironmentSettings.IdentityVerification;
 import java.util.ArrayList;
 import java.util.Arrays;

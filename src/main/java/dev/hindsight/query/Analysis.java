@@ -1,5 +1,6 @@
 package dev.hindsight.query;
 
+import dev.hindsight.define.EventFilter;
 import java.util.List;
 
 /**

@@ -1,5 +1,7 @@
 package dev.hindsight.query;
 
+import dev.hindsight.define.EventFilter;
+
 /**
  * How one SQL engine spells what the analyses need; DuckDB now, ClickHouse as a second implementation. The
  * analyses' SQL is otherwise plain: CTEs, joins, window functions with named windows, CASE, coalesce and

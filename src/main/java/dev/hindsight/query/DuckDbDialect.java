@@ -1,14 +1,15 @@
 package dev.hindsight.query;
 
-import dev.hindsight.query.EventFilter.All;
-import dev.hindsight.query.EventFilter.Always;
-import dev.hindsight.query.EventFilter.Any;
-import dev.hindsight.query.EventFilter.HierarchyMatches;
-import dev.hindsight.query.EventFilter.KindIs;
-import dev.hindsight.query.EventFilter.NameIs;
-import dev.hindsight.query.EventFilter.Never;
-import dev.hindsight.query.EventFilter.PropertyMatches;
-import dev.hindsight.query.EventFilter.TextMatches;
+import dev.hindsight.define.EventFilter;
+import dev.hindsight.define.EventFilter.All;
+import dev.hindsight.define.EventFilter.Always;
+import dev.hindsight.define.EventFilter.Any;
+import dev.hindsight.define.EventFilter.HierarchyMatches;
+import dev.hindsight.define.EventFilter.KindIs;
+import dev.hindsight.define.EventFilter.NameIs;
+import dev.hindsight.define.EventFilter.Never;
+import dev.hindsight.define.EventFilter.PropertyMatches;
+import dev.hindsight.define.EventFilter.TextMatches;
 import java.util.List;
 
 /** DuckDB's SQL: RE2 regexes, json_extract_string for properties, date_trunc. */

@@ -1,23 +1,29 @@
 package dev.hindsight.query;
 
+import dev.hindsight.define.EventFilter;
+import dev.hindsight.define.MatchingEvents;
+import dev.hindsight.store.RawEvent;
 import dev.hindsight.store.SqlRunner;
 import java.time.Instant;
 import java.util.List;
 
 /** Small queries over raw events that definitions need: per-day counts and samples for a preview. */
-public final class EventQueries {
+public final class EventQueries implements MatchingEvents {
     private final SqlRunner runner;
     private final Dialect dialect;
+    private final String sampleColumns;
+    private final SqlRunner.RowMapper<RawEvent> sampleMapper;
 
-    public EventQueries(SqlRunner runner, Dialect dialect) {
+    /** Samples are read as {@code sampleColumns} of the events table, mapped by {@code sampleMapper}. */
+    public EventQueries(SqlRunner runner, Dialect dialect, String sampleColumns,
+            SqlRunner.RowMapper<RawEvent> sampleMapper) {
         this.runner = runner;
         this.dialect = dialect;
+        this.sampleColumns = sampleColumns;
+        this.sampleMapper = sampleMapper;
     }
 
-    /** One day's count of matching events. */
-    public record DayCount(Instant day, long count) {
-    }
-
+    @Override
     public List<DayCount> dailyCounts(long envId, EventFilter filter, long fromMs, long toMs) {
         Sql sql = new Sql().append("SELECT " + dialect.epochMs(dialect.truncate("day", "time")) + " AS d, count(*) FROM events")
                 .append(" WHERE env_id = ").param(envId)
@@ -28,14 +34,13 @@ public final class EventQueries {
         return runner.query(sql.text(), sql.params(), rs -> new DayCount(Instant.ofEpochMilli(rs.getLong(1)), rs.getLong(2)));
     }
 
-    /** The newest matching events (as the store's row mapper reads them). */
-    public <T> List<T> samples(long envId, EventFilter filter, long fromMs, long toMs, int limit, String columns,
-            SqlRunner.RowMapper<T> mapper) {
-        Sql sql = new Sql().append("SELECT " + columns + " FROM events WHERE env_id = ").param(envId)
+    @Override
+    public List<RawEvent> samples(long envId, EventFilter filter, long fromMs, long toMs, int limit) {
+        Sql sql = new Sql().append("SELECT " + sampleColumns + " FROM events WHERE env_id = ").param(envId)
                 .append(" AND time >= " + dialect.timestampParam()).params(fromMs)
                 .append(" AND time < " + dialect.timestampParam()).params(toMs)
                 .append(" AND ").append(dialect.filter(filter))
                 .append(" ORDER BY time DESC LIMIT ").param(limit);
-        return runner.query(sql.text(), sql.params(), mapper);
+        return runner.query(sql.text(), sql.params(), sampleMapper);
     }
 }

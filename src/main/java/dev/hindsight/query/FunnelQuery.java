@@ -1,7 +1,7 @@
 package dev.hindsight.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hindsight.http.HindsightException;
+import dev.hindsight.error.HindsightException;
 import dev.hindsight.query.Analysis.Breakdown;
 import dev.hindsight.query.Analysis.EventSpec;
 import dev.hindsight.query.Analysis.Funnel;

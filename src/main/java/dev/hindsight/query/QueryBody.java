@@ -2,8 +2,8 @@ package dev.hindsight.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.http.Bodies;
-import dev.hindsight.http.FieldError;
-import dev.hindsight.http.HindsightException;
+import dev.hindsight.error.FieldError;
+import dev.hindsight.error.HindsightException;
 import dev.hindsight.http.Json;
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -1,7 +1,7 @@
 package dev.hindsight.query;
 
-import dev.hindsight.http.ErrorCode;
-import dev.hindsight.http.HindsightException;
+import dev.hindsight.error.ErrorCode;
+import dev.hindsight.error.HindsightException;
 import dev.hindsight.store.SqlRunner;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,6 +1,6 @@
 package dev.hindsight.query;
 
-import dev.hindsight.http.HindsightException;
+import dev.hindsight.error.HindsightException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

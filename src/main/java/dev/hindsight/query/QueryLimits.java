@@ -1,9 +1,9 @@
 package dev.hindsight.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hindsight.http.ErrorCode;
-import dev.hindsight.http.FieldError;
-import dev.hindsight.http.HindsightException;
+import dev.hindsight.error.ErrorCode;
+import dev.hindsight.error.FieldError;
+import dev.hindsight.error.HindsightException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.hindsight.query;
 
+import dev.hindsight.define.EventFilter;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.define.Definition;
 import dev.hindsight.define.DefinitionCatalog;
@@ -7,8 +8,8 @@ import dev.hindsight.define.Definitions;
 import dev.hindsight.define.PropertyFilter;
 import dev.hindsight.define.Rule;
 import dev.hindsight.http.Auth;
-import dev.hindsight.http.ErrorCode;
-import dev.hindsight.http.HindsightException;
+import dev.hindsight.error.ErrorCode;
+import dev.hindsight.error.HindsightException;
 import dev.hindsight.http.Json;
 import dev.hindsight.project.Environment;
 import dev.hindsight.query.Analysis.EventSpec;

@@ -1,7 +1,8 @@
 package dev.hindsight.query;
 
+import dev.hindsight.define.EventFilter;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hindsight.http.HindsightException;
+import dev.hindsight.error.HindsightException;
 import dev.hindsight.query.Analysis.Scope;
 import dev.hindsight.query.Analysis.Sessions;
 import dev.hindsight.store.SqlRunner;

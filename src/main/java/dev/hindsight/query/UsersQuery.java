@@ -1,16 +1,17 @@
 package dev.hindsight.query;
 
+import dev.hindsight.define.EventFilter;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.define.Definitions;
 import dev.hindsight.define.PropertyFilter;
 import dev.hindsight.define.Rule;
-import dev.hindsight.http.HindsightException;
+import dev.hindsight.error.HindsightException;
 import dev.hindsight.http.Json;
 import dev.hindsight.query.Analysis.EventSpec;
 import dev.hindsight.query.Analysis.Scope;
 import dev.hindsight.query.Analysis.Users;
-import dev.hindsight.query.EventFilter.PropertyMatches;
+import dev.hindsight.define.EventFilter.PropertyMatches;
 import dev.hindsight.store.SqlRunner;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.hindsight.store;
 
-import dev.hindsight.http.ErrorCode;
-import dev.hindsight.http.FieldError;
-import dev.hindsight.http.HindsightException;
+import dev.hindsight.error.ErrorCode;
+import dev.hindsight.error.FieldError;
+import dev.hindsight.error.HindsightException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;

@@ -10,7 +10,7 @@ import dev.hindsight.query.Analysis.EventSpec;
 import dev.hindsight.query.Analysis.Scope;
 import dev.hindsight.query.Buckets;
 import dev.hindsight.query.DuckDbDialect;
-import dev.hindsight.query.EventFilter;
+import dev.hindsight.define.EventFilter;
 import dev.hindsight.query.QueryRoutes;
 import dev.hindsight.query.Sql;
 import dev.hindsight.store.duckdb.DuckDb;

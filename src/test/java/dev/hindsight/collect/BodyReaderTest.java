@@ -3,9 +3,9 @@ package dev.hindsight.collect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.hindsight.http.ErrorCode;
-import dev.hindsight.http.FieldError;
-import dev.hindsight.http.HindsightException;
+import dev.hindsight.error.ErrorCode;
+import dev.hindsight.error.FieldError;
+import dev.hindsight.error.HindsightException;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import dev.hindsight.http.ErrorCode;
-import dev.hindsight.http.HindsightException;
+import dev.hindsight.error.ErrorCode;
+import dev.hindsight.error.HindsightException;
 import dev.hindsight.store.RawEvent;
 import dev.hindsight.store.RecentIds;
 import dev.hindsight.store.WriteOp;

@@ -1,14 +1,15 @@
 package dev.hindsight.query;
 
+import dev.hindsight.define.EventFilter;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hindsight.query.EventFilter.All;
-import dev.hindsight.query.EventFilter.Any;
-import dev.hindsight.query.EventFilter.Column;
-import dev.hindsight.query.EventFilter.HierarchyMatches;
-import dev.hindsight.query.EventFilter.KindIs;
-import dev.hindsight.query.EventFilter.TextMatches;
-import dev.hindsight.query.EventFilter.TextOp;
+import dev.hindsight.define.EventFilter.All;
+import dev.hindsight.define.EventFilter.Any;
+import dev.hindsight.define.EventFilter.Column;
+import dev.hindsight.define.EventFilter.HierarchyMatches;
+import dev.hindsight.define.EventFilter.KindIs;
+import dev.hindsight.define.EventFilter.TextMatches;
+import dev.hindsight.define.EventFilter.TextOp;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;

@@ -1,5 +1,6 @@
 package dev.hindsight.query;
 
+import dev.hindsight.define.EventFilter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hindsight.http.Json;

@@ -1,4 +1,4 @@
-package dev.hindsight.http;
+package dev.hindsight.error;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 

@@ -1,11 +1,11 @@
-package dev.hindsight.http;
+package dev.hindsight.error;
 
 import java.util.List;
 import java.util.Map;
 
 /**
- * The one exception type of Hindsight's HTTP surface: a stable {@link ErrorCode}, a human detail, and
- * optionally field errors and extra members that end up in the problem+json body.
+ * The one exception type for a refused or failed request: a stable {@link ErrorCode}, a human detail, and
+ * optionally field errors and extra members (over HTTP they end up in the problem+json body).
  */
 public class HindsightException extends RuntimeException {
     private final ErrorCode code;

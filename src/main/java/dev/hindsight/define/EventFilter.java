@@ -1,10 +1,10 @@
-package dev.hindsight.query;
+package dev.hindsight.define;
 
 import java.util.List;
 
 /**
- * A condition on one raw event: what a definition compiles to and what analyses filter with. Rendered to SQL
- * by a {@link Dialect}; every case is handled by an exhaustive switch there.
+ * A condition on one raw event: what a definition compiles to and what analyses filter with. Each engine
+ * renders it with an exhaustive switch over its cases.
  */
 public sealed interface EventFilter {
 
@@ -73,7 +73,7 @@ public sealed interface EventFilter {
     record TextMatches(Column column, TextOp op, String value) implements EventFilter {
     }
 
-    /** An event property compared with a value (see {@link dev.hindsight.define.PropertyFilter#OPS}). */
+    /** An event property compared with a value (see {@link PropertyFilter#OPS}). */
     record PropertyMatches(String key, String op, Object value) implements EventFilter {
     }
 

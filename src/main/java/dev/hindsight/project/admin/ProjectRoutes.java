@@ -1,11 +1,13 @@
-package dev.hindsight.project;
+package dev.hindsight.project.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.http.Auth;
-import dev.hindsight.http.FieldError;
-import dev.hindsight.http.HindsightException;
+import dev.hindsight.error.FieldError;
+import dev.hindsight.error.HindsightException;
 import dev.hindsight.http.Json;
 import dev.hindsight.privacy.QueryBlocklist;
+import dev.hindsight.project.Projects;
+import dev.hindsight.project.SettingsPatch;
 import io.javalin.Javalin;
 import java.util.ArrayList;
 import java.util.List;
