@@ -15,8 +15,6 @@ import dev.hindsight.http.RateLimits;
 import dev.hindsight.define.DefinitionRoutes;
 import dev.hindsight.demo.Demo;
 import dev.hindsight.identity.UserRoutes;
-import dev.hindsight.query.DuckDbDialect;
-import dev.hindsight.query.EventQueries;
 import dev.hindsight.query.QueryRoutes;
 import dev.hindsight.project.Environment;
 import dev.hindsight.project.Project;
@@ -28,7 +26,9 @@ import dev.hindsight.store.WriteQueue;
 import dev.hindsight.store.duckdb.DuckDb;
 import dev.hindsight.store.duckdb.DuckDbCatalog;
 import dev.hindsight.store.duckdb.DuckDbDefinitions;
+import dev.hindsight.store.duckdb.DuckDbEngine;
 import dev.hindsight.store.duckdb.DuckDbEventStore;
+import dev.hindsight.store.duckdb.EventQueries;
 import dev.hindsight.store.duckdb.SessionSteps;
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
@@ -124,9 +124,9 @@ public final class Hindsight implements AutoCloseable {
         new ProjectRoutes(projects, auth).register(http);
         new UserRoutes(store, queue, auth, clock).register(http);
         DuckDbDefinitions definitions = new DuckDbDefinitions(db);
-        new DefinitionRoutes(definitions, new EventQueries(db, new DuckDbDialect(), DuckDbEventStore.EVENT_COLUMNS,
+        new DefinitionRoutes(definitions, new EventQueries(db, DuckDbEventStore.EVENT_COLUMNS,
                 DuckDbEventStore::readEvent), auth, clock).register(http);
-        new QueryRoutes(definitions, db, new DuckDbDialect(), auth, clock, settings.queries(), metrics).register(http);
+        new QueryRoutes(definitions, new DuckDbEngine(db), auth, clock, settings.queries(), metrics).register(http);
         new OpsRoutes(store, metrics, auth, settings.edge()).register(http);
         http.start(settings.port());
 

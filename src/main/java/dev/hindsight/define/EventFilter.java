@@ -77,19 +77,9 @@ public sealed interface EventFilter {
     record PropertyMatches(String key, String op, Object value) implements EventFilter {
     }
 
-    /** The text columns conditions can name. */
+    /** The text fields of an event that conditions can name: the target's text, its link, the page's path and url. */
     enum Column {
-        TEXT("target_text"), HREF("href"), PATH("path"), URL("url");
-
-        private final String sql;
-
-        Column(String sql) {
-            this.sql = sql;
-        }
-
-        public String sql() {
-            return sql;
-        }
+        TEXT, HREF, PATH, URL
     }
 
     /** Equals, contains, wildcard ({@code *} for any characters), or regular expression. */

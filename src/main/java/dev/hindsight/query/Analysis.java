@@ -4,8 +4,8 @@ import dev.hindsight.define.EventFilter;
 import java.util.List;
 
 /**
- * An analysis request, parsed and checked: what {@code POST /api/query} runs. Each kind is compiled to SQL by
- * {@link AnalysisSql} for a {@link Dialect}; every switch over kinds is exhaustive.
+ * An analysis request, parsed and checked: what {@code POST /api/query} runs, reading through the {@link Engine}
+ * port; every switch over kinds is exhaustive.
  */
 public sealed interface Analysis {
 
@@ -33,6 +33,15 @@ public sealed interface Analysis {
      * did {@code returning} in each of the following {@code periods} periods (see {@link RetentionQuery}).
      */
     record Retention(Scope scope, EventSpec start, EventSpec returning, String period, int periods) implements Analysis {
+
+        /** The length of a period in milliseconds: UTC days have no daylight-saving changes. */
+        public long periodMs() {
+            return switch (period) {
+                case "day" -> 86_400_000L;
+                case "week" -> 7 * 86_400_000L;
+                default -> throw new IllegalArgumentException(period);
+            };
+        }
     }
 
     /** One line of a graph: {@code measure} is count, users or sessions. */

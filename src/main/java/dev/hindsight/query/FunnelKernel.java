@@ -12,7 +12,7 @@ import java.util.stream.IntStream;
 
 /**
  * The funnel's computation over its step events (semantics in {@link FunnelQuery}): the engine scans each step's
- * events ({@link FunnelSql}), and this groups them by user and walks each user's events in time order once.
+ * events ({@link Engine#partRows}), and this groups them by user and walks each user's events in time order once.
  *
  * <p>Why not SQL: there each step cost a join sorted over all the users' events of two steps (ASOF), and picking
  * each user's result attempt one more aggregate; at 10M events that took two seconds on two cores. Here each user's
@@ -59,7 +59,7 @@ final class FunnelKernel {
 
     /**
      * Adds one event: {@code tp} is its time (epoch microseconds) and step (from 1), and {@code actor} its identity
-     * or device, as {@link Identities#partRows} packs them; {@code v} is its breakdown value. Its user is resolved
+     * or device, as {@link Engine#partRows} packs them; {@code v} is its breakdown value. Its user is resolved
      * later, on all cores.
      */
     void add(long tp, int actor, String v) {
@@ -131,7 +131,7 @@ final class FunnelKernel {
             int min = Integer.MAX_VALUE;
             int max = Integer.MIN_VALUE;
             for (int i = KeyParts.slice(size, c, slices); i < KeyParts.slice(size, c + 1, slices); i++) {
-                int u = resolver.resolve(user[i], Math.floorDiv(tp[i], Identities.PART_SPAN));
+                int u = resolver.resolve(user[i], Math.floorDiv(tp[i], Engine.PART_SPAN));
                 user[i] = u;
                 min = Math.min(min, u);
                 max = Math.max(max, u);
@@ -190,7 +190,7 @@ final class FunnelKernel {
         return List.of(out);
     }
 
-    /** The events regrouped by part: time and step (as {@link Identities#partRows} packs them), key and value. */
+    /** The events regrouped by part: time and step (as {@link Engine#partRows} packs them), key and value. */
     private static final class Events {
         final long[] tp;
         final int[] key;
@@ -298,7 +298,7 @@ final class FunnelKernel {
             for (int i = a; i < b; i++) {
                 int ev = order[i];
                 long packed = e.tp[ev];
-                int k = (int) Math.floorMod(packed, Identities.PART_SPAN) - 1;
+                int k = (int) Math.floorMod(packed, Engine.PART_SPAN) - 1;
                 if (count[k] == steps[k].length) {
                     steps[k] = Arrays.copyOf(steps[k], count[k] * 2);
                     if (k == 0) {
@@ -308,7 +308,7 @@ final class FunnelKernel {
                 if (k == 0 && e.value != null) {
                     firstValues[count[0]] = e.value[ev];
                 }
-                steps[k][count[k]++] = Math.floorDiv(packed, Identities.PART_SPAN);
+                steps[k][count[k]++] = Math.floorDiv(packed, Engine.PART_SPAN);
             }
             if (count[0] == 0) {
                 return;

@@ -7,7 +7,6 @@ import dev.hindsight.query.Analysis.EventSpec;
 import dev.hindsight.query.Analysis.Funnel;
 import dev.hindsight.query.Analysis.Scope;
 import dev.hindsight.query.FunnelKernel.Group;
-import dev.hindsight.store.SqlRunner;
 import java.time.Duration;
 import java.time.Period;
 import java.time.format.DateTimeParseException;
@@ -26,7 +25,7 @@ import java.util.function.Function;
  *
  * <p>Exactly:
  * <ul>
- * <li>A user is the {@code user_key} of {@link Identities}: a merged device's events, anonymous ones before the
+ * <li>A user is a resolved user of the {@link Engine}: a merged device's events, anonymous ones before the
  * identify included, belong to its user, so step 1 on one device and step 2 on another of the same user convert.
  * Only the request's environment is read.
  * <li>Every step-1 event inside [from, to) is an attempt. For an attempt at t1, step k (k &ge; 2) is the user's
@@ -118,27 +117,18 @@ final class FunnelQuery {
         return new Breakdown(property, limit);
     }
 
-    static Map<String, Object> run(Funnel f, Dialect dialect, SqlRunner runner) {
-        return run(f, dialect, runner, QueryBudget.unlimited());
+    static Map<String, Object> run(Funnel f, Engine engine) {
+        return run(f, engine, QueryBudget.unlimited());
     }
 
-    static Map<String, Object> run(Funnel f, Dialect dialect, SqlRunner runner, QueryBudget budget) {
+    static Map<String, Object> run(Funnel f, Engine engine, QueryBudget budget) {
         // The links are read while the engine runs the scan.
         CompletableFuture<UserResolver> links = CompletableFuture.supplyAsync(
-                () -> UserResolver.load(dialect, runner, f.scope().envId()), Thread::startVirtualThread);
+                () -> UserResolver.load(engine, f.scope().envId()), Thread::startVirtualThread);
         List<Group> groups;
         try {
             FunnelKernel kernel = new FunnelKernel(f, budget);
-            boolean breakdown = f.breakdown() != null;
-            Sql q = new FunnelSql(dialect).render(f);
-            runner.forEach(q.text(), q.params(), rs -> {
-                long tp = rs.getLong(1);
-                int actor = rs.getInt(2);
-                // An event with neither an identity nor a device is nobody's; the stores have none.
-                if (!rs.wasNull()) {
-                    kernel.add(tp, actor, breakdown ? rs.getString(3) : null);
-                }
-            });
+            engine.partRows(f.scope().envId(), parts(f), kernel::add);
             groups = kernel.groups(links.join());
         } catch (RuntimeException e) {
             // The query's work ends with it: the links' statement too, before the query's slot is given back.
@@ -146,7 +136,7 @@ final class FunnelQuery {
             links.exceptionally(x -> null).join();
             throw e;
         }
-        Map<Long, String> labels = labels(groups, dialect, runner);
+        Map<Long, String> labels = labels(groups, engine);
         Group total = groups.get(0);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("steps", steps(f, total));
@@ -167,21 +157,29 @@ final class FunnelQuery {
         return out;
     }
 
-    /** The labels of every user key the groups list, in queries of up to 2,000 keys. */
-    private static Map<Long, String> labels(List<Group> groups, Dialect d, SqlRunner runner) {
+    /**
+     * What the engine reads: the events of each step, with step 1's breakdown value. Each step is its own part, so
+     * that its filter is its scan's condition. Step 1 reads [from, to); later steps may fall after {@code to}, as
+     * long as they are inside the window of an attempt that started before it.
+     */
+    static List<Engine.Part> parts(Funnel f) {
+        List<Engine.Part> parts = new ArrayList<>();
+        for (int k = 1; k <= f.steps().size(); k++) {
+            long to = k == 1 ? f.scope().toMs() : f.scope().toMs() + f.windowMs();
+            String property = k == 1 && f.breakdown() != null ? f.breakdown().property() : null;
+            parts.add(new Engine.Part(f.scope().fromMs(), to, f.steps().get(k - 1).filter(), property));
+        }
+        return parts;
+    }
+
+    /** The labels of every user key the groups list. */
+    private static Map<Long, String> labels(List<Group> groups, Engine engine) {
         java.util.Set<Long> keys = new java.util.TreeSet<>();
         groups.forEach(g -> g.dropped().forEach(keys::addAll));
-        Map<Long, String> out = new java.util.HashMap<>();
         if (keys.isEmpty()) {
-            return out;
+            return new java.util.HashMap<>();
         }
-        List<Long> all = new ArrayList<>(keys);
-        for (int from = 0; from < all.size(); from += 2000) {
-            Sql q = new Sql().append("SELECT user_key, label FROM " + d.userLabels() + " ul WHERE user_key IN (")
-                    .list(all.subList(from, Math.min(all.size(), from + 2000))).append(")");
-            runner.query(q.text(), q.params(), rs -> out.put(rs.getLong(1), rs.getString(2)));
-        }
-        return out;
+        return engine.userLabels(keys);
     }
 
     private static List<Map<String, Object>> steps(Funnel f, Group g) {

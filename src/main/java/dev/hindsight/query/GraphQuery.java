@@ -6,7 +6,6 @@ import dev.hindsight.query.Analysis.EventSpec;
 import dev.hindsight.query.Analysis.Graph;
 import dev.hindsight.query.Analysis.Scope;
 import dev.hindsight.query.Analysis.Series;
-import dev.hindsight.store.SqlRunner;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,6 +19,9 @@ import java.util.function.Function;
  * of the range (zero when nothing happened).
  */
 final class GraphQuery {
+    /** What a series measures: its events, its distinct users, or its distinct sessions. */
+    static final List<String> MEASURES = List.of("count", "users", "sessions");
+
     private GraphQuery() {
     }
 
@@ -49,8 +51,8 @@ final class GraphQuery {
                 throw HindsightException.field("series[" + i + "]", "must be an object {event, measure}");
             }
             String measure = QueryLimits.text(s, "measure", "series[" + i + "].measure", "count");
-            if (!AnalysisSql.measures().contains(measure)) {
-                throw HindsightException.field("series[" + i + "].measure", "must be one of " + AnalysisSql.measures());
+            if (!MEASURES.contains(measure)) {
+                throw HindsightException.field("series[" + i + "].measure", "must be one of " + MEASURES);
             }
             out.add(new Series(events.apply("/series/" + i + "/event"), measure));
         }
@@ -65,16 +67,14 @@ final class GraphQuery {
         return new Graph(scope, interval, out, breakdown);
     }
 
-    static Map<String, Object> run(Graph g, AnalysisSql sql, SqlRunner runner) {
+    static Map<String, Object> run(Graph g, Engine engine) {
         List<Long> buckets = Buckets.between(g.scope().fromMs(), g.scope().toMs(), g.interval());
         List<Map<String, Object>> out = new ArrayList<>();
         for (Series s : g.series()) {
-            Sql q = sql.graphSeries(g, s);
             Map<String, Map<Long, Long>> byBreakdown = new LinkedHashMap<>();
-            runner.query(q.text(), q.params(), rs -> {
-                byBreakdown.computeIfAbsent(rs.getString(2), k -> new LinkedHashMap<>()).put(rs.getLong(1), rs.getLong(3));
-                return null;
-            });
+            for (Engine.GraphRow row : engine.graphSeries(g, s)) {
+                byBreakdown.computeIfAbsent(row.breakdown(), k -> new LinkedHashMap<>()).put(row.bucketMs(), row.value());
+            }
             if (byBreakdown.isEmpty() && g.breakdown() == null) {
                 byBreakdown.put(null, Map.of());
             }

@@ -15,7 +15,6 @@ import dev.hindsight.project.Environment;
 import dev.hindsight.query.Analysis.EventSpec;
 import dev.hindsight.query.Analysis.Graph;
 import dev.hindsight.query.Analysis.Scope;
-import dev.hindsight.store.SqlRunner;
 import dev.hindsight.store.StoreUnavailableException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -34,14 +33,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code POST /api/query}: parses the request into an {@link Analysis}, runs its SQL, and shapes the answer.
+ * {@code POST /api/query}: parses the request into an {@link Analysis}, runs it on the {@link Engine}, and shapes
+ * the answer.
  * Events in a request are {@code {"definition": id}} or a raw kind ({@code {"kind": "pageview"}}), each with
  * optional {@code properties} filters.
  */
 public final class QueryRoutes {
     private final DefinitionCatalog definitions;
-    private final SqlRunner runner;
-    private final AnalysisSql sql;
+    private final Engine engine;
     private final Auth auth;
     private final Clock clock;
     private final Settings.QueryBounds bounds;
@@ -52,16 +51,15 @@ public final class QueryRoutes {
             r -> Thread.ofPlatform().daemon().name("hindsight-query-deadlines").unstarted(r));
 
     /** Routes with the default bounds and no metrics: for benchmarks that call {@link #run(Analysis)}. */
-    public QueryRoutes(DefinitionCatalog definitions, SqlRunner runner, Dialect dialect, Auth auth) {
-        this(definitions, runner, dialect, auth, Clock.systemUTC(), Settings.from(new String[0], Map.of()).queries(),
+    public QueryRoutes(DefinitionCatalog definitions, Engine engine, Auth auth) {
+        this(definitions, engine, auth, Clock.systemUTC(), Settings.from(new String[0], Map.of()).queries(),
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 
-    public QueryRoutes(DefinitionCatalog definitions, SqlRunner runner, Dialect dialect, Auth auth, Clock clock,
+    public QueryRoutes(DefinitionCatalog definitions, Engine engine, Auth auth, Clock clock,
             Settings.QueryBounds bounds, MeterRegistry metrics) {
         this.definitions = definitions;
-        this.runner = runner;
-        this.sql = new AnalysisSql(dialect);
+        this.engine = engine;
         this.auth = auth;
         this.clock = clock;
         this.bounds = bounds;
@@ -150,14 +148,14 @@ public final class QueryRoutes {
     }
 
     Map<String, Object> run(Analysis a, QueryBudget budget) {
-        SqlRunner r = runner.watched(budget);
+        Engine e = engine.watched(budget);
         return switch (a) {
-            case Graph g -> GraphQuery.run(g, sql, r);
-            case Analysis.Funnel f -> FunnelQuery.run(f, sql.dialect(), r, budget);
-            case Analysis.Retention x -> RetentionQuery.run(x, sql.dialect(), r);
-            case Analysis.Paths p -> PathsQuery.run(p, sql.dialect(), r, budget);
-            case Analysis.Users u -> UsersQuery.run(u, sql.dialect(), r);
-            case Analysis.Sessions x -> SessionsQuery.run(x, sql.dialect(), r);
+            case Graph g -> GraphQuery.run(g, e);
+            case Analysis.Funnel f -> FunnelQuery.run(f, e, budget);
+            case Analysis.Retention x -> RetentionQuery.run(x, e);
+            case Analysis.Paths p -> PathsQuery.run(p, e, budget);
+            case Analysis.Users u -> UsersQuery.run(u, e);
+            case Analysis.Sessions x -> SessionsQuery.run(x, e);
         };
     }
 

@@ -5,7 +5,6 @@ import dev.hindsight.error.HindsightException;
 import dev.hindsight.query.Analysis.EventSpec;
 import dev.hindsight.query.Analysis.Retention;
 import dev.hindsight.query.Analysis.Scope;
-import dev.hindsight.store.SqlRunner;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,7 +19,7 @@ import java.util.function.Function;
  *
  * <p>Exactly:
  * <ul>
- * <li>A user is the {@code user_key} of {@link Identities} (merged devices are one user, their anonymous events
+ * <li>A user is a resolved user of the {@link Engine} (merged devices are one user, their anonymous events
  * before the identify included); only the request's environment and events inside [from, to) are read.
  * <li>A user's cohort is the period (UTC day, or UTC week from Monday) holding their first start event inside
  * [from, to). A cohort may start before {@code from} when {@code from} is not at a period's start.
@@ -56,20 +55,17 @@ final class RetentionQuery {
         return new Retention(scope, events.apply("/start"), events.apply("/return"), period, periods);
     }
 
-    static Map<String, Object> run(Retention r, Dialect dialect, SqlRunner runner) {
-        Sql q = new RetentionSql(dialect).render(r);
+    static Map<String, Object> run(Retention r, Engine engine) {
         Map<Long, Long> users = new HashMap<>();
         Map<Long, Map<Integer, Long>> retained = new HashMap<>();
-        runner.query(q.text(), q.params(), rs -> {
-            int k = rs.getInt(2);
-            if (k < 0) {
-                users.put(rs.getLong(1), rs.getLong(3));
+        for (Engine.RetentionRow row : engine.retention(r)) {
+            if (row.k() < 0) {
+                users.put(row.cohortMs(), row.users());
             } else {
-                retained.computeIfAbsent(rs.getLong(1), t -> new HashMap<>()).put(k, rs.getLong(3));
+                retained.computeIfAbsent(row.cohortMs(), t -> new HashMap<>()).put(row.k(), row.users());
             }
-            return null;
-        });
-        long period = RetentionSql.periodMs(r.period());
+        }
+        long period = r.periodMs();
         List<Map<String, Object>> cohorts = new ArrayList<>();
         for (long start : Buckets.between(r.scope().fromMs(), r.scope().toMs(), r.period())) {
             long size = users.getOrDefault(start, 0L);

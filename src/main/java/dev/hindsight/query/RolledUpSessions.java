@@ -1,7 +1,6 @@
 package dev.hindsight.query;
 
 import dev.hindsight.query.Analysis.Paths;
-import dev.hindsight.store.SqlRunner;
 import dev.hindsight.store.Steps;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,8 +9,8 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * The paths query's reading of sessions from the {@code session_steps} rollup (see SessionSteps and
- * {@link PathsQuery.Layout}): the query's rows give the start marks, the events after the rollup and the
+ * The paths query's reading of sessions from the rollup of sessions' steps (see {@link Engine#rolledUpSteps} and
+ * {@link Engine.PathsLayout}): the query's rows give the start marks, the events after the rollup and the
  * session-less sessions; this reads the blocks of the rolled-up sessions, and counts each session that has a start
  * as it comes, already in order, with no engine join and no filing. A session that also has events after the rollup
  * goes to the kernel whole instead, with its rolled-up events, so that it is ordered and counted once.
@@ -25,7 +24,6 @@ final class RolledUpSessions {
     private final long toMs;
     private final long rolled;
     private final long envId;
-    private final Dialect dialect;
     // The start marks of sessions with a key, as the query gives them (time in microseconds).
     private int[] markKey = new int[1024];
     private long[] markTime = new long[1024];
@@ -42,8 +40,7 @@ final class RolledUpSessions {
     private int[] markAt;
     private BitSet inTail;
 
-    RolledUpSessions(Paths p, Dialect dialect, PathsQuery.Layout layout, PathsKernel kernel) {
-        this.dialect = dialect;
+    RolledUpSessions(Paths p, Engine.PathsLayout layout, PathsKernel kernel) {
         this.kernel = kernel;
         this.fromMs = p.scope().fromMs();
         this.toMs = p.scope().toMs();
@@ -51,7 +48,7 @@ final class RolledUpSessions {
         this.envId = p.scope().envId();
     }
 
-    /** Takes a row of the query ({@link PathsQuery#sql} in the unpacked layout). */
+    /** Takes a row of the query ({@link Engine#pathRows} in the unpacked layout). */
     void add(long sl, long timeUs, long seq) {
         int key = (int) (sl >> 32);
         if (key > 0 && (int) sl == 0) {
@@ -75,7 +72,7 @@ final class RolledUpSessions {
     }
 
     /** Reads the blocks of the sessions with a start, and counts them (into the kernel's rows). */
-    void read(SqlRunner runner) {
+    void read(Engine engine) {
         if (marks == 0) {
             return;
         }
@@ -88,15 +85,11 @@ final class RolledUpSessions {
         }
         int maxKey = keyOf(markAt.length - 2);
         List<Block> blocks = new ArrayList<>();
-        Sql q = new Sql().append("SELECT block, steps FROM session_steps WHERE env_id = ").param(envId)
-                .append(" AND block BETWEEN ").param(minKey >> Steps.BLOCK_SHIFT).append(" AND ")
-                .param(maxKey >> Steps.BLOCK_SHIFT).append(" AND last_time >= " + dialect.timestampParam()).params(fromMs)
-                .append(" AND first_time < " + dialect.timestampParam()).params(toMs);
-        runner.forEach(q.text(), q.params(), rs -> {
-            byte[] steps = rs.getBytes(2);
-            kernel.reserve(steps.length, "the sessions' rolled-up steps of the paths");
-            blocks.add(new Block(rs.getInt(1), steps));
-        });
+        engine.rolledUpSteps(envId, minKey >> Steps.BLOCK_SHIFT, maxKey >> Steps.BLOCK_SHIFT, fromMs, toMs,
+                (block, steps) -> {
+                    kernel.reserve(steps.length, "the sessions' rolled-up steps of the paths");
+                    blocks.add(new Block(block, steps));
+                });
         if (!inTail.isEmpty()) {
             Fill fill = new Fill(new long[3 * 1024]);
             for (Block block : blocks) {
@@ -124,7 +117,7 @@ final class RolledUpSessions {
         });
     }
 
-    /** A row of {@code session_steps}: its block's key and its steps. */
+    /** A block of the rollup: its key and its steps. */
     private record Block(int key, byte[] steps) {
     }
 

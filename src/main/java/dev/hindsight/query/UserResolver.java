@@ -1,14 +1,13 @@
 package dev.hindsight.query;
 
-import dev.hindsight.store.SqlRunner;
 import java.util.Arrays;
 
 /**
- * The identity resolution of {@link Identities} in memory: the user key of an event from its device key, its own
+ * The identity resolution of the {@link Engine} in memory: the user key of an event from its device key, its own
  * identity key and its time, through the environment's identity links read once. Analyses that read millions of
  * rows into Java resolve them here rather than by a join in the engine, which costs more than their whole scan.
  *
- * <p>Same rule as {@link Identities}: the event's own identity, else the identity of the device's link whose span
+ * <p>The rule: the event's own identity, else the identity of the device's link whose span
  * holds the event's time (links ordered by {@code valid_from}, then id; each spans from its {@code valid_from} to
  * the next one's, and the first also covers all earlier time), unless that link is undone, else the device.
  */
@@ -68,20 +67,13 @@ final class UserResolver {
     }
 
     /** Reads the links of an environment. */
-    static UserResolver load(Dialect d, SqlRunner runner, long envId) {
+    static UserResolver load(Engine engine, long envId) {
         Links links = new Links();
-        Sql q = Identities.linkRows(d, envId);
-        runner.forEach(q.text(), q.params(), rs -> {
-            int device = rs.getInt(1);
-            if (rs.wasNull()) {
-                return;
-            }
-            links.add(device, rs.getInt(2), rs.getBoolean(3), rs.getLong(4));
-        });
+        engine.identityLinks(envId, links::add);
         return links.build();
     }
 
-    /** The user key of an event at {@code timeUs} whose {@code actor} is as {@link Identities#partRows} gives it. */
+    /** The user key of an event at {@code timeUs} whose {@code actor} is as {@link Engine#partRows} gives it. */
     int resolve(int actor, long timeUs) {
         return actor >= 0 ? actor : resolve(-1 - actor, NONE, timeUs);
     }

@@ -12,10 +12,6 @@ import java.io.ByteArrayOutputStream;
  * the length of its steps, then the steps: a reader skips a session it does not need without decoding it.
  */
 public final class Steps {
-    /** The rollup's name in the {@code rollups} table, whose {@code seq} says up to where it has read the events. */
-    public static final String ROLLUP = "session_steps";
-    /** A scalar subquery: the seq up to which events are rolled up, -1 when none are. */
-    public static final String ROLLED_SEQ = "(SELECT coalesce(max(seq), -1) FROM rollups WHERE name = '" + ROLLUP + "')";
     /** A block holds the sessions of 2^BLOCK_SHIFT consecutive keys. */
     public static final int BLOCK_SHIFT = 6;
 

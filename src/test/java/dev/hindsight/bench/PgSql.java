@@ -12,12 +12,14 @@ import dev.hindsight.define.EventFilter.NameIs;
 import dev.hindsight.define.EventFilter.Never;
 import dev.hindsight.define.EventFilter.PropertyMatches;
 import dev.hindsight.define.EventFilter.TextMatches;
-import dev.hindsight.query.Sql;
+import dev.hindsight.store.duckdb.DuckDbDialect;
+import dev.hindsight.store.duckdb.Sql;
 import java.util.List;
 
 /**
  * The query benchmark's PostgreSQL 15 SQL for the four analyses, written to have exactly the semantics of
- * Hindsight's (dev.hindsight.query: Identities, AnalysisSql, FunnelQuery, RetentionSql, PathsQuery, SessionSql):
+ * Hindsight's (dev.hindsight.store.duckdb: Identities, AnalysisSql, RetentionSql, PathsSql, SessionSql; and the
+ * query package's FunnelQuery and PathsQuery):
  * the same identity resolution through identity_links with the same span rules, the same literal prefilter before
  * the selector regex (as LIKE, which a pg_trgm index can serve), and the same funnel, retention and paths logic,
  * all of it in SQL (Hindsight computes the funnel's steps in Java, FunnelKernel, over its engine's scans). Where DuckDB has a construct PostgreSQL lacks, the equivalent is spelled out: ASOF LEFT JOIN
@@ -104,7 +106,7 @@ final class PgSql {
     }
 
     private static Sql text(TextMatches t) {
-        String col = t.column().sql();
+        String col = DuckDbDialect.column(t.column());
         return switch (t.op()) {
             case EQUALS -> new Sql().append(col + " = ").param(t.value());
             case CONTAINS -> new Sql().append("strpos(" + col + ", ").param(t.value()).append(") > 0");

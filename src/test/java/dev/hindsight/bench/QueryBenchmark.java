@@ -9,14 +9,15 @@ import dev.hindsight.query.Analysis;
 import dev.hindsight.query.Analysis.EventSpec;
 import dev.hindsight.query.Analysis.Scope;
 import dev.hindsight.query.Buckets;
-import dev.hindsight.query.DuckDbDialect;
 import dev.hindsight.define.EventFilter;
 import dev.hindsight.query.QueryRoutes;
-import dev.hindsight.query.Sql;
 import dev.hindsight.store.duckdb.DuckDb;
 import dev.hindsight.store.duckdb.DuckDbDefinitions;
+import dev.hindsight.store.duckdb.DuckDbDialect;
+import dev.hindsight.store.duckdb.DuckDbEngine;
 import dev.hindsight.store.duckdb.DuckDbEventStore;
 import dev.hindsight.store.duckdb.SessionSteps;
+import dev.hindsight.store.duckdb.Sql;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -140,7 +141,7 @@ public final class QueryBenchmark {
                 "paths: after 'Viewed pricing', depth 5, raw labels, 90 days"};
 
             // 2. Hindsight.
-            QueryRoutes routes = new QueryRoutes(catalog, db, new DuckDbDialect(), null);
+            QueryRoutes routes = new QueryRoutes(catalog, new DuckDbEngine(db), null);
             double[] hs = new double[4];
             String[] hsAnswer = new String[4];
             System.out.println("\nHindsight (DuckDB store, in-process through QueryRoutes.run):");

@@ -33,7 +33,7 @@ class FunnelKernelTest {
             for (int e = 0; e < 1 + random.nextInt(8); e++) {
                 time += 1000L * random.nextInt(2_000_000);
                 int step = 1 + random.nextInt(steps);
-                rows.add(new long[] {time * 1000 * Identities.PART_SPAN + step, user});
+                rows.add(new long[] {time * 1000 * Engine.PART_SPAN + step, user});
                 byUser.computeIfAbsent(user, k -> new ArrayList<>()).add(new long[] {time * 1000, step});
             }
         }

@@ -11,6 +11,7 @@ import dev.hindsight.store.RawEvent;
 import dev.hindsight.store.SqlRunner;
 import dev.hindsight.store.WriteOp;
 import dev.hindsight.store.duckdb.DuckDb;
+import dev.hindsight.store.duckdb.DuckDbEngine;
 import dev.hindsight.store.duckdb.DuckDbEventStore;
 import dev.hindsight.store.duckdb.SessionSteps;
 import java.nio.file.Path;
@@ -46,8 +47,7 @@ class PathsReadOneStateTest {
             Paths p = new Paths(new Scope(1, T, T + 86_400_000L), new EventSpec("Viewed pricing", Definitions.compile(
                     List.of(new Rule("pageview", null, null, null, null, null, "/pricing", null, null, null, null, null)))),
                     false, 3, List.of());
-            DuckDbDialect dialect = new DuckDbDialect();
-            Map<String, Object> before = PathsQuery.run(p, dialect, db);
+            Map<String, Object> before = PathsQuery.run(p, new DuckDbEngine(db));
             assertThat(before.toString()).contains("1:pageview /docs");
 
             // Just before the query reads the rolled-up sessions, a page view arrives in each session, between its
@@ -65,9 +65,9 @@ class PathsReadOneStateTest {
                 }
                 db.forEach(sql, params, consumer);
             };
-            assertThat(PathsQuery.run(p, dialect, racing)).isEqualTo(before);
+            assertThat(PathsQuery.run(p, new DuckDbEngine(racing))).isEqualTo(before);
             assertThat(raced[0]).isTrue();
-            assertThat(PathsQuery.run(p, dialect, db).toString()).contains("1:pageview /late");
+            assertThat(PathsQuery.run(p, new DuckDbEngine(db)).toString()).contains("1:pageview /late");
         }
     }
 

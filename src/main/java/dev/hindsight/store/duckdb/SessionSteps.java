@@ -32,6 +32,10 @@ import org.duckdb.DuckDBConnection;
  * and leaves the latter out).
  */
 public final class SessionSteps {
+    /** The rollup's name in the {@code rollups} table, whose {@code seq} says up to where it has read the events. */
+    static final String ROLLUP = "session_steps";
+    /** A scalar subquery: the seq up to which events are rolled up, -1 when none are. */
+    static final String ROLLED_SEQ = "(SELECT coalesce(max(seq), -1) FROM rollups WHERE name = '" + ROLLUP + "')";
     /** Most events one transaction rolls up: bounds the memory and the time a roll-up holds its transaction. */
     static final int SLICE = 2_000_000;
 
@@ -83,20 +87,20 @@ public final class SessionSteps {
 
     /** How many events were appended after the last roll-up (for metrics: paths read those from the events). */
     public long behind() {
-        return db.query("SELECT (SELECT coalesce(max(seq), -1) FROM events) - " + Steps.ROLLED_SEQ, List.of(),
+        return db.query("SELECT (SELECT coalesce(max(seq), -1) FROM events) - " + ROLLED_SEQ, List.of(),
                 rs -> rs.getLong(1)).get(0);
     }
 
     /** The seq up to which events are rolled up (-1: none). */
     public long rolledSeq() {
-        return db.query("SELECT " + Steps.ROLLED_SEQ, List.of(), rs -> rs.getLong(1)).get(0);
+        return db.query("SELECT " + ROLLED_SEQ, List.of(), rs -> rs.getLong(1)).get(0);
     }
 
     /** Rolls up the next slice in one transaction; the events it read, or -1 when there was nothing to roll up. */
     private static long rollUpSlice(DuckDBConnection c, int slice, long receivedBefore) throws SQLException {
         c.setAutoCommit(false);
         try {
-            long from = single(c, "SELECT " + Steps.ROLLED_SEQ);
+            long from = single(c, "SELECT " + ROLLED_SEQ);
             // Events arrive in seq order, give or take the write queue, so the last to arrive before the cut is
             // about the last seq to take; only the events after the rollup are read to find it.
             long max = single(c, "SELECT coalesce(max(seq), -1) FROM events WHERE seq > " + from
@@ -155,7 +159,7 @@ public final class SessionSteps {
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT OR REPLACE INTO rollups VALUES (?, ?)")) {
-                ps.setString(1, Steps.ROLLUP);
+                ps.setString(1, ROLLUP);
                 ps.setLong(2, to);
                 ps.execute();
             }

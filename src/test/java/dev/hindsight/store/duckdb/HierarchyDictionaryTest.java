@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hindsight.define.Definitions;
 import dev.hindsight.define.Rule;
-import dev.hindsight.query.DuckDbDialect;
 import dev.hindsight.define.EventFilter;
-import dev.hindsight.query.Sql;
 import dev.hindsight.store.RawEvent;
 import dev.hindsight.store.WriteOp;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.hindsight.query;
+package dev.hindsight.store.duckdb;
 
 import dev.hindsight.define.EventFilter;
 import dev.hindsight.define.MatchingEvents;
@@ -15,10 +15,9 @@ public final class EventQueries implements MatchingEvents {
     private final SqlRunner.RowMapper<RawEvent> sampleMapper;
 
     /** Samples are read as {@code sampleColumns} of the events table, mapped by {@code sampleMapper}. */
-    public EventQueries(SqlRunner runner, Dialect dialect, String sampleColumns,
-            SqlRunner.RowMapper<RawEvent> sampleMapper) {
+    public EventQueries(SqlRunner runner, String sampleColumns, SqlRunner.RowMapper<RawEvent> sampleMapper) {
         this.runner = runner;
-        this.dialect = dialect;
+        this.dialect = new DuckDbDialect();
         this.sampleColumns = sampleColumns;
         this.sampleMapper = sampleMapper;
     }

@@ -1,4 +1,4 @@
-package dev.hindsight.query;
+package dev.hindsight.store.duckdb;
 
 import dev.hindsight.define.EventFilter;
 import dev.hindsight.define.EventFilter.All;
@@ -172,12 +172,22 @@ public final class DuckDbDialect implements Dialect {
     }
 
     private static Sql text(TextMatches t) {
-        String col = t.column().sql();
+        String col = column(t.column());
         return switch (t.op()) {
             case EQUALS -> new Sql().append(col + " = ").param(t.value());
             case CONTAINS -> new Sql().append("contains(" + col + ", ").param(t.value()).append(")");
             case WILDCARD -> wildcard(col, t.value());
             case REGEX -> new Sql().append("regexp_matches(" + col + ", ").param(t.value()).append(")");
+        };
+    }
+
+    /** The events table's column of a text field. */
+    public static String column(EventFilter.Column c) {
+        return switch (c) {
+            case TEXT -> "target_text";
+            case HREF -> "href";
+            case PATH -> "path";
+            case URL -> "url";
         };
     }
 

@@ -1,4 +1,4 @@
-package dev.hindsight.query;
+package dev.hindsight.store.duckdb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

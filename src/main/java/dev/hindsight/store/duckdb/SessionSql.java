@@ -1,4 +1,4 @@
-package dev.hindsight.query;
+package dev.hindsight.store.duckdb;
 
 /**
  * The SQL that groups events into sessions, shared by paths and sessions: an event belongs to the session named

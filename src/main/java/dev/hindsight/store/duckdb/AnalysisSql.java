@@ -1,8 +1,7 @@
-package dev.hindsight.query;
+package dev.hindsight.store.duckdb;
 
 import dev.hindsight.query.Analysis.Graph;
 import dev.hindsight.query.Analysis.Series;
-import java.util.List;
 
 /** Renders analyses to SQL for a dialect. */
 public final class AnalysisSql {
@@ -39,9 +38,5 @@ public final class AnalysisSql {
         return sql.append(" SELECT " + bucket + " AS t, CASE WHEN " + value + " IN (SELECT v FROM top) THEN " + value
                 + " WHEN " + value + " IS NULL THEN '(none)' ELSE '(other)' END AS b, " + measure
                 + " FROM ev GROUP BY t, b ORDER BY t, b");
-    }
-
-    static List<String> measures() {
-        return List.of("count", "users", "sessions");
     }
 }

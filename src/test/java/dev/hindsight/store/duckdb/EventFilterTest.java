@@ -1,4 +1,4 @@
-package dev.hindsight.query;
+package dev.hindsight.store.duckdb;
 
 import dev.hindsight.define.EventFilter;
 import static org.assertj.core.api.Assertions.assertThat;

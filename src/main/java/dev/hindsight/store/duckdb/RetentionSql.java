@@ -1,10 +1,11 @@
-package dev.hindsight.query;
+package dev.hindsight.store.duckdb;
 
 import dev.hindsight.query.Analysis.Retention;
+import dev.hindsight.query.Engine;
 import java.util.List;
 
 /**
- * The SQL of a retention grid (semantics in {@link RetentionQuery}): the events matching the start event and those
+ * The SQL of a retention grid (semantics in RetentionQuery): the events matching the start event and those
  * matching the return event (a scan each, see {@link Identities#parts}), with identities resolved, each user's
  * first start, and their returns numbered by period.
  */
@@ -15,29 +16,20 @@ final class RetentionSql {
         this.d = d;
     }
 
-    /** The length of a period in milliseconds: UTC days have no daylight-saving changes. */
-    static long periodMs(String period) {
-        return switch (period) {
-            case "day" -> 86_400_000L;
-            case "week" -> 7 * 86_400_000L;
-            default -> throw new IllegalArgumentException(period);
-        };
-    }
-
     /**
      * Rows (cohort start in epoch ms, k, users): k = -1 is the cohort's size, k = 0..periods the users retained in
      * period k; only cohorts and periods with users appear.
      */
     Sql render(Retention r) {
-        List<Identities.Part> parts = List.of(
-                new Identities.Part(r.scope().fromMs(), r.scope().toMs(), r.start().filter(), null),
-                new Identities.Part(r.scope().fromMs(), r.scope().toMs(), r.returning().filter(), null));
+        List<Engine.Part> parts = List.of(
+                new Engine.Part(r.scope().fromMs(), r.scope().toMs(), r.start().filter(), null),
+                new Engine.Part(r.scope().fromMs(), r.scope().toMs(), r.returning().filter(), null));
         Sql sql = new Sql().append("WITH ").append(Identities.parts(d, r.scope().envId(), parts));
         sql.append(", m AS (SELECT user_key, time, part = 1 AS s, part = 2 AS r FROM ev)");
         sql.append(", c AS (SELECT user_key, min(time) AS first, " + d.truncate(r.period(), "min(time)")
                 + " AS cohort FROM m WHERE s GROUP BY user_key)");
         sql.append(", k AS (SELECT DISTINCT c.user_key, c.cohort, "
-                + d.intDiv(d.epochMs("m.time") + " - " + d.epochMs("c.cohort"), String.valueOf(periodMs(r.period())))
+                + d.intDiv(d.epochMs("m.time") + " - " + d.epochMs("c.cohort"), String.valueOf(r.periodMs()))
                 + " AS k FROM c JOIN m ON m.user_key = c.user_key AND m.r AND m.time >= c.first)");
         sql.append(" SELECT " + d.epochMs("cohort") + " AS t, -1 AS k, count(*) AS users FROM c GROUP BY cohort");
         return sql.append(" UNION ALL SELECT " + d.epochMs("cohort") + ", k, count(*) FROM k WHERE k <= ").param(r.periods())

@@ -1,24 +1,24 @@
-package dev.hindsight.query;
+package dev.hindsight.store.duckdb;
 
 import dev.hindsight.define.EventFilter;
+import dev.hindsight.query.Analysis;
+import dev.hindsight.query.Engine;
+import dev.hindsight.query.Engine.Part;
 import java.util.List;
 
 /**
- * The identity resolution every analysis runs on, as SQL: each event's user is the identity it was sent with,
- * else the identity its device was linked to at the event's time (a device's first link also covers its
+ * The identity resolution every analysis runs on (see {@link Engine}), as SQL: each event's user is the identity
+ * it was sent with, else the identity its device was linked to at the event's time (a device's first link also covers its
  * earlier history; an undone link covers nothing), else the anonymous device itself. Stored events are never
  * rewritten: a merge or an un-merge changes every analysis of the past at once.
  *
  * <p>Users are integers ({@code user_key}): the id of the identity or of the device in the store's dictionary of
  * devices and identities, one id space for both, so that analyses group, sort and join on integers. Only the users
- * an answer lists are turned back into text, with {@link Dialect#userLabels}.
+ * an answer lists are turned back into text, with {@link Dialect#userLabels}. {@code UserResolver} in the query
+ * package applies the same rule in memory.
  */
 final class Identities {
     private Identities() {
-    }
-
-    /** One part of a multi-part scan: the events of [fromMs, toMs) matching {@code filter}, and one value of theirs. */
-    record Part(long fromMs, long toMs, EventFilter filter, String value) {
     }
 
     /**
@@ -52,7 +52,8 @@ final class Identities {
             Part p = parts.get(i);
             sql.append(i == 0 ? "" : " UNION ALL ").append("SELECT " + columns.apply(i + 1));
             if (values) {
-                sql.append(", ").append(p.value() == null ? "CAST(NULL AS VARCHAR)" : p.value()).append(" AS value");
+                sql.append(", ").append(p.property() == null ? "CAST(NULL AS VARCHAR)" : d.property(p.property()))
+                        .append(" AS value");
             }
             sql.append(" FROM events WHERE ").append(range(d, envId, p.fromMs(), p.toMs())).append(" AND ")
                     .append(d.filter(p.filter()));
@@ -61,7 +62,7 @@ final class Identities {
     }
 
     /**
-     * The rows of each part with identities left unresolved, for {@link UserResolver}, in two integers (a third
+     * The rows of each part with identities left unresolved (see {@link Engine#partRows}), in two integers (a third
      * column costs the reader as much again): {@code tp}, the event's time in epoch microseconds times
      * {@value #PART_SPAN} plus the part (1 for the first part...; fewer than {@value #PART_SPAN} parts), and
      * {@code actor}, the event's identity key, or, for an event without one, minus one minus its device key; then,
@@ -71,12 +72,12 @@ final class Identities {
         if (parts.size() >= PART_SPAN) {
             throw new IllegalArgumentException("at most " + (PART_SPAN - 1) + " parts");
         }
-        return scans(d, envId, parts, parts.stream().anyMatch(p -> p.value() != null),
+        return scans(d, envId, parts, parts.stream().anyMatch(p -> p.property() != null),
                 k -> d.epochUs("time") + " * " + PART_SPAN + " + " + k + " AS tp, coalesce(identity_key, -1 - device_key) AS actor");
     }
 
     /** See {@link #partRows}. */
-    static final int PART_SPAN = 32;
+    static final int PART_SPAN = Engine.PART_SPAN;
 
     /**
      * Every identity link of an environment, undone ones included (they still end the span of the link before

@@ -1,0 +1,44 @@
+package dev.hindsight.store.duckdb;
+
+import dev.hindsight.define.EventFilter;
+import dev.hindsight.define.EventFilter.PropertyMatches;
+import dev.hindsight.query.Analysis.Users;
+
+/**
+ * The SQL of the users analysis (semantics in the query package's UsersQuery): each resolved user's figures over
+ * the range, whether they did the event, and their properties (the identity's, else the anonymous device's) as a
+ * JSON object that the property filters read.
+ */
+final class UsersSql {
+    private UsersSql() {
+    }
+
+    static Sql sql(Users u, Dialect d) {
+        Sql sql = new Sql().append("WITH ").append(Identities.events(d, u.scope(), new EventFilter.Always()))
+                .append(", per AS (SELECT user_key, max(" + Identities.IDENTITY_KEY + ") AS identity_key, count(*) AS n,"
+                        + " " + d.epochMs("min(time)") + " AS first_ms, " + d.epochMs("max(time)") + " AS last_ms, max(CASE WHEN coalesce(")
+                .append(d.filter(u.event() == null ? new EventFilter.Always() : u.event().filter()))
+                .append(", FALSE) THEN 1 ELSE 0 END) = 1 AS did FROM ev GROUP BY user_key)")
+                // value is a JSON literal, so the object keeps numbers and booleans typed for the filters.
+                .append(", up AS (SELECT ik.user_key AS identity_key, " + d.jsonObjectAgg("key", "value") + " AS properties"
+                        + " FROM user_properties p JOIN " + d.identityUserKeys() + " ik ON ik.identity = p.identity"
+                        + " WHERE p.env_id = ").param(u.scope().envId()).append(" GROUP BY ik.user_key)")
+                .append(", dp AS (SELECT dk.user_key AS device_key, " + d.jsonObjectAgg("key", "value") + " AS properties"
+                        + " FROM device_properties p JOIN " + d.deviceUserKeys() + " dk ON dk.device_id = p.device_id"
+                        + " WHERE p.env_id = ").param(u.scope().envId()).append(" GROUP BY dk.user_key)")
+                .append(", joined AS (SELECT per.*, coalesce(up.properties, dp.properties, '{}') AS properties FROM per"
+                        + " LEFT JOIN up ON up.identity_key = per.identity_key"
+                        + " LEFT JOIN dp ON per.identity_key IS NULL AND dp.device_key = per.user_key)")
+                .append(", sel AS (SELECT * FROM joined WHERE " + (u.didNot() ? "NOT did" : "did"));
+        for (PropertyMatches p : u.properties()) {
+            sql.append(" AND coalesce(").append(d.filter(p)).append(", FALSE)");
+        }
+        // Ties of last_ms are ordered by the users' text, worked out for the users listed and their ties only.
+        return sql.append("), page AS (SELECT *, (SELECT count(*) FROM sel) AS total FROM sel WHERE last_ms >= (SELECT min(last_ms)"
+                        + " FROM (SELECT last_ms FROM sel ORDER BY last_ms DESC LIMIT ").param(u.limit()).append(")))")
+                .append(" SELECT il.label, ul.label, properties, n, first_ms, last_ms, total FROM page"
+                        + " LEFT JOIN " + d.userLabels() + " ul ON ul.user_key = page.user_key"
+                        + " LEFT JOIN " + d.userLabels() + " il ON il.user_key = page.identity_key"
+                        + " ORDER BY last_ms DESC, ul.label LIMIT ").param(u.limit());
+    }
+}
