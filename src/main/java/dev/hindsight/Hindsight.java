@@ -16,6 +16,7 @@ import dev.hindsight.define.DefinitionRoutes;
 import dev.hindsight.demo.Demo;
 import dev.hindsight.identity.UserRoutes;
 import dev.hindsight.query.QueryRoutes;
+import dev.hindsight.query.QueryTuning;
 import dev.hindsight.project.Environment;
 import dev.hindsight.project.Project;
 import dev.hindsight.project.admin.ProjectRoutes;
@@ -62,7 +63,7 @@ public final class Hindsight implements AutoCloseable {
     private final SessionSteps sessionSteps;
     private final ScheduledExecutorService rollups;
 
-    private Hindsight(Settings settings, Clock clock, UnaryOperator<EventStore> storeDecorator) {
+    private Hindsight(Settings settings, Clock clock, UnaryOperator<EventStore> storeDecorator, QueryTuning tuning) {
         long started = System.nanoTime();
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
@@ -126,7 +127,8 @@ public final class Hindsight implements AutoCloseable {
         DuckDbDefinitions definitions = new DuckDbDefinitions(db);
         new DefinitionRoutes(definitions, new EventQueries(db, DuckDbEventStore.EVENT_COLUMNS,
                 DuckDbEventStore::readEvent), auth, clock).register(http);
-        new QueryRoutes(definitions, new DuckDbEngine(db), auth, clock, settings.queries(), metrics).register(http);
+        new QueryRoutes(definitions, new DuckDbEngine(db), auth, clock, settings.queries(), metrics, tuning)
+                .register(http);
         new OpsRoutes(store, metrics, auth, settings.edge()).register(http);
         http.start(settings.port());
 
@@ -152,12 +154,18 @@ public final class Hindsight implements AutoCloseable {
 
     /** Starts a server; used by {@link #main} and by tests. */
     public static Hindsight start(Settings settings, Clock clock) {
-        return new Hindsight(settings, clock, UnaryOperator.identity());
+        return new Hindsight(settings, clock, UnaryOperator.identity(), QueryTuning.DEFAULT);
     }
 
     /** Starts a server whose event store is wrapped by {@code storeDecorator}: tests inject store failures so. */
     public static Hindsight start(Settings settings, Clock clock, UnaryOperator<EventStore> storeDecorator) {
-        return new Hindsight(settings, clock, storeDecorator);
+        return new Hindsight(settings, clock, storeDecorator, QueryTuning.DEFAULT);
+    }
+
+    /** Starts a server whose analyses read as {@code tuning} says: tests force each way of reading so. */
+    public static Hindsight start(Settings settings, Clock clock, UnaryOperator<EventStore> storeDecorator,
+            QueryTuning tuning) {
+        return new Hindsight(settings, clock, storeDecorator, tuning);
     }
 
     /**

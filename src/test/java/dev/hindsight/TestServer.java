@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hindsight.config.Settings;
 import dev.hindsight.project.Environment;
+import dev.hindsight.query.QueryTuning;
 import dev.hindsight.store.EventStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,10 +33,13 @@ public final class TestServer implements AutoCloseable {
     private final Map<String, String> settings;
     private final Clock clock;
     private final UnaryOperator<EventStore> storeDecorator;
+    private final QueryTuning tuning;
     private final HttpClient http = HttpClient.newHttpClient();
     private Hindsight app;
 
-    private TestServer(Path dir, Map<String, String> settings, Clock clock, UnaryOperator<EventStore> storeDecorator) {
+    private TestServer(Path dir, Map<String, String> settings, Clock clock, UnaryOperator<EventStore> storeDecorator,
+            QueryTuning tuning) {
+        this.tuning = tuning;
         this.dir = dir;
         this.settings = settings;
         this.clock = clock;
@@ -54,8 +58,18 @@ public final class TestServer implements AutoCloseable {
 
     /** A server whose event store is wrapped by {@code storeDecorator} (to inject store failures). */
     public static TestServer start(Map<String, String> settings, Clock clock, UnaryOperator<EventStore> storeDecorator) {
+        return start(settings, clock, storeDecorator, QueryTuning.DEFAULT);
+    }
+
+    /** A server whose analyses read as {@code tuning} says (to force each way of reading). */
+    public static TestServer start(QueryTuning tuning) {
+        return start(Map.of(), Clock.systemUTC(), UnaryOperator.identity(), tuning);
+    }
+
+    private static TestServer start(Map<String, String> settings, Clock clock, UnaryOperator<EventStore> storeDecorator,
+            QueryTuning tuning) {
         try {
-            return new TestServer(Files.createTempDirectory("hindsight-test"), settings, clock, storeDecorator);
+            return new TestServer(Files.createTempDirectory("hindsight-test"), settings, clock, storeDecorator, tuning);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -66,7 +80,7 @@ public final class TestServer implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("--port=0", "--data=" + dir, "--admin-token=" + ADMIN,
                 "--rollup-seconds=0"));
         settings.forEach((k, v) -> args.add("--" + k + "=" + v));
-        return Hindsight.start(Settings.from(args.toArray(String[]::new), Map.of()), clock, storeDecorator);
+        return Hindsight.start(Settings.from(args.toArray(String[]::new), Map.of()), clock, storeDecorator, tuning);
     }
 
     /** Stops the server gracefully and starts it again on the same data directory. */

@@ -72,14 +72,6 @@ final class PathsQuery {
         return new Paths(scope, start, direction.equals("before"), depth, labelWith);
     }
 
-    /** The bits a packed order may take; tests lower it to read events in the unpacked layout. */
-    static int packedBits = 62;
-    /**
-     * Most events after the rollup that the query reads whole; when there are more, it reads only those of the start
-     * sessions, which costs a join. Tests lower it.
-     */
-    static long unjoinedTail = 200_000;
-
     /** The text of each label the rows name: raw labels from the store's dictionary, else the listed events' names. */
     private static Map<Integer, String> labels(Paths p, List<PathsKernel.Row> rows, Engine engine) {
         Map<Integer, String> out = new java.util.HashMap<>();
@@ -103,19 +95,19 @@ final class PathsQuery {
     }
 
     static Map<String, Object> run(Paths p, Engine engine) {
-        return run(p, engine, QueryBudget.unlimited());
+        return run(p, engine, QueryBudget.unlimited(), QueryTuning.DEFAULT);
     }
 
-    static Map<String, Object> run(Paths p, Engine engine, QueryBudget budget) {
-        Engine.PathsLayout layout = engine.pathsLayout(p, packedBits);
+    static Map<String, Object> run(Paths p, Engine engine, QueryBudget budget, QueryTuning tuning) {
+        Engine.PathsLayout layout = engine.pathsLayout(p, tuning.packedBits());
         List<PathsKernel.Row> rows;
         try (PathsKernel kernel = new PathsKernel(p.depth(), p.before(), budget)) {
             if (layout.rolled() >= 0) {
-                RolledUpSessions rolled = new RolledUpSessions(p, layout, kernel);
-                engine.pathRows(p, layout, unjoinedTail, rolled::add);
+                RolledUpSessions rolled = new RolledUpSessions(p, layout, kernel, tuning.denseSlack());
+                engine.pathRows(p, layout, tuning.unjoinedTail(), rolled::add);
                 rolled.read(engine);
             } else {
-                engine.pathRows(p, layout, unjoinedTail, kernel::add);
+                engine.pathRows(p, layout, tuning.unjoinedTail(), kernel::add);
             }
             rows = kernel.rows();
         }

@@ -41,6 +41,7 @@ import java.util.Map;
 public final class QueryRoutes {
     private final DefinitionCatalog definitions;
     private final Engine engine;
+    private final QueryTuning tuning;
     private final Auth auth;
     private final Clock clock;
     private final Settings.QueryBounds bounds;
@@ -58,8 +59,14 @@ public final class QueryRoutes {
 
     public QueryRoutes(DefinitionCatalog definitions, Engine engine, Auth auth, Clock clock,
             Settings.QueryBounds bounds, MeterRegistry metrics) {
+        this(definitions, engine, auth, clock, bounds, metrics, QueryTuning.DEFAULT);
+    }
+
+    public QueryRoutes(DefinitionCatalog definitions, Engine engine, Auth auth, Clock clock,
+            Settings.QueryBounds bounds, MeterRegistry metrics, QueryTuning tuning) {
         this.definitions = definitions;
         this.engine = engine;
+        this.tuning = tuning;
         this.auth = auth;
         this.clock = clock;
         this.bounds = bounds;
@@ -153,7 +160,7 @@ public final class QueryRoutes {
             case Graph g -> GraphQuery.run(g, e);
             case Analysis.Funnel f -> FunnelQuery.run(f, e, budget);
             case Analysis.Retention x -> RetentionQuery.run(x, e);
-            case Analysis.Paths p -> PathsQuery.run(p, e, budget);
+            case Analysis.Paths p -> PathsQuery.run(p, e, budget, tuning);
             case Analysis.Users u -> UsersQuery.run(u, e);
             case Analysis.Sessions x -> SessionsQuery.run(x, e);
         };

@@ -16,14 +16,13 @@ import java.util.stream.IntStream;
  * goes to the kernel whole instead, with its rolled-up events, so that it is ordered and counted once.
  */
 final class RolledUpSessions {
-    /** How far the marks' keys may spread beyond eight slots a mark for an array of them; tests lower it. */
-    static long denseSlack = 1 << 20;
-
     private final PathsKernel kernel;
     private final long fromMs;
     private final long toMs;
     private final long rolled;
     private final long envId;
+    // How far the marks' keys may spread beyond eight slots a mark for an array of them (see QueryTuning).
+    private final long denseSlack;
     // The start marks of sessions with a key, as the query gives them (time in microseconds).
     private int[] markKey = new int[1024];
     private long[] markTime = new long[1024];
@@ -40,7 +39,8 @@ final class RolledUpSessions {
     private int[] markAt;
     private BitSet inTail;
 
-    RolledUpSessions(Paths p, Engine.PathsLayout layout, PathsKernel kernel) {
+    RolledUpSessions(Paths p, Engine.PathsLayout layout, PathsKernel kernel, long denseSlack) {
+        this.denseSlack = denseSlack;
         this.kernel = kernel;
         this.fromMs = p.scope().fromMs();
         this.toMs = p.scope().toMs();

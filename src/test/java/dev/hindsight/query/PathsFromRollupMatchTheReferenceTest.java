@@ -34,29 +34,32 @@ class PathsFromRollupMatchTheReferenceTest {
     @Test
     void pathsMatchTheReferenceWithSessionsPartlyAndWhollyRolledUp() {
         QueriesMatchTheReferenceTest.assertRandomPathsMatchTheReference(s, t, g.data(), g.events(), g.eventJson(), SEED);
-        // Many events after the rollup: those of the start sessions only, through a join.
-        long unjoined = PathsQuery.unjoinedTail;
-        PathsQuery.unjoinedTail = 0;
-        try {
-            QueriesMatchTheReferenceTest.assertRandomPathsMatchTheReference(s, t, g.data(), g.events(), g.eventJson(),
-                    SEED + 3);
-        } finally {
-            PathsQuery.unjoinedTail = unjoined;
-        }
         assertThat(s.app().rollUp()).as("events after the first roll-up").isPositive();
         QueriesMatchTheReferenceTest.assertRandomPathsMatchTheReference(s, t, g.data(), g.events(), g.eventJson(),
                 SEED + 1);
     }
 
     @Test
+    void manyEventsAfterTheRollupAreReadForTheStartSessionsOnlyThroughAJoin() {
+        matchesWith(QueryTuning.DEFAULT.withUnjoinedTail(0), SEED + 3);
+    }
+
+    @Test
     void startSessionsFarApartAreFoundThroughTheirSortedKeys() {
-        long slack = RolledUpSessions.denseSlack;
-        RolledUpSessions.denseSlack = -(1L << 40);
-        try {
-            QueriesMatchTheReferenceTest.assertRandomPathsMatchTheReference(s, t, g.data(), g.events(), g.eventJson(),
-                    SEED + 2);
-        } finally {
-            RolledUpSessions.denseSlack = slack;
+        matchesWith(QueryTuning.DEFAULT.withDenseSlack(-(1L << 40)), SEED + 2);
+    }
+
+    /** On a server of its own with {@code tuning}: random paths match, half the sessions' events rolled up, then all. */
+    private static void matchesWith(QueryTuning tuning, long seed) {
+        try (TestServer tuned = TestServer.start(tuning)) {
+            Traffic u = new Traffic(tuned);
+            GeneratedTraffic h = GeneratedTraffic.send(tuned, u, SEED, 1,
+                    () -> assertThat(tuned.app().rollUp()).isPositive());
+            QueriesMatchTheReferenceTest.assertRandomPathsMatchTheReference(tuned, u, h.data(), h.events(),
+                    h.eventJson(), seed);
+            assertThat(tuned.app().rollUp()).as("events after the first roll-up").isPositive();
+            QueriesMatchTheReferenceTest.assertRandomPathsMatchTheReference(tuned, u, h.data(), h.events(),
+                    h.eventJson(), seed);
         }
     }
 }

@@ -33,6 +33,14 @@ class PathsQueryTest {
     static void start() {
         s = TestServer.start();
         t = new Traffic(s);
+        long[] ids = fill(s, t);
+        pricing = ids[0];
+        buy = ids[1];
+        checkout = ids[2];
+    }
+
+    /** Sends the dataset to a server; answers the ids of "Viewed pricing", "Clicked buy" and "Viewed checkout". */
+    private static long[] fill(TestServer s, Traffic t) {
         long h = NOV10 + 10 * 60 * M;
         t.browser(s.dev(), List.of(
                 // s1: landing, home, pricing, pricing (reload), Buy, Buy, checkout, signup.
@@ -46,10 +54,10 @@ class PathsQueryTest {
                 page("d3", "s3", h, "/home"), page("d3", "s3", h + M, "/docs")));
         // Production has a session with the same id and device: it must never join development's.
         t.browser(s.prod(), List.of(page("d1", "s1", h + 2 * M + 1, "/pricing"), page("d1", "s1", h + 2 * M + 2, "/secret")));
-        pricing = t.define(s.dev(), "Viewed pricing", "[{\"kind\":\"pageview\",\"path\":\"/pricing\"}]");
+        long pricing = t.define(s.dev(), "Viewed pricing", "[{\"kind\":\"pageview\",\"path\":\"/pricing\"}]");
         t.define(s.prod(), "Viewed pricing", "[{\"kind\":\"pageview\",\"path\":\"/pricing\"}]");
-        buy = t.define(s.dev(), "Clicked buy", "[{\"kind\":\"click\",\"text\":\"Buy\"}]");
-        checkout = t.define(s.dev(), "Viewed checkout", "[{\"kind\":\"pageview\",\"path\":\"/checkout\"}]");
+        long buy = t.define(s.dev(), "Clicked buy", "[{\"kind\":\"click\",\"text\":\"Buy\"}]");
+        long checkout = t.define(s.dev(), "Viewed checkout", "[{\"kind\":\"pageview\",\"path\":\"/checkout\"}]");
 
         // Nov 11, carol from a server: opened, searched 10 min later, exported 40 min after that (a new session).
         long c = NOV10 + DAY + 10 * 60 * M;
@@ -72,6 +80,7 @@ class PathsQueryTest {
         long d = NOV10 + 2 * DAY + 10 * 60 * M;
         t.browser(s.dev(), List.of(map("kind", "pageview", "device_id", "d9", "time", d, "url", "https://x.com/pricing")));
         t.track(s.dev(), "dave", "upgraded", d + 5 * M);
+        return new long[] {pricing, buy, checkout};
     }
 
     @AfterAll
@@ -188,19 +197,24 @@ class PathsQueryTest {
 
     @Test
     void eventsReadInTheUnpackedLayoutGiveTheSameAnswers() {
+        List<JsonNode> packed = layoutCases(s, t, pricing);
+        try (TestServer unpacked = TestServer.start(QueryTuning.DEFAULT.withPackedBits(0))) {
+            Traffic u = new Traffic(unpacked);
+            assertThat(layoutCases(unpacked, u, fill(unpacked, u)[0])).isEqualTo(packed);
+        }
+    }
+
+    /** Paths after and before pricing on Nov 10 and 14, and from a session-less event on Nov 11. */
+    private static List<JsonNode> layoutCases(TestServer s, Traffic t, long pricing) {
         String after = "\"start\":{\"definition\":" + pricing + "},\"depth\":3";
         String before = "\"start\":{\"definition\":" + pricing + "},\"direction\":\"before\",\"depth\":5";
         String sessionless = "\"start\":{\"kind\":\"custom\",\"event\":\"opened\"},\"depth\":3";
-        List<JsonNode> packed = List.of(paths("2026-11-10", after), paths("2026-11-10", before),
-                paths("2026-11-11", sessionless), paths("2026-11-14", after));
-        int bits = PathsQuery.packedBits;
-        PathsQuery.packedBits = 0;
-        try {
-            assertThat(List.of(paths("2026-11-10", after), paths("2026-11-10", before), paths("2026-11-11", sessionless),
-                    paths("2026-11-14", after))).isEqualTo(packed);
-        } finally {
-            PathsQuery.packedBits = bits;
+        List<JsonNode> out = new ArrayList<>();
+        for (String[] c : new String[][] {{"2026-11-10", after}, {"2026-11-10", before}, {"2026-11-11", sessionless},
+                {"2026-11-14", after}}) {
+            out.add(t.query(s.dev(), "paths", c[0] + "T00:00:00Z", c[0] + "T23:59:59Z", c[1]));
         }
+        return out;
     }
 
     @Test
