@@ -62,6 +62,7 @@ public final class Hindsight implements AutoCloseable {
     private final JvmGcMetrics gcMetrics;
     private final SessionSteps sessionSteps;
     private final ScheduledExecutorService rollups;
+    private final QueryRoutes queries;
 
     private Hindsight(Settings settings, Clock clock, UnaryOperator<EventStore> storeDecorator, QueryTuning tuning) {
         long started = System.nanoTime();
@@ -127,8 +128,8 @@ public final class Hindsight implements AutoCloseable {
         DuckDbDefinitions definitions = new DuckDbDefinitions(db);
         new DefinitionRoutes(definitions, new EventQueries(db, DuckDbEventStore.EVENT_COLUMNS,
                 DuckDbEventStore::readEvent), auth, clock).register(http);
-        new QueryRoutes(definitions, new DuckDbEngine(db), auth, clock, settings.queries(), metrics, tuning)
-                .register(http);
+        queries = new QueryRoutes(definitions, new DuckDbEngine(db), auth, clock, settings.queries(), metrics, tuning);
+        queries.register(http);
         new OpsRoutes(store, metrics, auth, settings.edge()).register(http);
         http.start(settings.port());
 
@@ -245,6 +246,7 @@ public final class Hindsight implements AutoCloseable {
     @Override
     public void close() {
         http.stop();
+        queries.close();
         rollups.shutdownNow();
         try {
             // A roll-up in progress holds a connection to the database, which is closed below.

@@ -66,6 +66,11 @@ public final class TestServer implements AutoCloseable {
         return start(Map.of(), Clock.systemUTC(), UnaryOperator.identity(), tuning);
     }
 
+    /** A server with extra settings whose analyses read as {@code tuning} says. */
+    public static TestServer start(Map<String, String> settings, QueryTuning tuning) {
+        return start(settings, Clock.systemUTC(), UnaryOperator.identity(), tuning);
+    }
+
     private static TestServer start(Map<String, String> settings, Clock clock, UnaryOperator<EventStore> storeDecorator,
             QueryTuning tuning) {
         try {

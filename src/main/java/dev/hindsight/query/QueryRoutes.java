@@ -38,10 +38,11 @@ import java.util.Map;
  * Events in a request are {@code {"definition": id}} or a raw kind ({@code {"kind": "pageview"}}), each with
  * optional {@code properties} filters.
  */
-public final class QueryRoutes {
+public final class QueryRoutes implements AutoCloseable {
     private final DefinitionCatalog definitions;
     private final Engine engine;
     private final QueryTuning tuning;
+    private final AnalysisPool pool;
     private final Auth auth;
     private final Clock clock;
     private final Settings.QueryBounds bounds;
@@ -67,6 +68,8 @@ public final class QueryRoutes {
         this.definitions = definitions;
         this.engine = engine;
         this.tuning = tuning;
+        // An analysis holds its thread while the engine runs its statements: every query the gate admits gets one.
+        this.pool = new AnalysisPool(Math.max(tuning.parallelism(), bounds.maxConcurrent()));
         this.auth = auth;
         this.clock = clock;
         this.bounds = bounds;
@@ -77,6 +80,13 @@ public final class QueryRoutes {
 
     public void register(Javalin app) {
         app.post("/api/query", this::query);
+    }
+
+    /** Stops the deadline timer and the analysis pool (after the server has stopped taking requests). */
+    @Override
+    public void close() {
+        timers.shutdownNow();
+        pool.close();
     }
 
     private void query(Context ctx) {
@@ -124,7 +134,7 @@ public final class QueryRoutes {
         ScheduledFuture<?> deadline = timers.scheduleWithFixedDelay(budget::expire, bounds.timeoutMs(), 50,
                 TimeUnit.MILLISECONDS);
         try {
-            return run(analysis, budget);
+            return pool.run(() -> run(analysis, budget));
         } catch (RuntimeException e) {
             if (budget.expired()) {
                 gate.timedOut();
@@ -151,7 +161,7 @@ public final class QueryRoutes {
 
     /** Runs an analysis: each kind has a class that parses its request and shapes its answer. */
     public Map<String, Object> run(Analysis a) {
-        return run(a, QueryBudget.unlimited());
+        return pool.run(() -> run(a, QueryBudget.unlimited()));
     }
 
     Map<String, Object> run(Analysis a, QueryBudget budget) {
