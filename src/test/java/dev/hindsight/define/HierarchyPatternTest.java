@@ -227,4 +227,44 @@ class HierarchyPatternTest {
         assertThat(matches("html > .menu", LIST)).isFalse();
         assertThatThrownBy(() -> HierarchyPattern.compile("html.dark body")).hasMessageContaining("only when <html> itself");
     }
+
+    @Test
+    void formsThatCannotBeExactAreRefusedSayingWhy() {
+        java.util.Map<String, String> refusals = new java.util.LinkedHashMap<>();
+        refusals.put("a + b", "'+' combinator");
+        refusals.put("a ~ b", "'~' combinator");
+        refusals.put("[value=x]", "not captured by the tracker");
+        refusals.put("[class*='a b']", "what lies between two classes is unknown");
+        refusals.put("[class^=btn]", "not the class attribute's text");
+        refusals.put("[class|=btn]", "not the class attribute's text");
+        refusals.put("a:not([href$=x])", "inside ':not()'");
+        refusals.put("a:not([class*=x])", "inside ':not()'");
+        refusals.put(":not(:root)", "':root' inside ':not()'");
+        refusals.put(":not(:not(a))", "inside ':not()' is not supported");
+        refusals.put("a:not(div a)", "combinators");
+        refusals.put("html.dark body", "only when <html> itself is clicked");
+        refusals.put("li:nth-child(7n)", "no short decimal pattern");
+        refusals.put("li:nth-child(9n+1)", "no short decimal pattern");
+        refusals.put("li:nth-child(2000n)", "limited to 1000");
+        refusals.put("a:hover", "records no state");
+        refusals.put("a::before", "pseudo-elements");
+        refusals.put("li:nth-child(2n+1 of .x)", "of S");
+        refusals.forEach((selector, message) -> assertThatThrownBy(() -> HierarchyPattern.compile(selector))
+                .as(selector).isInstanceOf(SelectorException.class).hasMessageContaining(message));
+    }
+
+    @Test
+    void hostilePositionConditionsAreAnsweredQuickly() {
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> {
+            for (String s : java.util.List.of("li:nth-child(997n+999)", "li:nth-child(1000n+1000):not(:nth-child(-n+999))",
+                    "a:nth-child(999n+1):nth-last-child(-n+1000):nth-of-type(500n+7)",
+                    String.join(",", java.util.Collections.nCopies(16, "*:nth-child(8n+1):not(:nth-child(5n)):not(.a.b.c.d)")))) {
+                try {
+                    HierarchyPattern.compile(s);
+                } catch (SelectorException refused) {
+                    // refused is as good as compiled here: the point is the time
+                }
+            }
+        });
+    }
 }
