@@ -28,13 +28,20 @@ import java.util.regex.Pattern;
  * escaped values are sequences of units (a safe character or {@code %XX}) that the expression walks unit by
  * unit, so a prefix, suffix or substring can only match on unit boundaries, exactly as on the raw text.
  *
+ * <p>{@code :not()} has no regex operator: the compound becomes a disjunction of conjunctions of simple conditions
+ * and their negations, and a negated condition compiles to a complement written out ({@link Complement} for tags,
+ * classes and values, {@link NumberPattern} for positions). A {@code [class*=v]} places one class containing v
+ * among the required ones, in every order. Positions from the end need the four-field levels of newer events.
+ *
  * <p>Limits, refused with a {@link SelectorException}: attributes the tracker does not capture, two conditions
- * on one attribute, conditions on {@code <html>} other than its tag and position. The root {@code <html>}, which the
- * tracker does not record, is an ancestor of every level: a leftmost compound such as {@code *} or
- * {@code :nth-child(1)} may stand for it, and it is taken to have no id, class or captured attribute. Values of
- * {@code type} compare ASCII case-insensitively, as HTML specifies. Not exact beyond the capture itself:
- * attribute values longer than 200 characters are cut by the tracker, and a hierarchy continues through a
- * shadow host where {@code matches} would stop.
+ * on one attribute (besides one with {@code :not()}), conditions on an ancestor {@code <html>} other than its tag
+ * and position, and the forms whose complement or position pattern has no short expression. The root
+ * {@code <html>} is recorded only when it is itself clicked (a one-level hierarchy); in every other hierarchy it is
+ * an unrecorded ancestor of level 0: a leftmost compound such as {@code *} or {@code :nth-child(1)} may stand for
+ * it, and it is taken to have no id, class or captured attribute. Values of {@code type} compare ASCII
+ * case-insensitively, as HTML specifies. Not exact beyond the capture itself: attribute values longer than 200
+ * characters are cut by the tracker, and a hierarchy continues through a shadow host where {@code matches} would
+ * stop.
  */
 public final class HierarchyPattern {
     /** The attributes the tracker records besides id, class and data-*, in its fixed order. */
