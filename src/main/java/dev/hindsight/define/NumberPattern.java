@@ -73,26 +73,33 @@ final class NumberPattern {
         }
         // Read left to right, a residue modulo 8 needs every digit; read right to left, only the last three. Both
         // automata are tried, and the shorter expression kept.
+        // null from either direction means no number satisfies the conditions; only a failure in both is refused.
         String forward = null;
         String backward = null;
+        boolean forwardFits = true;
+        boolean backwardFits = true;
         try {
             forward = toRegex(next, accept, false);
         } catch (SelectorException tooLong) {
-            // the other direction may do
+            forwardFits = false;
+        }
+        if (forwardFits && forward == null) {
+            return null;
         }
         Automaton reversed = reverse(next, accept);
-        if (reversed != null) {
-            try {
-                backward = toRegex(reversed.next(), reversed.accept(), true);
-            } catch (SelectorException tooLong) {
-                // reported below when neither direction fits
-            }
+        try {
+            backward = reversed == null ? null : toRegex(reversed.next(), reversed.accept(), true);
+        } catch (SelectorException tooLong) {
+            backwardFits = false;
         }
-        if (forward == null && backward == null) {
+        if (!forwardFits && (reversed == null || !backwardFits)) {
             throw new SelectorException("the position conditions on one element compile to too long an expression: "
                     + "steps with a factor prime to 10 above 3 (7n, 9n, 11n, 14n, ...) have no short decimal pattern");
         }
-        return forward == null ? backward : backward == null || forward.length() <= backward.length() ? forward : backward;
+        if (!forwardFits || (reversed != null && backwardFits && backward != null && backward.length() < forward.length())) {
+            return backward;
+        }
+        return forward;
     }
 
     /** The most states the right-to-left automaton may have before it is given up. */

@@ -170,6 +170,7 @@ class HierarchyPatternTest {
         assertThat(matches("a:only-of-type", LIST)).isTrue();
         assertThat(matches("a:first-child", LIST)).isTrue();
         assertThat(matches("li:last-of-type a", LIST)).isFalse();
+        assertThat(matches("a:only-child:nth-last-child(5n)", LIST)).as("no position is both").isFalse();
         assertThat(matches("a:only-child", OLD_LIST)).as("older events lack the positions from the end").isFalse();
         assertThat(matches("a:first-child", OLD_LIST)).isTrue();
         assertThat(matches("li.item a.link", OLD_LIST)).isTrue();
