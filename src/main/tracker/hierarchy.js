@@ -2,7 +2,10 @@
  * The element hierarchy encoding, shared with the server's selector compiler (issue: definitions).
  *
  *   hierarchy = level *( "|" level )          levels from <body> (first) down to the target (last)
+ *             / root                           a click on the root <html> element itself
+ *   root      = level                          whose tag is html: the only case in which <html> is recorded
  *   level     = tag [ "#" id ] *( "." class ) *( "[" name "=" value "]" ) ":" nth-child ":" nth-of-type
+ *               [ ":" nth-last-child ":" nth-last-of-type ]
  *
  * tag is the lower-case tag name; "#" is present whenever the element has an id attribute, even an empty one. id,
  * class, attribute names and values are escaped: every character other than A-Z a-z 0-9 - _ is replaced by its
@@ -13,7 +16,12 @@
  * data-hs-id; href is taken without the blocked query parameters, as the event's href is; values are scrubbed of
  * PII as text is (scrubText) and cut at 200 characters; unpaired surrogates in ids and classes become U+FFFD. The fixed orders make "has these classes and attributes" a subsequence test for the server's
  * selector compiler (dev.hindsight.define.HierarchyPattern). nth-child and nth-of-type are 1-based positions among
- * element siblings. Elements inside an open shadow root continue with the host's level above them.
+ * element siblings (of the same type), and nth-last-child and nth-last-of-type the same counted from the last
+ * sibling: together they give each level's count of element siblings (nth-child + nth-last-child - 1) and of
+ * same-type siblings, which :last-child, :only-child, :nth-last-child() and the *-of-type forms need. Events
+ * recorded before the two nth-last fields existed (and before a click on <html> had its level) lack them; the
+ * compiler matches them for every selector that does not ask for the last positions. Elements inside an open shadow
+ * root continue with the host's level above them.
  */
 var ATTRS = ['name', 'type', 'role', 'aria-label', 'href', 'title', 'alt', 'for', 'placeholder'];
 var MAX_ATTR = 200;
@@ -29,9 +37,10 @@ function attrValue(v) {
   return esc(scrubText(v.slice(0, 512)).slice(0, MAX_ATTR));
 }
 
-function nth(el, sameType) {
+/** The 1-based position among element siblings (of the same type), counted from the start or from the end. */
+function nth(el, sameType, dir) {
   var n = 1;
-  for (var s = el.previousElementSibling; s; s = s.previousElementSibling) {
+  for (var s = el[dir]; s; s = s[dir]) {
     if (!sameType || s.tagName == el.tagName) n++;
   }
   return n;
@@ -54,16 +63,17 @@ function level(el, redacted) {
     }
   }
   data.sort(function (x, y) { return x[0] < y[0] ? -1 : 1; });
-  return out + data.map(function (d) { return '[' + d[0] + '=' + d[1] + ']'; }).join('') + ':' + nth(el, false) +
-    ':' + nth(el, true);
+  out += data.map(function (d) { return '[' + d[0] + '=' + d[1] + ']'; }).join('');
+  for (i = 0; i < 4; i++) out += ':' + nth(el, i & 1, i < 2 ? 'previousElementSibling' : 'nextElementSibling');
+  return out;
 }
 
-/** The encoded hierarchy of el, from <body> down. */
+/** The encoded hierarchy of el, from <body> down; the root <html> only when it is el itself. */
 function hierarchy(el) {
   var levels = [], redacted = redactedAttributes(el);
-  for (; el && el.nodeType == 1 && el != D.documentElement; ) {
+  for (; el && el.nodeType == 1 && (el != D.documentElement || !levels.length); ) {
     levels.unshift(level(el, redacted));
-    if (el == D.body) break;
+    if (el == D.body || el == D.documentElement) break;
     el = el.parentNode && el.parentNode.nodeType == 11 ? el.parentNode.host : el.parentNode;
   }
   return levels.join('|');

@@ -4,13 +4,16 @@ import dev.hindsight.define.Selector.Attribute;
 import dev.hindsight.define.Selector.Combinator;
 import dev.hindsight.define.Selector.Complex;
 import dev.hindsight.define.Selector.Compound;
+import dev.hindsight.define.Selector.Nth;
 import dev.hindsight.define.Selector.Op;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
@@ -25,13 +28,20 @@ import java.util.regex.Pattern;
  * escaped values are sequences of units (a safe character or {@code %XX}) that the expression walks unit by
  * unit, so a prefix, suffix or substring can only match on unit boundaries, exactly as on the raw text.
  *
+ * <p>{@code :not()} has no regex operator: the compound becomes a disjunction of conjunctions of simple conditions
+ * and their negations, and a negated condition compiles to a complement written out ({@link Complement} for tags,
+ * classes and values, {@link NumberPattern} for positions). A {@code [class*=v]} places one class containing v
+ * among the required ones, in every order. Positions from the end need the four-field levels of newer events.
+ *
  * <p>Limits, refused with a {@link SelectorException}: attributes the tracker does not capture, two conditions
- * on one attribute, conditions on {@code <html>} other than its tag and position. The root {@code <html>}, which the
- * tracker does not record, is an ancestor of every level: a leftmost compound such as {@code *} or
- * {@code :nth-child(1)} may stand for it, and it is taken to have no id, class or captured attribute. Values of
- * {@code type} compare ASCII case-insensitively, as HTML specifies. Not exact beyond the capture itself:
- * attribute values longer than 200 characters are cut by the tracker, and a hierarchy continues through a
- * shadow host where {@code matches} would stop.
+ * on one attribute (besides one with {@code :not()}), conditions on an ancestor {@code <html>} other than its tag
+ * and position, and the forms whose complement or position pattern has no short expression. The root
+ * {@code <html>} is recorded only when it is itself clicked (a one-level hierarchy); in every other hierarchy it is
+ * an unrecorded ancestor of level 0: a leftmost compound such as {@code *} or {@code :nth-child(1)} may stand for
+ * it, and it is taken to have no id, class or captured attribute. Values of {@code type} compare ASCII
+ * case-insensitively, as HTML specifies. Not exact beyond the capture itself: attribute values longer than 200
+ * characters are cut by the tracker, and a hierarchy continues through a shadow host where {@code matches} would
+ * stop.
  */
 public final class HierarchyPattern {
     /** The attributes the tracker records besides id, class and data-*, in its fixed order. */
@@ -57,6 +67,10 @@ public final class HierarchyPattern {
     private static final String ANY_ATTRIBUTES = "(?:\\[" + UNITS1 + "=" + UNITS + "\\])*";
     private static final String WHITESPACE = "(?:%20|%09|%0A|%0C|%0D)";
     private static final String ANY_LEVELS = "(?:[^|]*\\|)*";
+    /** Any positions: two fields (older events) or four. */
+    private static final String ANY_POSITIONS = "(?::[0-9]+)+";
+    /** The most cases one compound's :not() arguments may expand to ({@code :not(.a.b):not(.c.d)} makes four). */
+    static final int MAX_CASES = 16;
 
     private final String regex;
     private final List<List<String>> literals;
@@ -111,45 +125,64 @@ public final class HierarchyPattern {
     private static String complex(Complex c) {
         List<Compound> compounds = c.compounds();
         List<Combinator> combinators = c.combinators();
-        for (int i = 0; i < compounds.size(); i++) {
-            Compound k = compounds.get(i);
-            if ("html".equals(k.tag())) {
-                if (i > 0 || k.id() != null || !k.classes().isEmpty() || !k.attributes().isEmpty()) {
-                    throw new SelectorException("only 'html' at the start, with at most :nth-child/:nth-of-type, is "
-                            + "supported: the tracker does not record the <html> element");
-                }
-            }
+        List<List<List<Term>>> cases = new ArrayList<>();
+        for (Compound k : compounds) {
+            cases.add(conjunctions(k));
         }
-        // The tracker records levels from <body> down, but the document's root <html> is an ancestor too: the
-        // leftmost compound may stand for it when it asks nothing the root of a page lacks (the tracker does not
-        // record <html>, so it is taken to have no id, class or attributes).
         List<String> alternatives = new ArrayList<>();
-        if (!"html".equals(compounds.get(0).tag())) {
-            String chain = chain(compounds, combinators, false);
+        if (compounds.size() == 1 && compounds.get(0).root()) {
+            // The root is recorded only when it is itself the target: its hierarchy is that one level.
+            String level = level(cases.get(0), List.of(new Term(new Lit.Tag("html"), false)));
+            if (level != null) {
+                alternatives.add("^" + level + "$");
+            }
+        } else {
+            String chain = chain(cases, combinators, false);
             if (chain != null) {
                 alternatives.add(chain);
             }
         }
-        if (compounds.size() > 1 && mayBeRoot(compounds.get(0))) {
-            String chain = chain(compounds.subList(1, compounds.size()), combinators.subList(1, combinators.size()),
-                    combinators.get(0) == Combinator.CHILD);
-            if (chain != null) {
-                alternatives.add(chain);
+        // In every other hierarchy the root <html>, unrecorded, is above level 0: the leftmost compound may stand for
+        // it when it asks nothing the root of a page lacks (it is taken to have no id, class or attributes).
+        if (compounds.size() > 1) {
+            Compound first = compounds.get(0);
+            if (("html".equals(first.tag()) || first.root()) && cases.get(0).stream().flatMap(List::stream)
+                    .anyMatch(t -> !(t.lit() instanceof Lit.Tag || t.lit() instanceof Lit.Pos || t.lit() instanceof Lit.Root))) {
+                throw new SelectorException("conditions on <html> other than its tag, :root and positions are not "
+                        + "supported when it is an ancestor: the tracker records the <html> element's id, classes and "
+                        + "attributes only when <html> itself is clicked");
+            }
+            if (cases.get(0).stream().anyMatch(HierarchyPattern::holdsForRoot)) {
+                List<List<List<Term>>> rest = cases.subList(1, cases.size());
+                List<Combinator> restCombinators = combinators.subList(1, combinators.size());
+                boolean anchored = combinators.get(0) == Combinator.CHILD;
+                String chain;
+                if (rest.size() == 1) {
+                    // A lone <html> level is the root itself, no one's child or descendant: level 0 is not it here.
+                    List<List<Term>> recorded = recorded(rest.get(0));
+                    String notRoot = level(recorded, List.of(new Term(new Lit.Tag("html"), true)));
+                    String below = level(recorded, List.of());
+                    if (anchored) {
+                        chain = notRoot == null ? null : "^" + notRoot + "$";
+                    } else if (below == null) {
+                        chain = null;
+                    } else {
+                        chain = "^(?:(?:[^|]*\\|)+" + below + (notRoot == null ? "" : "|" + notRoot) + ")$";
+                    }
+                } else {
+                    chain = chain(rest, restCombinators, anchored);
+                }
+                if (chain != null) {
+                    alternatives.add(chain);
+                }
             }
         }
         return alternatives.isEmpty() ? null : alternatives.size() == 1 ? alternatives.get(0)
                 : "(?:" + String.join(")|(?:", alternatives) + ")";
     }
 
-    /** Whether the compound matches the root element, an <html> with no recorded id, classes or attributes. */
-    private static boolean mayBeRoot(Compound k) {
-        return (k.tag() == null || k.tag().equals("html")) && k.id() == null && k.classes().isEmpty()
-                && k.attributes().isEmpty() && (k.nthChild() == null || k.nthChild() == 1)
-                && (k.nthOfType() == null || k.nthOfType() == 1);
-    }
-
     /** The compounds matched by stored levels, the first at level 0 when anchored; null when nothing can match. */
-    private static String chain(List<Compound> compounds, List<Combinator> combinators, boolean anchored) {
+    private static String chain(List<List<List<Term>>> compounds, List<Combinator> combinators, boolean anchored) {
         StringBuilder sb = new StringBuilder(anchored ? "^" : "^" + ANY_LEVELS);
         boolean possible = true;
         for (int i = 0; i < compounds.size(); i++) {
@@ -157,83 +190,434 @@ public final class HierarchyPattern {
                 sb.append(combinators.get(i - 1) == Combinator.CHILD ? "\\|" : "\\|" + ANY_LEVELS);
             }
             // Every compound is compiled (and so checked) even after one that nothing can match.
-            String level = level(compounds.get(i));
-            possible &= level != null;
+            List<List<Term>> cases = compounds.get(i);
+            // :root among several compounds is never a recorded level (the root is recorded only alone).
+            List<List<Term>> recorded = recorded(cases);
+            String level = level(recorded, List.of());
+            possible &= level != null && recorded.size() == cases.size();
             sb.append(level);
         }
         return possible ? sb.append('$').toString() : null;
     }
 
-    /** The expression for one level, or null when no element can satisfy the compound. */
-    private static String level(Compound k) {
-        if (k.tag() != null && !k.tag().matches("[a-z][a-z0-9-]*")) {
-            throw new SelectorException("tag '" + k.tag() + "' is not supported: tags are letters, digits and '-'");
+    /** The cases a recorded level can satisfy: :root among several compounds is never one (it is recorded alone). */
+    private static List<List<Term>> recorded(List<List<Term>> cases) {
+        return cases.stream().filter(conj -> conj.stream().noneMatch(t -> t.lit() instanceof Lit.Root)).toList();
+    }
+
+    /** One simple condition of a compound, as the level expression sees it. */
+    sealed interface Lit {
+        /** The tag, lower-case. */
+        record Tag(String tag) implements Lit {
         }
-        // Escaped text is only A-Z a-z 0-9 _ - %, none of them special in a regex: no quoting needed, and none
-        // wanted, since \Q…\E is not portable across regex engines.
-        StringBuilder sb = new StringBuilder(k.tag() == null ? "[a-z][a-z0-9-]*" : k.tag());
-        Attribute idCondition = k.id() == null ? null : new Attribute("id", Op.EQUALS, k.id());
-        Set<String> classes = new TreeSet<>();
-        k.classes().forEach(cl -> classes.add(escape(cl)));
-        List<Attribute> attributes = new ArrayList<>();
-        Set<String> seen = new LinkedHashSet<>();
+
+        /** A condition on the id attribute. */
+        record Id(Attribute condition) implements Lit {
+        }
+
+        /** Has this class ({@code .c}, {@code [class~=c]}). */
+        record ClassIs(String name) implements Lit {
+        }
+
+        /** Has a class containing this text ({@code [class*=v]}, v without white space). */
+        record ClassContains(String text) implements Lit {
+        }
+
+        /** A condition on a captured attribute other than id and class. */
+        record Attr(Attribute condition) implements Lit {
+        }
+
+        /** A position condition. */
+        record Pos(Nth nth) implements Lit {
+        }
+
+        /** {@code :root}. */
+        record Root() implements Lit {
+        }
+
+        /** A condition no element satisfies, such as {@code [class~=""]}. */
+        record Never() implements Lit {
+        }
+    }
+
+    /** A simple condition or its negation (from {@code :not}). */
+    record Term(Lit lit, boolean negated) {
+    }
+
+    /** The compound as a disjunction of conjunctions of terms: :not(a.b) is "not a, or not .b". */
+    private static List<List<Term>> conjunctions(Compound k) {
+        List<List<Term>> out = new ArrayList<>();
+        out.add(simples(k).stream().map(l -> new Term(l, false)).toList());
+        for (Compound n : k.negations()) {
+            List<Lit> lits = simples(n);
+            for (Lit l : lits) {
+                if (l instanceof Lit.Root) {
+                    throw new SelectorException("':root' inside ':not()' is not supported");
+                }
+                if (l instanceof Lit.ClassContains) {
+                    throw new SelectorException("'[class*=…]' inside ':not()' is not supported: \"no class contains v\" "
+                            + "has no short exact expression over the recorded classes");
+                }
+            }
+            List<List<Term>> next = new ArrayList<>();
+            for (List<Term> conj : out) {
+                for (Lit l : lits) {
+                    List<Term> more = new ArrayList<>(conj);
+                    more.add(new Term(l, true));
+                    next.add(more);
+                }
+            }
+            if (next.size() > MAX_CASES) {
+                throw new SelectorException("the ':not()' conditions of one element make more than " + MAX_CASES
+                        + " cases, the limit: use fewer conditions inside ':not()'");
+            }
+            out = next;
+        }
+        return out;
+    }
+
+    /** The simple conditions of a compound, without its :not(); checks what the tracker can answer. */
+    private static List<Lit> simples(Compound k) {
+        List<Lit> out = new ArrayList<>();
+        if (k.tag() != null) {
+            if (!k.tag().matches("[a-z][a-z0-9-]*")) {
+                throw new SelectorException("tag '" + k.tag() + "' is not supported: tags are letters, digits and '-'");
+            }
+            out.add(new Lit.Tag(k.tag()));
+        }
+        if (k.root()) {
+            out.add(new Lit.Root());
+        }
+        if (k.id() != null) {
+            out.add(new Lit.Id(new Attribute("id", Op.EQUALS, k.id())));
+        }
+        k.classes().forEach(cl -> out.add(new Lit.ClassIs(cl)));
         for (Attribute a : k.attributes()) {
             if (a.name().equals("id")) {
-                if (idCondition != null) {
-                    throw new SelectorException("two conditions on the id of one element are not supported");
-                }
-                idCondition = a;
+                out.add(new Lit.Id(a));
             } else if (a.name().equals("class")) {
-                if (a.op() != Op.WORD) {
-                    throw new SelectorException("[class" + opText(a.op()) + "…] is not supported: use .name or [class~=name]");
+                boolean blank = a.value() == null || a.value().isEmpty();
+                boolean spaced = !blank && a.value().chars().anyMatch(Selector::isCssWhitespace);
+                if (a.op() == Op.WORD) {
+                    out.add(blank || spaced ? new Lit.Never() : new Lit.ClassIs(a.value()));
+                } else if (a.op() == Op.CONTAINS) {
+                    if (spaced) {
+                        throw new SelectorException("[class*=…] with white space in the value is not supported: the "
+                                + "tracker records the classes, not the class attribute's text, so what lies between "
+                                + "two classes is unknown");
+                    }
+                    out.add(blank ? new Lit.Never() : new Lit.ClassContains(a.value()));
+                } else {
+                    throw new SelectorException("[class" + opText(a.op()) + "…] is not supported: the tracker records "
+                            + "the classes (sorted), not the class attribute's text; use .name, [class~=name] or "
+                            + "[class*=part]");
                 }
-                if (a.value().isEmpty() || a.value().chars().anyMatch(HierarchyPattern::isCssWhitespace)) {
-                    return null;
-                }
-                classes.add(escape(a.value()));
             } else {
                 if (!(CAPTURED_ATTRIBUTES.contains(a.name()) || a.name().startsWith("data-"))
                         || (a.name().startsWith("data-hs-") && !a.name().equals("data-hs-id"))) {
                     throw new SelectorException("attribute '" + a.name() + "' is not captured by the tracker (it records "
                             + "id, class, " + String.join(", ", CAPTURED_ATTRIBUTES) + " and data-* except the tracker's own data-hs-* controls)");
                 }
-                if (!seen.add(a.name())) {
-                    throw new SelectorException("two conditions on attribute '" + a.name() + "' of one element are not supported");
+                out.add(new Lit.Attr(a));
+            }
+        }
+        k.positions().forEach(n -> out.add(new Lit.Pos(n)));
+        return out;
+    }
+
+    /** Whether the conjunction holds for the root: an <html> with no id, class or attribute, first and last. */
+    private static boolean holdsForRoot(List<Term> conj) {
+        for (Term t : conj) {
+            boolean holds = switch (t.lit()) {
+                case Lit.Tag tag -> tag.tag().equals("html");
+                case Lit.Root root -> true;
+                case Lit.Pos pos -> pos.nth().test(1);
+                case Lit.Id id -> false;
+                case Lit.ClassIs cl -> false;
+                case Lit.ClassContains cl -> false;
+                case Lit.Attr a -> false;
+                case Lit.Never never -> false;
+            };
+            if (holds == t.negated()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The expression for one level: any of the cases, each with the extra terms; null when none can hold. */
+    private static String level(List<List<Term>> cases, List<Term> extra) {
+        Set<String> out = new LinkedHashSet<>();
+        for (List<Term> conj : cases) {
+            List<Term> all = new ArrayList<>(conj);
+            all.addAll(extra);
+            String level = level(all);
+            if (level != null) {
+                out.add(level);
+            }
+        }
+        return out.isEmpty() ? null : out.size() == 1 ? out.iterator().next() : "(?:" + String.join("|", out) + ")";
+    }
+
+    /** The expression for a level satisfying every term, or null when no element can. */
+    private static String level(List<Term> conj) {
+        String tag = null;
+        Set<String> notTags = new TreeSet<>();
+        List<Attribute> ids = new ArrayList<>();
+        List<Attribute> notIds = new ArrayList<>();
+        Set<String> classes = new TreeSet<>();
+        Set<String> notClasses = new TreeSet<>();
+        List<String> containing = new ArrayList<>();
+        Map<String, Attribute> attributes = new TreeMap<>(Comparator.comparing(HierarchyPattern::attributeOrder));
+        Map<String, List<Attribute>> notAttributes = new TreeMap<>(Comparator.comparing(HierarchyPattern::attributeOrder));
+        List<List<Nth>> positions = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        List<List<Nth>> notPositions = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        for (Term t : conj) {
+            boolean neg = t.negated();
+            switch (t.lit()) {
+                case Lit.Tag x -> {
+                    if (neg) {
+                        notTags.add(x.tag());
+                    } else if (tag != null && !tag.equals(x.tag())) {
+                        return null;
+                    } else {
+                        tag = x.tag();
+                    }
                 }
-                attributes.add(a);
+                case Lit.Root x -> {
+                    if (tag != null && !tag.equals("html")) {
+                        return null;
+                    }
+                    tag = "html";
+                }
+                case Lit.Id x -> (neg ? notIds : ids).add(x.condition());
+                case Lit.ClassIs x -> (neg ? notClasses : classes).add(escape(x.name()));
+                case Lit.ClassContains x -> containing.add(x.text());
+                case Lit.Attr x -> {
+                    if (neg) {
+                        notAttributes.computeIfAbsent(x.condition().name(), n -> new ArrayList<>()).add(x.condition());
+                    } else if (attributes.put(x.condition().name(), x.condition()) != null) {
+                        throw new SelectorException("two conditions on attribute '" + x.condition().name()
+                                + "' of one element are not supported");
+                    }
+                }
+                case Lit.Pos x -> (neg ? notPositions : positions).get(x.nth().position().ordinal()).add(x.nth());
+                case Lit.Never x -> {
+                    if (!neg) {
+                        return null;
+                    }
+                }
             }
         }
-        if (idCondition == null) {
-            sb.append("(?:#").append(UNITS).append(")?");
+        // Escaped text is only A-Z a-z 0-9 _ - %, none of them special in a regex: no quoting needed, and none
+        // wanted, since \Q…\E is not portable across regex engines.
+        StringBuilder sb = new StringBuilder();
+        if (tag != null) {
+            if (notTags.contains(tag)) {
+                return null;
+            }
+            sb.append(tag);
         } else {
-            String v = value(idCondition);
-            if (v == null) {
+            sb.append(notTags.isEmpty() ? "[a-z][a-z0-9-]*" : Complement.tagsExcept(notTags));
+        }
+
+        if (ids.size() > 1) {
+            throw new SelectorException("two conditions on the id of one element are not supported");
+        }
+        Field id = field("id", ids.isEmpty() ? null : ids.get(0), notIds);
+        if (id.present() == null && !id.mayBeAbsent()) {
+            return null;
+        }
+        sb.append(id.present() == null ? "" : id.mayBeAbsent() ? "(?:#" + id.present() + ")?" : "#" + id.present());
+
+        String classList = classList(classes, notClasses, containing);
+        if (classList == null) {
+            return null;
+        }
+        sb.append(classList);
+
+        // Attributes absent or constrained by :not() only may still appear between the required ones.
+        List<String> gapEntries = new ArrayList<>();
+        Complement otherNames = Complement.ofUnits(false);
+        for (Map.Entry<String, List<Attribute>> e : notAttributes.entrySet()) {
+            if (attributes.containsKey(e.getKey())) {
+                continue;
+            }
+            Field f = field(e.getKey(), null, e.getValue());
+            otherNames.equal(escape(e.getKey()));
+            if (f.present() != null) {
+                gapEntries.add(escape(e.getKey()) + "=" + f.present());
+            }
+        }
+        String gap = ANY_ATTRIBUTES;
+        if (!notAttributes.isEmpty()) {
+            gapEntries.add(0, otherNames.regex(true) + "=" + UNITS);
+            gap = "(?:\\[" + (gapEntries.size() == 1 ? gapEntries.get(0) : "(?:" + String.join("|", gapEntries) + ")")
+                    + "\\])*";
+        }
+        sb.append(gap);
+        for (Attribute a : attributes.values()) {
+            Field f = field(a.name(), a, notAttributes.getOrDefault(a.name(), List.of()));
+            if (f.present() == null) {
                 return null;
             }
-            sb.append('#').append(v);
+            sb.append("\\[").append(escape(a.name())).append('=').append(f.present()).append("\\]").append(gap);
         }
-        sb.append(ANY_CLASSES);
-        for (String cl : classes) {
-            sb.append("\\.").append(cl).append(ANY_CLASSES);
-        }
-        attributes.sort(Comparator.comparing(HierarchyPattern::attributeOrder));
-        sb.append(ANY_ATTRIBUTES);
-        for (Attribute a : attributes) {
-            String v = value(a);
-            if (v == null) {
-                return null;
+
+        List<String> fields = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            if (positions.get(i).isEmpty() && notPositions.get(i).isEmpty()) {
+                fields.add("[0-9]+");
+            } else {
+                String f = NumberPattern.regex(positions.get(i), notPositions.get(i));
+                if (f == null) {
+                    return null;
+                }
+                fields.add(f);
             }
-            sb.append("\\[").append(escape(a.name())).append('=').append(v).append("\\]").append(ANY_ATTRIBUTES);
         }
-        sb.append(':').append(k.nthChild() == null ? "[0-9]+" : k.nthChild().toString());
-        sb.append(':').append(k.nthOfType() == null ? "[0-9]+" : k.nthOfType().toString());
+        // Events recorded before the tracker wrote the positions from the end have two fields, newer ones four: a
+        // selector that asks nothing of the last two accepts either (written short, as every level repeats it; the
+        // tracker never writes another count of fields), one that does needs all four.
+        boolean fromEnd = !(positions.get(2).isEmpty() && notPositions.get(2).isEmpty() && positions.get(3).isEmpty()
+                && notPositions.get(3).isEmpty());
+        if (fromEnd) {
+            fields.forEach(f -> sb.append(':').append(f));
+        } else if (fields.get(0).equals("[0-9]+") && fields.get(1).equals("[0-9]+")) {
+            sb.append(ANY_POSITIONS);
+        } else {
+            sb.append(':').append(fields.get(0)).append(':').append(fields.get(1)).append("(?::[0-9]+)*");
+        }
         return sb.toString();
     }
 
-    /** Sorts conditions as the tracker orders attributes: the fixed list first, then data-* by escaped name. */
-    private static String attributeOrder(Attribute a) {
-        int fixed = CAPTURED_ATTRIBUTES.indexOf(a.name());
-        return fixed >= 0 ? String.format("0%02d", fixed) : "1" + escape(a.name());
+    /**
+     * The sorted class list: the required classes in order, any others between them except the forbidden ones, and
+     * (for [class*=v]) one class containing v somewhere; null when no element can have it.
+     */
+    private static String classList(Set<String> classes, Set<String> notClasses, List<String> containing) {
+        for (String c : classes) {
+            if (notClasses.contains(c)) {
+                return null;
+            }
+        }
+        List<String> open = new ArrayList<>();
+        for (String v : containing) {
+            String ev = escape(v);
+            // A required class that contains v already answers [class*=v] (escaping keeps substrings on unit
+            // boundaries, so the raw and escaped tests agree).
+            if (classes.stream().noneMatch(c -> containsUnits(c, ev)) && !open.contains(ev)) {
+                open.add(ev);
+            }
+        }
+        if (open.size() > 1) {
+            throw new SelectorException("two [class*=…] conditions on one element are not supported");
+        }
+        String gap = ANY_CLASSES;
+        if (!notClasses.isEmpty()) {
+            Complement other = Complement.ofUnits(false);
+            notClasses.forEach(other::equal);
+            gap = "(?:\\." + other.regex(true) + ")*";
+        }
+        if (open.isEmpty()) {
+            StringBuilder sb = new StringBuilder(gap);
+            for (String c : classes) {
+                sb.append("\\.").append(c).append(gap);
+            }
+            return sb.toString();
+        }
+        String ev = open.get(0);
+        for (String f : notClasses) {
+            if (containsUnits(f, ev)) {
+                throw new SelectorException("[class*=…] with ':not(.c)' of a class c containing the same text is not "
+                        + "supported");
+            }
+        }
+        // The class containing v sorts somewhere among the required ones: one case per place.
+        List<String> required = new ArrayList<>(classes);
+        List<String> cases = new ArrayList<>();
+        String withV = gap + "\\." + UNITS + ev + UNITS + gap;
+        for (int at = 0; at <= required.size(); at++) {
+            StringBuilder sb = new StringBuilder(at == 0 ? withV : gap);
+            for (int i = 0; i < required.size(); i++) {
+                sb.append("\\.").append(required.get(i)).append(i + 1 == at ? withV : gap);
+            }
+            cases.add(sb.toString());
+        }
+        return cases.size() == 1 ? cases.get(0) : "(?:" + String.join("|", cases) + ")";
+    }
+
+    /** Whether escaped text contains escaped text starting on a unit boundary. */
+    private static boolean containsUnits(String escaped, String part) {
+        for (int i = escaped.indexOf(part); i >= 0; i = escaped.indexOf(part, i + 1)) {
+            if ((i < 1 || escaped.charAt(i - 1) != '%') && (i < 2 || escaped.charAt(i - 2) != '%')) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * What a level may hold for one attribute: whether it may be absent, and the expression for its value when
+     * present (null when it cannot be present).
+     */
+    private record Field(boolean mayBeAbsent, String present) {
+    }
+
+    private static Field field(String name, Attribute positive, List<Attribute> negated) {
+        boolean caseless = CASELESS_VALUES.contains(name);
+        List<Attribute> live = new ArrayList<>();
+        for (Attribute n : negated) {
+            boolean matchesNothing = switch (n.op()) {
+                case EXISTS, EQUALS, DASH -> false;
+                case PREFIX, SUFFIX, CONTAINS -> n.value().isEmpty();
+                case WORD -> n.value().isEmpty() || n.value().chars().anyMatch(Selector::isCssWhitespace);
+            };
+            if (!matchesNothing) {
+                live.add(n);
+            }
+        }
+        if (positive == null && live.isEmpty()) {
+            return new Field(true, UNITS);
+        }
+        if (live.isEmpty()) {
+            return new Field(false, value(positive));
+        }
+        if (live.stream().anyMatch(n -> n.op() == Op.EXISTS)) {
+            return new Field(positive == null, null);
+        }
+        if (positive != null && positive.op() == Op.EQUALS) {
+            String v = positive.value();
+            boolean excluded = live.stream().anyMatch(n -> caseless
+                    ? new Attribute(n.name(), n.op(), asciiLower(n.value())).test(asciiLower(v)) : n.test(v));
+            return new Field(false, excluded ? null : value(positive));
+        }
+        if (positive != null && positive.op() != Op.EXISTS) {
+            throw new SelectorException("two conditions on attribute '" + name + "' of one element are not supported "
+                    + "(besides [a] or [a=v] with ':not()')");
+        }
+        Complement c = Complement.ofUnits(caseless);
+        for (Attribute n : live) {
+            String v = escape(n.value());
+            switch (n.op()) {
+                case EQUALS -> c.equal(v);
+                case PREFIX -> c.prefix(v);
+                default -> throw new SelectorException("':not([" + name + opText(n.op()) + "…])' is not supported: "
+                        + "inside ':not()', only [a], [a=v] and [a^=v] have a short exact expression over the recorded "
+                        + "value");
+            }
+        }
+        return new Field(positive == null, c.regex(false));
+    }
+
+    private static String asciiLower(String s) {
+        return SelectorParser.asciiLower(s);
+    }
+
+    /** Sorts names as the tracker orders attributes: the fixed list first, then data-* by escaped name. */
+    private static String attributeOrder(String name) {
+        int fixed = CAPTURED_ATTRIBUTES.indexOf(name);
+        return fixed >= 0 ? String.format("0%02d", fixed) : "1" + escape(name);
     }
 
     /** The expression for an escaped value under the operator, or null when nothing can match (per CSS). */
@@ -246,8 +630,10 @@ public final class HierarchyPattern {
             case PREFIX -> v.isEmpty() ? null : v + UNITS;
             case SUFFIX -> v.isEmpty() ? null : UNITS + v;
             case CONTAINS -> v.isEmpty() ? null : UNITS + v + UNITS;
-            case WORD -> a.value().isEmpty() || a.value().chars().anyMatch(HierarchyPattern::isCssWhitespace) ? null
+            case WORD -> a.value().isEmpty() || a.value().chars().anyMatch(Selector::isCssWhitespace) ? null
                     : "(?:" + UNITS + WHITESPACE + ")?" + v + "(?:" + WHITESPACE + UNITS + ")?";
+            // "-" is a safe character, written as itself.
+            case DASH -> v + "(?:-" + UNITS + ")?";
         };
     }
 
@@ -268,10 +654,6 @@ public final class HierarchyPattern {
         return sb.toString();
     }
 
-    private static boolean isCssWhitespace(int c) {
-        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-    }
-
     private static String opText(Op op) {
         return switch (op) {
             case EXISTS -> "";
@@ -280,6 +662,7 @@ public final class HierarchyPattern {
             case SUFFIX -> "$=";
             case CONTAINS -> "*=";
             case WORD -> "~=";
+            case DASH -> "|=";
         };
     }
 

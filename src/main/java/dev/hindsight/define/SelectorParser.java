@@ -4,7 +4,9 @@ import dev.hindsight.define.Selector.Attribute;
 import dev.hindsight.define.Selector.Combinator;
 import dev.hindsight.define.Selector.Complex;
 import dev.hindsight.define.Selector.Compound;
+import dev.hindsight.define.Selector.Nth;
 import dev.hindsight.define.Selector.Op;
+import dev.hindsight.define.Selector.Position;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,13 +16,18 @@ import java.util.List;
  * <pre>
  *   list      = complex *( "," complex )
  *   complex   = compound *( combinator compound )          combinator: whitespace (descendant) or "&gt;"
- *   compound  = [ tag | "*" ] *( "#" name | "." ident | attrib | ":nth-child(" n ")" | ":nth-of-type(" n ")" )
- *   attrib    = "[" ident [ ( "=" | "^=" | "$=" | "*=" | "~=" ) ( ident | string ) ] "]"
+ *   compound  = [ tag | "*" ] *( "#" name | "." ident | attrib | pseudo | ":not(" simple *( "," simple ) ")" )
+ *   simple    = a compound without ":not"
+ *   attrib    = "[" ident [ ( "=" | "^=" | "$=" | "*=" | "~=" | "|=" ) ( ident | string ) ] "]"
+ *   pseudo    = ":first-child" | ":last-child" | ":only-child" | ":first-of-type" | ":last-of-type"
+ *             | ":only-of-type" | ":root" | ":" ( "nth-child" | "nth-last-child" | "nth-of-type" | "nth-last-of-type" )
+ *               "(" ( an+b | "odd" | "even" ) ")"
  * </pre>
  *
  * Identifiers take CSS escapes ({@code \.} or hex {@code \2e }); strings are single- or double-quoted. Anything
- * else ({@code +}, {@code ~}, other pseudo-classes, {@code an+b}, {@code |=}, case flags) is refused with a
- * {@link SelectorException} naming the unsupported part, so a definition never silently matches nothing.
+ * else ({@code +}, {@code ~}, other pseudo-classes, {@code of S}, case flags) is refused with a
+ * {@link SelectorException} naming the unsupported part, so a definition never silently matches nothing. Which
+ * attribute conditions compile is {@link HierarchyPattern}'s to say.
  */
 public final class SelectorParser {
     /** The most characters a selector may have. */
@@ -121,14 +128,25 @@ public final class SelectorParser {
         return new Complex(compounds, combinators);
     }
 
+    private static final java.util.regex.Pattern AN_B = java.util.regex.Pattern.compile(
+            "([+-]?)([0-9]*)[nN](?:[ \t\n]*([+-])[ \t\n]*([0-9]+))?|([+-]?[0-9]+)");
+    private static final String PSEUDOS = ":first-child, :last-child, :only-child, :first-of-type, :last-of-type, "
+            + ":only-of-type, :nth-child(an+b), :nth-last-child(an+b), :nth-of-type(an+b), :nth-last-of-type(an+b), "
+            + ":root and :not(compound selectors)";
+
     private Compound compound() {
+        return compound(false);
+    }
+
+    private Compound compound(boolean negated) {
         int start = pos;
         String tag = null;
         String id = null;
         List<String> classes = new ArrayList<>();
         List<Attribute> attrs = new ArrayList<>();
-        Integer nthChild = null;
-        Integer nthOfType = null;
+        List<Nth> positions = new ArrayList<>();
+        List<Compound> negations = new ArrayList<>();
+        boolean root = false;
         if (eat('*')) {
             tag = "*";
         } else if (pos < src.length() && isIdentStart(peek())) {
@@ -150,22 +168,54 @@ public final class SelectorParser {
             } else if (c == ':') {
                 int at = pos;
                 pos++;
+                if (pos >= src.length() || !(isIdentStart(peek()) || peek() == '\\')) {
+                    throw new SelectorException("pseudo-elements are not supported (only " + PSEUDOS + ")", at);
+                }
                 String pseudo = asciiLower(ident());
-                if (!(pseudo.equals("nth-child") || pseudo.equals("nth-of-type")) || !eat('(')) {
-                    throw new SelectorException("':" + pseudo + "' is not supported (only :nth-child(n) and "
-                            + ":nth-of-type(n) with a number n)", at);
-                }
-                skipSpace();
-                int n = number(at);
-                skipSpace();
-                if (!eat(')')) {
-                    throw new SelectorException("':" + pseudo + "' takes a whole number only (an+b, odd, even are "
-                            + "not supported)", at);
-                }
-                if (pseudo.equals("nth-child")) {
-                    nthChild = n;
-                } else {
-                    nthOfType = n;
+                switch (pseudo) {
+                    case "first-child" -> positions.add(new Nth(Position.CHILD, 0, 1));
+                    case "last-child" -> positions.add(new Nth(Position.LAST_CHILD, 0, 1));
+                    case "only-child" -> {
+                        positions.add(new Nth(Position.CHILD, 0, 1));
+                        positions.add(new Nth(Position.LAST_CHILD, 0, 1));
+                    }
+                    case "first-of-type" -> positions.add(new Nth(Position.OF_TYPE, 0, 1));
+                    case "last-of-type" -> positions.add(new Nth(Position.LAST_OF_TYPE, 0, 1));
+                    case "only-of-type" -> {
+                        positions.add(new Nth(Position.OF_TYPE, 0, 1));
+                        positions.add(new Nth(Position.LAST_OF_TYPE, 0, 1));
+                    }
+                    case "root" -> root = true;
+                    case "nth-child", "nth-last-child", "nth-of-type", "nth-last-of-type" -> {
+                        if (!eat('(')) {
+                            throw new SelectorException("':" + pseudo + "' takes an argument: an+b, odd or even", at);
+                        }
+                        positions.add(anPlusB(switch (pseudo) {
+                            case "nth-child" -> Position.CHILD;
+                            case "nth-last-child" -> Position.LAST_CHILD;
+                            case "nth-of-type" -> Position.OF_TYPE;
+                            default -> Position.LAST_OF_TYPE;
+                        }, at));
+                    }
+                    case "not" -> {
+                        if (negated) {
+                            throw new SelectorException("':not()' inside ':not()' is not supported", at);
+                        }
+                        if (!eat('(')) {
+                            throw new SelectorException("':not' takes an argument: compound selectors", at);
+                        }
+                        do {
+                            skipSpace();
+                            negations.add(compound(true));
+                            skipSpace();
+                        } while (eat(','));
+                        if (!eat(')')) {
+                            throw new SelectorException("':not()' takes compound selectors only: combinators (a "
+                                    + "descendant, '>', '+', '~') are not supported in it", at);
+                        }
+                    }
+                    default -> throw new SelectorException("':" + pseudo + "' is not supported (only " + PSEUDOS
+                            + "): the tracker records no state, language or link history of elements", at);
                 }
             } else {
                 break;
@@ -174,7 +224,47 @@ public final class SelectorParser {
         if (pos == start) {
             throw unsupported();
         }
-        return new Compound("*".equals(tag) ? null : tag, id, classes, attrs, nthChild, nthOfType);
+        return new Compound("*".equals(tag) ? null : tag, id, classes, attrs, positions, root, negations);
+    }
+
+    /**
+     * The argument of an {@code :nth-*()} pseudo-class up to its ')': {@code odd}, {@code even}, or an+b as CSS
+     * Syntax's An+B microsyntax writes it ({@code 2n+1}, {@code -n + 3}, {@code +5}, {@code N-1}).
+     */
+    private Nth anPlusB(Position position, int at) {
+        int close = src.indexOf(')', pos);
+        if (close < 0) {
+            throw new SelectorException("'" + position.pseudo + "(' is not closed", at);
+        }
+        String arg = src.substring(pos, close).replaceAll("^[ \t\n]+|[ \t\n]+$", "");
+        String lower = asciiLower(arg);
+        Nth nth;
+        if (lower.equals("odd")) {
+            nth = new Nth(position, 2, 1);
+        } else if (lower.equals("even")) {
+            nth = new Nth(position, 2, 0);
+        } else {
+            java.util.regex.Matcher m = AN_B.matcher(arg);
+            if (lower.contains(" of ") || lower.endsWith(" of")) {
+                throw new SelectorException("'" + position.pseudo + "(an+b of S)' is not supported", at);
+            }
+            if (!m.matches() || arg.length() > 40) {
+                throw new SelectorException("'" + position.pseudo + "(" + arg + ")' is not an+b, odd or even", at);
+            }
+            try {
+                if (m.group(5) != null) {
+                    nth = new Nth(position, 0, Integer.parseInt(m.group(5).replace("+", "")));
+                } else {
+                    int a = m.group(2).isEmpty() ? 1 : Integer.parseInt(m.group(2));
+                    int b = m.group(4) == null ? 0 : Integer.parseInt(m.group(4));
+                    nth = new Nth(position, "-".equals(m.group(1)) ? -a : a, "-".equals(m.group(3)) ? -b : b);
+                }
+            } catch (NumberFormatException e) {
+                throw new SelectorException("'" + position.pseudo + "(" + arg + ")' has a number too large", at);
+            }
+        }
+        pos = close + 1;
+        return nth;
     }
 
     private Attribute attribute() {
@@ -197,8 +287,10 @@ public final class SelectorParser {
             op = Op.CONTAINS;
         } else if (src.startsWith("~=", pos)) {
             op = Op.WORD;
+        } else if (src.startsWith("|=", pos)) {
+            op = Op.DASH;
         } else {
-            throw new SelectorException("attribute operator at '" + rest() + "' is not supported (=, ^=, $=, *=, ~=)", pos);
+            throw new SelectorException("attribute operator at '" + rest() + "' is not supported (=, ^=, $=, *=, ~=, |=)", pos);
         }
         if (op != Op.EQUALS) {
             pos += 2;
@@ -211,21 +303,6 @@ public final class SelectorParser {
                     + rest() + "'", at);
         }
         return new Attribute(name, op, value);
-    }
-
-    private int number(int at) {
-        int start = pos;
-        while (pos < src.length() && peek() >= '0' && peek() <= '9') {
-            pos++;
-        }
-        if (start == pos) {
-            throw new SelectorException("':nth-…' takes a whole number only (an+b, odd, even are not supported)", at);
-        }
-        int n = Integer.parseInt(src.substring(start, Math.min(pos, start + 9)));
-        if (n < 1) {
-            throw new SelectorException("positions count from 1", at);
-        }
-        return n;
     }
 
     private String ident() {

@@ -16,11 +16,16 @@ class HierarchyPatternRe2Test {
                     + "|button#add.add-to-cart.btn[type=button]:2:1",
             "body:1:1|a[href=%2Fpricing%3Fref%3Dnav][data-a=x%20y%20z][data-b=%20]:1:1",
             "body:1:1|section:1:1|div.x:1:1|div.x:1:1|span:1:1",
-            "body:1:1|ul:3:1|li.item:4:4|a#a%2Eb[title=Hello%20World]:1:1");
+            "body:1:1|ul:3:1|li.item:4:4|a#a%2Eb[title=Hello%20World]:1:1",
+            "body:2:1:1:1|ul.menu:1:1:1:1|li.item:12:12:3:3|a.link.w-1%2F2[href=%2Fx][data-lang=en-GB]:1:1:1:1",
+            "html.dark:1:1:1:1");
     private static final List<String> SELECTORS = List.of("button.btn.add-to-cart", "div.product > button",
             "main > button", "html > body button", "a[href^='/pricing']", "[data-b*='20']", "a[data-a~=y]",
             "section > div.x span", "section > div.x > span", "li:nth-child(4) > a", "#a\\.b", "a[title~=World]",
-            "ul li a[title*='o W']", "*", "div, a", "[data-b][data-a]", "a[href^='']");
+            "ul li a[title*='o W']", "*", "div, a", "[data-b][data-a]", "a[href^='']", "li:nth-child(3n) > a",
+            "li:nth-child(odd) a", "li:nth-last-child(-n+3) a:only-child", "a:not(.link)", ":not(div) > a:not([href^=x])",
+            "[class*=\"w-1/2\"]", "[data-lang|=en]", ":root", "html.dark", ":root > body > ul", "* *",
+            "li:nth-of-type(4n):not(:nth-of-type(8n)) a");
 
     @Test
     void duckDbAgreesWithJavaOnEverySelectorAndHierarchy() throws Exception {

@@ -110,7 +110,7 @@ class ApiSnippetTest {
 
             assertThat(Stored.ofKind(events, "pageview")).singleElement()
                     .satisfies(p -> assertThat(p.get("path").asText()).isEqualTo("/blank"));
-            assertThat(TrackerPages.target(TrackerPages.clicks(events).get(0))).isEqualTo("button#buy[type=button]:1:1");
+            assertThat(TrackerPages.target(TrackerPages.clicks(events).get(0))).isEqualTo("button#buy[type=button]:1:1:1:1");
         }
     }
 

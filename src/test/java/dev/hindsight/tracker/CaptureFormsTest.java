@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /** Submit and change autocapture: form and field names, never what was typed or chosen. */
 class CaptureFormsTest {
-    private static final String FORM = "body:2:1|form#signup[name=signup-form]:1:1";
+    private static final String FORM = "body:2:1:1:1|form#signup[name=signup-form]:1:1:2:1";
     private static TestServer server;
     private static FixtureSite site;
     private static Chromium chromium;
@@ -74,7 +74,7 @@ class CaptureFormsTest {
             assertThat(p.get("form_action").asText()).isEqualTo("/signup/submit");
             assertThat(p.get("form_method").asText()).isEqualTo("post");
             assertThat(p.get("form_fields").asText()).isEqualTo("email,nickname,secret,bio,plan,newsletter,size,csrf");
-            assertThat(TrackerPages.clicks(events)).extracting(TrackerPages::target).contains("button#go[type=submit]:10:1");
+            assertThat(TrackerPages.clicks(events)).extracting(TrackerPages::target).contains("button#go[type=submit]:10:1:1:1");
             assertThat(events.toString()).doesNotContain("jane@example.com", "Janey", "hunter2", "turtles",
                     "hidden-token-value");
         }
@@ -94,7 +94,7 @@ class CaptureFormsTest {
             List<JsonNode> changes = Stored.ofKind(events, "change");
             assertThat(changes).hasSize(1);
             JsonNode change = changes.get(0);
-            assertThat(change.get("hierarchy").asText()).isEqualTo(FORM + "|input#nickname[name=nickname][type=text]:2:2");
+            assertThat(change.get("hierarchy").asText()).isEqualTo(FORM + "|input#nickname[name=nickname][type=text]:2:2:9:6");
             assertThat(change.get("properties").get("field_name").asText()).isEqualTo("nickname");
             assertThat(change.get("properties").get("field_type").asText()).isEqualTo("text");
             assertThat(change.has("text")).isFalse();
@@ -127,8 +127,8 @@ class CaptureFormsTest {
                     .containsExactly("change plan select-one", "after select", "change newsletter checkbox",
                             "after checkbox", "change size radio", "done");
             assertThat(Stored.ofKind(events, "change")).extracting(TrackerPages::target).containsExactly(
-                    "select#plan[name=plan]:5:1", "input#news[name=newsletter][type=checkbox]:6:4",
-                    "input#size-l[name=size][type=radio]:8:6");
+                    "select#plan[name=plan]:5:1:6:1", "input#news[name=newsletter][type=checkbox]:6:4:5:4",
+                    "input#size-l[name=size][type=radio]:8:6:3:2");
             assertThat(Stored.ofKind(events, "change")).allSatisfy(c -> assertThat(c.has("text")).isFalse());
         }
     }

@@ -217,10 +217,10 @@ class PrivacyCaptureTest {
                     e -> has(e, "click", "attr-link") && has(e, "click", "attr-child"));
 
             String link = on(events, "click", "attr-link").get(0).path("hierarchy").asText();
-            assertThat(link).endsWith("|a#attr-link[href=][title=][data-customer=]:4:1");
+            assertThat(link).endsWith("|a#attr-link[href=][title=][data-customer=]:4:1:2:1");
             String child = on(events, "click", "attr-child").get(0).path("hierarchy").asText();
-            assertThat(child).endsWith("|div#attr-parent:5:2|div[data-order=]:1:1"
-                    + "|button#attr-child[name=pay][type=button][aria-label=]:1:1");
+            assertThat(child).endsWith("|div#attr-parent:5:2:1:1|div[data-order=]:1:1:1:1"
+                    + "|button#attr-child[name=pay][type=button][aria-label=]:1:1:1:1");
             assertThat(text(events)).doesNotContain("acct-7777").doesNotContain("Jane-Title")
                     .doesNotContain("cust-4242").doesNotContain("order-5151").doesNotContain("Jane-Label");
         }
