@@ -29,7 +29,7 @@ final class GraphQuery {
         if (!Buckets.INTERVALS.contains(interval)) {
             throw HindsightException.field("interval", "must be one of " + Buckets.INTERVALS);
         }
-        long buckets = Buckets.count(scope.fromMs(), scope.toMs(), interval);
+        long buckets = Buckets.count(scope.fromMs(), scope.toMs(), interval, scope.zone());
         if (buckets > QueryLimits.MAX_BUCKETS) {
             throw QueryLimits.exceeded("interval", "the range has " + buckets + " " + interval + "s; a graph has at most "
                     + QueryLimits.MAX_BUCKETS + " buckets: narrow the range or take a longer interval");
@@ -66,13 +66,15 @@ final class GraphQuery {
     }
 
     static Map<String, Object> run(Graph g, AnalysisSql sql, SqlRunner runner) {
-        List<Long> buckets = Buckets.between(g.scope().fromMs(), g.scope().toMs(), g.interval());
+        List<Long> buckets = Buckets.between(g.scope().fromMs(), g.scope().toMs(), g.interval(), g.scope().zone());
+        LocalTimes local = LocalTimes.of(g.scope().zone(), g.scope().fromMs(), g.scope().toMs());
         List<Map<String, Object>> out = new ArrayList<>();
         for (Series s : g.series()) {
             Sql q = sql.graphSeries(g, s);
             Map<String, Map<Long, Long>> byBreakdown = new LinkedHashMap<>();
             runner.query(q.text(), q.params(), rs -> {
-                byBreakdown.computeIfAbsent(rs.getString(2), k -> new LinkedHashMap<>()).put(rs.getLong(1), rs.getLong(3));
+                byBreakdown.computeIfAbsent(rs.getString(2), k -> new LinkedHashMap<>())
+                        .put(local.bucketStart(g.interval(), rs.getLong(1)), rs.getLong(3));
                 return null;
             });
             if (byBreakdown.isEmpty() && g.breakdown() == null) {
