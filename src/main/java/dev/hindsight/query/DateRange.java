@@ -121,10 +121,10 @@ record DateRange(long fromMs, long toMs, ZoneId zone) {
                 return new Point(Buckets.startOf(isFrom ? d : d.plusDays(1), zone), null);
             }
             if (LOCAL_TIME.matcher(text).matches()) {
-                return new Point(LocalDateTime.parse(text).atZone(zone).toInstant().toEpochMilli(), null);
+                return new Point(millis(LocalDateTime.parse(text).atZone(zone).toInstant()), null);
             }
-            return new Point(Instant.parse(text).toEpochMilli(), null);
-        } catch (DateTimeParseException | ArithmeticException e) {
+            return new Point(millis(Instant.parse(text)), null);
+        } catch (DateTimeParseException e) {
             throw HindsightException.field(field, "must be " + FORMS + ", not '" + shorten(text) + "'");
         }
     }
@@ -146,6 +146,15 @@ record DateRange(long fromMs, long toMs, ZoneId zone) {
         } catch (DateTimeException | ArithmeticException e) {
             // Far outside the years a range may cover: the bound check names it.
             return Long.MIN_VALUE;
+        }
+    }
+
+    /** The epoch milliseconds of {@code t}, saturated at the ends of a long (far outside any range's bounds). */
+    private static long millis(Instant t) {
+        try {
+            return t.toEpochMilli();
+        } catch (ArithmeticException e) {
+            return t.isBefore(Instant.EPOCH) ? Long.MIN_VALUE : Long.MAX_VALUE;
         }
     }
 
