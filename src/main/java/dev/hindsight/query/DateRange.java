@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  * of the last 7 whole days counting today, so {@code from: "-7d"} is today and the 6 days before, and {@code from:
  * "-14d", to: "-7d"} the 7 days before those. Units are h (hours), d (days), w (weeks from Monday), m (months),
  * q (quarters) and y (years); every unit starts at a local whole hour or midnight. Without {@code to} the range
- * ends at the end of a period that is over ({@code yesterday}, {@code last_*}), otherwise now.
+ * ends at the end of a period that is over ({@code yesterday}, {@code last_*}), otherwise at the end of the current
+ * local hour.
  */
 record DateRange(long fromMs, long toMs, ZoneId zone) {
     /** The period words, each naming a local period relative to today. */
@@ -47,8 +48,10 @@ record DateRange(long fromMs, long toMs, ZoneId zone) {
     static DateRange resolve(String from, String to, ZoneId zone, Clock clock) {
         long now = clock.millis();
         Point start = point("from", from, true, zone, now);
+        // The end of the current hour rather than now: the current bucket is whole, and "today" is no empty range in
+        // its first millisecond.
         long end = to != null ? point("to", to, false, zone, now).ms()
-                : start.periodEnd() != null ? start.periodEnd() : now;
+                : start.periodEnd() != null ? start.periodEnd() : Buckets.truncate(now, "hour", zone) + 3_600_000L;
         check(to == null ? "from" : "to", end, now);
         if (start.ms() >= end) {
             throw HindsightException.field("from", "must be before 'to' (the range is from " + Instant.ofEpochMilli(start.ms())
