@@ -223,6 +223,9 @@ public final class QueryRoutes {
     /** The optional text field {@code field}: null when absent or null. */
     private static String optionalText(JsonNode body, String field) {
         JsonNode n = body.get(field);
+        if (n != null && !n.isNull() && !n.isTextual()) {
+            throw HindsightException.field(field, "must be a string");
+        }
         return n == null || n.isNull() ? null : text(body, field);
     }
 

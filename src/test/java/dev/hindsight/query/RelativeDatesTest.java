@@ -162,6 +162,10 @@ class RelativeDatesTest {
         assertThat(fields(ask("today", null, "+01:00"))).as("an offset is no zone").containsExactly("time_zone");
         assertThat(fields(ask("today", null, "europe/berlin"))).containsExactly("time_zone");
         assertThat(ask("today", null, "Mars/Olympus").status()).isEqualTo(400);
+        TestServer.Response numeric = s.post("/api/query", "{\"app_id\":\"" + s.dev().appId()
+                + "\",\"kind\":\"sessions\",\"from\":\"today\",\"time_zone\":1}", bearer(ADMIN));
+        assertThat(fields(numeric)).containsExactly("time_zone");
+        assertThat(numeric.json().get("detail").asText()).contains("must be a string");
 
         TestServer.Response badZone = patch("{\"time_zone\": \"Europe/Atlantis\"}");
         TestServer.Response notText = patch("{\"time_zone\": 1}");
