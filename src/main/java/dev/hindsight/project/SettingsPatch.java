@@ -17,17 +17,20 @@ import java.util.stream.Collectors;
  * is a 400 naming it, so that a typo never passes for an unchanged setting.
  */
 public record SettingsPatch(Boolean acceptAppIdOnly, IdentityVerification identityVerification,
-        boolean rotateIdentitySecret) {
+        boolean rotateIdentitySecret, String timeZone) {
     static final String ACCEPT_APP_ID_ONLY = "accept_app_id_only";
     static final String IDENTITY_VERIFICATION = "identity_verification";
     static final String ROTATE_IDENTITY_SECRET = "rotate_identity_secret";
-    private static final List<String> MEMBERS = List.of(ACCEPT_APP_ID_ONLY, IDENTITY_VERIFICATION, ROTATE_IDENTITY_SECRET);
+    static final String TIME_ZONE = "time_zone";
+    private static final List<String> MEMBERS = List.of(ACCEPT_APP_ID_ONLY, IDENTITY_VERIFICATION, ROTATE_IDENTITY_SECRET,
+            TIME_ZONE);
 
     public static SettingsPatch parse(JsonNode body) {
         List<FieldError> errors = new ArrayList<>();
         Boolean acceptAppIdOnly = null;
         IdentityVerification verification = null;
         boolean rotate = false;
+        String timeZone = null;
         for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext();) {
             Map.Entry<String, JsonNode> member = it.next();
             String name = member.getKey();
@@ -54,6 +57,14 @@ public record SettingsPatch(Boolean acceptAppIdOnly, IdentityVerification identi
                                 + value));
                     }
                 }
+                case TIME_ZONE -> {
+                    if (value.isTextual() && EnvironmentSettings.zoneOf(value.textValue()) != null) {
+                        timeZone = value.textValue();
+                    } else {
+                        errors.add(FieldError.of(name, "must be an IANA time zone such as \"Europe/Berlin\","
+                                + " \"America/New_York\" or \"UTC\", not " + value));
+                    }
+                }
                 default -> errors.add(FieldError.of(name, "is not an environment setting; the settings are " + MEMBERS));
             }
         }
@@ -61,13 +72,14 @@ public record SettingsPatch(Boolean acceptAppIdOnly, IdentityVerification identi
             throw HindsightException.validation(errors.stream().map(e -> e.field() + ": " + e.message())
                     .collect(Collectors.joining("; ")), errors);
         }
-        return new SettingsPatch(acceptAppIdOnly, verification, rotate);
+        return new SettingsPatch(acceptAppIdOnly, verification, rotate, timeZone);
     }
 
     /** The settings after this patch. */
     EnvironmentSettings applyTo(EnvironmentSettings current) {
         return new EnvironmentSettings(acceptAppIdOnly == null ? current.acceptAppIdOnly() : acceptAppIdOnly,
-                identityVerification == null ? current.identityVerification() : identityVerification);
+                identityVerification == null ? current.identityVerification() : identityVerification,
+                timeZone == null ? current.timeZone() : timeZone);
     }
 
     private static String wireNames() {

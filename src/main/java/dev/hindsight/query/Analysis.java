@@ -1,6 +1,8 @@
 package dev.hindsight.query;
 
 import dev.hindsight.define.EventFilter;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 
 /**
@@ -9,8 +11,15 @@ import java.util.List;
  */
 public sealed interface Analysis {
 
-    /** The environment and the half-open time range [from, to) in epoch milliseconds. */
-    record Scope(long envId, long fromMs, long toMs) {
+    /**
+     * The environment, the half-open time range [from, to) in epoch milliseconds, and the time zone whose local
+     * midnights start the days, weeks and months of the answer (see {@link Buckets}).
+     */
+    record Scope(long envId, long fromMs, long toMs, ZoneId zone) {
+        /** A scope in UTC. */
+        public Scope(long envId, long fromMs, long toMs) {
+            this(envId, fromMs, toMs, ZoneOffset.UTC);
+        }
     }
 
     /** An event a query counts: a compiled filter and the label answers show for it. */

@@ -31,7 +31,7 @@ final class GraphQuery {
         if (!Buckets.INTERVALS.contains(interval)) {
             throw HindsightException.field("interval", "must be one of " + Buckets.INTERVALS);
         }
-        long buckets = Buckets.count(scope.fromMs(), scope.toMs(), interval);
+        long buckets = Buckets.count(scope.fromMs(), scope.toMs(), interval, scope.zone());
         if (buckets > QueryLimits.MAX_BUCKETS) {
             throw QueryLimits.exceeded("interval", "the range has " + buckets + " " + interval + "s; a graph has at most "
                     + QueryLimits.MAX_BUCKETS + " buckets: narrow the range or take a longer interval");
@@ -68,12 +68,14 @@ final class GraphQuery {
     }
 
     static Map<String, Object> run(Graph g, Engine engine) {
-        List<Long> buckets = Buckets.between(g.scope().fromMs(), g.scope().toMs(), g.interval());
+        List<Long> buckets = Buckets.between(g.scope().fromMs(), g.scope().toMs(), g.interval(), g.scope().zone());
+        LocalTimes local = LocalTimes.of(g.scope().zone(), g.scope().fromMs(), g.scope().toMs());
         List<Map<String, Object>> out = new ArrayList<>();
         for (Series s : g.series()) {
             Map<String, Map<Long, Long>> byBreakdown = new LinkedHashMap<>();
             for (Engine.GraphRow row : engine.graphSeries(g, s)) {
-                byBreakdown.computeIfAbsent(row.breakdown(), k -> new LinkedHashMap<>()).put(row.bucketMs(), row.value());
+                byBreakdown.computeIfAbsent(row.breakdown(), k -> new LinkedHashMap<>())
+                        .put(local.bucketStart(g.interval(), row.bucketMs()), row.value());
             }
             if (byBreakdown.isEmpty() && g.breakdown() == null) {
                 byBreakdown.put(null, Map.of());

@@ -18,7 +18,7 @@ import java.util.Set;
  */
 final class QueryBody {
 
-    private static final Set<String> COMMON = Set.of("app_id", "kind", "from", "to");
+    private static final Set<String> COMMON = Set.of("app_id", "kind", "from", "to", "time_zone");
     private static final Map<String, Set<String>> TOP = Map.of(
             "graph", Set.of("interval", "series", "breakdown"),
             "funnel", Set.of("steps", "window", "breakdown"),

@@ -22,12 +22,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.hindsight.config.Settings;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -97,12 +95,8 @@ public final class QueryRoutes implements AutoCloseable {
             throw HindsightException.field("kind", "must be one of " + KINDS + ", not '" + kind + "'");
         }
         QueryBody.checkKeys(kind, body);
-        long from = instant(body, "from");
-        long to = instant(body, "to");
-        if (from >= to) {
-            throw HindsightException.field("from", "must be before 'to'");
-        }
-        Scope scope = new Scope(env.id(), from, to);
+        DateRange range = DateRange.resolve(text(body, "from"), optionalText(body, "to"), zone(body, env), clock);
+        Scope scope = new Scope(env.id(), range.fromMs(), range.toMs(), range.zone());
         Analysis analysis = switch (kind) {
             case "graph" -> GraphQuery.parse(body, scope, field -> event(env, body.at(field), field));
             case "funnel" -> FunnelQuery.parse(body, scope, field -> event(env, body.at(field), field));
@@ -112,7 +106,8 @@ public final class QueryRoutes implements AutoCloseable {
             case "sessions" -> SessionsQuery.parse(body, scope);
             default -> throw HindsightException.field("kind", "must be one of " + KINDS + ", not '" + kind + "'");
         };
-        Map<String, Object> answer = gate.run(() -> bounded(analysis));
+        Map<String, Object> answer = new java.util.LinkedHashMap<>(gate.run(() -> bounded(analysis)));
+        answer.put("range", range.echo());
         byte[] json;
         try {
             json = Json.MAPPER.writeValueAsBytes(answer);
@@ -241,20 +236,27 @@ public final class QueryRoutes implements AutoCloseable {
         return n.asText();
     }
 
-    /** A bound of the range: an instant from {@link QueryLimits#EARLIEST} to {@link QueryLimits#AHEAD} past now. */
-    private long instant(JsonNode body, String field) {
-        String s = text(body, field);
-        Instant t;
-        try {
-            t = Instant.parse(s);
-        } catch (DateTimeParseException e) {
-            throw HindsightException.field(field, "must be an ISO-8601 instant such as 2026-11-01T00:00:00Z");
+    /** The optional text field {@code field}: null when absent or null. */
+    private static String optionalText(JsonNode body, String field) {
+        JsonNode n = body.get(field);
+        if (n != null && !n.isNull() && !n.isTextual()) {
+            throw HindsightException.field(field, "must be a string");
         }
-        Instant latest = clock.instant().plus(QueryLimits.AHEAD);
-        if (t.isBefore(QueryLimits.EARLIEST) || t.isAfter(latest)) {
-            throw QueryLimits.exceeded(field, "must be from " + QueryLimits.EARLIEST + " to a year from now ("
-                    + latest.truncatedTo(java.time.temporal.ChronoUnit.DAYS) + ")");
+        return n == null || n.isNull() ? null : text(body, field);
+    }
+
+    /** The query's time zone: its {@code time_zone}, else the environment's. */
+    private static java.time.ZoneId zone(JsonNode body, Environment env) {
+        String name = optionalText(body, "time_zone");
+        if (name == null) {
+            return env.settings().zone();
         }
-        return t.toEpochMilli();
+        java.time.ZoneId zone = dev.hindsight.project.EnvironmentSettings.zoneOf(name);
+        if (zone == null) {
+            throw HindsightException.field("time_zone", "must be an IANA time zone such as \"Europe/Berlin\","
+                    + " \"America/New_York\" or \"UTC\", not '" + (name.length() > 60 ? name.substring(0, 60) + "..." : name)
+                    + "'");
+        }
+        return zone;
     }
 }

@@ -21,12 +21,13 @@ import java.util.function.Function;
  * <ul>
  * <li>A user is a resolved user of the {@link Engine} (merged devices are one user, their anonymous events
  * before the identify included); only the request's environment and events inside [from, to) are read.
- * <li>A user's cohort is the period (UTC day, or UTC week from Monday) holding their first start event inside
- * [from, to). A cohort may start before {@code from} when {@code from} is not at a period's start.
- * <li>The user is retained in period k (0 &le; k &le; N) when they did the return event inside [cohort start + k
- * periods, cohort start + k+1 periods) and at or after their first start event. Period 0 therefore counts a
- * return later in the cohort's own period, and the first start event itself when it also matches the return
- * event. A user counts once per period however often they return.
+ * <li>A user's cohort is the period (day, or week from Monday, of the query's time zone: see {@link Buckets})
+ * holding their first start event inside [from, to). A cohort may start before {@code from} when {@code from} is
+ * not at a period's start.
+ * <li>The user is retained in period k (0 &le; k &le; N) when they did the return event inside the k-th period
+ * after the cohort's (a local day of 23 or 25 hours is one period) and at or after their first start event.
+ * Period 0 therefore counts a return later in the cohort's own period, and the first start event itself when it
+ * also matches the return event. A user counts once per period however often they return.
  * <li>Every period of the range is a cohort, in order, also those without users. {@code retained[k]} is null when
  * period k starts at or after {@code to} (it has not begun); a period that has begun but not ended by
  * {@code to} counts the returns so far. {@code rates[k]} is retained[k] / users, null when retained[k] is null
@@ -47,7 +48,7 @@ final class RetentionQuery {
             throw HindsightException.field("period", "must be one of " + PERIODS);
         }
         int periods = QueryLimits.whole(body, "periods", "periods", 7, 1, MAX_PERIODS);
-        long cohorts = Buckets.count(scope.fromMs(), scope.toMs(), period);
+        long cohorts = Buckets.count(scope.fromMs(), scope.toMs(), period, scope.zone());
         if (cohorts > QueryLimits.MAX_COHORTS) {
             throw QueryLimits.exceeded("period", "the range has " + cohorts + " " + period + "s; a retention grid has"
                     + " at most " + QueryLimits.MAX_COHORTS + " cohorts: narrow the range or take weeks");
@@ -56,24 +57,29 @@ final class RetentionQuery {
     }
 
     static Map<String, Object> run(Retention r, Engine engine) {
+        java.time.ZoneId zone = r.scope().zone();
+        LocalTimes local = LocalTimes.of(zone, r.scope().fromMs(), r.scope().toMs());
         Map<Long, Long> users = new HashMap<>();
         Map<Long, Map<Integer, Long>> retained = new HashMap<>();
         for (Engine.RetentionRow row : engine.retention(r)) {
+            long cohort = local.bucketStart(r.period(), row.cohortMs());
             if (row.k() < 0) {
-                users.put(row.cohortMs(), row.users());
+                users.put(cohort, row.users());
             } else {
-                retained.computeIfAbsent(row.cohortMs(), t -> new HashMap<>()).put(row.k(), row.users());
+                retained.computeIfAbsent(cohort, t -> new HashMap<>()).put(row.k(), row.users());
             }
         }
-        long period = r.periodMs();
         List<Map<String, Object>> cohorts = new ArrayList<>();
-        for (long start : Buckets.between(r.scope().fromMs(), r.scope().toMs(), r.period())) {
+        for (long start : Buckets.between(r.scope().fromMs(), r.scope().toMs(), r.period(), zone)) {
+            java.time.LocalDate first = Buckets.localDate(start, zone);
             long size = users.getOrDefault(start, 0L);
             Map<Integer, Long> byPeriod = retained.getOrDefault(start, Map.of());
             List<Long> counts = new ArrayList<>();
             List<Double> rates = new ArrayList<>();
             for (int k = 0; k <= r.periods(); k++) {
-                Long count = start + k * period < r.scope().toMs() ? byPeriod.getOrDefault(k, 0L) : null;
+                long periodStart = Buckets.startOf(r.period().equals("day") ? first.plusDays(k) : first.plusWeeks(k),
+                        zone);
+                Long count = periodStart < r.scope().toMs() ? byPeriod.getOrDefault(k, 0L) : null;
                 counts.add(count);
                 rates.add(count == null || size == 0 ? null : (double) count / size);
             }

@@ -1,5 +1,6 @@
 package dev.hindsight.store.duckdb;
 
+import dev.hindsight.query.LocalTimes;
 import dev.hindsight.query.Analysis.Graph;
 import dev.hindsight.query.Analysis.Series;
 
@@ -17,8 +18,8 @@ public final class AnalysisSql {
     }
 
     /**
-     * One series of a graph: rows (bucket start in epoch ms, breakdown value or null, value), only for buckets
-     * with events (the caller fills the gaps with zeros).
+     * One series of a graph: rows (bucket key, breakdown value or null, value), only for buckets with events (the
+     * caller fills the gaps with zeros); {@link LocalTimes#bucketStart} turns a key into the bucket's start.
      */
     public Sql graphSeries(Graph g, Series s) {
         String measure = switch (s.measure()) {
@@ -27,7 +28,8 @@ public final class AnalysisSql {
             case "sessions" -> "count(DISTINCT session_id)";
             default -> throw new IllegalArgumentException(s.measure());
         };
-        String bucket = d.epochMs(d.truncate(g.interval(), "time"));
+        String bucket = LocalTimeSql.bucketKey(LocalTimes.of(g.scope().zone(), g.scope().fromMs(), g.scope().toMs()),
+                d, g.interval(), "time");
         Sql sql = new Sql().append("WITH ").append(Identities.events(d, g.scope(), s.event().filter()));
         if (g.breakdown() == null) {
             return sql.append(" SELECT " + bucket + " AS t, NULL AS b, " + measure + " FROM ev GROUP BY t ORDER BY t");

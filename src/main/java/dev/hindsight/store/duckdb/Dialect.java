@@ -27,6 +27,9 @@ public interface Dialect {
     /** The expression truncating {@code column} to the start of {@code unit} (hour, day, week, month). */
     String truncate(String unit, String column);
 
+    /** The timestamp {@code ms} milliseconds (a constant, negative or positive) after the timestamp {@code timestamp}. */
+    String plusMs(String timestamp, long ms);
+
     /** An event property's value as text, NULL when the event does not have it. */
     String property(String key);
 

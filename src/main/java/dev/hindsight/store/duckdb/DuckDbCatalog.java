@@ -23,14 +23,15 @@ public final class DuckDbCatalog implements ProjectCatalog {
     }
 
     /**
-     * Gives a store made before environment settings their columns; an environment without an identity secret
-     * gets one from {@code Projects} when it loads. Idempotent, so it runs at every start.
+     * Gives a store made before environment settings their columns (each environment in UTC until set); an
+     * environment without an identity secret gets one from {@code Projects} when it loads. Idempotent, so it runs at
+     * every start; time_zone, the newest column, says whether all are there.
      */
     private void addSettingsColumns() {
         db.withConnection(c -> {
             try (var st = c.createStatement()) {
                 try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_columns()"
-                        + " WHERE table_name = 'environments' AND column_name = 'identity_secret'")) {
+                        + " WHERE table_name = 'environments' AND column_name = 'time_zone'")) {
                     rs.next();
                     if (rs.getLong(1) > 0) {
                         return null;
@@ -39,6 +40,8 @@ public final class DuckDbCatalog implements ProjectCatalog {
                 st.execute("ALTER TABLE environments ADD COLUMN IF NOT EXISTS accept_app_id_only BOOLEAN DEFAULT false");
                 st.execute("ALTER TABLE environments ADD COLUMN IF NOT EXISTS identity_verification VARCHAR DEFAULT 'off'");
                 st.execute("ALTER TABLE environments ADD COLUMN IF NOT EXISTS identity_secret VARCHAR");
+                st.execute("ALTER TABLE environments ADD COLUMN IF NOT EXISTS time_zone VARCHAR DEFAULT '"
+                        + EnvironmentSettings.DEFAULT_TIME_ZONE + "'");
                 // As DuckDb does for its schema: DDL goes into the file at once, not only into the WAL.
                 st.execute("CHECKPOINT");
             }
@@ -59,12 +62,12 @@ public final class DuckDbCatalog implements ProjectCatalog {
             }
             try (ResultSet rs = c.createStatement().executeQuery("""
                     SELECT id, project_id, name, app_id, secret_key, allow_any_origin, allowed_origins, query_blocklist,
-                      accept_app_id_only, identity_verification, identity_secret
+                      accept_app_id_only, identity_verification, identity_secret, time_zone
                     FROM environments ORDER BY id""")) {
                 while (rs.next()) {
                     envs.get(rs.getLong(2)).add(new Environment(rs.getLong(1), rs.getLong(2), rs.getString(3),
                             rs.getString(4), rs.getString(5), rs.getBoolean(6), strings(rs.getArray(7)),
-                            strings(rs.getArray(8)), settings(rs.getBoolean(9), rs.getString(10)),
+                            strings(rs.getArray(8)), settings(rs.getBoolean(9), rs.getString(10), rs.getString(12)),
                             rs.getString(11)));
                 }
             }
@@ -74,20 +77,23 @@ public final class DuckDbCatalog implements ProjectCatalog {
         });
     }
 
-    private static EnvironmentSettings settings(boolean acceptAppIdOnly, String verification) {
+    private static EnvironmentSettings settings(boolean acceptAppIdOnly, String verification, String timeZone) {
         EnvironmentSettings.IdentityVerification v = EnvironmentSettings.IdentityVerification.of(verification);
+        // A zone the running JDK's tz database does not know (an older JDK) falls back to the default.
         return new EnvironmentSettings(acceptAppIdOnly,
-                v == null ? EnvironmentSettings.DEFAULTS.identityVerification() : v);
+                v == null ? EnvironmentSettings.DEFAULTS.identityVerification() : v,
+                EnvironmentSettings.zoneOf(timeZone) == null ? EnvironmentSettings.DEFAULT_TIME_ZONE : timeZone);
     }
 
     @Override
     public void setSettings(long envId, EnvironmentSettings settings) {
         db.withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE environments SET accept_app_id_only = ?, identity_verification = ? WHERE id = ?")) {
+                    "UPDATE environments SET accept_app_id_only = ?, identity_verification = ?, time_zone = ? WHERE id = ?")) {
                 ps.setBoolean(1, settings.acceptAppIdOnly());
                 ps.setString(2, settings.identityVerification().wire());
-                ps.setLong(3, envId);
+                ps.setString(3, settings.timeZone());
+                ps.setLong(4, envId);
                 return ps.executeUpdate();
             }
         });

@@ -56,6 +56,11 @@ public final class DuckDbDialect implements Dialect {
     }
 
     @Override
+    public String plusMs(String timestamp, long ms) {
+        return "(" + timestamp + " + to_milliseconds(" + ms + "))";
+    }
+
+    @Override
     public String property(String key) {
         return "json_extract_string(properties, " + jsonPath(key) + ")";
     }

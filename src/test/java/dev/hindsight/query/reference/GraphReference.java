@@ -3,8 +3,12 @@ package dev.hindsight.query.reference;
 import dev.hindsight.query.reference.Dataset.Named;
 import dev.hindsight.query.reference.Dataset.Resolved;
 import java.time.DayOfWeek;
-import java.time.LocalDateTime;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -16,8 +20,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The graph analysis by brute force: every event of the range that matches, put in its interval (UTC; weeks from
- * Monday) and its breakdown value, then measured. {@code count} counts events, {@code users} distinct resolved
+ * The graph analysis by brute force: every event of the range that matches, put in its interval (UTC unless a zone is
+ * given: days, weeks from Monday and months from local midnight, hours from a whole local hour) and its breakdown value, then measured. {@code count} counts events, {@code users} distinct resolved
  * users, {@code sessions} distinct session ids (an event without a session id counts in no session). A breakdown
  * keeps the {@code limit} values with most matching events (ties by value), the rest as "(other)", events
  * without the property as "(none)". Lines come in the order of their first interval with events, then by value;
@@ -33,6 +37,11 @@ public final class GraphReference {
 
     public static List<Line> series(Dataset data, long from, long to, String interval, Named event, String measure,
             String breakdown, int limit) {
+        return series(data, from, to, interval, event, measure, breakdown, limit, ZoneOffset.UTC);
+    }
+
+    public static List<Line> series(Dataset data, long from, long to, String interval, Named event, String measure,
+            String breakdown, int limit, ZoneId zone) {
         List<Resolved> matching = data.resolved(from, to).stream().filter(r -> event.test().test(r.ev())).toList();
         Set<String> top = new HashSet<>();
         if (breakdown != null) {
@@ -54,13 +63,13 @@ public final class GraphReference {
                 String v = value(r, breakdown);
                 line = v == null ? "(none)" : top.contains(v) ? v : "(other)";
             }
-            groups.computeIfAbsent(line, k -> new TreeMap<>()).computeIfAbsent(bucket(r.ev().time(), interval),
+            groups.computeIfAbsent(line, k -> new TreeMap<>()).computeIfAbsent(bucket(r.ev().time(), interval, zone),
                     k -> new ArrayList<>()).add(r);
         }
         if (groups.isEmpty() && breakdown == null) {
             groups.put(null, new TreeMap<>());
         }
-        List<Long> buckets = buckets(from, to, interval);
+        List<Long> buckets = buckets(from, to, interval, zone);
         List<Line> out = new ArrayList<>();
         groups.entrySet().stream().sorted(Comparator.<Map.Entry<String, Map<Long, List<Resolved>>>>comparingLong(
                 e -> e.getValue().isEmpty() ? 0 : ((TreeMap<Long, ?>) e.getValue()).firstKey())
@@ -88,26 +97,40 @@ public final class GraphReference {
         return v == null ? null : String.valueOf(v);
     }
 
-    /** The start of the interval holding {@code ms}. */
+    /** The start of the UTC interval holding {@code ms}. */
     public static long bucket(long ms, String interval) {
-        LocalDateTime t = LocalDateTime.ofEpochSecond(Math.floorDiv(ms, 1000), 0, ZoneOffset.UTC);
-        LocalDateTime start = switch (interval) {
-            case "hour" -> LocalDateTime.of(t.getYear(), t.getMonth(), t.getDayOfMonth(), t.getHour(), 0);
-            case "day" -> t.toLocalDate().atStartOfDay();
-            case "week" -> t.toLocalDate().minusDays(t.getDayOfWeek().getValue() - DayOfWeek.MONDAY.getValue())
-                    .atStartOfDay();
-            case "month" -> t.toLocalDate().withDayOfMonth(1).atStartOfDay();
-            default -> throw new IllegalArgumentException(interval);
-        };
-        return start.toEpochSecond(ZoneOffset.UTC) * 1000;
+        return bucket(ms, interval, ZoneOffset.UTC);
     }
 
-    /** Every interval start from the one holding {@code from} while before {@code to}, found hour by hour. */
+    /**
+     * The start of the interval of {@code zone} holding {@code ms}: the local hour (truncated on the local time line,
+     * keeping the offset, so a repeated hour is two), or the first instant of the local day, week or month.
+     */
+    public static long bucket(long ms, String interval, ZoneId zone) {
+        ZonedDateTime t = Instant.ofEpochMilli(ms).atZone(zone);
+        LocalDate d = t.toLocalDate();
+        ZonedDateTime start = switch (interval) {
+            case "hour" -> t.truncatedTo(ChronoUnit.HOURS);
+            case "day" -> d.atStartOfDay(zone);
+            case "week" -> d.minusDays(t.getDayOfWeek().getValue() - DayOfWeek.MONDAY.getValue()).atStartOfDay(zone);
+            case "month" -> d.withDayOfMonth(1).atStartOfDay(zone);
+            default -> throw new IllegalArgumentException(interval);
+        };
+        return start.toInstant().toEpochMilli();
+    }
+
+    /** Every UTC interval start from the one holding {@code from} while before {@code to}. */
     public static List<Long> buckets(long from, long to, String interval) {
+        return buckets(from, to, interval, ZoneOffset.UTC);
+    }
+
+    /** Every interval start from the one holding {@code from} while before {@code to}, found half hour by half hour. */
+    public static List<Long> buckets(long from, long to, String interval, ZoneId zone) {
         List<Long> out = new ArrayList<>();
-        for (long h = Math.floorDiv(bucket(from, interval), 3_600_000L) * 3_600_000L; h < to; h += 3_600_000L) {
-            long b = bucket(h, interval);
-            if (b < to && (out.isEmpty() || out.get(out.size() - 1) != b)) {
+        long first = bucket(from, interval, zone);
+        for (long h = Math.floorDiv(first, 1_800_000L) * 1_800_000L; h < to; h += 1_800_000L) {
+            long b = bucket(h, interval, zone);
+            if (b >= first && b < to && (out.isEmpty() || out.get(out.size() - 1) != b)) {
                 out.add(b);
             }
         }

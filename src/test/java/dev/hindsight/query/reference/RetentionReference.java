@@ -1,5 +1,9 @@
 package dev.hindsight.query.reference;
 
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -7,14 +11,10 @@ import java.util.TreeMap;
 
 /**
  * A brute-force retention grid in plain Java, written from the semantics in {@code RetentionQuery}'s
- * documentation: for every cohort, user and period, look for a qualifying return among all events.
+ * documentation: for every cohort, user and period, look for a qualifying return among all events. Periods are
+ * local days, or weeks from Monday, of a zone (UTC unless given), each from the first instant of its first day.
  */
 public final class RetentionReference {
-    private static final long DAY = 86_400_000L;
-    private static final long WEEK = 7 * DAY;
-    /** 1970-01-05, the first Monday of the epoch: weeks start on Mondays. */
-    private static final long FIRST_MONDAY = 4 * DAY;
-
     private RetentionReference() {
     }
 
@@ -27,7 +27,10 @@ public final class RetentionReference {
     }
 
     public static List<Cohort> run(List<Event> events, long from, long to, String period, int periods) {
-        long length = period.equals("day") ? DAY : WEEK;
+        return run(events, from, to, period, periods, ZoneOffset.UTC);
+    }
+
+    public static List<Cohort> run(List<Event> events, long from, long to, String period, int periods, ZoneId zone) {
         Map<String, Long> firstStart = new TreeMap<>();
         for (Event e : events) {
             if (e.start() && e.time() >= from && e.time() < to) {
@@ -35,14 +38,14 @@ public final class RetentionReference {
             }
         }
         List<Cohort> out = new ArrayList<>();
-        for (long c = truncate(from, length); c < to; c += length) {
-            final long cohort = c;
-            List<String> users = firstStart.entrySet().stream().filter(f -> truncate(f.getValue(), length) == cohort)
-                    .map(Map.Entry::getKey).toList();
+        for (LocalDate c = first(from, period, zone); start(c, zone) < to; c = plus(c, period, 1)) {
+            final LocalDate cohort = c;
+            List<String> users = firstStart.entrySet().stream().filter(f -> first(f.getValue(), period, zone)
+                    .equals(cohort)).map(Map.Entry::getKey).toList();
             List<Long> retained = new ArrayList<>();
             for (int k = 0; k <= periods; k++) {
-                long lo = cohort + k * length;
-                long hi = lo + length;
+                long lo = start(plus(cohort, period, k), zone);
+                long hi = start(plus(cohort, period, k + 1), zone);
                 if (lo >= to) {
                     retained.add(null);
                     continue;
@@ -52,13 +55,22 @@ public final class RetentionReference {
                         && e.time() >= lo && e.time() < hi)).count();
                 retained.add(n);
             }
-            out.add(new Cohort(cohort, users.size(), retained));
+            out.add(new Cohort(start(cohort, zone), users.size(), retained));
         }
         return out;
     }
 
-    private static long truncate(long ms, long length) {
-        long origin = length == WEEK ? FIRST_MONDAY : 0;
-        return Math.floorDiv(ms - origin, length) * length + origin;
+    /** The first day of the local period holding {@code ms}. */
+    private static LocalDate first(long ms, String period, ZoneId zone) {
+        LocalDate d = Instant.ofEpochMilli(ms).atZone(zone).toLocalDate();
+        return period.equals("day") ? d : d.minusDays(d.getDayOfWeek().getValue() - 1);
+    }
+
+    private static LocalDate plus(LocalDate d, String period, int k) {
+        return period.equals("day") ? d.plusDays(k) : d.plusWeeks(k);
+    }
+
+    private static long start(LocalDate d, ZoneId zone) {
+        return d.atStartOfDay(zone).toInstant().toEpochMilli();
     }
 }
