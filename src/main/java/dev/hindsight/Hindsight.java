@@ -1,5 +1,8 @@
 package dev.hindsight;
 
+import dev.hindsight.catalog.CatalogRefresher;
+import dev.hindsight.catalog.CatalogRoutes;
+import dev.hindsight.catalog.CatalogStore;
 import dev.hindsight.collect.Ingest;
 import dev.hindsight.collect.IngestRoutes;
 import dev.hindsight.collect.TrackerRoutes;
@@ -28,6 +31,7 @@ import dev.hindsight.store.WriteQueue;
 import dev.hindsight.store.duckdb.DuckDb;
 import dev.hindsight.store.duckdb.DuckDbCatalog;
 import dev.hindsight.store.duckdb.DuckDbDefinitions;
+import dev.hindsight.store.duckdb.DuckDbEventCatalog;
 import dev.hindsight.store.duckdb.DuckDbEventStore;
 import dev.hindsight.store.duckdb.SessionSteps;
 import io.javalin.Javalin;
@@ -61,6 +65,7 @@ public final class Hindsight implements AutoCloseable {
     private final JvmGcMetrics gcMetrics;
     private final SessionSteps sessionSteps;
     private final ScheduledExecutorService rollups;
+    private final CatalogRefresher catalog;
 
     private Hindsight(Settings settings, Clock clock, UnaryOperator<EventStore> storeDecorator) {
         long started = System.nanoTime();
@@ -126,6 +131,9 @@ public final class Hindsight implements AutoCloseable {
         DuckDbDefinitions definitions = new DuckDbDefinitions(db);
         new DefinitionRoutes(definitions, new EventQueries(db, new DuckDbDialect()), auth, clock,
                 DuckDbEventStore.EVENT_COLUMNS, DuckDbEventStore::readEvent).register(http);
+        CatalogStore catalogStore = new DuckDbEventCatalog(db, new DuckDbDialect());
+        catalog = new CatalogRefresher(catalogStore, () -> trackedDefinitions(definitions), CATALOG_INTERVAL);
+        new CatalogRoutes(catalogStore, catalog, definitions, auth).register(http);
         new QueryRoutes(definitions, db, new DuckDbDialect(), auth, clock, settings.queries(), metrics).register(http);
         new OpsRoutes(store, metrics, auth, settings.edge()).register(http);
         http.start(settings.port());
@@ -133,6 +141,27 @@ public final class Hindsight implements AutoCloseable {
         created.ifPresent(Hindsight::printCredentials);
         LOG.info("Hindsight listening on port {} with data in {} ({} recent event ids loaded, started in {} ms)",
                 http.port(), db.file(), recent.size(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** How often the catalog's summary takes in new events when no request asks for it sooner. */
+    private static final java.time.Duration CATALOG_INTERVAL = java.time.Duration.ofSeconds(10);
+
+    /** Every environment's definitions as the catalog counts them (one whose rules no longer compile is left out). */
+    private java.util.List<CatalogStore.TrackedDefinition> trackedDefinitions(DuckDbDefinitions definitions) {
+        java.util.List<CatalogStore.TrackedDefinition> out = new java.util.ArrayList<>();
+        for (Project p : projects.all()) {
+            for (Environment e : p.environments()) {
+                for (dev.hindsight.define.Definition d : definitions.list(e.id())) {
+                    try {
+                        out.add(new CatalogStore.TrackedDefinition(e.id(), d.id(),
+                                Json.MAPPER.writeValueAsString(d.rules()), dev.hindsight.define.Definitions.compile(d.rules())));
+                    } catch (HindsightException | com.fasterxml.jackson.core.JsonProcessingException ignored) {
+                        // The analyses refuse such a definition too.
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /**
@@ -245,6 +274,7 @@ public final class Hindsight implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         queue.close();
+        catalog.close();
         store.close();
         db.close();
         gcMetrics.close();
