@@ -81,7 +81,7 @@ public final class CatalogRefresher implements AutoCloseable {
                 }
                 ok = true;
             } catch (RuntimeException e) {
-                LOG.warn("Refreshing the catalog failed; the next pass retries: {}", e.getMessage());
+                LOG.warn("Refreshing the catalog failed; the next pass retries", e);
             }
             synchronized (lock) {
                 ended = pass;

@@ -103,7 +103,12 @@ public final class CatalogRoutes {
                     .map(p -> {
                         Map<String, Object> m = new LinkedHashMap<>();
                         m.put("name", p.name());
-                        m.put("types", p.types().stream().map(t -> Map.of("type", t.type(), "count", t.count())).toList());
+                        m.put("types", p.types().stream().map(t -> {
+                            Map<String, Object> type = new LinkedHashMap<>();
+                            type.put("type", t.type());
+                            type.put("count", t.count());
+                            return type;
+                        }).toList());
                         seen(m, p.count(), p.firstSeenMs(), p.lastSeenMs());
                         m.put("top_values", p.topValues().stream().map(CatalogRoutes::value).toList());
                         return m;

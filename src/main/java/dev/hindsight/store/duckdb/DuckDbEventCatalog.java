@@ -55,6 +55,8 @@ public final class DuckDbEventCatalog implements CatalogStore {
             + " WHEN 'BIGINT' THEN 'number' WHEN 'UBIGINT' THEN 'number' WHEN 'DOUBLE' THEN 'number'"
             + " ELSE lower(j.type) END";
 
+    private static final String COUNTS = "count(*) AS count, min(time) AS first_seen, max(time) AS last_seen";
+
     private final DuckDb db;
     private final Dialect dialect;
 
@@ -92,7 +94,11 @@ public final class DuckDbEventCatalog implements CatalogStore {
                 c.commit();
                 return max > to;
             } catch (SQLException | RuntimeException e) {
-                c.rollback();
+                try {
+                    c.rollback();
+                } catch (SQLException r) {
+                    e.addSuppressed(r);
+                }
                 throw e;
             } finally {
                 c.setAutoCommit(true);
@@ -103,20 +109,20 @@ public final class DuckDbEventCatalog implements CatalogStore {
     private static void mergeEvents(Connection c, long from, long to) throws SQLException {
         String range = " FROM events e WHERE seq > " + from + " AND seq <= " + to;
         merge(c, "catalog_names", "env_id, kind, name", "",
-                "SELECT env_id, kind, name, count(*), min(time), max(time)" + range + " GROUP BY ALL",
+                "SELECT env_id, kind, name, " + COUNTS + range + " GROUP BY ALL",
                 "PARTITION BY env_id ORDER BY count DESC, kind, name", MAX_NAMES);
         String each = " FROM events e, json_each(e.properties) j WHERE seq > " + from + " AND seq <= " + to;
         merge(c, "catalog_properties", "env_id, key, type", "",
-                "SELECT env_id, j.key, " + TYPE + ", count(*), min(time), max(time)" + each + " GROUP BY ALL",
+                "SELECT env_id, j.key AS key, " + TYPE + " AS type, " + COUNTS + each + " GROUP BY ALL",
                 "PARTITION BY env_id ORDER BY count DESC, key, type", MAX_PROPERTIES);
         merge(c, "catalog_values", "env_id, key, type, value", "",
-                "SELECT env_id, j.key, " + TYPE + ", json_extract_string(j.value, '$'), count(*), min(time), max(time)"
+                "SELECT env_id, j.key AS key, " + TYPE + " AS type, json_extract_string(j.value, '$') AS value, " + COUNTS
                         + each + " GROUP BY ALL",
                 "PARTITION BY env_id, key ORDER BY count DESC, value, type", MAX_VALUES);
         merge(c, "catalog_interactions", "env_id, kind, hierarchy_id, target_text, href, path",
-                ", arg_max(properties, last_seq), max(last_seq)",
-                "SELECT env_id, kind, hierarchy_id, target_text, href, path, count(*), min(time), max(time),"
-                        + " arg_max(properties, seq), max(seq)" + range
+                ", arg_max(properties, last_seq) AS properties, max(last_seq) AS last_seq",
+                "SELECT env_id, kind, hierarchy_id, target_text, href, path, " + COUNTS + ","
+                        + " arg_max(properties, seq) AS properties, max(seq) AS last_seq" + range
                         + " AND kind IN ('click', 'submit', 'change') GROUP BY ALL",
                 "PARTITION BY env_id ORDER BY count DESC, last_seen DESC", MAX_INTERACTIONS);
     }
@@ -130,11 +136,11 @@ public final class DuckDbEventCatalog implements CatalogStore {
         try (Statement st = c.createStatement()) {
             st.execute("CREATE OR REPLACE TEMP TABLE catalog_fresh AS " + fresh);
             String touched = "env_id IN (SELECT DISTINCT env_id FROM catalog_fresh)";
-            st.execute("CREATE OR REPLACE TEMP TABLE catalog_merged AS SELECT " + keys
+            st.execute("CREATE OR REPLACE TEMP TABLE catalog_merged AS SELECT * FROM (SELECT " + keys
                     + ", sum(count)::BIGINT AS count, min(first_seen) AS first_seen, max(last_seen) AS last_seen" + extras
                     + " FROM (SELECT * FROM " + table + " WHERE " + touched
                     + " UNION ALL BY NAME SELECT * FROM catalog_fresh) GROUP BY " + keys
-                    + " QUALIFY row_number() OVER (" + window + ") <= " + cap);
+                    + ") QUALIFY row_number() OVER (" + window + ") <= " + cap);
             st.execute("DELETE FROM " + table + " WHERE " + touched);
             st.execute("INSERT INTO " + table + " SELECT * FROM catalog_merged");
             st.execute("DROP TABLE catalog_fresh");
@@ -233,16 +239,16 @@ public final class DuckDbEventCatalog implements CatalogStore {
 
     @Override
     public List<PropertyStat> properties(long envId, Scope scope, String prefix, int limit, int topValues) {
-        List<PropertyStat> keys = db.query("SELECT key, list(type ORDER BY n DESC, type), list(n ORDER BY n DESC, type),"
+        List<PropertyStat> keys = db.query("SELECT key, list(type || ':' || n ORDER BY n DESC, type), NULL,"
                 + " sum(n)::BIGINT AS total, epoch_ms(min(f)), epoch_ms(max(l)) FROM (SELECT key, type, sum(count)::BIGINT AS n,"
                 + " min(first_seen) AS f, max(last_seen) AS l FROM " + source(scope, false)
                 + " WHERE env_id = ? AND starts_with(lower(key), lower(?)) GROUP BY key, type)"
                 + " GROUP BY key ORDER BY total DESC, key LIMIT ?", List.of(envId, prefix, limit), rs -> {
-                    Object[] types = (Object[]) rs.getArray(2).getArray();
-                    Object[] counts = (Object[]) rs.getArray(3).getArray();
                     List<TypeStat> t = new ArrayList<>();
-                    for (int i = 0; i < types.length; i++) {
-                        t.add(new TypeStat(String.valueOf(types[i]), ((Number) counts[i]).longValue()));
+                    for (Object typeAndCount : (Object[]) rs.getArray(2).getArray()) {
+                        String tc = String.valueOf(typeAndCount);
+                        int colon = tc.lastIndexOf(':');
+                        t.add(new TypeStat(tc.substring(0, colon), Long.parseLong(tc.substring(colon + 1))));
                     }
                     return new PropertyStat(rs.getString(1), t, rs.getLong(4), rs.getLong(5), rs.getLong(6), List.of());
                 });
