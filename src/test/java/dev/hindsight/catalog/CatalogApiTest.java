@@ -23,6 +23,8 @@ class CatalogApiTest {
     private static final long H = 3_600_000L;
     private static final String BUY = "body:1:1|div#shop:1:1|div.product:1:1|button.add-to-cart.primary:1:1";
     private static final String DOCS = "body:1:1|nav:1:1|a.nav-link[href=%2Fdocs]:2:2";
+    // A class that needs escaping in CSS: w-1/2.
+    private static final String HALF = "body:1:1|div:1:1|button.w-1%2F2:1:1";
     private static TestServer s;
 
     @BeforeAll
@@ -38,6 +40,7 @@ class CatalogApiTest {
         }
         ev.add(click(DOCS, "Docs", "https://x.com/", NOV10 + 9 * H));
         ev.add(click(DOCS, "Docs", "https://x.com/", NOV10 + 10 * H));
+        ev.add(click(HALF, "Half", "https://x.com/a%20b", NOV10 + 11 * H));
         send(s.dev(), ev);
         send(s.prod(), List.of(custom("Prod only", NOV10, Map.of("secret_key_like", "x"))));
     }
@@ -96,7 +99,7 @@ class CatalogApiTest {
         assertThat(signedUp.get("first_seen").asText()).isEqualTo(iso(NOV10 + H));
         assertThat(signedUp.get("last_seen").asText()).isEqualTo(iso(NOV10 + 3 * H));
         assertThat(find(get("/api/catalog/events?" + dev()).get("kinds"), "kind", "click").get("count").asLong())
-                .isEqualTo(5);
+                .isEqualTo(6);
     }
 
     @Test
@@ -218,14 +221,30 @@ class CatalogApiTest {
 
     @Test
     void aCandidatesSuggestedSelectorDefinesItWhenTakenAsIs() {
-        JsonNode docs = find(get("/api/catalog/candidates?" + dev() + "&kind=click").get("candidates"), "text", "Docs");
-        Map<String, Object> rule = new HashMap<>(Map.of("kind", "click", "selector", docs.get("selector").asText(),
-                "text", "Docs", "path", docs.get("path").asText()));
-        TestServer.Response def = s.post("/api/definitions", TestServer.json("app_id", s.prod().appId(), "name",
-                "Docs link", "rules", List.of(rule)), bearer(TestServer.ADMIN));
+        JsonNode candidates = get("/api/catalog/candidates?" + dev() + "&kind=click").get("candidates");
+        JsonNode half = find(candidates, "text", "Half");
+        assertThat(half.get("selector").asText()).isEqualTo("button.w-1\\2f 2");
+        assertThat(half.get("path").asText()).isEqualTo("/a%20b");
+        JsonNode docs = find(candidates, "text", "Docs");
+        List<Object> rules = List.of(
+                Map.of("kind", "click", "selector", half.get("selector").asText(), "path", half.get("path").asText()),
+                Map.of("kind", "click", "selector", docs.get("selector").asText(), "text", "Docs"));
+        // Made in the other environment first: it covers nothing here.
+        TestServer.Response other = s.post("/api/definitions", TestServer.json("app_id", s.prod().appId(), "name",
+                "Suggested", "rules", rules), bearer(TestServer.ADMIN));
+        assertThat(other.status()).as(other.body()).isEqualTo(201);
+        assertThat(get("/api/catalog/candidates?" + dev()).get("candidates").toString()).contains("\"Docs\"", "\"Half\"");
+
+        TestServer.Response def = s.post("/api/definitions", TestServer.json("app_id", s.dev().appId(), "name",
+                "Suggested", "rules", rules), bearer(TestServer.ADMIN));
         assertThat(def.status()).as(def.body()).isEqualTo(201);
-        // Made in the other environment: it covers nothing here.
-        assertThat(get("/api/catalog/candidates?" + dev()).get("candidates").toString()).contains("\"Docs\"");
+        try {
+            assertThat(get("/api/catalog/candidates?" + dev()).get("candidates").toString())
+                    .doesNotContain("\"Docs\"", "\"Half\"").contains("\"Buy\"");
+        } finally {
+            s.send("DELETE", "/api/definitions/" + def.json().get("id").asLong() + "?" + dev(), (String) null,
+                    bearer(TestServer.ADMIN));
+        }
     }
 
     @Test
