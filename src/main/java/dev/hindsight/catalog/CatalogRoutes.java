@@ -70,14 +70,12 @@ public final class CatalogRoutes {
             }
             List<Map<String, Object>> custom = new ArrayList<>();
             List<Map<String, Object>> kinds = new ArrayList<>();
-            for (CatalogStore.NameStat n : store.names(env.id(), prefix, limit + INTERACTION_KINDS.size() + 1)) {
+            for (CatalogStore.NameStat n : store.names(env.id(), prefix, limit)) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 if (n.kind().equals("custom")) {
                     m.put("name", n.name());
                     seen(m, n.count(), n.firstSeenMs(), n.lastSeenMs());
-                    if (custom.size() < limit) {
-                        custom.add(m);
-                    }
+                    custom.add(m);
                 } else {
                     m.put("kind", n.kind());
                     seen(m, n.count(), n.firstSeenMs(), n.lastSeenMs());

@@ -17,7 +17,10 @@ public interface CatalogStore {
      */
     boolean refresh(List<TrackedDefinition> definitions);
 
-    /** Custom event names (and the other kinds, with a null name) whose name starts with {@code prefix}, most frequent first. */
+    /**
+     * Custom event names that start with {@code prefix}, most frequent first, at most {@code limit}; with no prefix,
+     * also the other kinds (with a null name), at most {@code limit} of them.
+     */
     List<NameStat> names(long envId, String prefix, int limit);
 
     /** The counts of an environment's definitions, by definition id (a definition no event matched has none). */

@@ -179,6 +179,28 @@ class CatalogApiTest {
     }
 
     @Test
+    void keepsTheMostFrequentValuesOfAPropertyPastItsCap() {
+        Environment env = s.prod();
+        List<Map<String, Object>> ev = new ArrayList<>();
+        for (int i = 0; i < 205; i++) {
+            ev.add(custom("Viewed item", NOV10 + i, Map.of("sku", String.format("v%03d", i))));
+        }
+        for (int i = 0; i < 3; i++) {
+            ev.add(custom("Viewed item", NOV10 + 1000 + i, Map.of("sku", "common")));
+        }
+        send(env, ev);
+        String values = "/api/catalog/properties/sku/values?app_id=" + env.appId();
+        JsonNode top = get(values + "&limit=1").get("values");
+        assertThat(top.get(0).get("value").asText()).isEqualTo("common");
+        assertThat(top.get(0).get("count").asLong()).isEqualTo(3);
+        // 200 values are kept: "common" and, of the values seen once, the first 199 in order.
+        assertThat(get(values + "&prefix=v19&limit=200").get("values")).hasSize(9);
+        assertThat(get(values + "&prefix=v2&limit=200").get("values")).isEmpty();
+        assertThat(find(get("/api/catalog/properties?app_id=" + env.appId() + "&prefix=sku").get("properties"),
+                "name", "sku").get("count").asLong()).isEqualTo(208);
+    }
+
+    @Test
     void proposesUncoveredInteractionsUntilADefinitionCoversThemAndAgainAfterItIsDeleted() {
         JsonNode candidates = get("/api/catalog/candidates?" + dev()).get("candidates");
         JsonNode buy = find(candidates, "text", "Buy");

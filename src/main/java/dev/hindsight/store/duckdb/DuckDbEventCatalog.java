@@ -28,9 +28,10 @@ public final class DuckDbEventCatalog implements CatalogStore {
     static final int MAX_PROPERTIES = 2_000;
     static final int MAX_VALUES = 200;
     static final int MAX_INTERACTIONS = 20_000;
-    private static final String ROLLUP = "catalog";
 
     private static final String[] SCHEMA = {
+        // How far the summary has read the events (by seq); one row, or none before the first pass.
+        "CREATE TABLE IF NOT EXISTS catalog_seq (seq BIGINT NOT NULL)",
         """
         CREATE TABLE IF NOT EXISTS catalog_names (env_id BIGINT, kind VARCHAR, name VARCHAR,
           count BIGINT, first_seen TIMESTAMP, last_seen TIMESTAMP)""",
@@ -79,18 +80,15 @@ public final class DuckDbEventCatalog implements CatalogStore {
         return db.withConnection(c -> {
             c.setAutoCommit(false);
             try {
-                long from = single(c, "SELECT coalesce((SELECT seq FROM rollups WHERE name = '" + ROLLUP + "'), -1)");
+                long from = single(c, "SELECT coalesce(max(seq), -1) FROM catalog_seq");
                 long max = single(c, "SELECT coalesce(max(seq), " + from + ") FROM events WHERE seq > " + from);
                 long to = Math.min(max, from + SLICE);
                 if (to > from) {
                     mergeEvents(c, from, to);
                 }
                 syncDefinitions(c, definitions, from, to);
-                try (PreparedStatement ps = c.prepareStatement("INSERT OR REPLACE INTO rollups VALUES (?, ?)")) {
-                    ps.setString(1, ROLLUP);
-                    ps.setLong(2, to);
-                    ps.execute();
-                }
+                exec(c, "DELETE FROM catalog_seq");
+                exec(c, "INSERT INTO catalog_seq VALUES (?)", to);
                 c.commit();
                 return max > to;
             } catch (SQLException | RuntimeException e) {
@@ -216,7 +214,8 @@ public final class DuckDbEventCatalog implements CatalogStore {
     public List<NameStat> names(long envId, String prefix, int limit) {
         return db.query("SELECT kind, name, count, epoch_ms(first_seen), epoch_ms(last_seen) FROM catalog_names"
                 + " WHERE env_id = ? AND (kind <> 'custom' AND ? = '' OR starts_with(lower(name), lower(?)))"
-                + " ORDER BY count DESC, kind, name LIMIT ?", List.of(envId, prefix, prefix, limit),
+                + " QUALIFY row_number() OVER (PARTITION BY kind = 'custom' ORDER BY count DESC, kind, name) <= ?"
+                + " ORDER BY count DESC, kind, name", List.of(envId, prefix, prefix, limit),
                 rs -> new NameStat(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)));
     }
 
