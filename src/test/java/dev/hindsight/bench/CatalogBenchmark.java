@@ -111,7 +111,9 @@ public final class CatalogBenchmark {
                     List<Object> params = sql.contains("?") ? candidateParams : List.of();
                     scan = median(Math.min(runs, 3), () -> db.query(sql, params, rs -> rs.getObject(1)));
                 }
-                System.out.printf(Locale.ROOT, "%-36s %14.1f %14.1f %9.0fx%n", c[0], summary, scan, scan / summary);
+                System.out.printf(Locale.ROOT, "%-36s %14.1f %14s %10s%n", c[0], summary,
+                        Double.isNaN(scan) ? "-" : String.format(Locale.ROOT, "%.1f", scan),
+                        Double.isNaN(scan) ? "-" : String.format(Locale.ROOT, "%.0fx", scan / summary));
             }
         }
         if (storeArg == null) {
