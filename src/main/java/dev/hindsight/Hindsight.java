@@ -1,5 +1,8 @@
 package dev.hindsight;
 
+import dev.hindsight.catalog.CatalogRefresher;
+import dev.hindsight.catalog.CatalogRoutes;
+import dev.hindsight.catalog.CatalogStore;
 import dev.hindsight.collect.Ingest;
 import dev.hindsight.collect.IngestRoutes;
 import dev.hindsight.collect.TrackerRoutes;
@@ -27,7 +30,9 @@ import dev.hindsight.store.WriteQueue;
 import dev.hindsight.store.duckdb.DuckDb;
 import dev.hindsight.store.duckdb.DuckDbCatalog;
 import dev.hindsight.store.duckdb.DuckDbDefinitions;
+import dev.hindsight.store.duckdb.DuckDbDialect;
 import dev.hindsight.store.duckdb.DuckDbEngine;
+import dev.hindsight.store.duckdb.DuckDbEventCatalog;
 import dev.hindsight.store.duckdb.DuckDbEventStore;
 import dev.hindsight.store.duckdb.EventQueries;
 import dev.hindsight.store.duckdb.SessionSteps;
@@ -63,6 +68,7 @@ public final class Hindsight implements AutoCloseable {
     private final SessionSteps sessionSteps;
     private final ScheduledExecutorService rollups;
     private final QueryRoutes queries;
+    private final CatalogRefresher catalog;
 
     private Hindsight(Settings settings, Clock clock, UnaryOperator<EventStore> storeDecorator, QueryTuning tuning) {
         long started = System.nanoTime();
@@ -130,12 +136,36 @@ public final class Hindsight implements AutoCloseable {
                 DuckDbEventStore::readEvent), auth, clock).register(http);
         queries = new QueryRoutes(definitions, new DuckDbEngine(db), auth, clock, settings.queries(), metrics, tuning);
         queries.register(http);
+        CatalogStore catalogStore = new DuckDbEventCatalog(db, new DuckDbDialect());
+        catalog = new CatalogRefresher(catalogStore, () -> trackedDefinitions(definitions), CATALOG_INTERVAL);
+        new CatalogRoutes(catalogStore, catalog, definitions, auth).register(http);
         new OpsRoutes(store, metrics, auth, settings.edge()).register(http);
         http.start(settings.port());
 
         created.ifPresent(Hindsight::printCredentials);
         LOG.info("Hindsight listening on port {} with data in {} ({} recent event ids loaded, started in {} ms)",
                 http.port(), db.file(), recent.size(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** How often the catalog's summary takes in new events when no request asks for it sooner. */
+    private static final java.time.Duration CATALOG_INTERVAL = java.time.Duration.ofSeconds(10);
+
+    /** Every environment's definitions as the catalog counts them (one whose rules no longer compile is left out). */
+    private java.util.List<CatalogStore.TrackedDefinition> trackedDefinitions(DuckDbDefinitions definitions) {
+        java.util.List<CatalogStore.TrackedDefinition> out = new java.util.ArrayList<>();
+        for (Project p : projects.all()) {
+            for (Environment e : p.environments()) {
+                for (dev.hindsight.define.Definition d : definitions.list(e.id())) {
+                    try {
+                        out.add(new CatalogStore.TrackedDefinition(e.id(), d.id(),
+                                Json.MAPPER.writeValueAsString(d.rules()), dev.hindsight.define.Definitions.compile(d.rules())));
+                    } catch (HindsightException | com.fasterxml.jackson.core.JsonProcessingException ignored) {
+                        // The analyses refuse such a definition too.
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /**
@@ -255,6 +285,7 @@ public final class Hindsight implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         queue.close();
+        catalog.close();
         store.close();
         db.close();
         gcMetrics.close();
