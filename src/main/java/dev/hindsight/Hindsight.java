@@ -19,16 +19,19 @@ import dev.hindsight.query.DuckDbDialect;
 import dev.hindsight.query.EventQueries;
 import dev.hindsight.query.QueryRoutes;
 import dev.hindsight.project.Environment;
+import dev.hindsight.report.ReportApi;
 import dev.hindsight.project.Project;
 import dev.hindsight.project.ProjectRoutes;
 import dev.hindsight.project.Projects;
 import dev.hindsight.store.EventStore;
 import dev.hindsight.store.RecentIds;
+import dev.hindsight.store.VersionedStore;
 import dev.hindsight.store.WriteQueue;
 import dev.hindsight.store.duckdb.DuckDb;
 import dev.hindsight.store.duckdb.DuckDbCatalog;
 import dev.hindsight.store.duckdb.DuckDbDefinitions;
 import dev.hindsight.store.duckdb.DuckDbEventStore;
+import dev.hindsight.store.duckdb.DuckDbReports;
 import dev.hindsight.store.duckdb.SessionSteps;
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
@@ -74,7 +77,9 @@ public final class Hindsight implements AutoCloseable {
         db = new DuckDb(settings.dataDir(), engineLimits(settings));
         projects = new Projects(new DuckDbCatalog(db));
         Optional<Project> created = projects.ensureDefault();
-        store = storeDecorator.apply(new DuckDbEventStore(db, clock));
+        // Counts commits per environment: saved reports' cached answers are current while it stays the same.
+        VersionedStore versioned = new VersionedStore(storeDecorator.apply(new DuckDbEventStore(db, clock)));
+        store = versioned;
         Gauge.builder("hindsight.store.size", store, EventStore::sizeBytes).baseUnit("bytes")
                 .description("Bytes the event store occupies on disk").register(metrics);
 
@@ -126,7 +131,10 @@ public final class Hindsight implements AutoCloseable {
         DuckDbDefinitions definitions = new DuckDbDefinitions(db);
         new DefinitionRoutes(definitions, new EventQueries(db, new DuckDbDialect()), auth, clock,
                 DuckDbEventStore.EVENT_COLUMNS, DuckDbEventStore::readEvent).register(http);
-        new QueryRoutes(definitions, db, new DuckDbDialect(), auth, clock, settings.queries(), metrics).register(http);
+        QueryRoutes queries = new QueryRoutes(definitions, db, new DuckDbDialect(), auth, clock, settings.queries(), metrics);
+        queries.register(http);
+        new ReportApi(new DuckDbReports(db), queries, versioned::version, auth, clock, settings.queries(), metrics)
+                .register(http);
         new OpsRoutes(store, metrics, auth, settings.edge()).register(http);
         http.start(settings.port());
 

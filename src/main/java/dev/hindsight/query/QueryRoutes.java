@@ -76,6 +76,16 @@ public final class QueryRoutes {
     private void query(Context ctx) {
         JsonNode body = QueryBody.read(ctx);
         Environment env = auth.adminOrKey(ctx, text(body, "app_id"));
+        ctx.contentType("application/json").result(answer(parse(env, body)));
+    }
+
+    /**
+     * A query body of {@code env} parsed into its analysis exactly as {@code POST /api/query} parses it (its
+     * {@code app_id} is not read here): bad input is a 4xx naming the field. The analysis holds everything its
+     * answer depends on besides the stored data (the definitions it uses, compiled; the resolved range), and is
+     * a value: saved reports key their cache on it.
+     */
+    public Analysis parse(Environment env, JsonNode body) {
         String kind = text(body, "kind");
         if (!KINDS.contains(kind)) {
             throw HindsightException.field("kind", "must be one of " + KINDS + ", not '" + kind + "'");
@@ -96,6 +106,11 @@ public final class QueryRoutes {
             case "sessions" -> SessionsQuery.parse(body, scope);
             default -> throw HindsightException.field("kind", "must be one of " + KINDS + ", not '" + kind + "'");
         };
+        return analysis;
+    }
+
+    /** The answer to an analysis as JSON, run within the query bounds (time, memory, concurrency, answer size). */
+    public byte[] answer(Analysis analysis) {
         Map<String, Object> answer = gate.run(() -> bounded(analysis));
         byte[] json;
         try {
@@ -108,7 +123,7 @@ public final class QueryRoutes {
                     + " bytes; answers are at most " + bounds.maxResultMb() + " MiB (HINDSIGHT_QUERY_MAX_RESULT_MB):"
                     + " narrow the range or ask for fewer rows");
         }
-        ctx.contentType("application/json").result(json);
+        return json;
     }
 
     /** Runs an analysis within its time and memory limits, and translates the engine's refusals. */
@@ -190,7 +205,8 @@ public final class QueryRoutes {
             }
             long id = idNode.asLong();
             Definition d = definitions.get(env.id(), id).orElseThrow(() -> new HindsightException(ErrorCode.NOT_FOUND,
-                    field + ": no definition " + id + " in this environment"));
+                    field + ": no definition " + id + " in this environment", List.of(dev.hindsight.http.FieldError
+                            .of(field + ".definition", "no definition " + id + " in this environment")), Map.of(), null));
             filter = Definitions.compile(d.rules());
             label = d.name();
         } else if (node.hasNonNull("kind")) {
