@@ -48,6 +48,8 @@ class ReportCacheTest {
         assertThat(second.get("computed_at")).isEqualTo(first.get("computed_at"));
         assertThat(second.get("result")).isEqualTo(first.get("result"));
         assertThat(Saved.counts(second.get("result"))).containsExactly(2L, 0L, 0L);
+        String metrics = s.get("/metrics", TestServer.bearer(TestServer.ADMIN)).body();
+        assertThat(metrics).containsPattern("cache_gets_total\\{cache=\"reports\",result=\"hit\"} [1-9]");
     }
 
     @Test
