@@ -48,19 +48,19 @@ public final class DuckDbReports implements ReportCatalog {
 
     @Override
     public Report insert(Report r) {
-        long id = db.query("SELECT nextval('report_ids')", List.of(), rs -> rs.getLong(1)).get(0);
-        Report saved = new Report(id, r.envId(), r.name(), r.description(), r.query(), r.owner(), r.createdAt(),
+        long id = inserted("INSERT INTO reports (id, env_id, name, description, query, owner, created_at, updated_at)"
+                + " VALUES (nextval('report_ids'), ?, ?, ?, ?, ?, epoch_ms(?::BIGINT), epoch_ms(?::BIGINT))"
+                + " RETURNING id",
+                r.envId(), r.name(), r.description(), r.query(), r.owner(), r.createdAt(), r.updatedAt());
+        return new Report(id, r.envId(), r.name(), r.description(), r.query(), r.owner(), r.createdAt(),
                 r.updatedAt());
-        update("INSERT INTO reports (id, env_id, name, description, query, owner, created_at, updated_at) VALUES "
-                + "(?, ?, ?, ?, ?, ?, epoch_ms(?::BIGINT), epoch_ms(?::BIGINT))", id, saved.envId(), saved.name(),
-                saved.description(), saved.query(), saved.owner(), saved.createdAt(), saved.updatedAt());
-        return saved;
     }
 
     @Override
     public void update(Report r) {
         update("UPDATE reports SET name = ?, description = ?, query = ?, updated_at = epoch_ms(?::BIGINT) "
-                + "WHERE env_id = ? AND id = ?", r.name(), r.description(), r.query(), r.updatedAt(), r.envId(), r.id());
+                + "WHERE env_id = ? AND id = ?", r.name(), r.description(), r.query(), r.updatedAt(), r.envId(),
+                r.id());
     }
 
     @Override
@@ -104,13 +104,12 @@ public final class DuckDbReports implements ReportCatalog {
 
     @Override
     public Dashboard insert(Dashboard d) {
-        long id = db.query("SELECT nextval('dashboard_ids')", List.of(), rs -> rs.getLong(1)).get(0);
-        Dashboard saved = new Dashboard(id, d.envId(), d.name(), d.description(), d.reportIds(), d.owner(),
-                d.createdAt(), d.updatedAt());
-        update("INSERT INTO dashboards (id, env_id, name, description, report_ids, owner, created_at, updated_at) "
-                + "VALUES (?, ?, ?, ?, ?, ?, epoch_ms(?::BIGINT), epoch_ms(?::BIGINT))", id, saved.envId(), saved.name(),
-                saved.description(), json(saved.reportIds()), saved.owner(), saved.createdAt(), saved.updatedAt());
-        return saved;
+        long id = inserted("INSERT INTO dashboards (id, env_id, name, description, report_ids, owner, created_at, "
+                + "updated_at) VALUES (nextval('dashboard_ids'), ?, ?, ?, ?, ?, epoch_ms(?::BIGINT),"
+                + " epoch_ms(?::BIGINT)) RETURNING id", d.envId(), d.name(), d.description(), json(d.reportIds()), d.owner(), d.createdAt(),
+                d.updatedAt());
+        return new Dashboard(id, d.envId(), d.name(), d.description(), d.reportIds(), d.owner(), d.createdAt(),
+                d.updatedAt());
     }
 
     @Override
@@ -123,6 +122,21 @@ public final class DuckDbReports implements ReportCatalog {
     @Override
     public boolean deleteDashboard(long envId, long id) {
         return db.withConnection(c -> execute(c, "DELETE FROM dashboards WHERE env_id = ? AND id = ?", envId, id) > 0);
+    }
+
+    /** Runs an INSERT ... RETURNING id in one statement (one commit) and returns the id. */
+    private long inserted(String sql, Object... params) {
+        return db.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < params.length; i++) {
+                    ps.setObject(i + 1, params[i]);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
     }
 
     private void update(String sql, Object... params) {
