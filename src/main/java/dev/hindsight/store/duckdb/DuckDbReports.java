@@ -106,8 +106,8 @@ public final class DuckDbReports implements ReportCatalog {
     public Dashboard insert(Dashboard d) {
         long id = inserted("INSERT INTO dashboards (id, env_id, name, description, report_ids, owner, created_at, "
                 + "updated_at) VALUES (nextval('dashboard_ids'), ?, ?, ?, ?, ?, epoch_ms(?::BIGINT),"
-                + " epoch_ms(?::BIGINT)) RETURNING id", d.envId(), d.name(), d.description(), json(d.reportIds()), d.owner(), d.createdAt(),
-                d.updatedAt());
+                + " epoch_ms(?::BIGINT)) RETURNING id", d.envId(), d.name(), d.description(), json(d.reportIds()),
+                d.owner(), d.createdAt(), d.updatedAt());
         return new Dashboard(id, d.envId(), d.name(), d.description(), d.reportIds(), d.owner(), d.createdAt(),
                 d.updatedAt());
     }
