@@ -100,65 +100,72 @@ final class DashboardRoutes {
         ctx.json(out);
     }
 
-    // Synchronized, as every change to dashboards: counts and report lists are read, then written.
-    private synchronized Dashboard create(Environment env, JsonNode b, String owner) {
-        String name = Fields.name(b);
-        String description = Fields.description(b);
-        List<Long> ids = b.has("report_ids") ? reportIds(env, b.get("report_ids")) : List.of();
-        if (catalog.countDashboards(env.id()) >= ReportLimits.DASHBOARDS_PER_ENVIRONMENT) {
-            throw new HindsightException(ErrorCode.LIMIT_EXCEEDED, "An environment holds at most "
-                    + ReportLimits.DASHBOARDS_PER_ENVIRONMENT + " dashboards; delete some first");
+    private Dashboard create(Environment env, JsonNode b, String owner) {
+        synchronized (reportRoutes.writes) {
+            String name = Fields.name(b);
+            String description = Fields.description(b);
+            List<Long> ids = b.has("report_ids") ? reportIds(env, b.get("report_ids")) : List.of();
+            if (catalog.countDashboards(env.id()) >= ReportLimits.DASHBOARDS_PER_ENVIRONMENT) {
+                throw new HindsightException(ErrorCode.LIMIT_EXCEEDED, "An environment holds at most "
+                        + ReportLimits.DASHBOARDS_PER_ENVIRONMENT + " dashboards; delete some first");
+            }
+            long now = clock.millis();
+            return catalog.insert(new Dashboard(0, env.id(), name, description, ids, owner, now, now));
         }
-        long now = clock.millis();
-        return catalog.insert(new Dashboard(0, env.id(), name, description, ids, owner, now, now));
     }
 
     /** Replaces a dashboard ({@code whole}: PUT, name required) or changes the members given (PATCH). */
-    private synchronized Dashboard update(Environment env, long id, JsonNode b, boolean whole) {
-        Dashboard old = find(env, id);
-        String name = whole || b.has("name") ? Fields.name(b) : old.name();
-        String description = whole || b.has("description") ? Fields.description(b) : old.description();
-        List<Long> ids = b.has("report_ids") ? reportIds(env, b.get("report_ids"))
-                : whole ? List.of() : old.reportIds();
-        return save(old, name, description, ids);
+    private Dashboard update(Environment env, long id, JsonNode b, boolean whole) {
+        synchronized (reportRoutes.writes) {
+            Dashboard old = find(env, id);
+            String name = whole || b.has("name") ? Fields.name(b) : old.name();
+            String description = whole || b.has("description") ? Fields.description(b) : old.description();
+            List<Long> ids = b.has("report_ids") ? reportIds(env, b.get("report_ids"))
+                    : whole ? List.of() : old.reportIds();
+            return save(old, name, description, ids);
+        }
     }
 
-    private synchronized Dashboard add(Environment env, long id, JsonNode b) {
-        Dashboard old = find(env, id);
-        long report = Fields.id(b.get("report_id"), "report_id");
-        if (catalog.report(env.id(), report).isEmpty()) {
-            throw ReportRoutes.noReport("report_id", report);
-        }
-        if (old.reportIds().contains(report)) {
-            throw HindsightException.field("report_id", "report " + report + " is already on this dashboard");
-        }
-        if (old.reportIds().size() >= ReportLimits.REPORTS_PER_DASHBOARD) {
-            throw new HindsightException(ErrorCode.LIMIT_EXCEEDED, "A dashboard holds at most "
-                    + ReportLimits.REPORTS_PER_DASHBOARD + " reports", List.of(FieldError.of("report_id",
-                            "the dashboard is full")), Map.of(), null);
-        }
-        List<Long> ids = new ArrayList<>(old.reportIds());
-        JsonNode p = b.get("position");
-        int at = ids.size();
-        if (p != null && !p.isNull()) {
-            if (!p.isInt() || p.asInt() < 0 || p.asInt() > ids.size()) {
-                throw HindsightException.field("position", "must be a whole number from 0 (first) to " + ids.size()
-                        + " (last)");
+    private Dashboard add(Environment env, long id, JsonNode b) {
+        synchronized (reportRoutes.writes) {
+            Dashboard old = find(env, id);
+            long report = Fields.id(b.get("report_id"), "report_id");
+            if (catalog.report(env.id(), report).isEmpty()) {
+                throw ReportRoutes.noReport("report_id", report);
             }
-            at = p.asInt();
+            if (old.reportIds().contains(report)) {
+                throw HindsightException.field("report_id", "report " + report + " is already on this dashboard");
+            }
+            if (old.reportIds().size() >= ReportLimits.REPORTS_PER_DASHBOARD) {
+                throw new HindsightException(ErrorCode.LIMIT_EXCEEDED, "A dashboard holds at most "
+                        + ReportLimits.REPORTS_PER_DASHBOARD + " reports", List.of(FieldError.of("report_id",
+                                "the dashboard is full")), Map.of(), null);
+            }
+            List<Long> ids = new ArrayList<>(old.reportIds());
+            JsonNode p = b.get("position");
+            int at = ids.size();
+            if (p != null && !p.isNull()) {
+                if (!p.isInt() || p.asInt() < 0 || p.asInt() > ids.size()) {
+                    throw HindsightException.field("position", "must be a whole number from 0 (first) to " + ids.size()
+                            + " (last)");
+                }
+                at = p.asInt();
+            }
+            ids.add(at, report);
+            return save(old, old.name(), old.description(), ids);
         }
-        ids.add(at, report);
-        return save(old, old.name(), old.description(), ids);
     }
 
-    private synchronized Dashboard remove(Environment env, long id, long report) {
-        Dashboard old = find(env, id);
-        if (!old.reportIds().contains(report)) {
-            throw new HindsightException(ErrorCode.NOT_FOUND, "Report " + report + " is not on dashboard " + id);
+    private Dashboard remove(Environment env, long id, long report) {
+        synchronized (reportRoutes.writes) {
+            Dashboard old = find(env, id);
+            if (!old.reportIds().contains(report)) {
+                throw new HindsightException(ErrorCode.NOT_FOUND, "Report " + report + " is not on dashboard " + id);
+            }
+            List<Long> ids = new ArrayList<>(old.reportIds());
+            ids.remove(Long.valueOf(report));
+            return save(old, old.name(), old.description(), ids);
         }
-        List<Long> ids = new ArrayList<>(old.reportIds());
-        ids.remove(Long.valueOf(report));
-        return save(old, old.name(), old.description(), ids);
     }
 
     private Dashboard save(Dashboard old, String name, String description, List<Long> ids) {

@@ -19,9 +19,14 @@ import java.util.Set;
  * {@code /api/reports}: save a query with a name and description, list, get, update, delete, and run it ({@code
  * POST /api/reports/{id}/run}), per environment, with the admin token or the environment's secret key.
  */
-public final class ReportRoutes {
+final class ReportRoutes {
     private static final Set<String> CREATE = Set.of("app_id", "name", "description", "query");
 
+    /**
+     * Held by every change to reports and dashboards: counts and dashboards' report lists are read, then written, and
+     * a report's deletion must not race a dashboard's change that still lists it.
+     */
+    final Object writes = new Object();
     private final ReportCatalog catalog;
     private final Reports reports;
     private final Auth auth;
@@ -58,8 +63,10 @@ public final class ReportRoutes {
         app.delete("/api/reports/{id}", ctx -> {
             Environment env = auth.adminOrKey(ctx, Fields.param(ctx, "app_id"));
             long id = Fields.pathId(ctx, "id");
-            if (!catalog.deleteReport(env.id(), id)) {
-                throw notFound(id);
+            synchronized (writes) {
+                if (!catalog.deleteReport(env.id(), id)) {
+                    throw notFound(id);
+                }
             }
             ctx.status(204);
         });
@@ -86,28 +93,31 @@ public final class ReportRoutes {
         ctx.json(out);
     }
 
-    // Synchronized: the count of an environment's reports is checked, then added to.
-    private synchronized Report create(Environment env, JsonNode b, String owner) {
-        String name = Fields.name(b);
-        String description = Fields.description(b);
-        String query = reports.check(env, b);
-        if (catalog.countReports(env.id()) >= ReportLimits.REPORTS_PER_ENVIRONMENT) {
-            throw new HindsightException(ErrorCode.LIMIT_EXCEEDED, "An environment holds at most "
-                    + ReportLimits.REPORTS_PER_ENVIRONMENT + " saved reports; delete some first");
+    private Report create(Environment env, JsonNode b, String owner) {
+        synchronized (writes) {
+            String name = Fields.name(b);
+            String description = Fields.description(b);
+            String query = reports.check(env, b);
+            if (catalog.countReports(env.id()) >= ReportLimits.REPORTS_PER_ENVIRONMENT) {
+                throw new HindsightException(ErrorCode.LIMIT_EXCEEDED, "An environment holds at most "
+                        + ReportLimits.REPORTS_PER_ENVIRONMENT + " saved reports; delete some first");
+            }
+            long now = clock.millis();
+            return catalog.insert(new Report(0, env.id(), name, description, query, owner, now, now));
         }
-        long now = clock.millis();
-        return catalog.insert(new Report(0, env.id(), name, description, query, owner, now, now));
     }
 
     /** Replaces a report ({@code whole}: PUT, name and query required) or changes the members given (PATCH). */
-    private synchronized Report update(Environment env, long id, JsonNode b, boolean whole) {
-        Report old = find(env, id);
-        String name = whole || b.has("name") ? Fields.name(b) : old.name();
-        String description = whole || b.has("description") ? Fields.description(b) : old.description();
-        String query = whole || b.has("query") ? reports.check(env, b) : old.query();
-        Report r = new Report(id, env.id(), name, description, query, old.owner(), old.createdAt(), clock.millis());
-        catalog.update(r);
-        return r;
+    private Report update(Environment env, long id, JsonNode b, boolean whole) {
+        synchronized (writes) {
+            Report old = find(env, id);
+            String name = whole || b.has("name") ? Fields.name(b) : old.name();
+            String description = whole || b.has("description") ? Fields.description(b) : old.description();
+            String query = whole || b.has("query") ? reports.check(env, b) : old.query();
+            Report r = new Report(id, env.id(), name, description, query, old.owner(), old.createdAt(), clock.millis());
+            catalog.update(r);
+            return r;
+        }
     }
 
     private Report find(Environment env, long id) {
