@@ -21,11 +21,13 @@ import dev.hindsight.identity.UserRoutes;
 import dev.hindsight.query.QueryRoutes;
 import dev.hindsight.query.QueryTuning;
 import dev.hindsight.project.Environment;
+import dev.hindsight.report.ReportApi;
 import dev.hindsight.project.Project;
 import dev.hindsight.project.admin.ProjectRoutes;
 import dev.hindsight.project.Projects;
 import dev.hindsight.store.EventStore;
 import dev.hindsight.store.RecentIds;
+import dev.hindsight.store.VersionedStore;
 import dev.hindsight.store.WriteQueue;
 import dev.hindsight.store.duckdb.DuckDb;
 import dev.hindsight.store.duckdb.DuckDbCatalog;
@@ -35,6 +37,7 @@ import dev.hindsight.store.duckdb.DuckDbEngine;
 import dev.hindsight.store.duckdb.DuckDbEventCatalog;
 import dev.hindsight.store.duckdb.DuckDbEventStore;
 import dev.hindsight.store.duckdb.EventQueries;
+import dev.hindsight.store.duckdb.DuckDbReports;
 import dev.hindsight.store.duckdb.SessionSteps;
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
@@ -82,7 +85,9 @@ public final class Hindsight implements AutoCloseable {
         db = new DuckDb(settings.dataDir(), engineLimits(settings));
         projects = new Projects(new DuckDbCatalog(db));
         Optional<Project> created = projects.ensureDefault();
-        store = storeDecorator.apply(new DuckDbEventStore(db, clock));
+        // Counts commits per environment: saved reports' cached answers are current while it stays the same.
+        VersionedStore versioned = new VersionedStore(storeDecorator.apply(new DuckDbEventStore(db, clock)));
+        store = versioned;
         Gauge.builder("hindsight.store.size", store, EventStore::sizeBytes).baseUnit("bytes")
                 .description("Bytes the event store occupies on disk").register(metrics);
 
@@ -139,6 +144,8 @@ public final class Hindsight implements AutoCloseable {
         CatalogStore catalogStore = new DuckDbEventCatalog(db, new DuckDbDialect());
         catalog = new CatalogRefresher(catalogStore, () -> trackedDefinitions(definitions), CATALOG_INTERVAL);
         new CatalogRoutes(catalogStore, catalog, definitions, auth).register(http);
+        new ReportApi(new DuckDbReports(db), queries, versioned::version, auth, clock, settings.queries(), metrics)
+                .register(http);
         new OpsRoutes(store, metrics, auth, settings.edge()).register(http);
         http.start(settings.port());
 

@@ -133,7 +133,8 @@ public final class Auth {
                 + "the admin token or HINDSIGHT_METRICS_TOKEN (or start the server with HINDSIGHT_METRICS_PUBLIC=true)");
     }
 
-    private boolean isAdmin(Context ctx) {
+    /** Whether the request carries the admin token (what saved reports record as their owner until accounts exist). */
+    public boolean isAdmin(Context ctx) {
         String token = bearer(ctx);
         return token != null && adminToken.isPresent() && equal(token, adminToken.get());
     }

@@ -10,6 +10,9 @@ import java.util.List;
  * port; every switch over kinds is exhaustive.
  */
 public sealed interface Analysis {
+    /** The environment, range and zone the analysis reads. */
+    Scope scope();
+
 
     /**
      * The environment, the half-open time range [from, to) in epoch milliseconds, and the time zone whose local

@@ -90,6 +90,16 @@ public final class QueryRoutes implements AutoCloseable {
     private void query(Context ctx) {
         JsonNode body = QueryBody.read(ctx);
         Environment env = auth.adminOrKey(ctx, text(body, "app_id"));
+        ctx.contentType("application/json").result(answer(parse(env, body)));
+    }
+
+    /**
+     * A query body of {@code env} parsed into its analysis exactly as {@code POST /api/query} parses it (its
+     * {@code app_id} is not read here): bad input is a 4xx naming the field. The analysis holds everything its
+     * answer depends on besides the stored data (the definitions it uses, compiled; the resolved range), and is
+     * a value: saved reports key their cache on it.
+     */
+    public Analysis parse(Environment env, JsonNode body) {
         String kind = text(body, "kind");
         if (!KINDS.contains(kind)) {
             throw HindsightException.field("kind", "must be one of " + KINDS + ", not '" + kind + "'");
@@ -106,8 +116,14 @@ public final class QueryRoutes implements AutoCloseable {
             case "sessions" -> SessionsQuery.parse(body, scope);
             default -> throw HindsightException.field("kind", "must be one of " + KINDS + ", not '" + kind + "'");
         };
+        return analysis;
+    }
+
+    /** The answer to an analysis as JSON, run within the query bounds (time, memory, concurrency, answer size). */
+    public byte[] answer(Analysis analysis) {
         Map<String, Object> answer = new java.util.LinkedHashMap<>(gate.run(() -> bounded(analysis)));
-        answer.put("range", range.echo());
+        Scope scope = analysis.scope();
+        answer.put("range", new DateRange(scope.fromMs(), scope.toMs(), scope.zone()).echo());
         byte[] json;
         try {
             json = Json.MAPPER.writeValueAsBytes(answer);
@@ -119,7 +135,7 @@ public final class QueryRoutes implements AutoCloseable {
                     + " bytes; answers are at most " + bounds.maxResultMb() + " MiB (HINDSIGHT_QUERY_MAX_RESULT_MB):"
                     + " narrow the range or ask for fewer rows");
         }
-        ctx.contentType("application/json").result(json);
+        return json;
     }
 
     /** Runs an analysis within its time and memory limits, and translates the engine's refusals. */
@@ -201,7 +217,8 @@ public final class QueryRoutes implements AutoCloseable {
             }
             long id = idNode.asLong();
             Definition d = definitions.get(env.id(), id).orElseThrow(() -> new HindsightException(ErrorCode.NOT_FOUND,
-                    field + ": no definition " + id + " in this environment"));
+                    field + ": no definition " + id + " in this environment", List.of(dev.hindsight.error.FieldError
+                            .of(field + ".definition", "no definition " + id + " in this environment")), Map.of(), null));
             filter = Definitions.compile(d.rules());
             label = d.name();
         } else if (node.hasNonNull("kind")) {

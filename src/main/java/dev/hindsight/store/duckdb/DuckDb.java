@@ -94,6 +94,17 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
           last_time TIMESTAMP NOT NULL, steps BLOB NOT NULL)""",
         """
         CREATE TABLE IF NOT EXISTS rollups (name VARCHAR PRIMARY KEY, seq BIGINT NOT NULL)""",
+        // Saved reports (a query body as JSON) and dashboards (report ids in order, as a JSON array): see DuckDbReports.
+        "CREATE SEQUENCE IF NOT EXISTS report_ids START 1",
+        """
+        CREATE TABLE IF NOT EXISTS reports (
+          id BIGINT PRIMARY KEY, env_id BIGINT NOT NULL, name VARCHAR NOT NULL, description VARCHAR,
+          query VARCHAR NOT NULL, owner VARCHAR, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)""",
+        "CREATE SEQUENCE IF NOT EXISTS dashboard_ids START 1",
+        """
+        CREATE TABLE IF NOT EXISTS dashboards (
+          id BIGINT PRIMARY KEY, env_id BIGINT NOT NULL, name VARCHAR NOT NULL, description VARCHAR,
+          report_ids VARCHAR NOT NULL, owner VARCHAR, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)""",
     };
 
     // DuckDB checkpoints inside whichever transaction commits once the WAL passes its threshold, including a
