@@ -47,7 +47,8 @@ public final class IngestBenchmark {
                 + " rollup every %s s, %d cores%n", events, clients, batch, heap, rollup == null ? "(default)" : rollup,
                 Runtime.getRuntime().availableProcessors());
 
-        double raw = rawAppend(rawEvents);
+        int rawBatch = (int) longArg(args, "raw-batch", 5000);
+        double raw = rawAppend(rawEvents, rawBatch);
         Path dir = Files.createTempDirectory("hindsight-bench");
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -87,22 +88,23 @@ public final class IngestBenchmark {
     }
 
     /** Events per second the store appends and commits with nothing in front, in commits of 5,000. */
-    private static double rawAppend(long n) throws IOException {
+    private static double rawAppend(long n, int batch) throws IOException {
         Path dir = Files.createTempDirectory("hindsight-bench-raw");
         try (DuckDb db = new DuckDb(dir); DuckDbEventStore store = new DuckDbEventStore(db)) {
             SyntheticEvents gen = new SyntheticEvents(7);
             long now = System.currentTimeMillis();
-            List<WriteOp> ops = new ArrayList<>(5000);
-            for (int i = 0; i < 5000; i++) {
+            List<WriteOp> ops = new ArrayList<>(batch);
+            for (int i = 0; i < batch; i++) {
                 ops.add(new WriteOp.Append(gen.row(1, now)));
             }
             store.write(ops);
             // Only the time inside store.write counts: making the rows is the benchmark's cost, not the store's.
             long nanos = 0;
             long written = 0;
+            double cpu0 = processCpuSeconds();
             while (written < n) {
                 ops.clear();
-                for (int i = 0; i < 5000; i++) {
+                for (int i = 0; i < batch; i++) {
                     RawEvent e = gen.row(1, now);
                     ops.add(new WriteOp.Append(e));
                 }
@@ -113,7 +115,8 @@ public final class IngestBenchmark {
             }
             double seconds = nanos / 1e9;
             double rate = written / seconds;
-            System.out.printf(Locale.ROOT, "Raw store append (no HTTP): %,d events in %.1f s = %,.0f events/s%n", written, seconds, rate);
+            double cpu = processCpuSeconds() - cpu0;
+            System.out.printf(Locale.ROOT, "Raw store append (no HTTP, commits of %,d): %,d events in %.1f s = %,.0f events/s, %.1f us of CPU/event%n", batch, written, seconds, rate, cpu * 1e6 / written);
             return rate;
         }
     }

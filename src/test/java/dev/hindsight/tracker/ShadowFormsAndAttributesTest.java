@@ -76,7 +76,7 @@ class ShadowFormsAndAttributesTest {
             JsonNode click = TrackerPages.clicks(events).get(0);
             // **** is %2A%2A%2A%2A in the hierarchy's escaping.
             assertThat(target(click)).isEqualTo(
-                    "div#contact[title=Call%20%2A%2A%2A%2A][data-contact=%2A%2A%2A%2A]:2:1");
+                    "div#contact[title=Call%20%2A%2A%2A%2A][data-contact=%2A%2A%2A%2A]:2:1:3:1");
             assertThat(click.get("title").asText()).isEqualTo("Order for ****");
             assertThat(events.toString()).doesNotContain("bob").doesNotContain("555");
         }
@@ -96,7 +96,7 @@ class ShadowFormsAndAttributesTest {
 
             // U+FFFD is EF BF BD in UTF-8.
             assertThat(target(TrackerPages.clicks(events).get(0)))
-                    .isEqualTo("button#odd%EF%BF%BDx.b%EF%BF%BD[type=button]:3:1");
+                    .isEqualTo("button#odd%EF%BF%BDx.b%EF%BF%BD[type=button]:3:1:2:1");
             assertThat(TrackerPages.clicks(events).get(0).get("text").asText()).isEqualTo("Odd id");
             assertThat(Stored.ofKind(events, "change").get(0).path("properties").path("field_name").asText())
                     .isEqualTo("n\uFFFD");

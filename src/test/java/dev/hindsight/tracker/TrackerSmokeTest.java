@@ -48,7 +48,7 @@ class TrackerSmokeTest {
             assertThat(Stored.ofKind(events, "pageview")).hasSize(1);
             JsonNode click = Stored.ofKind(events, "click").get(0);
             assertThat(click.get("text").asText()).isEqualTo("Add to cart");
-            assertThat(click.get("hierarchy").asText()).endsWith("|button#add.add-to-cart.btn[type=button]:2:1");
+            assertThat(click.get("hierarchy").asText()).endsWith("|button#add.add-to-cart.btn[type=button]:2:1:2:2");
         }
     }
 }

@@ -67,7 +67,6 @@ public final class DuckDbEventCatalog implements CatalogStore {
                 for (String ddl : SCHEMA) {
                     st.execute(ddl);
                 }
-                st.execute("CHECKPOINT");
             }
             return null;
         });
