@@ -77,9 +77,9 @@ final class FormulaParser {
 
     private Expr unary() {
         if (pos < text.length() && text.charAt(pos) == '-') {
+            enter();
             pos++;
             skip();
-            enter();
             Expr e = new Neg(unary());
             depth--;
             return e;
@@ -94,9 +94,9 @@ final class FormulaParser {
         char c = text.charAt(pos);
         int start = pos;
         if (c == '(') {
+            enter();
             pos++;
             skip();
-            enter();
             Expr e = expr();
             depth--;
             if (pos >= text.length() || text.charAt(pos) != ')') {
