@@ -35,7 +35,10 @@ public final class AnalysisSql {
         };
         String bucket = LocalTimeSql.bucketKey(LocalTimes.of(g.scope().zone(), g.scope().fromMs(), g.scope().toMs()),
                 d, g.interval(), "time");
-        Sql sql = new Sql().append("WITH ").append(Identities.events(d, g.scope(), s.event().filter()));
+        // A measure of a property's values needs no users: its events are read without resolving them.
+        boolean users = x == null || s.measure().equals("per_user");
+        Sql sql = new Sql().append("WITH ").append(users ? Identities.events(d, g.scope(), s.event().filter())
+                : Identities.unresolvedEvents(d, g.scope(), s.event().filter()));
         // The events measured: with a property, those with a numeric value of it, that value as x.
         String from = "ev";
         if (x != null) {
