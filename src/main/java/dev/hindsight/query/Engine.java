@@ -45,7 +45,7 @@ public interface Engine {
      * for a measure of a property, only those with a numeric value of it (see {@link Analysis.Series}). A per-user
      * measure aggregates, over the users with an event there (and with a property, with a numeric value), each
      * user's event count or sum of the property's values there; the median and p90 interpolate linearly between
-     * the two nearest values (as {@code quantile_cont}).
+     * the two nearest values (at position q (n - 1) of the sorted values).
      */
     List<GraphRow> graphSeries(Graph g, Series s);
 
