@@ -29,8 +29,16 @@ public sealed interface Analysis {
     record EventSpec(String label, EventFilter filter) {
     }
 
-    /** Events per interval: one series per event and measure, optionally broken down by a property. */
-    record Graph(Scope scope, String interval, List<Series> series, Breakdown breakdown) implements Analysis {
+    /**
+     * Events per interval: one series per event and measure, optionally broken down by a property, and formulas
+     * over the series (see {@link Formula}).
+     */
+    record Graph(Scope scope, String interval, List<Series> series, Breakdown breakdown, List<Formula> formulas)
+            implements Analysis {
+        /** A graph without formulas. */
+        public Graph(Scope scope, String interval, List<Series> series, Breakdown breakdown) {
+            this(scope, interval, series, breakdown, List.of());
+        }
     }
 
     /**
@@ -56,8 +64,24 @@ public sealed interface Analysis {
         }
     }
 
-    /** One line of a graph: {@code measure} is count, users or sessions. */
-    record Series(EventSpec event, String measure) {
+    /**
+     * One line of a graph. {@code measure} is count, users or sessions; or sum, avg, min, max, median or p90 of the
+     * numeric values of the event property {@code property}; or per_user: {@code aggregate} (avg, min, max, median or
+     * p90) over the users of each user's event count, or with {@code property} each user's sum of it. A value is
+     * numeric when it is a JSON number, or text in JSON's number syntax (as numbers too big for a double are
+     * stored), and finite as a double; other values are left out. {@code property} and {@code aggregate} are null
+     * where the measure takes none.
+     */
+    record Series(EventSpec event, String measure, String property, String aggregate) {
+        /** A series counting events, users or sessions. */
+        public Series(EventSpec event, String measure) {
+            this(event, measure, null, null);
+        }
+
+        /** Whether the measure counts (count, users, sessions), so that its values are whole numbers and 0 when none. */
+        public boolean counts() {
+            return GraphQuery.MEASURES.contains(measure);
+        }
     }
 
     /** Split by an event property: the {@code limit} most frequent values, the rest as "other". */

@@ -32,13 +32,20 @@ public interface Engine {
      */
     Engine watched(SqlRunner.StatementWatch watch);
 
-    /** One line of one graph series: the bucket's start (epoch ms), the breakdown value or null, the measure. */
-    record GraphRow(long bucketMs, String breakdown, long value) {
+    /**
+     * One line of one graph series: the bucket's start (epoch ms), the breakdown value or null, the measure (a
+     * whole number for the counting measures).
+     */
+    record GraphRow(long bucketMs, String breakdown, double value) {
     }
 
     /**
      * A graph series's value per bucket (and, with a breakdown, per value: the {@code limit} values with most
-     * events, then "(other)", and "(none)" for events without the property), only for buckets with events.
+     * events, then "(other)", and "(none)" for events without the property), only for buckets with events, and,
+     * for a measure of a property, only those with a numeric value of it (see {@link Analysis.Series}). A per-user
+     * measure aggregates, over the users with an event there (and with a property, with a numeric value), each
+     * user's event count or sum of the property's values there; the median and p90 interpolate linearly between
+     * the two nearest values (at position q (n - 1) of the sorted values).
      */
     List<GraphRow> graphSeries(Graph g, Series s);
 

@@ -14,13 +14,28 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The graph analysis: request {@code {interval, series: [{event, measure}], breakdown?: {property, limit}}},
- * answer {@code {series: [{label, measure, breakdown?, points: [{t, value}]}]}} with a point for every interval
- * of the range (zero when nothing happened).
+ * The graph analysis: request {@code {interval, series: [{event, measure, property?, aggregate?}], breakdown?:
+ * {property, limit}, formulas?: [{expression, name?}]}}, answer {@code {series: [{label, measure, property?,
+ * aggregate?, breakdown?, points: [{t, value}]}], formulas?: [{name, expression, breakdown?, points}]}} with a point
+ * for every interval of the range. A counting measure's value is a whole number, zero when nothing happened; any
+ * other measure's value is a number, null where the interval has no numeric value (or no user) to measure.
  */
 final class GraphQuery {
-    /** What a series measures: its events, its distinct users, or its distinct sessions. */
+    /** The measures that count: events, distinct users, distinct sessions. */
     static final List<String> MEASURES = List.of("count", "users", "sessions");
+    /** The measures of a numeric event property's values. */
+    static final List<String> PROPERTY_MEASURES = List.of("sum", "avg", "min", "max", "median", "p90");
+    /** The measure of a figure per user, aggregated over the users with {@link #AGGREGATES}. */
+    static final String PER_USER = "per_user";
+    /** How per-user figures are aggregated over the users. */
+    static final List<String> AGGREGATES = List.of("avg", "min", "max", "median", "p90");
+    /** Every measure a series takes. */
+    static final List<String> ALL_MEASURES = java.util.stream.Stream.of(MEASURES, PROPERTY_MEASURES, List.of(PER_USER))
+            .flatMap(List::stream).toList();
+    /** Formulas of one graph. */
+    static final int MAX_FORMULAS = 10;
+    /** Longest formula name. */
+    static final int MAX_NAME = 255;
 
     private GraphQuery() {
     }
@@ -50,29 +65,98 @@ final class GraphQuery {
             if (!s.isObject()) {
                 throw HindsightException.field("series[" + i + "]", "must be an object {event, measure}");
             }
-            String measure = QueryLimits.text(s, "measure", "series[" + i + "].measure", "count");
-            if (!MEASURES.contains(measure)) {
-                throw HindsightException.field("series[" + i + "].measure", "must be one of " + MEASURES);
-            }
-            out.add(new Series(events.apply("/series/" + i + "/event"), measure));
+            out.add(series(s, "series[" + i + "]", events.apply("/series/" + i + "/event")));
         }
         Analysis.Breakdown breakdown = FunnelQuery.breakdown(body);
-        // Each series has up to limit values, "(other)" and "(none)".
-        long lines = (long) out.size() * (breakdown == null ? 1 : breakdown.limit() + 2);
+        List<Formula> formulas = formulas(body.get("formulas"), out.size());
+        // Each series and formula has up to limit values, "(other)" and "(none)".
+        long lines = (long) (out.size() + formulas.size()) * (breakdown == null ? 1 : breakdown.limit() + 2);
         if (lines * buckets > QueryLimits.MAX_POINTS) {
             throw QueryLimits.exceeded("series", "the answer could have " + lines * buckets + " points (" + lines
                     + " lines of " + buckets + " buckets); a graph has at most " + QueryLimits.MAX_POINTS
                     + ": fewer series, a smaller breakdown limit, a narrower range or a longer interval");
         }
-        return new Graph(scope, interval, out, breakdown);
+        return new Graph(scope, interval, out, breakdown, formulas);
+    }
+
+    /** A series's measure, with its {@code property} and {@code aggregate} where it takes them. */
+    private static Series series(JsonNode s, String path, EventSpec event) {
+        String measure = QueryLimits.text(s, "measure", path + ".measure", "count");
+        if (!ALL_MEASURES.contains(measure)) {
+            throw HindsightException.field(path + ".measure", "must be one of " + ALL_MEASURES);
+        }
+        String property = QueryLimits.text(s, "property", path + ".property", null);
+        if (property != null && property.isBlank()) {
+            throw HindsightException.field(path + ".property", "must name an event property");
+        }
+        if (MEASURES.contains(measure) && property != null) {
+            throw HindsightException.field(path + ".property", "is not taken by the measure " + measure
+                    + ": only by " + PROPERTY_MEASURES + " and " + PER_USER);
+        }
+        if (PROPERTY_MEASURES.contains(measure) && property == null) {
+            throw HindsightException.field(path + ".property", "is required by the measure " + measure
+                    + ": the numeric event property to measure (such as revenue)");
+        }
+        String aggregate = QueryLimits.text(s, "aggregate", path + ".aggregate", null);
+        if (!measure.equals(PER_USER) && aggregate != null) {
+            throw HindsightException.field(path + ".aggregate", "is only taken by the measure " + PER_USER);
+        }
+        if (measure.equals(PER_USER)) {
+            aggregate = aggregate == null ? "avg" : aggregate;
+            if (!AGGREGATES.contains(aggregate)) {
+                throw HindsightException.field(path + ".aggregate", "must be one of " + AGGREGATES);
+            }
+        }
+        return new Series(event, measure, property, aggregate);
+    }
+
+    /** The optional {@code formulas}: at most {@value #MAX_FORMULAS} of {@code {expression, name?}}. */
+    private static List<Formula> formulas(JsonNode node, int series) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw HindsightException.field("formulas", "must be an array of {expression, name?}");
+        }
+        if (node.size() > MAX_FORMULAS) {
+            throw QueryLimits.exceeded("formulas", "has " + node.size() + " entries; a graph has at most "
+                    + MAX_FORMULAS + " formulas");
+        }
+        List<Formula> out = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            String path = "formulas[" + i + "]";
+            JsonNode f = node.get(i);
+            if (!f.isObject()) {
+                throw HindsightException.field(path, "must be an object {expression, name?}");
+            }
+            String expression = QueryLimits.text(f, "expression", path + ".expression", null);
+            if (expression == null) {
+                throw HindsightException.field(path + ".expression", "is required: arithmetic over the series"
+                        + " A, B, C ... such as \"A / B * 100\"");
+            }
+            String name = QueryLimits.text(f, "name", path + ".name", expression);
+            if (name.isBlank() || name.length() > MAX_NAME) {
+                throw HindsightException.field(path + ".name", "must hold from 1 to " + MAX_NAME + " characters");
+            }
+            Formula.Expr root;
+            try {
+                root = FormulaParser.parse(expression, series);
+            } catch (FormulaParser.SyntaxError e) {
+                throw HindsightException.field(path + ".expression", e.getMessage());
+            }
+            out.add(new Formula(name, expression, root));
+        }
+        return out;
     }
 
     static Map<String, Object> run(Graph g, Engine engine) {
         List<Long> buckets = Buckets.between(g.scope().fromMs(), g.scope().toMs(), g.interval(), g.scope().zone());
         LocalTimes local = LocalTimes.of(g.scope().zone(), g.scope().fromMs(), g.scope().toMs());
         List<Map<String, Object>> out = new ArrayList<>();
+        // Per series, per breakdown value (null without a breakdown), per bucket start: the value.
+        List<Map<String, Map<Long, Double>>> values = new ArrayList<>();
         for (Series s : g.series()) {
-            Map<String, Map<Long, Long>> byBreakdown = new LinkedHashMap<>();
+            Map<String, Map<Long, Double>> byBreakdown = new LinkedHashMap<>();
             for (Engine.GraphRow row : engine.graphSeries(g, s)) {
                 byBreakdown.computeIfAbsent(row.breakdown(), k -> new LinkedHashMap<>())
                         .put(local.bucketStart(g.interval(), row.bucketMs()), row.value());
@@ -80,22 +164,84 @@ final class GraphQuery {
             if (byBreakdown.isEmpty() && g.breakdown() == null) {
                 byBreakdown.put(null, Map.of());
             }
-            for (Map.Entry<String, Map<Long, Long>> e : byBreakdown.entrySet()) {
+            values.add(byBreakdown);
+            for (Map.Entry<String, Map<Long, Double>> e : byBreakdown.entrySet()) {
                 Map<String, Object> line = new LinkedHashMap<>();
                 line.put("label", s.event().label());
                 line.put("measure", s.measure());
+                if (s.property() != null) {
+                    line.put("property", s.property());
+                }
+                if (s.aggregate() != null) {
+                    line.put("aggregate", s.aggregate());
+                }
                 if (g.breakdown() != null) {
                     line.put("breakdown", e.getKey());
                 }
-                List<Map<String, Object>> points = new ArrayList<>();
-                for (long t : buckets) {
-                    points.add(Map.of("t", Instant.ofEpochMilli(t).toString(), "value", e.getValue().getOrDefault(t, 0L)));
-                }
-                line.put("points", points);
+                line.put("points", points(buckets, t -> value(s, e.getValue(), t)));
                 out.add(line);
             }
         }
-        return Map.of("series", out);
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("series", out);
+        if (!g.formulas().isEmpty()) {
+            answer.put("formulas", formulas(g, buckets, values));
+        }
+        return answer;
     }
 
+    /**
+     * Each formula's lines: one without a breakdown; with one, a line per breakdown value of the series it reads
+     * (of every series when it reads none), pairing the series' values by breakdown value and bucket. A series
+     * without a line for a value counts zero there, or, for a measure that is not a count, has no value.
+     */
+    private static List<Map<String, Object>> formulas(Graph g, List<Long> buckets,
+            List<Map<String, Map<Long, Double>>> values) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Formula f : g.formulas()) {
+            List<Integer> refs = f.refs().isEmpty()
+                    ? java.util.stream.IntStream.range(0, g.series().size()).boxed().toList() : f.refs();
+            java.util.LinkedHashSet<String> keys = new java.util.LinkedHashSet<>();
+            refs.forEach(i -> keys.addAll(values.get(i).keySet()));
+            if (g.breakdown() == null) {
+                keys.clear();
+                keys.add(null);
+            }
+            for (String key : keys) {
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("name", f.name());
+                line.put("expression", f.expression());
+                if (g.breakdown() != null) {
+                    line.put("breakdown", key);
+                }
+                line.put("points", points(buckets, t -> f.eval(i -> {
+                    Series s = g.series().get(i);
+                    Object v = value(s, values.get(i).getOrDefault(key, Map.of()), t);
+                    return v == null ? null : ((Number) v).doubleValue();
+                })));
+                out.add(line);
+            }
+        }
+        return out;
+    }
+
+    /** A line's value at bucket {@code t}: a whole number for a count (0 when none), else a number or null. */
+    private static Object value(Series s, Map<Long, Double> line, long t) {
+        Double v = line.get(t);
+        if (s.counts()) {
+            return v == null ? 0L : Math.round(v);
+        }
+        return v;
+    }
+
+    private static List<Map<String, Object>> points(List<Long> buckets, java.util.function.LongFunction<Object> value) {
+        List<Map<String, Object>> points = new ArrayList<>();
+        for (long t : buckets) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("t", Instant.ofEpochMilli(t).toString());
+            p.put("value", value.apply(t));
+            points.add(p);
+        }
+        return points;
+    }
 }

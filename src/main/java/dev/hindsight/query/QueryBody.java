@@ -20,7 +20,7 @@ final class QueryBody {
 
     private static final Set<String> COMMON = Set.of("app_id", "kind", "from", "to", "time_zone");
     private static final Map<String, Set<String>> TOP = Map.of(
-            "graph", Set.of("interval", "series", "breakdown"),
+            "graph", Set.of("interval", "series", "breakdown", "formulas"),
             "funnel", Set.of("steps", "window", "breakdown"),
             "retention", Set.of("start", "return", "period", "periods"),
             "paths", Set.of("start", "direction", "depth", "label_with"),
@@ -28,7 +28,8 @@ final class QueryBody {
             "sessions", Set.of("identity", "limit"));
     private static final Set<String> EVENT = Set.of("definition", "kind", "event", "properties");
     private static final Set<String> FILTER = Set.of("key", "op", "value");
-    private static final Set<String> SERIES = Set.of("event", "measure");
+    private static final Set<String> SERIES = Set.of("event", "measure", "property", "aggregate");
+    private static final Set<String> FORMULA = Set.of("expression", "name");
     private static final Set<String> BREAKDOWN = Set.of("property", "limit");
 
     private QueryBody() {
@@ -54,6 +55,7 @@ final class QueryBody {
                     event(s.get("event"), path + ".event", errors);
                 });
                 breakdown(body, errors);
+                each(body.get("formulas"), "formulas", (f, path) -> keys(f, path, FORMULA, errors));
             }
             case "funnel" -> {
                 each(body.get("steps"), "steps", (s, path) -> event(s, path, errors));

@@ -169,11 +169,23 @@ final class PgSql {
             case "count" -> "count(*)";
             case "users" -> "count(DISTINCT user_key)";
             case "sessions" -> "count(DISTINCT session_id)";
+            case "sum" -> "sum(x)";
             default -> throw new IllegalArgumentException(s.measure());
         };
+        if (s.property() == null) {
+            return new Sql().append("WITH ").append(events(g.scope(), s.event().filter()))
+                    .append(" SELECT " + epochMs(truncate(g.interval(), "time")) + " AS t, " + measure
+                            + " FROM ev GROUP BY 1 ORDER BY 1");
+        }
+        // A numeric value: JSON's number syntax (a JSON number's text has it too), finite as a double. PostgreSQL has
+        // no TRY_CAST: a text beyond a double's range (1e400) would fail the cast; the generator sends none.
+        String text = "(properties ->> '" + s.property().replace("'", "''") + "')";
+        String x = "CASE WHEN " + text + " ~ '^-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?$' THEN " + text
+                + "::float8 END";
         return new Sql().append("WITH ").append(events(g.scope(), s.event().filter()))
                 .append(" SELECT " + epochMs(truncate(g.interval(), "time")) + " AS t, " + measure
-                        + " FROM ev GROUP BY 1 ORDER BY 1");
+                        + " FROM (SELECT time, " + x + " AS x FROM ev) n WHERE x IS NOT NULL AND x <> 'Infinity'::float8"
+                        + " AND x <> '-Infinity'::float8 GROUP BY 1 ORDER BY 1");
     }
 
     /**

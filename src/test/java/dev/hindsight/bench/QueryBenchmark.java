@@ -38,20 +38,21 @@ import java.util.concurrent.Callable;
 
 /**
  * The query benchmark: N generated events over 90 days ({@link SiteGenerator}) straight into a fresh DuckDB store,
- * then four analyses through Hindsight's query code (a daily users graph of a click definition with CSS selectors,
- * a 4-step funnel with a 14-day window, 8-week retention, paths after the pricing page at depth 5), the same four
+ * then five analyses through Hindsight's query code (a daily users graph of a click definition with CSS selectors,
+ * a 4-step funnel with a 14-day window, 8-week retention, paths after the pricing page at depth 5, and a graph of
+ * the purchases' {@code revenue} summed by day), the same five
  * as equivalent SQL ({@link PgSql}) on PostgreSQL 15 with indexes, a check that both answer the same, the speed-ups
  * of matching selectors through the hierarchy dictionary and of the literal prefilter before the regex, and a table against the goals (at most 1 s on Hindsight, at least 10 times
  * faster than PostgreSQL). Timings are the median of R runs after one warm-up.
  *
  * <p>Run it with {@code scripts/bench-query.sh [--events=N] [--runs=R] [--pg-timeout=S] [--pg-trgm=true]
- * [--skip-pg=true] [--only=graph,funnel,retention,paths] [--store=DIR]}; {@code --store} keeps the generated store in
+ * [--skip-pg=true] [--only=graph,funnel,retention,paths,revenue] [--store=DIR]}; {@code --store} keeps the generated store in
  * DIR and reuses it on the next run with the same {@code --events}.
  */
 public final class QueryBenchmark {
     private static final long DAY = 86_400_000L;
     private static final long ENV = 1;
-    private static final String[] NAMES = {"graph", "funnel", "retention", "paths"};
+    private static final String[] NAMES = {"graph", "funnel", "retention", "paths", "revenue"};
 
     public static void main(String[] args) throws Exception {
         long events = longArg(args, "events", 10_000_000);
@@ -133,19 +134,22 @@ public final class QueryBenchmark {
             Analysis retention = new Analysis.Retention(scope, spec.get("Signed up"), spec.get("Viewed a product"),
                     "week", 8);
             Analysis paths = new Analysis.Paths(scope, spec.get("Viewed pricing"), false, 5, List.of());
-            Analysis[] analyses = {graph, funnel, retention, paths};
+            Analysis revenue = new Analysis.Graph(scope, "day",
+                    List.of(new Analysis.Series(spec.get("Purchased"), "sum", "revenue", null)), null);
+            Analysis[] analyses = {graph, funnel, retention, paths, revenue};
             String[] describe = {
                 "graph: daily users of 'Added to cart' (2 click rules with CSS selectors, path /products/*), 90 days",
                 "funnel: Viewed a product -> Added to cart -> Submitted checkout -> Purchased, window P14D, 90 days",
                 "retention: start 'Signed up', return 'Viewed a product', 8 weeks, 90 days",
-                "paths: after 'Viewed pricing', depth 5, raw labels, 90 days"};
+                "paths: after 'Viewed pricing', depth 5, raw labels, 90 days",
+                "revenue: daily sum of the numeric property revenue of 'Purchased', 90 days"};
 
             // 2. Hindsight.
             QueryRoutes routes = new QueryRoutes(catalog, new DuckDbEngine(db), null);
-            double[] hs = new double[4];
-            String[] hsAnswer = new String[4];
+            double[] hs = new double[NAMES.length];
+            String[] hsAnswer = new String[NAMES.length];
             System.out.println("\nHindsight (DuckDB store, in-process through QueryRoutes.run):");
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < NAMES.length; i++) {
                 Analysis a = analyses[i];
                 if (!only.contains(NAMES[i])) {
                     hs[i] = Double.NaN;
@@ -185,10 +189,10 @@ public final class QueryBenchmark {
             }
 
             // 3. PostgreSQL.
-            double[] pg = new double[4];
+            double[] pg = new double[NAMES.length];
             Arrays.fill(pg, Double.NaN);
-            String[] pgNote = new String[4];
-            Boolean[] same = new Boolean[4];
+            String[] pgNote = new String[NAMES.length];
+            Boolean[] same = new Boolean[NAMES.length];
             if (!skipPg) {
                 postgres(db, analyses, only, runs, pgTimeout, trgm, pg, pgNote, same, hsAnswer, from, to);
             }
@@ -198,7 +202,7 @@ public final class QueryBenchmark {
                     + runs + " runs after a warm-up):");
             System.out.printf(Locale.ROOT, "  %-10s | %12s | %14s | %8s | %-14s | %-18s | %s%n", "analysis", "Hindsight ms",
                     "PostgreSQL ms", "ratio", "<= 1000 ms", ">= 10x faster", "same answer");
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < NAMES.length; i++) {
                 String pgText = pgNote[i] != null ? pgNote[i] : String.format(Locale.ROOT, "%.1f", pg[i]);
                 double ratio = pg[i] / hs[i];
                 boolean timedOut = pgNote[i] != null && pgNote[i].startsWith(">");
@@ -308,7 +312,7 @@ public final class QueryBenchmark {
                 st.execute("SET plan_cache_mode = force_custom_plan");
             }
             PgSql q = new PgSql();
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < NAMES.length; i++) {
                 Analysis a = analyses[i];
                 if (!only.contains(NAMES[i])) {
                     continue;
@@ -416,6 +420,13 @@ public final class QueryBenchmark {
                 }
                 return "cohort users " + users + ", retained cells sum " + retained + "; grid " + grid;
             }
+            case 4 -> {
+                List<Double> values = new ArrayList<>();
+                for (Object p : (List<?>) ((Map<?, ?>) ((List<?>) answer.get("series")).get(0)).get("points")) {
+                    values.add((Double) ((Map<?, ?>) p).get("value"));
+                }
+                return revenueSummary(values);
+            }
             default -> {
                 Map<String, Long> nodes = new TreeMap<>();
                 for (Object o : (List<?>) answer.get("nodes")) {
@@ -430,6 +441,13 @@ public final class QueryBenchmark {
                 return pathsSummary(nodes, edges);
             }
         }
+    }
+
+    /** Daily sums to the cent (engines add doubles in their own order, so the last bits may differ). */
+    private static String revenueSummary(List<Double> values) {
+        double total = values.stream().filter(v -> v != null).mapToDouble(Double::doubleValue).sum();
+        return String.format(Locale.ROOT, "total %.2f; per day %s", total, values.stream()
+                .map(v -> v == null ? "null" : String.format(Locale.ROOT, "%.2f", v)).toList());
     }
 
     private static String pathsSummary(Map<String, Long> nodes, Map<String, Long> edges) {
@@ -492,6 +510,15 @@ public final class QueryBenchmark {
                     grid.add(size + ":" + counts);
                 }
                 return "cohort users " + total + ", retained cells sum " + sum + "; grid " + grid;
+            }
+            case 4 -> {
+                Map<Long, Double> byT = new HashMap<>();
+                rows.forEach(r -> byT.put(((Number) r[0]).longValue(), ((Number) r[1]).doubleValue()));
+                List<Double> values = new ArrayList<>();
+                for (long t : Buckets.between(from, to, "day")) {
+                    values.add(byT.get(t));
+                }
+                return revenueSummary(values);
             }
             default -> {
                 Analysis.Paths p = (Analysis.Paths) a;

@@ -19,26 +19,58 @@ public final class AnalysisSql {
 
     /**
      * One series of a graph: rows (bucket key, breakdown value or null, value), only for buckets with events (the
-     * caller fills the gaps with zeros); {@link LocalTimes#bucketStart} turns a key into the bucket's start.
+     * caller fills the gaps); {@link LocalTimes#bucketStart} turns a key into the bucket's start. A measure of a
+     * property reads only the events with a numeric value of it ({@link Dialect#number}), as the column {@code x};
+     * a per-user measure groups by user first, then aggregates the users' figures.
      */
     public Sql graphSeries(Graph g, Series s) {
+        String x = s.property() == null ? null : d.number(s.property());
         String measure = switch (s.measure()) {
             case "count" -> "count(*)";
             case "users" -> "count(DISTINCT user_key)";
             case "sessions" -> "count(DISTINCT session_id)";
+            case "sum", "avg", "min", "max", "median", "p90" -> aggregate(s.measure(), "x");
+            case "per_user" -> x == null ? "count(*)" : "sum(x)";
             default -> throw new IllegalArgumentException(s.measure());
         };
         String bucket = LocalTimeSql.bucketKey(LocalTimes.of(g.scope().zone(), g.scope().fromMs(), g.scope().toMs()),
                 d, g.interval(), "time");
-        Sql sql = new Sql().append("WITH ").append(Identities.events(d, g.scope(), s.event().filter()));
-        if (g.breakdown() == null) {
-            return sql.append(" SELECT " + bucket + " AS t, NULL AS b, " + measure + " FROM ev GROUP BY t ORDER BY t");
+        // A measure of a property's values needs no users: its events are read without resolving them.
+        boolean users = x == null || s.measure().equals("per_user");
+        Sql sql = new Sql().append("WITH ").append(users ? Identities.events(d, g.scope(), s.event().filter())
+                : Identities.unresolvedEvents(d, g.scope(), s.event().filter()));
+        // The events measured: with a property, those with a numeric value of it, that value as x.
+        String from = "ev";
+        if (x != null) {
+            sql.append(", nv AS (SELECT * FROM (SELECT *, " + x + " AS x FROM ev) WHERE x IS NOT NULL)");
+            from = "nv";
         }
-        String value = d.property(g.breakdown().property());
-        sql.append(", top AS (SELECT " + value + " AS v FROM ev WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT ")
-                .param(g.breakdown().limit()).append(")");
-        return sql.append(" SELECT " + bucket + " AS t, CASE WHEN " + value + " IN (SELECT v FROM top) THEN " + value
-                + " WHEN " + value + " IS NULL THEN '(none)' ELSE '(other)' END AS b, " + measure
-                + " FROM ev GROUP BY t, b ORDER BY t, b");
+        String perUser = s.measure().equals("per_user") ? ", user_key" : "";
+        String select;
+        if (g.breakdown() == null) {
+            select = "SELECT " + bucket + " AS t, NULL AS b, " + measure + " AS x FROM " + from + " GROUP BY t" + perUser;
+        } else {
+            String value = d.property(g.breakdown().property());
+            sql.append(", top AS (SELECT " + value + " AS v FROM ev WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT ")
+                    .param(g.breakdown().limit()).append(")");
+            select = "SELECT " + bucket + " AS t, CASE WHEN " + value + " IN (SELECT v FROM top) THEN " + value
+                    + " WHEN " + value + " IS NULL THEN '(none)' ELSE '(other)' END AS b, " + measure
+                    + " AS x FROM " + from + " GROUP BY t, b" + perUser;
+        }
+        if (perUser.isEmpty()) {
+            return sql.append(" " + select + " ORDER BY t, b");
+        }
+        return sql.append(" SELECT t, b, " + aggregate(s.aggregate(), "x") + " FROM (" + select
+                + ") GROUP BY t, b ORDER BY t, b");
+    }
+
+    /** The aggregate {@code name} (sum, avg, min, max, median, p90) of the numeric {@code x}. */
+    private static String aggregate(String name, String x) {
+        return switch (name) {
+            case "sum", "avg", "min", "max" -> name + "(" + x + ")";
+            case "median" -> "quantile_cont(" + x + ", 0.5)";
+            case "p90" -> "quantile_cont(" + x + ", 0.9)";
+            default -> throw new IllegalArgumentException(name);
+        };
     }
 }

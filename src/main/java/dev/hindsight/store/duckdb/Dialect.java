@@ -33,6 +33,12 @@ public interface Dialect {
     /** An event property's value as text, NULL when the event does not have it. */
     String property(String key);
 
+    /**
+     * An event property's value as a DOUBLE when it is numeric: a JSON number, or text in JSON's number syntax (as
+     * the store keeps numbers a double cannot hold exactly), finite as a double; NULL otherwise.
+     */
+    String number(String key);
+
     /** Integer division rounding towards minus infinity of two non-negative integers. */
     String intDiv(String a, String b);
 

@@ -65,6 +65,17 @@ public final class DuckDbDialect implements Dialect {
         return "json_extract_string(properties, " + jsonPath(key) + ")";
     }
 
+    /** JSON's number syntax (RFC 8259), which RE2 (DuckDB's regex engine) and java.util.regex read alike. */
+    static final String NUMBER_SYNTAX = "-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?";
+
+    @Override
+    public String number(String key) {
+        String text = property(key);
+        // TRY_CAST alone would also take ' 5', 'inf', 'NaN' and '1_000'; the syntax check keeps to numbers.
+        return "CASE WHEN regexp_full_match(" + text + ", '" + NUMBER_SYNTAX + "') AND isfinite(TRY_CAST(" + text
+                + " AS DOUBLE)) THEN TRY_CAST(" + text + " AS DOUBLE) END";
+    }
+
     @Override
     public String intDiv(String a, String b) {
         return "(" + a + ") // (" + b + ")";

@@ -43,7 +43,7 @@ public final class DuckDbEngine implements Engine {
     @Override
     public List<GraphRow> graphSeries(Graph g, Series s) {
         Sql q = sql.graphSeries(g, s);
-        return runner.query(q.text(), q.params(), rs -> new GraphRow(rs.getLong(1), rs.getString(2), rs.getLong(3)));
+        return runner.query(q.text(), q.params(), rs -> new GraphRow(rs.getLong(1), rs.getString(2), rs.getDouble(3)));
     }
 
     @Override

@@ -32,6 +32,16 @@ final class Identities {
     }
 
     /**
+     * A CTE named {@code ev}: the scope's events matching {@code filter}, all their columns, users left unresolved,
+     * for a measure that needs no user (the join with the links is most of a small query's time).
+     */
+    static Sql unresolvedEvents(Dialect d, Analysis.Scope scope, EventFilter filter) {
+        return new Sql().append("ev AS (SELECT * FROM events WHERE ")
+                .append(range(d, scope.envId(), scope.fromMs(), scope.toMs()))
+                .append(" AND ").append(d.filter(filter)).append(")");
+    }
+
+    /**
      * A CTE named {@code ev} with the columns {@code part} (1 for the first part, 2 for the next...), {@code time},
      * {@code user_key} and {@code value}: the events of each part, resolved. An event in several parts is there
      * once per part. Each part is its own scan with its filter as the scan's condition, which the engine can push

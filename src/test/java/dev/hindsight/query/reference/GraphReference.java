@@ -83,6 +83,136 @@ public final class GraphReference {
         return out;
     }
 
+    /** One line of a measured series: the breakdown value (null without one) and a value or null per interval start. */
+    public record MeasuredLine(String breakdown, Map<Long, Double> points) {
+    }
+
+    /**
+     * A series of any measure (see {@code Analysis.Series}): {@code count}, {@code users} and {@code sessions} as
+     * {@link #series}, zero where nothing happened; {@code sum}, {@code avg}, {@code min}, {@code max},
+     * {@code median}, {@code p90} of the numeric values of {@code property} ({@link #number}), null where there are
+     * none; {@code per_user}: {@code aggregate} over the users with an event (and with {@code property}, a numeric
+     * value) of each user's event count (or sum of values), null where there are none. Quantiles interpolate
+     * linearly: position q (n - 1) of the sorted values. Lines are grouped as {@link #series} groups them, without
+     * the lines that have no value at all when there is a breakdown, ordered by their first interval with a value,
+     * then by breakdown value.
+     */
+    public static List<MeasuredLine> measured(Dataset data, long from, long to, String interval, Named event,
+            String measure, String property, String aggregate, String breakdown, int limit, ZoneId zone) {
+        List<Resolved> matching = data.resolved(from, to).stream().filter(r -> event.test().test(r.ev())).toList();
+        Map<String, Map<Long, List<Resolved>>> groups = groups(matching, interval, zone, breakdown, limit);
+        List<Long> buckets = buckets(from, to, interval, zone);
+        List<MeasuredLine> out = new ArrayList<>();
+        for (Map.Entry<String, Map<Long, List<Resolved>>> e : groups.entrySet()) {
+            Map<Long, Double> points = new LinkedHashMap<>();
+            for (long b : buckets) {
+                List<Resolved> events = e.getValue().getOrDefault(b, List.of());
+                points.put(b, switch (measure) {
+                    case "count", "users", "sessions" -> (double) measure(events, measure);
+                    case "per_user" -> perUser(events, property, aggregate);
+                    default -> aggregate(events.stream().map(r -> number(r, property)).filter(v -> v != null).toList(),
+                            measure);
+                });
+            }
+            if (breakdown == null || points.values().stream().anyMatch(v -> v != null)) {
+                out.add(new MeasuredLine(e.getKey(), points));
+            }
+        }
+        out.sort(Comparator.<MeasuredLine>comparingLong(l -> l.points().entrySet().stream()
+                .filter(p -> p.getValue() != null).mapToLong(Map.Entry::getKey).min().orElse(0))
+                .thenComparing(l -> l.breakdown() == null ? "" : l.breakdown()));
+        return out;
+    }
+
+    private static Map<String, Map<Long, List<Resolved>>> groups(List<Resolved> matching, String interval, ZoneId zone,
+            String breakdown, int limit) {
+        Set<String> top = new HashSet<>();
+        if (breakdown != null) {
+            Map<String, Long> counts = new HashMap<>();
+            matching.forEach(r -> {
+                String v = value(r, breakdown);
+                if (v != null) {
+                    counts.merge(v, 1L, Long::sum);
+                }
+            });
+            counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()
+                    .thenComparing(Map.Entry.comparingByKey())).limit(limit).forEach(e -> top.add(e.getKey()));
+        }
+        Map<String, Map<Long, List<Resolved>>> groups = new HashMap<>();
+        for (Resolved r : matching) {
+            String line = null;
+            if (breakdown != null) {
+                String v = value(r, breakdown);
+                line = v == null ? "(none)" : top.contains(v) ? v : "(other)";
+            }
+            groups.computeIfAbsent(line, k -> new TreeMap<>()).computeIfAbsent(bucket(r.ev().time(), interval, zone),
+                    k -> new ArrayList<>()).add(r);
+        }
+        if (groups.isEmpty() && breakdown == null) {
+            groups.put(null, new TreeMap<>());
+        }
+        return groups;
+    }
+
+    private static Double perUser(List<Resolved> events, String property, String aggregate) {
+        Map<String, Double> perUser = new HashMap<>();
+        for (Resolved r : events) {
+            if (property == null) {
+                perUser.merge(r.userKey(), 1.0, Double::sum);
+            } else {
+                Double v = number(r, property);
+                if (v != null) {
+                    perUser.merge(r.userKey(), v, Double::sum);
+                }
+            }
+        }
+        return aggregate(new ArrayList<>(perUser.values()), aggregate);
+    }
+
+    /** The aggregate of {@code values}, null when there are none. */
+    private static Double aggregate(List<Double> values, String aggregate) {
+        if (values.isEmpty()) {
+            return null;
+        }
+        List<Double> sorted = values.stream().sorted().toList();
+        return switch (aggregate) {
+            case "sum" -> values.stream().mapToDouble(Double::doubleValue).sum();
+            case "avg" -> values.stream().mapToDouble(Double::doubleValue).sum() / values.size();
+            case "min" -> sorted.get(0);
+            case "max" -> sorted.get(sorted.size() - 1);
+            case "median" -> quantile(sorted, 0.5);
+            case "p90" -> quantile(sorted, 0.9);
+            default -> throw new IllegalArgumentException(aggregate);
+        };
+    }
+
+    private static double quantile(List<Double> sorted, double q) {
+        double pos = q * (sorted.size() - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = (int) Math.ceil(pos);
+        return sorted.get(lo) + (pos - lo) * (sorted.get(hi) - sorted.get(lo));
+    }
+
+    private static final java.util.regex.Pattern NUMBER =
+            java.util.regex.Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+
+    /**
+     * An event's numeric value of {@code property}: a number (as Java holds a JSON number, BigInteger and BigDecimal
+     * included), or text in JSON's number syntax, when finite as a double; null otherwise.
+     */
+    public static Double number(Resolved r, String property) {
+        Object v = r.ev().props() == null ? null : r.ev().props().get(property);
+        double d;
+        if (v instanceof Number n) {
+            d = n.doubleValue();
+        } else if (v instanceof String text && NUMBER.matcher(text).matches()) {
+            d = Double.parseDouble(text);
+        } else {
+            return null;
+        }
+        return Double.isFinite(d) ? d : null;
+    }
+
     private static long measure(List<Resolved> events, String measure) {
         return switch (measure) {
             case "count" -> events.size();
