@@ -262,6 +262,11 @@ public final class Hindsight implements AutoCloseable {
         return store;
     }
 
+    /** The query routes: they parse and run analyses (tests run them on other engines through them). */
+    public QueryRoutes queries() {
+        return queries;
+    }
+
     /**
      * Rolls up every event that arrived since the last roll-up (see {@link SessionSteps}), for tests; the server
      * itself rolls up, every {@code rollup-seconds}, the events that arrived half an hour before.

@@ -176,7 +176,23 @@ public final class QueryRoutes implements AutoCloseable {
     }
 
     Map<String, Object> run(Analysis a, QueryBudget budget) {
-        Engine e = engine.watched(budget);
+        return run(a, engine.watched(budget), budget, tuning);
+    }
+
+    /**
+     * Runs an analysis on {@code engine} rather than this server's: the analyses are written once against the
+     * port, and the engine contract tests run them on every engine.
+     */
+    public Map<String, Object> run(Analysis a, Engine engine) {
+        return pool.run(() -> run(a, engine, QueryBudget.unlimited(), tuning));
+    }
+
+    /** The engine this server's analyses read. */
+    public Engine engine() {
+        return engine;
+    }
+
+    private static Map<String, Object> run(Analysis a, Engine e, QueryBudget budget, QueryTuning tuning) {
         return switch (a) {
             case Graph g -> GraphQuery.run(g, e);
             case Analysis.Funnel f -> FunnelQuery.run(f, e, budget);
