@@ -16,6 +16,7 @@ import dev.hindsight.query.reference.Dataset.Ev;
 import dev.hindsight.query.reference.Dataset.Link;
 import dev.hindsight.query.reference.Dataset.Resolved;
 import dev.hindsight.store.SqlRunner;
+import java.lang.reflect.RecordComponent;
 import java.time.DayOfWeek;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -103,9 +104,42 @@ public final class ReferenceEngine implements Engine {
     }
 
     private void check(Scope scope) {
+        known(scope, "envId", "fromMs", "toMs", "zone");
         if (scope.envId() != envId) {
             throw new IllegalArgumentException("the reference engine holds environment " + envId + ", not "
                     + scope.envId());
+        }
+    }
+
+    /**
+     * Refuses a request that sets a field this engine was not written for: {@code r}'s record components other than
+     * {@code names} must be empty (null, false, or an empty collection). Fields that the port's requests gain later
+     * (say a top-level filter, or a cohort) are thus refused by name until the reference engine answers them, rather
+     * than silently ignored, which would make every engine "agree" on a wrong answer.
+     */
+    private static void known(Record r, String... names) {
+        for (RecordComponent c : r.getClass().getRecordComponents()) {
+            if (List.of(names).contains(c.getName())) {
+                continue;
+            }
+            Object v;
+            try {
+                v = c.getAccessor().invoke(r);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+            boolean empty = v == null || Boolean.FALSE.equals(v) || v instanceof Collection<?> x && x.isEmpty()
+                    || v instanceof Map<?, ?> m && m.isEmpty();
+            if (!empty) {
+                throw unsupported(r.getClass().getSimpleName() + "." + c.getName());
+            }
+        }
+    }
+
+    /** Refuses an event of a request with fields this engine does not know (see {@link #known}). */
+    private static void known(Analysis.EventSpec e) {
+        if (e != null) {
+            known(e, "label", "filter");
         }
     }
 
@@ -257,6 +291,12 @@ public final class ReferenceEngine implements Engine {
     @Override
     public List<GraphRow> graphSeries(Graph g, Series s) {
         check(g.scope());
+        known(g, "scope", "interval", "series", "breakdown", "formulas");
+        known(s, "event", "measure", "property", "aggregate");
+        known(s.event());
+        if (g.breakdown() != null) {
+            known(g.breakdown(), "property", "limit");
+        }
         List<Resolved> matching = events(g.scope().fromMs(), g.scope().toMs(), s.event().filter());
         // The breakdown's top values, by events (all matching events, numeric or not), ties by value.
         Set<String> top = new HashSet<>();
@@ -353,6 +393,7 @@ public final class ReferenceEngine implements Engine {
         check(new Scope(envId, 0, 0));
         for (int k = 1; k <= parts.size(); k++) {
             Part p = parts.get(k - 1);
+            known(p, "fromMs", "toMs", "filter", "property");
             for (Ev e : data.events()) {
                 if (e.time() >= p.fromMs() && e.time() < p.toMs() && matches(p.filter(), e)) {
                     int actor = e.identity() != null ? key("i:" + e.identity()) : -1 - key("d:" + e.device());
@@ -401,6 +442,9 @@ public final class ReferenceEngine implements Engine {
     @Override
     public List<RetentionRow> retention(Retention r) {
         check(r.scope());
+        known(r, "scope", "start", "returning", "period", "periods");
+        known(r.start());
+        known(r.returning());
         java.time.ZoneId zone = r.scope().zone();
         long from = r.scope().fromMs();
         long to = r.scope().toMs();
@@ -436,6 +480,8 @@ public final class ReferenceEngine implements Engine {
     @Override
     public List<UserRow> users(Users u) {
         check(u.scope());
+        known(u, "scope", "event", "didNot", "properties", "limit");
+        known(u.event());
         Map<String, List<Resolved>> byUser = new LinkedHashMap<>();
         for (Resolved r : data.resolved(u.scope().fromMs(), u.scope().toMs())) {
             byUser.computeIfAbsent(r.userKey(), k -> new ArrayList<>()).add(r);
@@ -483,6 +529,7 @@ public final class ReferenceEngine implements Engine {
     @Override
     public List<SessionRow> sessions(Sessions s) {
         check(s.scope());
+        known(s, "scope", "identity", "limit");
         List<List<Resolved>> all = new ArrayList<>();
         for (List<Resolved> session : data.sessions(s.scope().fromMs(), s.scope().toMs())) {
             if (s.identity() == null || s.identity().equals(session.get(0).userKey())) {
@@ -517,6 +564,9 @@ public final class ReferenceEngine implements Engine {
     @Override
     public PathsLayout pathsLayout(Paths p, int packedBits) {
         check(p.scope());
+        known(p, "scope", "start", "before", "depth", "labelWith");
+        known(p.start());
+        p.labelWith().forEach(ReferenceEngine::known);
         boolean sessionless = false;
         for (Resolved r : data.resolved(p.scope().fromMs(), p.scope().toMs())) {
             sessionless |= r.ev().session() == null;
