@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.TestServer;
+import dev.hindsight.query.reference.Dataset;
 import dev.hindsight.query.reference.ReferenceEngine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,8 +27,11 @@ import org.junit.jupiter.api.TestInstance;
  * the server's store ({@link #engine}); the known-right engine is the brute-force {@link ReferenceEngine} over the
  * same data, unless the subclass names another ({@link #oracle}).
  *
- * <p>The data is {@link GeneratedTraffic} over ten days (sessions with and without ids, merged and re-identified
- * devices, event and user properties, three definitions), sent to a real server.
+ * <p>The data, sent to a real server: in dev, {@link GeneratedTraffic} over ten days (sessions with and without ids,
+ * merged and re-identified devices, event and user properties, three definitions), asked in UTC and five other zones
+ * (half-hour offsets among them); in prod, custom events around each daylight-saving change of 2026 in Berlin, New
+ * York and Adelaide, asked in those zones over ranges that cross the change. Adding an engine is a subclass of a
+ * few lines ({@code DuckDbEngineContractTest} is one).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class AnalysisContract {
@@ -41,28 +45,82 @@ abstract class AnalysisContract {
     private static final List<String> FORMULAS = List.of("A / B", "A - B", "A * 2 + B", "(A + 1) / (B + 1)", "A / 3");
     private static final List<String> WINDOWS = List.of("PT30M", "PT6H", "P1D", "P3D");
 
+    /** Zones whose daylight-saving changes of 2026 the second dataset crowds around. */
+    private static final List<String> DST_ZONES = List.of("Europe/Berlin", "America/New_York", "Australia/Adelaide");
+    private static final long HOUR = 3_600_000L;
+
     protected TestServer server;
     protected GeneratedTraffic traffic;
+    /** The data of each environment as the references see it: {@link #traffic} in dev, the changes' in prod. */
+    protected Map<Long, Dataset> data;
+    /** The daylight-saving changes of 2026 in {@link #DST_ZONES}, in epoch ms. */
+    private final List<Long> changes = new ArrayList<>();
     private Engine engine;
     private Engine oracle;
     /** Queries compared so far, and of those, the ones whose answers hold data. */
     private int queries;
     private int withData;
 
-    /** The engine under test, over the store of {@code server} (which holds {@link #traffic}). */
+    /** The engine under test, over the store of {@code server} (which holds {@link #data}). */
     protected abstract Engine engine(TestServer server);
 
-    /** The engine whose answers are right: by default the brute-force reference engine over the traffic sent. */
-    protected Engine oracle(TestServer server, GeneratedTraffic traffic) {
-        return new ReferenceEngine(server.dev().id(), traffic.data());
+    /** The engine whose answers are right: by default the brute-force reference engine over {@link #data}. */
+    protected Engine oracle(TestServer server) {
+        return new ReferenceEngine(data);
     }
 
     @BeforeAll
     void load() {
         server = TestServer.start();
-        traffic = GeneratedTraffic.send(server, new Traffic(server), SEED, DAYS);
+        Traffic t = new Traffic(server);
+        traffic = GeneratedTraffic.send(server, t, SEED, DAYS);
+        data = Map.of(server.dev().id(), traffic.data(), server.prod().id(), sendAroundChanges(t));
         engine = engine(server);
-        oracle = oracle(server, traffic);
+        oracle = oracle(server);
+    }
+
+    /**
+     * Sends to prod custom events a, b and c on 15 devices (some identified by the event, most in a session per
+     * device and change, some in none) within three days of each daylight-saving change of {@link #DST_ZONES}, a few
+     * a millisecond either side of a local midnight; returns them as a dataset.
+     */
+    private Dataset sendAroundChanges(Traffic t) {
+        for (String z : DST_ZONES) {
+            var rules = java.time.ZoneId.of(z).getRules();
+            var c = rules.nextTransition(Instant.parse("2026-01-01T00:00:00Z"));
+            while (c != null && c.getInstant().isBefore(Instant.parse("2027-01-01T00:00:00Z"))) {
+                changes.add(c.getInstant().toEpochMilli());
+                c = rules.nextTransition(c.getInstant());
+            }
+        }
+        Random r = new Random(SEED - 1);
+        List<Dataset.Ev> events = new ArrayList<>();
+        List<Map<String, Object>> sent = new ArrayList<>();
+        java.util.Set<Long> times = new java.util.HashSet<>();
+        for (long change : changes) {
+            for (int i = 0; i < 60; i++) {
+                long time = change - 3 * 24 * HOUR + (long) (r.nextDouble() * 6 * 24 * HOUR);
+                if (i < 6) {
+                    java.time.ZoneId zone = java.time.ZoneId.of(pick(r, DST_ZONES));
+                    time = Instant.ofEpochMilli(time).atZone(zone).toLocalDate().atStartOfDay(zone).toInstant()
+                            .toEpochMilli() - 1 + r.nextInt(3);
+                }
+                if (!times.add(time)) {
+                    continue;
+                }
+                int d = r.nextInt(15);
+                String identity = r.nextInt(8) == 0 ? "w" + r.nextInt(5) : null;
+                String session = r.nextInt(5) == 0 ? null : "p" + d + "-" + change;
+                Map<String, Object> props = Traffic.map("plan", pick(r, java.util.Arrays.asList("pro", "free", null)));
+                Dataset.Ev e = new Dataset.Ev("custom", pick(r, List.of("a", "b", "c")), "p" + d, identity, session,
+                        time, "/", null, null, "https://x.com/", null, props);
+                events.add(e);
+                sent.add(Traffic.map("kind", "custom", "name", e.name(), "device_id", e.device(), "identity", identity,
+                        "session_id", session, "time", time, "url", e.url(), "properties", props));
+            }
+        }
+        t.browser(server.prod(), sent);
+        return new Dataset(events, List.of(), Map.of());
     }
 
     @AfterAll
@@ -189,6 +247,35 @@ abstract class AnalysisContract {
     }
 
     @Test
+    void randomQueriesAcrossDaylightSavingChangesAnswerAlike() {
+        Random r = new Random(SEED + 8);
+        for (int q = 0; q < 60; q++) {
+            long change = pick(r, changes);
+            long from = change - (1 + r.nextInt(70)) * HOUR;
+            long to = change + (1 + r.nextInt(70)) * HOUR;
+            String a = "{\"kind\":\"custom\",\"event\":\"" + pick(r, List.of("a", "b", "c")) + "\"}";
+            String b = "{\"kind\":\"custom\",\"event\":\"" + pick(r, List.of("a", "b", "c")) + "\"}";
+            String kind = pick(r, List.of("graph", "graph", "retention", "retention", "funnel", "paths", "users",
+                    "sessions"));
+            String fields = switch (kind) {
+                case "graph" -> "\"interval\":\"" + pick(r, List.of("hour", "day", "week")) + "\",\"series\":[{\"event\":"
+                        + a + ",\"measure\":\"" + pick(r, GraphQuery.MEASURES) + "\"},{\"event\":" + b
+                        + ",\"measure\":\"per_user\",\"aggregate\":\"" + pick(r, GraphQuery.AGGREGATES) + "\"}]"
+                        + (r.nextBoolean() ? ",\"breakdown\":{\"property\":\"plan\",\"limit\":1}" : "")
+                        + ",\"formulas\":[{\"expression\":\"A / B\"}]";
+                case "retention" -> "\"start\":" + a + ",\"return\":" + b + ",\"period\":\""
+                        + (r.nextBoolean() ? "day" : "week") + "\",\"periods\":" + (1 + r.nextInt(6));
+                case "funnel" -> "\"steps\":[" + a + "," + b + "],\"window\":\"" + pick(r, WINDOWS) + "\"";
+                case "paths" -> "\"start\":" + a + ",\"depth\":" + (1 + r.nextInt(4)) + ",\"direction\":\""
+                        + (r.nextBoolean() ? "after" : "before") + "\"";
+                case "users" -> "\"event\":" + a + ",\"limit\":" + (1 + r.nextInt(20));
+                default -> "\"limit\":" + (1 + r.nextInt(20));
+            };
+            assertSameAnswer(parse(server.prod(), kind, from, to, pick(r, DST_ZONES), fields));
+        }
+    }
+
+    @Test
     void theRandomQueriesFindData() {
         var analysis = parse(new Random(SEED + 7), "graph", DAYS * 24,
                 "\"interval\":\"day\",\"series\":[{\"event\":{\"kind\":\"pageview\"}}]");
@@ -202,8 +289,12 @@ abstract class AnalysisContract {
      * random zone, then runs it on both engines and compares the answers.
      */
     private void assertSameAnswer(Random r, String kind, int hours, String fields) {
+        assertSameAnswer(parse(r, kind, hours, fields));
+    }
+
+    /** Runs the analysis on both engines and compares the answers. */
+    private void assertSameAnswer(dev.hindsight.query.Analysis analysis) {
         queries++;
-        var analysis = parse(r, kind, hours, fields);
         Map<String, Object> expected = answer(oracle, analysis);
         Map<String, Object> actual;
         try {
@@ -218,14 +309,20 @@ abstract class AnalysisContract {
         }
     }
 
+    /** A query of dev's traffic over {@code hours} hours from a random hour of its days, in a random zone. */
     private dev.hindsight.query.Analysis parse(Random r, String kind, int hours, String fields) {
-        long from = GeneratedTraffic.NOV10 - 12 * 3_600_000L + r.nextInt(DAYS * 24) * 3_600_000L;
-        long to = from + hours * 3_600_000L;
+        long from = GeneratedTraffic.NOV10 - 12 * HOUR + r.nextInt(DAYS * 24) * HOUR;
+        return parse(server.dev(), kind, from, from + hours * HOUR, pick(r, ZONES), fields);
+    }
+
+    /** A query as {@code POST /api/query} parses it: {@code fields} are the kind's members, as JSON without braces. */
+    private dev.hindsight.query.Analysis parse(dev.hindsight.project.Environment env, String kind, long from, long to,
+            String zone, String fields) {
         String body = "{\"kind\":\"" + kind + "\",\"from\":\"" + Instant.ofEpochMilli(from) + "\",\"to\":\""
-                + Instant.ofEpochMilli(to) + "\",\"time_zone\":\"" + pick(r, ZONES) + "\"," + fields + "}";
+                + Instant.ofEpochMilli(to) + "\",\"time_zone\":\"" + zone + "\"," + fields + "}";
         try {
             JsonNode node = TestServer.JSON.readTree(body);
-            return server.app().queries().parse(server.dev(), node);
+            return server.app().queries().parse(env, node);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

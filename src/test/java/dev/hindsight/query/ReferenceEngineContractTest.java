@@ -20,11 +20,11 @@ import org.junit.jupiter.api.Test;
 class ReferenceEngineContractTest extends AnalysisContract {
     @Override
     protected Engine engine(TestServer server) {
-        return new ReferenceEngine(server.dev().id(), traffic.data());
+        return new ReferenceEngine(data);
     }
 
     @Override
-    protected Engine oracle(TestServer server, GeneratedTraffic traffic) {
+    protected Engine oracle(TestServer server) {
         return server.app().queries().engine();
     }
 

@@ -53,8 +53,8 @@ import java.util.regex.Pattern;
 public final class ReferenceEngine implements Engine {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final long envId;
-    private final Dataset data;
+    /** The datasets of the environments, by id. */
+    private final Map<Long, Dataset> environments;
     /** Integer keys of identities ("i:" + identity) and devices ("d:" + device), and back. */
     private final Map<String, Integer> keys = new LinkedHashMap<>();
     private final Map<Integer, String> labelOfKey = new HashMap<>();
@@ -66,8 +66,18 @@ public final class ReferenceEngine implements Engine {
 
     /** The engine over {@code data}, the events of the environment {@code envId}. */
     public ReferenceEngine(long envId, Dataset data) {
-        this.envId = envId;
-        this.data = data;
+        this(Map.of(envId, data));
+    }
+
+    /** The engine over the dataset of each environment (keys and labels are shared, as a store's are). */
+    public ReferenceEngine(Map<Long, Dataset> environments) {
+        this.environments = new TreeMap<>(environments);
+        for (Dataset data : this.environments.values()) {
+            index(data);
+        }
+    }
+
+    private void index(Dataset data) {
         for (Ev e : data.events()) {
             seqs.putIfAbsent(e, seqs.size() + 1);
             if (e.identity() != null) {
@@ -103,12 +113,15 @@ public final class ReferenceEngine implements Engine {
         return user.startsWith("device:") ? key("d:" + user.substring(7)) : key("i:" + user);
     }
 
-    private void check(Scope scope) {
+    /** The dataset of the scope's environment, once the scope has no field this engine does not know. */
+    private Dataset check(Scope scope) {
         known(scope, "envId", "fromMs", "toMs", "zone");
-        if (scope.envId() != envId) {
-            throw new IllegalArgumentException("the reference engine holds environment " + envId + ", not "
-                    + scope.envId());
+        Dataset data = environments.get(scope.envId());
+        if (data == null) {
+            throw new IllegalArgumentException("the reference engine holds environments " + environments.keySet()
+                    + ", not " + scope.envId());
         }
+        return data;
     }
 
     /**
@@ -250,7 +263,7 @@ public final class ReferenceEngine implements Engine {
     }
 
     /** The events of [from, to) matching {@code f}, with their users, in time order. */
-    private List<Resolved> events(long from, long to, EventFilter f) {
+    private static List<Resolved> events(Dataset data, long from, long to, EventFilter f) {
         List<Resolved> out = new ArrayList<>();
         for (Resolved r : data.resolved(from, to)) {
             if (matches(f, r.ev())) {
@@ -290,14 +303,14 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public List<GraphRow> graphSeries(Graph g, Series s) {
-        check(g.scope());
+        Dataset data = check(g.scope());
         known(g, "scope", "interval", "series", "breakdown", "formulas");
         known(s, "event", "measure", "property", "aggregate");
         known(s.event());
         if (g.breakdown() != null) {
             known(g.breakdown(), "property", "limit");
         }
-        List<Resolved> matching = events(g.scope().fromMs(), g.scope().toMs(), s.event().filter());
+        List<Resolved> matching = events(data, g.scope().fromMs(), g.scope().toMs(), s.event().filter());
         // The breakdown's top values, by events (all matching events, numeric or not), ties by value.
         Set<String> top = new HashSet<>();
         if (g.breakdown() != null) {
@@ -390,7 +403,7 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public void partRows(long envId, List<Part> parts, PartRow row) {
-        check(new Scope(envId, 0, 0));
+        Dataset data = check(new Scope(envId, 0, 0));
         for (int k = 1; k <= parts.size(); k++) {
             Part p = parts.get(k - 1);
             known(p, "fromMs", "toMs", "filter", "property");
@@ -405,7 +418,7 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public void identityLinks(long envId, LinkRow row) {
-        check(new Scope(envId, 0, 0));
+        Dataset data = check(new Scope(envId, 0, 0));
         List<Link> sorted = new ArrayList<>(data.links());
         // By device, then valid_from, then as they were made (the list's order; the sort is stable).
         sorted.sort(Comparator.comparingInt((Link l) -> key("d:" + l.device())).thenComparingLong(Link::validFrom));
@@ -441,7 +454,7 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public List<RetentionRow> retention(Retention r) {
-        check(r.scope());
+        Dataset data = check(r.scope());
         known(r, "scope", "start", "returning", "period", "periods");
         known(r.start());
         known(r.returning());
@@ -450,7 +463,7 @@ public final class ReferenceEngine implements Engine {
         long to = r.scope().toMs();
         // Each user's first start event.
         Map<String, Long> first = new LinkedHashMap<>();
-        for (Resolved e : events(from, to, r.start().filter())) {
+        for (Resolved e : events(data, from, to, r.start().filter())) {
             first.putIfAbsent(e.userKey(), e.ev().time());
         }
         Map<Long, Long> sizes = new TreeMap<>();
@@ -458,7 +471,7 @@ public final class ReferenceEngine implements Engine {
         for (Map.Entry<String, Long> u : first.entrySet()) {
             long cohort = bucketKey(u.getValue(), r.period(), zone);
             sizes.merge(cohort, 1L, Long::sum);
-            for (Resolved e : events(from, to, r.returning().filter())) {
+            for (Resolved e : events(data, from, to, r.returning().filter())) {
                 if (e.userKey().equals(u.getKey()) && e.ev().time() >= u.getValue()) {
                     // Periods on the local wall clock, where every day has 24 hours.
                     int k = (int) Math.floorDiv(localMs(e.ev().time(), zone) - cohort, r.periodMs());
@@ -479,7 +492,7 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public List<UserRow> users(Users u) {
-        check(u.scope());
+        Dataset data = check(u.scope());
         known(u, "scope", "event", "didNot", "properties", "limit");
         known(u.event());
         Map<String, List<Resolved>> byUser = new LinkedHashMap<>();
@@ -528,7 +541,7 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public List<SessionRow> sessions(Sessions s) {
-        check(s.scope());
+        Dataset data = check(s.scope());
         known(s, "scope", "identity", "limit");
         List<List<Resolved>> all = new ArrayList<>();
         for (List<Resolved> session : data.sessions(s.scope().fromMs(), s.scope().toMs())) {
@@ -563,7 +576,7 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public PathsLayout pathsLayout(Paths p, int packedBits) {
-        check(p.scope());
+        Dataset data = check(p.scope());
         known(p, "scope", "start", "before", "depth", "labelWith");
         known(p.start());
         p.labelWith().forEach(ReferenceEngine::known);
@@ -577,7 +590,7 @@ public final class ReferenceEngine implements Engine {
 
     @Override
     public void pathRows(Paths p, PathsLayout layout, long unjoinedTail, PathRow row) {
-        check(p.scope());
+        Dataset data = check(p.scope());
         Map<String, Integer> sessionIds = new HashMap<>();
         int gapSessions = 0;
         for (List<Resolved> session : data.sessions(p.scope().fromMs(), p.scope().toMs())) {
