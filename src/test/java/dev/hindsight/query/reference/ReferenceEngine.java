@@ -108,11 +108,6 @@ public final class ReferenceEngine implements Engine {
         return k;
     }
 
-    /** The key of a user as {@link Dataset#userKey} names it (an identity, or {@code device:<id>}). */
-    private int userKey(String user) {
-        return user.startsWith("device:") ? key("d:" + user.substring(7)) : key("i:" + user);
-    }
-
     /** The dataset of the scope's environment, once the scope has no field this engine does not know. */
     private Dataset check(Scope scope) {
         known(scope, "envId", "fromMs", "toMs", "zone");
@@ -466,12 +461,13 @@ public final class ReferenceEngine implements Engine {
         for (Resolved e : events(data, from, to, r.start().filter())) {
             first.putIfAbsent(e.userKey(), e.ev().time());
         }
+        List<Resolved> returns = events(data, from, to, r.returning().filter());
         Map<Long, Long> sizes = new TreeMap<>();
         Map<Long, Map<Integer, Set<String>>> retained = new TreeMap<>();
         for (Map.Entry<String, Long> u : first.entrySet()) {
             long cohort = bucketKey(u.getValue(), r.period(), zone);
             sizes.merge(cohort, 1L, Long::sum);
-            for (Resolved e : events(data, from, to, r.returning().filter())) {
+            for (Resolved e : returns) {
                 if (e.userKey().equals(u.getKey()) && e.ev().time() >= u.getValue()) {
                     // Periods on the local wall clock, where every day has 24 hours.
                     int k = (int) Math.floorDiv(localMs(e.ev().time(), zone) - cohort, r.periodMs());
