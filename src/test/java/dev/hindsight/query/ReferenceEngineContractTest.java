@@ -37,4 +37,14 @@ class ReferenceEngineContractTest extends AnalysisContract {
         assertThatThrownBy(() -> e.graphSeries(g, g.series().get(0))).isInstanceOf(UnsupportedOperationException.class)
                 .hasMessageContaining("href");
     }
+
+    @Test
+    void aBuiltInPropertyIsRefusedByNameRatherThanReadAsMissing() {
+        Engine e = engine(server);
+        Graph g = new Graph(new Scope(server.dev().id(), GeneratedTraffic.NOV10, GeneratedTraffic.NOV10 + GeneratedTraffic.DAY),
+                "day", List.of(new Series(new EventSpec("pageview", new EventFilter.KindIs("pageview")), "count")),
+                new Analysis.Breakdown("$browser", 3));
+        assertThatThrownBy(() -> e.graphSeries(g, g.series().get(0))).isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("$browser");
+    }
 }

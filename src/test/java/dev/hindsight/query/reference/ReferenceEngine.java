@@ -210,6 +210,7 @@ public final class ReferenceEngine implements Engine {
 
     /** An event's (or user's) property condition: the value's text, or its number for numeric comparisons. */
     static boolean property(EventFilter.PropertyMatches p, Map<String, Object> props) {
+        own(p.key());
         Object v = props.get(p.key());
         String text = v == null ? null : String.valueOf(v);
         return switch (p.op()) {
@@ -252,7 +253,19 @@ public final class ReferenceEngine implements Engine {
         }
     }
 
+    /**
+     * A property as the dataset holds it: the event's (or user's) own. Built-in properties (named with a leading
+     * {@code $}) are computed by the store, not by this engine, so it refuses them by name.
+     */
+    private static String own(String key) {
+        if (key != null && key.startsWith("$")) {
+            throw unsupported("the built-in property " + key);
+        }
+        return key;
+    }
+
     private static String value(Ev e, String property) {
+        own(property);
         Object v = e.props() == null ? null : e.props().get(property);
         return v == null ? null : String.valueOf(v);
     }
@@ -302,8 +315,10 @@ public final class ReferenceEngine implements Engine {
         known(g, "scope", "interval", "series", "breakdown", "formulas");
         known(s, "event", "measure", "property", "aggregate");
         known(s.event());
+        own(s.property());
         if (g.breakdown() != null) {
             known(g.breakdown(), "property", "limit");
+            own(g.breakdown().property());
         }
         List<Resolved> matching = events(data, g.scope().fromMs(), g.scope().toMs(), s.event().filter());
         // The breakdown's top values, by events (all matching events, numeric or not), ties by value.
@@ -402,6 +417,7 @@ public final class ReferenceEngine implements Engine {
         for (int k = 1; k <= parts.size(); k++) {
             Part p = parts.get(k - 1);
             known(p, "fromMs", "toMs", "filter", "property");
+            own(p.property());
             for (Ev e : data.events()) {
                 if (e.time() >= p.fromMs() && e.time() < p.toMs() && matches(p.filter(), e)) {
                     int actor = e.identity() != null ? key("i:" + e.identity()) : -1 - key("d:" + e.device());
