@@ -37,7 +37,7 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * The brute-force engine: the {@link Engine} port over an in-memory {@link Dataset} of one environment, written as
+ * The brute-force engine: the {@link Engine} port over an in-memory {@link Dataset} per environment, written as
  * plainly as possible (a loop over every event for every question), so that the analyses can run on it and the
  * engine contract suite can hold each real engine to it. It reuses the references' rules: users as
  * {@link Dataset#userKey} resolves them, sessions as {@link Dataset#sessions} builds them, raw labels as
@@ -47,8 +47,9 @@ import java.util.regex.Pattern;
  * raw labels and session ids too. Each event's seq is its position in the dataset (the dataset's times are distinct,
  * so it never decides an order). It has no rollup of sessions' steps: its paths layout says {@code rolled = -1} and
  * {@link #rolledUpSteps} serves nothing. Anonymous users have no properties (the dataset keeps identities' only), and
- * events have no {@code href}. A request field it cannot answer exactly is refused with an
- * {@link UnsupportedOperationException} naming it, never ignored.
+ * events have no {@code href}. A request field it was not written for (see {@link #known}), a built-in
+ * {@code $} property, or an {@code href} condition is refused with an {@link UnsupportedOperationException} naming
+ * it, never ignored: the lead extends this one file as the port grows.
  */
 public final class ReferenceEngine implements Engine {
     private static final ObjectMapper JSON = new ObjectMapper();
