@@ -317,7 +317,7 @@ abstract class AnalysisContract {
     }
 
     /** A query as {@code POST /api/query} parses it: {@code fields} are the kind's members, as JSON without braces. */
-    private dev.hindsight.query.Analysis parse(dev.hindsight.project.Environment env, String kind, long from, long to,
+    protected dev.hindsight.query.Analysis parse(dev.hindsight.project.Environment env, String kind, long from, long to,
             String zone, String fields) {
         String body = "{\"kind\":\"" + kind + "\",\"from\":\"" + Instant.ofEpochMilli(from) + "\",\"to\":\""
                 + Instant.ofEpochMilli(to) + "\",\"time_zone\":\"" + zone + "\"," + fields + "}";
@@ -329,7 +329,7 @@ abstract class AnalysisContract {
         }
     }
 
-    private Map<String, Object> answer(Engine e, dev.hindsight.query.Analysis a) {
+    protected Map<String, Object> answer(Engine e, dev.hindsight.query.Analysis a) {
         return server.app().queries().run(a, e);
     }
 
@@ -345,7 +345,7 @@ abstract class AnalysisContract {
         return json;
     }
 
-    private static <T> T pick(Random r, List<T> xs) {
+    protected static <T> T pick(Random r, List<T> xs) {
         return xs.get(r.nextInt(xs.size()));
     }
 
