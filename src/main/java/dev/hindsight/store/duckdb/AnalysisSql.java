@@ -1,5 +1,6 @@
 package dev.hindsight.store.duckdb;
 
+import dev.hindsight.query.Analysis;
 import dev.hindsight.query.LocalTimes;
 import dev.hindsight.query.Analysis.Graph;
 import dev.hindsight.query.Analysis.Series;
@@ -33,6 +34,18 @@ public final class AnalysisSql {
         Sql sql = new Sql().append("WITH ").append(Identities.events(d, g.scope(), s.event().filter()));
         if (g.breakdown() == null) {
             return sql.append(" SELECT " + bucket + " AS t, NULL AS b, " + measure + " FROM ev GROUP BY t ORDER BY t");
+        }
+        if (g.breakdown().byCohort()) {
+            // A user in several cohorts is in each group: one row per (event, cohort of its user).
+            sql.append(", cm AS (");
+            for (int i = 0; i < g.breakdown().cohorts().size(); i++) {
+                Analysis.CohortSpec c = g.breakdown().cohorts().get(i);
+                sql.append(i == 0 ? "" : " UNION ALL ").append("SELECT user_key, ").param(c.name())
+                        .append(" AS b FROM (").append(CohortSql.members(d, g.scope().envId(), c.definition(),
+                                g.breakdown().nowMs())).append(") m" + i);
+            }
+            return sql.append(") SELECT " + bucket + " AS t, cm.b, " + measure
+                    + " FROM ev JOIN cm USING (user_key) GROUP BY t, cm.b ORDER BY t, cm.b");
         }
         String value = d.property(g.breakdown().property());
         sql.append(", top AS (SELECT " + value + " AS v FROM ev WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT ")

@@ -25,10 +25,50 @@ final class Identities {
      * A CTE named {@code ev}: the scope's events matching {@code filter}, all their columns, with {@code user_key}.
      */
     static Sql events(Dialect d, Analysis.Scope scope, EventFilter filter) {
-        return links(d, scope.envId())
+        Sql sql = links(d, scope.envId())
                 .append(", ev AS (SELECT e.*, " + USER_KEY + " FROM (SELECT * FROM events WHERE ")
                 .append(range(d, scope.envId(), scope.fromMs(), scope.toMs()))
-                .append(" AND ").append(d.filter(filter)).append(") e").append(JOIN).append(")");
+                .append(" AND ").append(d.filter(filter)).append(") e").append(JOIN);
+        return sql.append(cohort(d, scope.envId(), scope.cohort(), " WHERE ")).append(")");
+    }
+
+    /**
+     * The condition (after {@code glue}) that a row's resolved user is a member (or, with {@code not}, is not) of
+     * the scope's cohort, over the aliases of {@link #JOIN}; nothing without a cohort filter.
+     */
+    static Sql cohort(Dialect d, long envId, Analysis.CohortFilter c, String glue) {
+        if (c == null) {
+            return new Sql();
+        }
+        return new Sql().append(glue + "coalesce(e.identity_key, l.identity_key, e.device_key)"
+                        + (c.not() ? " NOT IN (" : " IN ("))
+                .append(CohortSql.members(d, envId, c.cohort().definition(), c.nowMs())).append(")");
+    }
+
+    /**
+     * The rows of {@code rows} (a SELECT over the events table with all its columns) whose resolved user the
+     * cohort filter keeps, as a subquery with the same columns.
+     */
+    static Sql kept(Dialect d, long envId, Sql rows, Analysis.CohortFilter c) {
+        Sql links = links(d, envId);
+        return new Sql().append("(SELECT e.* FROM (").append(rows).append(") e LEFT JOIN (")
+                .append(links.text().substring("links AS (".length(), links.text().length() - 1)).params(links.params().toArray())
+                .append(") l ON l.device_key = e.device_key AND l.undone_at IS NULL AND e.time >= l.span_from AND e.time < l.span_to")
+                .append(cohort(d, envId, c, " WHERE ")).append(")");
+    }
+
+    /**
+     * The CTEs {@code cl} (links) and {@code cev}: every event of an environment before {@code nowMs} with all its
+     * columns and {@code user_key}, for cohort membership; named apart from {@code links} and {@code ev} so that it
+     * nests inside an analysis's own.
+     */
+    static Sql memberEvents(Dialect d, long envId, long nowMs) {
+        String links = links(d, envId).text();
+        List<Object> params = links(d, envId).params();
+        return new Sql().append("cl" + links.substring("links".length())).params(params.toArray())
+                .append(", cev AS (SELECT e.*, " + USER_KEY + " FROM (SELECT * FROM events WHERE ")
+                .append(range(d, envId, 0, nowMs)).append(") e").append(JOIN.replace("JOIN links l", "JOIN cl l"))
+                .append(")");
     }
 
     /**
@@ -39,9 +79,14 @@ final class Identities {
      * every row it reads.
      */
     static Sql parts(Dialect d, long envId, List<Part> parts) {
+        return parts(d, envId, parts, null);
+    }
+
+    /** As {@link #parts(Dialect, long, List)}, only the events of the users {@code cohort} keeps (null: all). */
+    static Sql parts(Dialect d, long envId, List<Part> parts, Analysis.CohortFilter cohort) {
         return links(d, envId).append(", ev AS (SELECT e.part, e.time, e.value, " + USER_KEY + " FROM (")
                 .append(scans(d, envId, parts, true, k -> k + " AS part, time, device_key, identity_key"))
-                .append(") e").append(JOIN).append(")");
+                .append(") e").append(JOIN).append(cohort(d, envId, cohort, " WHERE ")).append(")");
     }
 
     /** One scan per part, UNION ALL: {@code columns} of part k (from 1), then with {@code values} the part's value. */

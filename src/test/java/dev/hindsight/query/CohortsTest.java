@@ -1,0 +1,282 @@
+package dev.hindsight.query;
+
+import static dev.hindsight.TestServer.bearer;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hindsight.MutableClock;
+import dev.hindsight.TestServer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Cohorts over HTTP, with the clock at {@link #NOW} (2026-12-02T00:00Z):
+ * <pre>
+ * alice  plan pro   adds to cart 3 times in the last 30 days; checkout 5 days ago, purchase 2 hours later
+ * bob    plan free  adds 3 times; checkout 5 days ago, purchase 2 days later
+ * carol  plan pro   adds twice; checkout 10 days ago, no purchase
+ * dave   plan pro   adds 4 times, 2 of them 40 days ago; checkout 2 hours ago
+ * frank  (none)     checkout 10 days ago with a purchase an hour later, and 4 days ago with one exactly a day later
+ * device:e1         adds 3 times, anonymous
+ * </pre>
+ * "Pro carts" is the issue's first example (alice), "Abandoned checkout" its second (bob, carol, dave), and
+ * "VIP" a static list (alice, bob, and zed, whom the store never saw).
+ */
+class CohortsTest {
+    static final long NOW = Instant.parse("2026-12-02T00:00:00Z").toEpochMilli();
+    static final long H = 3_600_000L;
+    static final long D = 24 * H;
+    private static final MutableClock CLOCK = new MutableClock(Instant.ofEpochMilli(NOW));
+    private static TestServer s;
+    private static long proCarts;
+    private static long abandoned;
+    private static long vip;
+
+    @BeforeAll
+    static void start() {
+        s = TestServer.start(Map.of(), CLOCK);
+        List<Map<String, Object>> ev = new ArrayList<>();
+        adds(ev, "a1", "alice", NOW - 20 * D, NOW - 10 * D, NOW - D);
+        adds(ev, "b1", "bob", NOW - 20 * D, NOW - 10 * D, NOW - D);
+        adds(ev, "c1", "carol", NOW - 20 * D, NOW - D);
+        adds(ev, "d1", "dave", NOW - 40 * D, NOW - 40 * D + H, NOW - 3 * D, NOW - 2 * D);
+        adds(ev, "e1", null, NOW - 3 * D, NOW - 2 * D, NOW - D);
+        ev.add(Sends.identified("a1", "alice", "Started checkout", NOW - 5 * D, null));
+        ev.add(Sends.identified("a1", "alice", "Purchased", NOW - 5 * D + 2 * H, null));
+        ev.add(Sends.identified("b1", "bob", "Started checkout", NOW - 5 * D, null));
+        ev.add(Sends.identified("b1", "bob", "Purchased", NOW - 3 * D, null));
+        ev.add(Sends.identified("c1", "carol", "Started checkout", NOW - 10 * D, null));
+        ev.add(Sends.identified("d1", "dave", "Started checkout", NOW - 2 * H, null));
+        ev.add(Sends.identified("f1", "frank", "Started checkout", NOW - 10 * D, null));
+        ev.add(Sends.identified("f1", "frank", "Purchased", NOW - 10 * D + H, null));
+        ev.add(Sends.identified("f1", "frank", "Started checkout", NOW - 4 * D, null));
+        ev.add(Sends.identified("f1", "frank", "Purchased", NOW - 3 * D, null));
+        // alice's events carry a session id, so that paths read keyed sessions too.
+        ev.forEach(e -> {
+            if ("a1".equals(e.get("device_id"))) {
+                e.put("session_id", "alice-" + ((long) e.get("time") / D));
+            }
+        });
+        Sends.browser(s, s.dev(), ev);
+        userProperties("alice", "pro");
+        userProperties("bob", "free");
+        userProperties("carol", "pro");
+        userProperties("dave", "pro");
+        proCarts = create("Pro carts", """
+                {"all": [{"did": {"kind": "custom", "event": "Added to cart"}, "at_least": 3, "within": "30d"},
+                         {"property": "plan", "op": "eq", "value": "pro"}]}""");
+        abandoned = create("Abandoned checkout", """
+                {"did": {"kind": "custom", "event": "Started checkout"},
+                 "then_not": {"kind": "custom", "event": "Purchased"}, "within": "1d"}""");
+        vip = create("VIP", """
+                {"type": "static", "identities": ["alice", "bob", "zed"]}""");
+    }
+
+    @AfterAll
+    static void stop() {
+        s.close();
+    }
+
+    private static void adds(List<Map<String, Object>> ev, String device, String identity, long... times) {
+        for (long t : times) {
+            Map<String, Object> e = identity == null ? Sends.custom(device, "Added to cart", t, null)
+                    : Sends.identified(device, identity, "Added to cart", t, null);
+            ev.add(new HashMap<>(e));
+        }
+        for (int i = 0; i < ev.size(); i++) {
+            ev.set(i, new HashMap<>(ev.get(i)));
+        }
+    }
+
+    private static void userProperties(String identity, String plan) {
+        TestServer.Response r = s.post("/api/add_user_properties", TestServer.json("app_id", s.dev().appId(),
+                "identity", identity, "properties", Map.of("plan", plan)), bearer(s.dev().secretKey()));
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+    }
+
+    static long create(String name, String definition) {
+        TestServer.Response r = s.post("/api/cohorts", "{\"app_id\":\"" + s.dev().appId() + "\",\"name\":\"" + name
+                + "\",\"definition\":" + definition + "}", bearer(TestServer.ADMIN));
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        return r.json().get("id").asLong();
+    }
+
+    private static List<String> members(long id) {
+        TestServer.Response r = s.get("/api/cohorts/" + id + "/members?app_id=" + s.dev().appId(), bearer(TestServer.ADMIN));
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        List<String> out = new ArrayList<>();
+        r.json().get("users").forEach(u -> out.add(u.get("user_key").asText()));
+        return out;
+    }
+
+    private static Map<String, Object> query(String kind, Object cohort, Map<String, Object> rest) {
+        Map<String, Object> b = new HashMap<>(rest);
+        b.put("kind", kind);
+        b.put("from", Instant.ofEpochMilli(NOW - 30 * D).toString());
+        b.put("to", Instant.ofEpochMilli(NOW).toString());
+        if (cohort != null) {
+            b.put("cohort", cohort);
+        }
+        return b;
+    }
+
+    private static long total(JsonNode series) {
+        long sum = 0;
+        for (JsonNode p : series.get("points")) {
+            sum += p.get("value").asLong();
+        }
+        return sum;
+    }
+
+    private static JsonNode graph(Object cohort, Object breakdown) {
+        Map<String, Object> rest = new HashMap<>(Map.of("interval", "week", "series",
+                List.of(Map.of("event", Sends.event("Added to cart"), "measure", "count"))));
+        if (breakdown != null) {
+            rest.put("breakdown", breakdown);
+        }
+        return Sends.query(s, s.dev(), query("graph", cohort, rest)).get("series");
+    }
+
+    @Test
+    void didAtLeastThreeTimesInTheLast30DaysAndPlanProIsTheIssuesFirstExample() {
+        assertThat(members(proCarts)).containsExactly("alice");
+    }
+
+    @Test
+    void startedCheckoutButNotPurchasedWithinOneDayIsTheIssuesSecondExample() {
+        // Sorted by last seen: dave (2 hours ago), bob, carol.
+        assertThat(members(abandoned)).containsExactly("dave", "bob", "carol");
+    }
+
+    @Test
+    void membershipFollowsTheClock() {
+        try {
+            // Ten days on, alice's adds of 20 and 10 days ago fall out of the 30 days.
+            CLOCK.set(Instant.ofEpochMilli(NOW + 11 * D));
+            assertThat(members(proCarts)).isEmpty();
+        } finally {
+            CLOCK.set(Instant.ofEpochMilli(NOW));
+        }
+    }
+
+    @Test
+    void aStaticCohortListsItsIdentitiesThatTheStoreHasSeen() {
+        assertThat(members(vip)).containsExactly("alice", "bob");
+        JsonNode c = s.get("/api/cohorts/" + vip + "?app_id=" + s.dev().appId(), bearer(TestServer.ADMIN)).json();
+        assertThat(c.get("type").asText()).isEqualTo("static");
+        assertThat(c.get("identities").asInt()).isEqualTo(3);
+    }
+
+    @Test
+    void aGraphFiltersByACohortAndByItsComplement() {
+        long all = total(graph(null, null).get(0));
+        long pro = total(graph(proCarts, null).get(0));
+        long notPro = total(graph(Map.of("id", proCarts, "not", true), null).get(0));
+        // Adds in the range: alice 3, bob 3, carol 2, dave 2, e1 3.
+        assertThat(all).isEqualTo(13);
+        assertThat(pro).isEqualTo(3);
+        assertThat(notPro).isEqualTo(10);
+    }
+
+    @Test
+    void aGraphBreaksDownByCohortsCountingAUserInEachOfItsCohorts() {
+        JsonNode lines = graph(null, Map.of("cohorts", List.of(proCarts, vip)));
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0).get("breakdown").asText()).isEqualTo("Pro carts");
+        assertThat(total(lines.get(0))).isEqualTo(3);
+        assertThat(lines.get(1).get("breakdown").asText()).isEqualTo("VIP");
+        assertThat(total(lines.get(1))).isEqualTo(6);
+    }
+
+    private static JsonNode funnel(Object cohort, Object breakdown) {
+        Map<String, Object> rest = new HashMap<>(Map.of("window", "P1D", "steps",
+                List.of(Sends.event("Started checkout"), Sends.event("Purchased"))));
+        if (breakdown != null) {
+            rest.put("breakdown", breakdown);
+        }
+        return Sends.query(s, s.dev(), query("funnel", cohort, rest));
+    }
+
+    private static List<Long> counts(JsonNode steps) {
+        List<Long> out = new ArrayList<>();
+        steps.forEach(st -> out.add(st.get("count").asLong()));
+        return out;
+    }
+
+    @Test
+    void aFunnelFiltersByACohort() {
+        assertThat(counts(funnel(null, null).get("steps"))).containsExactly(5L, 2L);
+        assertThat(counts(funnel(abandoned, null).get("steps"))).containsExactly(3L, 0L);
+        assertThat(counts(funnel(Map.of("id", abandoned, "not", true), null).get("steps"))).containsExactly(2L, 2L);
+    }
+
+    @Test
+    void aFunnelBreaksDownByCohorts() {
+        JsonNode b = funnel(null, Map.of("cohorts", List.of(abandoned, vip))).get("breakdowns");
+        assertThat(b).hasSize(2);
+        assertThat(b.get(0).get("value").asText()).isEqualTo("Abandoned checkout");
+        assertThat(counts(b.get(0).get("steps"))).containsExactly(3L, 0L);
+        assertThat(b.get(1).get("value").asText()).isEqualTo("VIP");
+        assertThat(counts(b.get(1).get("steps"))).containsExactly(2L, 1L);
+    }
+
+    @Test
+    void retentionFiltersByACohort() {
+        Map<String, Object> rest = Map.of("period", "week", "periods", 2, "start", Sends.event("Added to cart"),
+                "return", Sends.event("Started checkout"));
+        long all = 0;
+        long only = 0;
+        for (JsonNode c : Sends.query(s, s.dev(), query("retention", null, rest)).get("cohorts")) {
+            all += c.get("users").asLong();
+        }
+        for (JsonNode c : Sends.query(s, s.dev(), query("retention", vip, rest)).get("cohorts")) {
+            only += c.get("users").asLong();
+        }
+        assertThat(all).isEqualTo(5);
+        assertThat(only).isEqualTo(2);
+    }
+
+    @Test
+    void theUsersAnalysisFiltersByACohort() {
+        JsonNode a = Sends.query(s, s.dev(), query("users", abandoned, Map.of()));
+        List<String> users = new ArrayList<>();
+        a.get("users").forEach(u -> users.add(u.get("user_key").asText()));
+        assertThat(users).containsExactly("dave", "bob", "carol");
+    }
+
+    @Test
+    void sessionsFilterByACohort() {
+        JsonNode a = Sends.query(s, s.dev(), query("sessions", vip, Map.of()));
+        assertThat(a.get("sessions")).isNotEmpty();
+        a.get("sessions").forEach(x -> assertThat(x.get("identity").asText()).isIn("alice", "bob"));
+        JsonNode all = Sends.query(s, s.dev(), query("sessions", null, Map.of()));
+        assertThat(all.get("sessions").size()).isGreaterThan(a.get("sessions").size());
+    }
+
+    private static long starts(Object cohort) {
+        JsonNode a = Sends.query(s, s.dev(), query("paths", cohort, Map.of("start", Sends.event("Added to cart"),
+                "depth", 2)));
+        for (JsonNode n : a.get("nodes")) {
+            if (n.get("step").asInt() == 0) {
+                return n.get("count").asLong();
+            }
+        }
+        return 0;
+    }
+
+    @Test
+    void pathsFilterByACohortInKeyedAndSessionlessSessions() {
+        // alice's sessions have ids, bob's none.
+        assertThat(starts(null)).isEqualTo(13);
+        assertThat(starts(vip)).isEqualTo(6);
+        assertThat(starts(proCarts)).isEqualTo(3);
+        assertThat(starts(Map.of("id", vip, "not", true))).isEqualTo(7);
+    }
+}
