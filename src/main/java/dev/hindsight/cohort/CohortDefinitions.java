@@ -47,6 +47,9 @@ public final class CohortDefinitions {
             Map.entry("=", "="), Map.entry("!=", "!="), Map.entry(">", ">"), Map.entry(">=", ">="),
             Map.entry("<", "<"), Map.entry("<=", "<="));
 
+    private static final Set<String> EVENT = Set.of("definition", "kind", "event", "properties");
+    private static final Set<String> FILTER = Set.of("key", "op", "value");
+
     private final CohortLookup.EventParser events;
     private int conditions;
 
@@ -124,7 +127,20 @@ public final class CohortDefinitions {
     }
 
     private EventFilter event(JsonNode n, String key, String field, String pointer) {
-        return events.parse(n.get(key), pointer + "/" + key).filter();
+        JsonNode e = n.get(key);
+        // As strictly as a query's events: a misspelt member must not widen the event.
+        if (e != null && e.isObject()) {
+            keys(e, field + "." + key, EVENT);
+            JsonNode props = e.get("properties");
+            if (props != null && props.isArray()) {
+                for (int i = 0; i < props.size(); i++) {
+                    if (props.get(i).isObject()) {
+                        keys(props.get(i), field + "." + key + ".properties[" + i + "]", FILTER);
+                    }
+                }
+            }
+        }
+        return events.parse(e, pointer + "/" + key).filter();
     }
 
     private static Membership property(JsonNode n, String field) {

@@ -279,4 +279,177 @@ class CohortsTest {
         assertThat(starts(proCarts)).isEqualTo(3);
         assertThat(starts(Map.of("id", vip, "not", true))).isEqualTo(7);
     }
+
+    private static TestServer.Response get(String path) {
+        return s.get(path + (path.contains("?") ? "&" : "?") + "app_id=" + s.dev().appId(), bearer(TestServer.ADMIN));
+    }
+
+    private static List<String> userKeys(JsonNode page) {
+        List<String> out = new ArrayList<>();
+        page.get("users").forEach(u -> out.add(u.get("user_key").asText()));
+        return out;
+    }
+
+    @Test
+    void theUsersListIsSortedByLastSeenThenByTextAndPagesExactly() {
+        List<String> all = new ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            JsonNode page = get("/api/users?limit=2" + (cursor == null ? "" : "&cursor=" + cursor)).json();
+            assertThat(page.get("total").asLong()).isEqualTo(6);
+            all.addAll(userKeys(page));
+            cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
+            pages++;
+        } while (cursor != null);
+        assertThat(pages).isEqualTo(3);
+        assertThat(all).containsExactly("dave", "alice", "bob", "carol", "device:e1", "frank");
+    }
+
+    @Test
+    void theUsersListSearchesIdentitiesAndPropertyValuesIgnoringCase() {
+        assertThat(userKeys(get("/api/users?search=PRO").json())).containsExactly("dave", "alice", "carol");
+        assertThat(userKeys(get("/api/users?search=Ali").json())).containsExactly("alice");
+        assertThat(userKeys(get("/api/users?search=e1").json())).containsExactly("device:e1");
+        assertThat(get("/api/users?search=nobody").json().get("total").asLong()).isZero();
+    }
+
+    @Test
+    void theUsersListFiltersByCohort() {
+        JsonNode page = get("/api/users?cohort=" + abandoned).json();
+        assertThat(userKeys(page)).containsExactly("dave", "bob", "carol");
+        assertThat(page.get("total").asLong()).isEqualTo(3);
+    }
+
+    @Test
+    void cohortMembersPage() {
+        JsonNode first = get("/api/cohorts/" + abandoned + "/members?limit=2").json();
+        assertThat(userKeys(first)).containsExactly("dave", "bob");
+        assertThat(first.get("total").asLong()).isEqualTo(3);
+        assertThat(first.get("users").get(0).get("last_seen").asText()).isEqualTo(Instant.ofEpochMilli(NOW - 2 * H).toString());
+        assertThat(first.get("users").get(0).get("properties").get("plan").asText()).isEqualTo("pro");
+        JsonNode second = get("/api/cohorts/" + abandoned + "/members?limit=2&cursor=" + first.get("next_cursor").asText()).json();
+        assertThat(userKeys(second)).containsExactly("carol");
+        assertThat(second.get("next_cursor").isNull()).isTrue();
+    }
+
+    @Test
+    void aCohortsSizeOverTimeEvaluatesMembershipAtEachBucketsEnd() {
+        JsonNode a = get("/api/cohorts/" + abandoned + "/size?interval=day&from="
+                + Instant.ofEpochMilli(NOW - 6 * D) + "&to=" + Instant.ofEpochMilli(NOW)).json();
+        List<Integer> sizes = new ArrayList<>();
+        a.get("points").forEach(p -> sizes.add(p.get("size").asInt()));
+        // carol; + bob (no purchase yet); + frank (his purchase comes at -3d); bob's and frank's purchases; + dave.
+        assertThat(sizes).containsExactly(1, 2, 3, 2, 2, 3);
+        assertThat(a.get("points").get(0).get("at").asText()).isEqualTo(Instant.ofEpochMilli(NOW - 5 * D).toString());
+    }
+
+    @Test
+    void aDynamicCohortsChangesSinceAMomentAreWhoJoinedAndWhoLeft() {
+        JsonNode a = get("/api/cohorts/" + proCarts + "/changes?since=" + Instant.ofEpochMilli(NOW - 15 * D)).json();
+        assertThat(a.get("added")).extracting(JsonNode::asText).containsExactly("alice");
+        assertThat(a.get("removed")).isEmpty();
+    }
+
+    @Test
+    void aStaticCohortTakesCsvAndJsonUploadsAndAReplacementAndKnowsItsChanges() {
+        long team = create("Team", """
+                {"type": "static", "identities": ["alice", "bob"]}""");
+        long t0 = CLOCK.millis();
+        try {
+            CLOCK.advance(Duration.ofHours(1));
+            TestServer.Response csv = s.send("POST", "/api/cohorts/" + team + "/members?app_id=" + s.dev().appId(),
+                    "identity\r\ncarol\r\n\"dave\"\r\n\r\nbob\r\n", "Content-Type", "text/csv",
+                    "Authorization", "Bearer " + TestServer.ADMIN);
+            assertThat(csv.status()).as(csv.body()).isEqualTo(200);
+            assertThat(csv.json().get("added").asInt()).isEqualTo(2);
+            assertThat(csv.json().get("identities").asInt()).isEqualTo(4);
+            TestServer.Response json = s.send("POST", "/api/cohorts/" + team + "/members?app_id=" + s.dev().appId(),
+                    "[\"frank\", \"carol\"]", "Content-Type", "application/json", "Authorization", "Bearer " + TestServer.ADMIN);
+            assertThat(json.status()).as(json.body()).isEqualTo(200);
+            assertThat(json.json().get("added").asInt()).isEqualTo(1);
+            assertThat(members(team)).containsExactlyInAnyOrder("alice", "bob", "carol", "dave", "frank");
+            CLOCK.advance(Duration.ofHours(1));
+            TestServer.Response put = s.put("/api/cohorts/" + team, "{\"app_id\":\"" + s.dev().appId()
+                    + "\",\"name\":\"Team\",\"definition\":{\"type\":\"static\",\"identities\":[\"bob\",\"carol\",\"frank\"]}}",
+                    bearer(TestServer.ADMIN));
+            assertThat(put.status()).as(put.body()).isEqualTo(200);
+            assertThat(members(team)).containsExactlyInAnyOrder("bob", "carol", "frank");
+            JsonNode changes = get("/api/cohorts/" + team + "/changes?since=" + Instant.ofEpochMilli(t0 + 1)).json();
+            assertThat(changes.get("added")).extracting(JsonNode::asText).containsExactly("carol", "frank");
+            assertThat(changes.get("removed")).extracting(JsonNode::asText).containsExactly("alice");
+        } finally {
+            CLOCK.set(Instant.ofEpochMilli(NOW));
+            assertThat(s.send("DELETE", "/api/cohorts/" + team + "?app_id=" + s.dev().appId(), (String) null,
+                    bearer(TestServer.ADMIN)).status()).isEqualTo(204);
+        }
+        assertThat(get("/api/cohorts/" + team).status()).isEqualTo(404);
+    }
+
+    @Test
+    void aDynamicCohortTakesNoUploadAndAnUploadIsBounded() {
+        TestServer.Response r = s.send("POST", "/api/cohorts/" + abandoned + "/members?app_id=" + s.dev().appId(),
+                "[\"x\"]", "Content-Type", "application/json", "Authorization", "Bearer " + TestServer.ADMIN);
+        assertThat(r.status()).isEqualTo(409);
+        StringBuilder many = new StringBuilder("[");
+        for (int i = 0; i <= 100_000; i++) {
+            many.append(i == 0 ? "" : ",").append("\"u").append(i).append('"');
+        }
+        r = s.send("POST", "/api/cohorts/" + vip + "/members?app_id=" + s.dev().appId(), many.append("]").toString(),
+                "Content-Type", "application/json", "Authorization", "Bearer " + TestServer.ADMIN);
+        assertThat(r.status()).isBetween(400, 499);
+        assertThat(r.body()).contains("100000");
+    }
+
+    private static void refused(TestServer.Response r, String field) {
+        assertThat(r.status()).as(r.body()).isEqualTo(400);
+        assertThat(r.json().get("errors").get(0).get("field").asText()).isEqualTo(field);
+    }
+
+    private static TestServer.Response post(String name, String definition) {
+        return s.post("/api/cohorts", "{\"app_id\":\"" + s.dev().appId() + "\",\"name\":\"" + name
+                + "\",\"definition\":" + definition + "}", bearer(TestServer.ADMIN));
+    }
+
+    @Test
+    void definitionsAreReadStrictly() {
+        String cart = "{\"kind\": \"custom\", \"event\": \"Added to cart\"}";
+        refused(post("x", "{\"did\": " + cart + ", \"at_leest\": 3, \"within\": \"30d\"}"), "definition.at_leest");
+        refused(post("x", "{\"did\": " + cart + ", \"within\": \"30 days\"}"), "definition.within");
+        refused(post("x", "{\"did\": " + cart + "}"), "definition.within");
+        refused(post("x", "{\"all\": [{\"property\": \"plan\", \"op\": \"like\", \"value\": \"p\"}]}"),
+                "definition.all[0].op");
+        refused(post("x", "{\"any\": []}"), "definition.any");
+        refused(post("x", "{\"did\": {\"kind\": \"custom\", \"evnt\": \"x\"}, \"within\": \"1d\"}"),
+                "definition.did.evnt");
+        refused(post("x", "{\"type\": \"dynamic\"}"), "definition.type");
+        refused(post("x", "{\"type\": \"static\", \"identities\": [\"a\", 3]}"), "definition.identities[1]");
+        refused(post("x", "{\"did\": " + cart + ", \"at_least\": 3, \"at_most\": 2, \"within\": \"1d\"}"),
+                "definition.at_most");
+        refused(post("x", "{\"wat\": 1}"), "definition.wat");
+    }
+
+    @Test
+    void queriesReadCohortsStrictly() {
+        Map<String, Object> rest = Map.of("interval", "week", "series",
+                List.of(Map.of("event", Sends.event("Added to cart"), "measure", "count")));
+        refused(Sends.ask(s, s.dev(), query("graph", 999_999, rest)), "cohort");
+        refused(Sends.ask(s, s.dev(), query("graph", Map.of("id", proCarts, "nott", true), rest)), "cohort.nott");
+        refused(Sends.ask(s, s.dev(), query("graph", "pro", rest)), "cohort");
+        Map<String, Object> both = new HashMap<>(rest);
+        both.put("breakdown", Map.of("cohorts", List.of(proCarts), "property", "plan"));
+        refused(Sends.ask(s, s.dev(), query("graph", null, both)), "breakdown.cohorts");
+        Map<String, Object> twice = new HashMap<>(rest);
+        twice.put("breakdown", Map.of("cohorts", List.of(proCarts, proCarts)));
+        refused(Sends.ask(s, s.dev(), query("graph", null, twice)), "breakdown.cohorts[1]");
+        refused(get("/api/users?sort=name"), "sort");
+        refused(get("/api/users?cursor=%21%21"), "cursor");
+        refused(get("/api/users?cohort=abc"), "cohort");
+        refused(get("/api/users?limit=0"), "limit");
+        refused(get("/api/cohorts/" + abandoned + "/size?from=-7d&interval=month"), "interval");
+        refused(get("/api/cohorts/" + abandoned + "/changes?since=yesterday"), "since");
+        // Another environment's cohort is not there.
+        TestServer.Response other = s.get("/api/cohorts/" + abandoned + "?app_id=" + s.prod().appId(), bearer(TestServer.ADMIN));
+        assertThat(other.status()).isEqualTo(404);
+    }
 }
