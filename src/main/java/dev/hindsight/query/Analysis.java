@@ -16,7 +16,8 @@ public sealed interface Analysis {
 
     /**
      * The environment, the half-open time range [from, to) in epoch milliseconds, and the time zone whose local
-     * midnights start the days, weeks and months of the answer (see {@link Buckets}).
+     * midnights start the days, weeks and months of the answer (see {@link Buckets}); with a {@code cohort}
+     * filter (null: none), only the events whose resolved user the filter keeps.
      */
     record Scope(long envId, long fromMs, long toMs, ZoneId zone, CohortFilter cohort) {
         /** A scope in UTC. */

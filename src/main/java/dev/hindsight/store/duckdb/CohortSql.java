@@ -9,10 +9,12 @@ import java.util.List;
  * members' user keys at a moment {@code now}. It is self-contained (its own CTEs, named apart), so an analysis
  * nests it as {@code user_key IN (...)}, and the engine computes it once per statement.
  *
- * <p>A dynamic rule reads every event before {@code now} once: one row per candidate user with a count per
- * {@code did} condition ({@code count(*) FILTER}), a window per {@code then_not} condition over only the events
- * matching its two events (for each {@code first} event, the earliest {@code then} event at or after it), and the
- * user's current properties when a condition asks for them.
+ * <p>A dynamic rule reads only what its conditions need, each a scan of its own narrowed to its events, window
+ * and few columns, with users resolved: per {@code did} condition the users' counts, per {@code then_not}
+ * condition a window over the events matching either of its two events (for each first event, the earliest
+ * then event at or after it), and the users' current properties when a condition asks for them. The candidates
+ * are the users those scans found when every member must be among them ({@link #positive}), else every user with
+ * an event before now (a scan of all events' users, the costly case: a rule that is only negations or properties).
  */
 final class CohortSql {
     private CohortSql() {
@@ -27,39 +29,81 @@ final class CohortSql {
         List<Membership.DidThenNot> thenNots = new ArrayList<>();
         boolean[] props = {false};
         collect(m, counts, thenNots, props);
-        Sql sql = new Sql().append("WITH ").append(Identities.memberEvents(d, envId, nowMs));
-        sql.append(", agg AS (SELECT user_key, max(" + Identities.IDENTITY_KEY + ") AS identity_key");
+        Sql sql = new Sql().append("WITH ").append(Identities.memberLinks(d, envId));
         for (int i = 0; i < counts.size(); i++) {
             Membership.Did c = counts.get(i);
-            sql.append(", count(*) FILTER (WHERE time >= " + d.timestampParam()).params(nowMs - c.withinMs())
-                    .append(" AND coalesce(").append(d.filter(c.event())).append(", FALSE)) AS c" + i);
+            // Only the condition's events in its window: a scan the engine narrows to the few columns it reads.
+            sql.append(", d" + i + " AS (SELECT user_key, count(*) AS n FROM ")
+                    .append(Identities.memberScan(d, envId, Math.max(0, nowMs - c.withinMs()), nowMs, null,
+                            new Sql().append("coalesce(").append(d.filter(c.event())).append(", FALSE)")))
+                    .append(" s GROUP BY user_key)");
         }
-        sql.append(" FROM cev GROUP BY user_key)");
         for (int i = 0; i < thenNots.size(); i++) {
             Membership.DidThenNot t = thenNots.get(i);
-            long from = t.inLastMs() == null ? 0 : nowMs - t.inLastMs();
+            long from = t.inLastMs() == null ? 0 : Math.max(0, nowMs - t.inLastMs());
+            Sql flags = new Sql().append("coalesce(").append(d.filter(t.first())).append(", FALSE) AS a, coalesce(")
+                    .append(d.filter(t.then())).append(", FALSE) AS b");
+            Sql either = new Sql().append("(coalesce(").append(d.filter(t.first())).append(", FALSE) OR coalesce(")
+                    .append(d.filter(t.then())).append(", FALSE))");
+            // For each first event, the earliest then event at or after it (its own time included).
             sql.append(", tn" + i + " AS (SELECT DISTINCT user_key FROM (SELECT user_key, time, a, min(CASE WHEN b THEN time END)"
                             + " OVER (PARTITION BY user_key ORDER BY time RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)"
-                            + " AS nb FROM (SELECT user_key, time, coalesce(")
-                    .append(d.filter(t.first())).append(", FALSE) AS a, coalesce(").append(d.filter(t.then()))
-                    .append(", FALSE) AS b FROM cev WHERE time >= " + d.timestampParam()).params(from)
-                    .append(") x WHERE a OR b) y WHERE a AND time >= " + d.timestampParam()).params(from)
-                    .append(" AND (nb IS NULL OR nb > " + d.plusMs("time", t.withinMs()) + "))");
+                            + " AS nb FROM ")
+                    .append(Identities.memberScan(d, envId, from, nowMs, flags, either))
+                    .append(" x) y WHERE a AND (nb IS NULL OR nb > " + d.plusMs("time", t.withinMs()) + "))");
         }
-        String source = "agg";
+        sql.append(", cand AS (");
+        if (positive(m)) {
+            // Every member did some event a positive rule asks for: the candidates are those users, no full scan.
+            List<String> parts = new ArrayList<>();
+            for (int i = 0; i < counts.size(); i++) {
+                if (counts.get(i).atLeast() >= 1) {
+                    parts.add("SELECT user_key FROM d" + i);
+                }
+            }
+            for (int i = 0; i < thenNots.size(); i++) {
+                parts.add("SELECT user_key FROM tn" + i);
+            }
+            sql.append(String.join(" UNION ", parts));
+        } else {
+            sql.append("SELECT DISTINCT user_key FROM ")
+                    .append(Identities.memberScan(d, envId, 0, nowMs, null, new Sql().append("TRUE"))).append(" s");
+        }
+        sql.append(")");
         if (props[0]) {
-            sql.append(", up AS (SELECT ik.user_key AS identity_key, " + d.jsonObjectAgg("key", "value") + " AS properties"
+            // Identities and devices share one space of keys: an identified user's key is its identity's.
+            sql.append(", up AS (SELECT ik.user_key, " + d.jsonObjectAgg("key", "value") + " AS properties"
                             + " FROM user_properties p JOIN " + d.identityUserKeys() + " ik ON ik.identity = p.identity"
                             + " WHERE p.env_id = ").param(envId).append(" GROUP BY ik.user_key)")
-                    .append(", dp AS (SELECT dk.user_key AS device_key, " + d.jsonObjectAgg("key", "value") + " AS properties"
+                    .append(", dp AS (SELECT dk.user_key, " + d.jsonObjectAgg("key", "value") + " AS properties"
                             + " FROM device_properties p JOIN " + d.deviceUserKeys() + " dk ON dk.device_id = p.device_id"
-                            + " WHERE p.env_id = ").param(envId).append(" GROUP BY dk.user_key)")
-                    .append(", cand AS (SELECT agg.*, coalesce(up.properties, dp.properties, '{}') AS properties FROM agg"
-                            + " LEFT JOIN up ON up.identity_key = agg.identity_key"
-                            + " LEFT JOIN dp ON agg.identity_key IS NULL AND dp.device_key = agg.user_key)");
-            source = "cand";
+                            + " WHERE p.env_id = ").param(envId).append(" GROUP BY dk.user_key)");
         }
-        return sql.append(" SELECT user_key FROM " + source + " WHERE ").append(condition(d, m, counts, thenNots));
+        sql.append(" SELECT cand.user_key FROM cand");
+        for (int i = 0; i < counts.size(); i++) {
+            sql.append(" LEFT JOIN d" + i + " ON d" + i + ".user_key = cand.user_key");
+        }
+        if (props[0]) {
+            sql.append(" LEFT JOIN (SELECT user_key, coalesce(up.properties, dp.properties, '{}') AS properties"
+                    + " FROM cand LEFT JOIN up USING (user_key) LEFT JOIN dp USING (user_key)) pr ON pr.user_key = cand.user_key");
+        }
+        return sql.append(" WHERE ").append(condition(d, m, counts, thenNots));
+    }
+
+    /**
+     * Whether every member of {@code m} has an event some {@code did} (at least once) or {@code then_not} condition
+     * of it counts: then the users with such events are enough candidates.
+     */
+    static boolean positive(Membership m) {
+        return switch (m) {
+            case Membership.Did c -> c.atLeast() >= 1;
+            case Membership.DidThenNot t -> true;
+            case Membership.HasProperty p -> false;
+            case Membership.All a -> a.of().stream().anyMatch(CohortSql::positive);
+            case Membership.Any a -> a.of().stream().allMatch(CohortSql::positive);
+            case Membership.Not n -> false;
+            case Membership.Listed l -> false;
+        };
     }
 
     /** The identities a static list holds at {@code nowMs}, as user keys (identities the store never saw have none). */
@@ -88,14 +132,14 @@ final class CohortSql {
             List<Membership.DidThenNot> thenNots) {
         return switch (m) {
             case Membership.Did c -> {
-                String col = "c" + indexOf(counts, c);
+                String col = "coalesce(d" + indexOf(counts, c) + ".n, 0)";
                 Sql s = new Sql().append("(" + col + " >= ").param(c.atLeast());
                 if (c.atMost() != null) {
                     s.append(" AND " + col + " <= ").param(c.atMost());
                 }
                 yield s.append(")");
             }
-            case Membership.DidThenNot t -> new Sql().append("user_key IN (SELECT user_key FROM tn"
+            case Membership.DidThenNot t -> new Sql().append("cand.user_key IN (SELECT user_key FROM tn"
                     + indexOf(thenNots, t) + ")");
             case Membership.HasProperty p -> new Sql().append("coalesce(").append(d.filter(p.match())).append(", FALSE)");
             case Membership.All a -> join(d, a.of(), " AND ", "TRUE", counts, thenNots);

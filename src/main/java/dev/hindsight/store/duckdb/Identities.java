@@ -58,17 +58,27 @@ final class Identities {
     }
 
     /**
-     * The CTEs {@code cl} (links) and {@code cev}: every event of an environment before {@code nowMs} with all its
-     * columns and {@code user_key}, for cohort membership; named apart from {@code links} and {@code ev} so that it
-     * nests inside an analysis's own.
+     * The CTE {@code cl}: the links of an environment (as {@link #links}), named apart from {@code links} so that
+     * cohort membership nests inside an analysis's own CTEs.
      */
-    static Sql memberEvents(Dialect d, long envId, long nowMs) {
-        String links = links(d, envId).text();
-        List<Object> params = links(d, envId).params();
-        return new Sql().append("cl" + links.substring("links".length())).params(params.toArray())
-                .append(", cev AS (SELECT e.*, " + USER_KEY + " FROM (SELECT * FROM events WHERE ")
-                .append(range(d, envId, 0, nowMs)).append(") e").append(JOIN.replace("JOIN links l", "JOIN cl l"))
-                .append(")");
+    static Sql memberLinks(Dialect d, long envId) {
+        Sql links = links(d, envId);
+        return new Sql().append("cl" + links.text().substring("links".length())).params(links.params().toArray());
+    }
+
+    /**
+     * A subquery of the events of [fromMs, toMs) matching {@code where}, resolved through the CTE {@code cl}
+     * ({@link #memberLinks}): {@code user_key}, {@code time}, then {@code columns} (over the events table, with
+     * their names), reading only the columns it needs.
+     */
+    static Sql memberScan(Dialect d, long envId, long fromMs, long toMs, Sql columns, Sql where) {
+        Sql sql = new Sql().append("(SELECT " + USER_KEY + ", e.* EXCLUDE (device_key, identity_key) FROM (SELECT time,"
+                + " device_key, identity_key");
+        if (columns != null) {
+            sql.append(", ").append(columns);
+        }
+        return sql.append(" FROM events WHERE ").append(range(d, envId, fromMs, toMs)).append(" AND ").append(where)
+                .append(") e").append(JOIN.replace("JOIN links l", "JOIN cl l")).append(")");
     }
 
     /**
