@@ -452,4 +452,37 @@ class CohortsTest {
         TestServer.Response other = s.get("/api/cohorts/" + abandoned + "?app_id=" + s.prod().appId(), bearer(TestServer.ADMIN));
         assertThat(other.status()).isEqualTo(404);
     }
+
+    @Test
+    void cohortsAreListedInTheOrderTheyWereMadeAndPaged() {
+        JsonNode first = get("/api/cohorts?limit=2").json();
+        assertThat(first.get("cohorts")).extracting(c -> c.get("name").asText()).containsExactly("Pro carts",
+                "Abandoned checkout");
+        assertThat(first.get("total").asInt()).isGreaterThanOrEqualTo(3);
+        JsonNode second = get("/api/cohorts?limit=2&cursor=" + first.get("next_cursor").asText()).json();
+        assertThat(second.get("cohorts").get(0).get("name").asText()).isEqualTo("VIP");
+        assertThat(first.get("cohorts").get(0).get("type").asText()).isEqualTo("dynamic");
+        assertThat(first.get("cohorts").get(0).get("definition").get("all")).hasSize(2);
+    }
+
+    @Test
+    void replacingADefinitionChangesTheMembers() {
+        long id = create("Carts", """
+                {"did": {"kind": "custom", "event": "Added to cart"}, "at_least": 3, "within": "30d"}""");
+        try {
+            assertThat(members(id)).containsExactlyInAnyOrder("alice", "bob", "device:e1");
+            TestServer.Response put = s.put("/api/cohorts/" + id, "{\"app_id\":\"" + s.dev().appId() + "\",\"name\":"
+                    + "\"Carts\",\"definition\":{\"did\": {\"kind\": \"custom\", \"event\": \"Added to cart\"},"
+                    + " \"at_most\": 2, \"within\": \"30d\"}}", bearer(TestServer.ADMIN));
+            assertThat(put.status()).as(put.body()).isEqualTo(200);
+            assertThat(members(id)).containsExactlyInAnyOrder("carol", "dave");
+            TestServer.Response none = s.put("/api/cohorts/" + id, "{\"app_id\":\"" + s.dev().appId() + "\",\"name\":"
+                    + "\"Carts\",\"definition\":{\"did_not\": {\"kind\": \"custom\", \"event\": \"Added to cart\"},"
+                    + " \"within\": \"30d\"}}", bearer(TestServer.ADMIN));
+            assertThat(none.status()).as(none.body()).isEqualTo(200);
+            assertThat(members(id)).containsExactly("frank");
+        } finally {
+            s.send("DELETE", "/api/cohorts/" + id + "?app_id=" + s.dev().appId(), (String) null, bearer(TestServer.ADMIN));
+        }
+    }
 }

@@ -71,13 +71,16 @@ final class CohortSql {
         }
         sql.append(")");
         if (props[0]) {
-            // Identities and devices share one space of keys: an identified user's key is its identity's.
+            // Identities and devices share one space of keys: an identified user's key is its identity's. Only the
+            // candidates' properties are gathered.
             sql.append(", up AS (SELECT ik.user_key, " + d.jsonObjectAgg("key", "value") + " AS properties"
                             + " FROM user_properties p JOIN " + d.identityUserKeys() + " ik ON ik.identity = p.identity"
-                            + " WHERE p.env_id = ").param(envId).append(" GROUP BY ik.user_key)")
+                            + " WHERE p.env_id = ").param(envId)
+                    .append(" AND ik.user_key IN (SELECT user_key FROM cand) GROUP BY ik.user_key)")
                     .append(", dp AS (SELECT dk.user_key, " + d.jsonObjectAgg("key", "value") + " AS properties"
                             + " FROM device_properties p JOIN " + d.deviceUserKeys() + " dk ON dk.device_id = p.device_id"
-                            + " WHERE p.env_id = ").param(envId).append(" GROUP BY dk.user_key)");
+                            + " WHERE p.env_id = ").param(envId)
+                    .append(" AND dk.user_key IN (SELECT user_key FROM cand) GROUP BY dk.user_key)");
         }
         sql.append(" SELECT cand.user_key FROM cand");
         for (int i = 0; i < counts.size(); i++) {
