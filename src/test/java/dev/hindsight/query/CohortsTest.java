@@ -278,6 +278,12 @@ class CohortsTest {
         assertThat(starts(vip)).isEqualTo(6);
         assertThat(starts(proCarts)).isEqualTo(3);
         assertThat(starts(Map.of("id", vip, "not", true))).isEqualTo(7);
+        // Once alice's keyed sessions are rolled up, paths read them from the rollup: the same answers.
+        assertThat(s.app().rollUp()).as("events rolled up").isPositive();
+        assertThat(starts(null)).isEqualTo(13);
+        assertThat(starts(vip)).isEqualTo(6);
+        assertThat(starts(proCarts)).isEqualTo(3);
+        assertThat(starts(Map.of("id", proCarts, "not", true))).isEqualTo(10);
     }
 
     private static TestServer.Response get(String path) {
