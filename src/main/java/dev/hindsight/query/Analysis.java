@@ -110,7 +110,8 @@ public sealed interface Analysis {
 
     /**
      * Users seen in the range who did (or, {@code didNot}, did not) do {@code event} (null: every user seen), with
-     * user property filters. See {@link UsersQuery}.
+     * user property filters; the users list ({@link UserList}) also keeps only those matching {@code search}
+     * (lower-cased; null: all) and starts {@code after} a cursor (null: at the start). See {@link UsersQuery}.
      */
     record Users(Scope scope, EventSpec event, boolean didNot, List<EventFilter.PropertyMatches> properties,
             int limit, String search, UserCursor after) implements Analysis {

@@ -34,7 +34,7 @@ import java.util.concurrent.Callable;
  * graph broken down by both, beside the same retention and graph without cohorts. Timings are the median of R runs
  * after one warm-up.
  *
- * <p>Run it with {@code scripts/bench-cohorts.sh [--events=N] [--runs=R]}.
+ * <p>Run it with {@code scripts/bench-cohorts.sh [--events=N] [--runs=R] [--store=DIR]}.
  */
 public final class CohortBenchmark {
     private static final long DAY = 86_400_000L;
@@ -47,18 +47,32 @@ public final class CohortBenchmark {
         long from = to - 90 * DAY;
         System.out.printf(Locale.ROOT, "Hindsight cohort benchmark: %,d events over 90 days, median of %d runs after one"
                 + " warm-up, %d cores%n", events, runs, Runtime.getRuntime().availableProcessors());
-        Path dir = Files.createTempDirectory("hindsight-cbench");
+        // --store=DIR keeps the generated store in DIR and reuses it on the next run with the same --events.
+        String storeArg = null;
+        for (String x : args) {
+            storeArg = x.startsWith("--store=") ? x.substring("--store=".length()) : storeArg;
+        }
+        Path dir = storeArg == null ? Files.createTempDirectory("hindsight-cbench") : Path.of(storeArg);
+        boolean reuse = storeArg != null && Files.exists(dir.resolve("generated-" + events));
         try (DuckDb db = new DuckDb(dir); DuckDbEventStore store = new DuckDbEventStore(db)) {
-            long t0 = System.nanoTime();
-            SiteGenerator.Counts c = new SiteGenerator(new SiteGenerator.Options(ENV, 42, from, to, events))
-                    .generate(20_000, store::write);
-            try (Connection conn = db.connect(); Statement st = conn.createStatement()) {
-                st.execute("CHECKPOINT");
+            if (!reuse) {
+                long t0 = System.nanoTime();
+                SiteGenerator.Counts c = new SiteGenerator(new SiteGenerator.Options(ENV, 42, from, to, events))
+                        .generate(20_000, store::write);
+                try (Connection conn = db.connect(); Statement st = conn.createStatement()) {
+                    st.execute("CHECKPOINT");
+                }
+                System.out.printf(Locale.ROOT, "Generated %,d events in %.1f s: %,d devices, %,d users%n", c.events(),
+                        (System.nanoTime() - t0) / 1e9, c.devices(), c.users());
+                if (storeArg != null) {
+                    Files.createFile(dir.resolve("generated-" + events));
+                }
             }
             store.awaitDictionaries();
-            System.out.printf(Locale.ROOT, "Generated %,d events in %.1f s: %,d devices, %,d users%n", c.events(),
-                    (System.nanoTime() - t0) / 1e9, c.devices(), c.users());
             DuckDbDefinitions catalog = new DuckDbDefinitions(db);
+            for (Definition old : catalog.list(ENV)) {
+                catalog.delete(ENV, old.id());
+            }
             Map<String, EventSpec> spec = new HashMap<>();
             for (Definition d : Demo.definitions(ENV, to)) {
                 Definition saved = catalog.insert(d);
