@@ -230,7 +230,8 @@ final class CohortRoutes {
      */
     static List<String> csv(String text) {
         Set<String> out = new LinkedHashSet<>();
-        String[] lines = text.split("\r?\n", -1);
+        // A spreadsheet's export may start with a byte order mark.
+        String[] lines = (text.startsWith("\uFEFF") ? text.substring(1) : text).split("\r?\n", -1);
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i].strip();
             String field = "line " + (i + 1);

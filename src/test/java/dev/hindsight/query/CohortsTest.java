@@ -365,7 +365,7 @@ class CohortsTest {
         try {
             CLOCK.advance(Duration.ofHours(1));
             TestServer.Response csv = s.send("POST", "/api/cohorts/" + team + "/members?app_id=" + s.dev().appId(),
-                    "identity\r\ncarol\r\n\"dave\"\r\n\r\nbob\r\n", "Content-Type", "text/csv",
+                    "\uFEFFidentity\r\ncarol\r\n\"dave\"\r\n\r\nbob\r\n", "Content-Type", "text/csv",
                     "Authorization", "Bearer " + TestServer.ADMIN);
             assertThat(csv.status()).as(csv.body()).isEqualTo(200);
             assertThat(csv.json().get("added").asInt()).isEqualTo(2);
