@@ -38,6 +38,9 @@ import dev.hindsight.store.duckdb.DuckDbEventCatalog;
 import dev.hindsight.store.duckdb.DuckDbEventStore;
 import dev.hindsight.store.duckdb.EventQueries;
 import dev.hindsight.store.duckdb.DuckDbReports;
+import dev.hindsight.store.duckdb.DuckDbCohorts;
+import dev.hindsight.cohort.CohortApi;
+import dev.hindsight.cohort.SavedCohorts;
 import dev.hindsight.store.duckdb.SessionSteps;
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
@@ -139,8 +142,11 @@ public final class Hindsight implements AutoCloseable {
         DuckDbDefinitions definitions = new DuckDbDefinitions(db);
         new DefinitionRoutes(definitions, new EventQueries(db, DuckDbEventStore.EVENT_COLUMNS,
                 DuckDbEventStore::readEvent), auth, clock).register(http);
-        queries = new QueryRoutes(definitions, new DuckDbEngine(db), auth, clock, settings.queries(), metrics, tuning);
+        DuckDbCohorts cohorts = new DuckDbCohorts(db);
+        queries = new QueryRoutes(definitions, new DuckDbEngine(db), auth, clock, settings.queries(), metrics, tuning,
+                new SavedCohorts(cohorts));
         queries.register(http);
+        new CohortApi(cohorts, queries, auth, clock).register(http);
         CatalogStore catalogStore = new DuckDbEventCatalog(db, new DuckDbDialect());
         catalog = new CatalogRefresher(catalogStore, () -> trackedDefinitions(definitions), CATALOG_INTERVAL);
         new CatalogRoutes(catalogStore, catalog, definitions, auth).register(http);

@@ -129,7 +129,19 @@ final class FunnelQuery {
         try {
             FunnelKernel kernel = new FunnelKernel(f, budget);
             engine.partRows(f.scope().envId(), parts(f), kernel::add);
-            groups = kernel.groups(links.join());
+            java.util.function.IntPredicate keep = u -> true;
+            Analysis.CohortFilter c = f.scope().cohort();
+            if (c != null) {
+                java.util.function.IntPredicate in = members(engine, f.scope().envId(), c.cohort(), c.nowMs());
+                keep = c.not() ? in.negate() : in;
+            }
+            List<Map.Entry<String, java.util.function.IntPredicate>> cohorts = new ArrayList<>();
+            if (f.breakdown() != null && f.breakdown().byCohort()) {
+                for (Analysis.CohortSpec spec : f.breakdown().cohorts()) {
+                    cohorts.add(Map.entry(spec.name(), members(engine, f.scope().envId(), spec, f.breakdown().nowMs())));
+                }
+            }
+            groups = kernel.groups(links.join(), keep, cohorts);
         } catch (RuntimeException e) {
             // The query's work ends with it: the links' statement too, before the query's slot is given back.
             budget.cancelRunning();
@@ -143,8 +155,10 @@ final class FunnelQuery {
         out.put("dropped_off", dropped(total, labels));
         if (f.breakdown() != null) {
             List<Map<String, Object>> breakdowns = new ArrayList<>();
+            // Cohort groups come in the request's order; property values by users at step 1.
             groups.stream().filter(g -> !g.total())
-                    .sorted(Comparator.comparingLong((Group g) -> -g.counts()[0]).thenComparing(Group::value))
+                    .sorted(f.breakdown().byCohort() ? (a, b) -> 0
+                            : Comparator.comparingLong((Group g) -> -g.counts()[0]).thenComparing(Group::value))
                     .forEach(g -> {
                         Map<String, Object> line = new LinkedHashMap<>();
                         line.put("value", g.value());
@@ -155,6 +169,12 @@ final class FunnelQuery {
             out.put("breakdowns", breakdowns);
         }
         return out;
+    }
+
+    /** Whether a user key is a member of the cohort at {@code nowMs}, by the engine's membership relation. */
+    private static java.util.function.IntPredicate members(Engine engine, long envId, Analysis.CohortSpec c, long nowMs) {
+        int[] keys = engine.cohortMembers(envId, c.definition(), nowMs);
+        return u -> java.util.Arrays.binarySearch(keys, u) >= 0;
     }
 
     /**

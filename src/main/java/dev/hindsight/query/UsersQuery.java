@@ -67,9 +67,14 @@ final class UsersQuery {
     }
 
     static Map<String, Object> run(Users u, Engine engine) {
+        return view(engine.users(u));
+    }
+
+    /** The answer of the users of {@code rows}. */
+    static Map<String, Object> view(List<Engine.UserRow> rows) {
         long[] total = {0};
         List<Map<String, Object>> users = new ArrayList<>();
-        for (Engine.UserRow row : engine.users(u)) {
+        for (Engine.UserRow row : rows) {
             Map<String, Object> user = new LinkedHashMap<>();
             user.put("identity", row.identity());
             user.put("user_key", row.userKey());

@@ -1,5 +1,6 @@
 package dev.hindsight.store.duckdb;
 
+import dev.hindsight.query.Analysis;
 import dev.hindsight.query.LocalTimes;
 import dev.hindsight.query.Analysis.Graph;
 import dev.hindsight.query.Analysis.Series;
@@ -36,7 +37,9 @@ public final class AnalysisSql {
         String bucket = LocalTimeSql.bucketKey(LocalTimes.of(g.scope().zone(), g.scope().fromMs(), g.scope().toMs()),
                 d, g.interval(), "time");
         // A measure of a property's values needs no users: its events are read without resolving them.
-        boolean users = x == null || s.measure().equals("per_user");
+        // Cohorts (as a filter or a breakdown) need each event's user.
+        boolean users = x == null || s.measure().equals("per_user") || g.scope().cohort() != null
+                || (g.breakdown() != null && g.breakdown().byCohort());
         Sql sql = new Sql().append("WITH ").append(users ? Identities.events(d, g.scope(), s.event().filter())
                 : Identities.unresolvedEvents(d, g.scope(), s.event().filter()));
         // The events measured: with a property, those with a numeric value of it, that value as x.
@@ -49,6 +52,18 @@ public final class AnalysisSql {
         String select;
         if (g.breakdown() == null) {
             select = "SELECT " + bucket + " AS t, NULL AS b, " + measure + " AS x FROM " + from + " GROUP BY t" + perUser;
+        } else if (g.breakdown().byCohort()) {
+            // A user in several cohorts is in each group: one row per (event, cohort of its user).
+            sql.append(", cm AS (");
+            for (int i = 0; i < g.breakdown().cohorts().size(); i++) {
+                Analysis.CohortSpec c = g.breakdown().cohorts().get(i);
+                sql.append(i == 0 ? "" : " UNION ALL ").append("SELECT user_key, ").param(c.name())
+                        .append(" AS b FROM (").append(CohortSql.members(d, g.scope().envId(), c.definition(),
+                                g.breakdown().nowMs())).append(") m" + i);
+            }
+            sql.append(")");
+            select = "SELECT " + bucket + " AS t, cm.b AS b, " + measure + " AS x FROM " + from
+                    + " JOIN cm USING (user_key) GROUP BY t, cm.b" + perUser;
         } else {
             String value = d.property(g.breakdown().property());
             sql.append(", top AS (SELECT " + value + " AS v FROM ev WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT ")

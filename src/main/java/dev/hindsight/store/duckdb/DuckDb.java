@@ -105,6 +105,17 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
         CREATE TABLE IF NOT EXISTS dashboards (
           id BIGINT PRIMARY KEY, env_id BIGINT NOT NULL, name VARCHAR NOT NULL, description VARCHAR,
           report_ids VARCHAR NOT NULL, owner VARCHAR, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)""",
+        // Cohorts (a definition as JSON) and the identities of static ones, each with when it was added and removed,
+        // so that membership at any moment (size over time, changes since) is exact: see DuckDbCohorts.
+        "CREATE SEQUENCE IF NOT EXISTS cohort_ids START 1",
+        """
+        CREATE TABLE IF NOT EXISTS cohorts (
+          id BIGINT PRIMARY KEY, env_id BIGINT NOT NULL, name VARCHAR NOT NULL, description VARCHAR,
+          definition VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)""",
+        """
+        CREATE TABLE IF NOT EXISTS cohort_members (
+          cohort_id BIGINT NOT NULL, identity VARCHAR NOT NULL, added_at TIMESTAMP NOT NULL, removed_at TIMESTAMP)""",
+        "CREATE INDEX IF NOT EXISTS cohort_members_cohort ON cohort_members (cohort_id)",
     };
 
     // DuckDB checkpoints inside whichever transaction commits once the WAL passes its threshold, including a
