@@ -15,13 +15,20 @@ public sealed interface Analysis {
 
 
     /**
-     * The environment, the half-open time range [from, to) in epoch milliseconds, and the time zone whose local
-     * midnights start the days, weeks and months of the answer (see {@link Buckets}).
+     * The environment, the half-open time range [from, to) in epoch milliseconds, the time zone whose local
+     * midnights start the days, weeks and months of the answer (see {@link Buckets}), and the request's top-level
+     * {@code filters} (see {@link TopFilters}). The filters are already part of the events of graphs, funnels,
+     * retention and paths; users and sessions, which read every event of the range, take them from here.
      */
-    record Scope(long envId, long fromMs, long toMs, ZoneId zone) {
+    record Scope(long envId, long fromMs, long toMs, ZoneId zone, EventFilter filter) {
         /** A scope in UTC. */
         public Scope(long envId, long fromMs, long toMs) {
             this(envId, fromMs, toMs, ZoneOffset.UTC);
+        }
+
+        /** A scope without top-level filters. */
+        public Scope(long envId, long fromMs, long toMs, ZoneId zone) {
+            this(envId, fromMs, toMs, zone, new EventFilter.Always());
         }
     }
 

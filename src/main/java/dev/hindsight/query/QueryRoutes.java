@@ -106,12 +106,17 @@ public final class QueryRoutes implements AutoCloseable {
         }
         QueryBody.checkKeys(kind, body);
         DateRange range = DateRange.resolve(text(body, "from"), optionalText(body, "to"), zone(body, env), clock);
-        Scope scope = new Scope(env.id(), range.fromMs(), range.toMs(), range.zone());
+        EventFilter filters = TopFilters.parse(body);
+        Scope scope = new Scope(env.id(), range.fromMs(), range.toMs(), range.zone(), filters);
+        // The top-level filters restrict each event the analysis counts (for paths: its start event).
+        java.util.function.Function<String, EventSpec> counted =
+                field -> TopFilters.and(event(env, body.at(field), field), filters);
         Analysis analysis = switch (kind) {
-            case "graph" -> GraphQuery.parse(body, scope, field -> event(env, body.at(field), field));
-            case "funnel" -> FunnelQuery.parse(body, scope, field -> event(env, body.at(field), field));
-            case "retention" -> RetentionQuery.parse(body, scope, field -> event(env, body.at(field), field));
-            case "paths" -> PathsQuery.parse(body, scope, (node, field) -> event(env, node, field));
+            case "graph" -> GraphQuery.parse(body, scope, counted);
+            case "funnel" -> FunnelQuery.parse(body, scope, counted);
+            case "retention" -> RetentionQuery.parse(body, scope, counted);
+            case "paths" -> PathsQuery.parse(body, scope, (node, field) -> field.equals("/start")
+                    ? TopFilters.and(event(env, node, field), filters) : event(env, node, field));
             case "users" -> UsersQuery.parse(body, scope, field -> event(env, body.at(field), field));
             case "sessions" -> SessionsQuery.parse(body, scope);
             default -> throw HindsightException.field("kind", "must be one of " + KINDS + ", not '" + kind + "'");
