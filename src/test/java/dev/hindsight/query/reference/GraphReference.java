@@ -47,7 +47,7 @@ public final class GraphReference {
         if (breakdown != null) {
             Map<String, Long> counts = new HashMap<>();
             matching.forEach(r -> {
-                String v = value(r, breakdown);
+                String v = value(data, r, breakdown);
                 if (v != null) {
                     counts.merge(v, 1L, Long::sum);
                 }
@@ -60,7 +60,7 @@ public final class GraphReference {
         for (Resolved r : matching) {
             String line = null;
             if (breakdown != null) {
-                String v = value(r, breakdown);
+                String v = value(data, r, breakdown);
                 line = v == null ? "(none)" : top.contains(v) ? v : "(other)";
             }
             groups.computeIfAbsent(line, k -> new TreeMap<>()).computeIfAbsent(bucket(r.ev().time(), interval, zone),
@@ -92,7 +92,10 @@ public final class GraphReference {
         };
     }
 
-    private static String value(Resolved r, String property) {
+    private static String value(Dataset data, Resolved r, String property) {
+        if (dev.hindsight.define.BuiltIns.isBuiltIn(property)) {
+            return BuiltInsReference.value(data, r.ev(), property);
+        }
         Object v = r.ev().props() == null ? null : r.ev().props().get(property);
         return v == null ? null : String.valueOf(v);
     }
