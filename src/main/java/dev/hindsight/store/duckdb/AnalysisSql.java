@@ -34,11 +34,12 @@ public final class AnalysisSql {
         if (g.breakdown() == null) {
             return sql.append(" SELECT " + bucket + " AS t, NULL AS b, " + measure + " FROM ev GROUP BY t ORDER BY t");
         }
-        String value = d.property(g.breakdown().property());
-        sql.append(", top AS (SELECT " + value + " AS v FROM ev WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT ")
+        // The value once per event: a built-in property's is a lookup (see BuiltInSql), not to be repeated.
+        sql.append(", eb AS (SELECT *, " + d.property(g.breakdown().property()) + " AS bv FROM ev)");
+        sql.append(", top AS (SELECT bv AS v FROM eb WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT ")
                 .param(g.breakdown().limit()).append(")");
-        return sql.append(" SELECT " + bucket + " AS t, CASE WHEN " + value + " IN (SELECT v FROM top) THEN " + value
-                + " WHEN " + value + " IS NULL THEN '(none)' ELSE '(other)' END AS b, " + measure
-                + " FROM ev GROUP BY t, b ORDER BY t, b");
+        return sql.append(" SELECT " + bucket + " AS t, CASE WHEN bv IN (SELECT v FROM top) THEN bv"
+                + " WHEN bv IS NULL THEN '(none)' ELSE '(other)' END AS b, " + measure
+                + " FROM eb GROUP BY t, b ORDER BY t, b");
     }
 }

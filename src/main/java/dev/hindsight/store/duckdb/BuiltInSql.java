@@ -9,8 +9,9 @@ import java.util.stream.Collectors;
 /**
  * The built-in properties ({@link BuiltIns}) in DuckDB's SQL: each one's value as a VARCHAR expression over a row
  * of the events table (its columns unqualified, whatever the row's relation is called), NULL when the event has none.
- * Session-level ones read the first event of the row's session through a correlated subquery, which DuckDB turns
- * into one join over the sessions the query reads.
+ * Session-level ones look the row's session up in {@code session_firsts} ({@link SessionFirsts}), which keeps them
+ * per session, through a correlated subquery that DuckDB turns into a join; an event without a session works them
+ * out from its own columns.
  */
 final class BuiltInSql {
     private BuiltInSql() {
@@ -30,11 +31,10 @@ final class BuiltInSql {
             case EVENT -> event(key);
             case LOCATION -> "nullif(" + key.substring(1) + ", '')";
             // An event without a session is its own session's first event.
+            // The store keeps each session's first event in session_firsts (see DuckDb), one row per session.
+            // Each session's values are kept in session_firsts (see SessionFirsts): a lookup by the session's key.
             case SESSION -> "(CASE WHEN session_key IS NULL THEN " + session(key, c -> c) + " ELSE (SELECT "
-                    + session(key, c -> "hs.s." + c) + " FROM (SELECT env_id AS hs_env, session_key AS hs_k,"
-                    + " first({'referrer': referrer, 'url': url, 'path': path, 'query': query} ORDER BY time, seq) AS s"
-                    + " FROM events WHERE session_key IS NOT NULL GROUP BY env_id, session_key) hs"
-                    + " WHERE hs.hs_env = env_id AND hs.hs_k = session_key) END)";
+                    + SessionFirsts.column(key) + " FROM session_firsts WHERE sf_key = session_key) END)";
         };
     }
 
@@ -67,7 +67,7 @@ final class BuiltInSql {
     }
 
     /** A session-level built-in over the first event's fields, as {@code col} names them. */
-    private static String session(String key, UnaryOperator<String> col) {
+    static String session(String key, UnaryOperator<String> col) {
         return switch (key) {
             case "$referrer" -> "nullif(" + col.apply("referrer") + ", '')";
             case "$referring_domain" -> host(col.apply("referrer"));

@@ -143,6 +143,7 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
                 addActorKeys(root, st);
                 addSessionsLabelsAndOrder(root, st);
                 addLocation(root, st);
+                SessionFirsts.upgrade(root, st);
                 // The schema goes into the database file at once: DuckDB 1.5 cannot replay some DDL from the WAL
                 // after a crash ("GetDefaultDatabase with no default database set"), and then could not open.
                 st.execute("CHECKPOINT");
@@ -266,7 +267,7 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
     }
 
     /** Runs {@code statements} in one transaction unless the catalog shows that {@code table.column} exists. */
-    private static void upgrade(Connection c, Statement st, String table, String column, String... statements)
+    static void upgrade(Connection c, Statement st, String table, String column, String... statements)
             throws SQLException {
         try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_columns()"
                 + " WHERE table_name = '" + table + "' AND column_name = '" + column + "'")) {

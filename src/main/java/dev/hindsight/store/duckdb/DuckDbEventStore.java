@@ -159,6 +159,13 @@ public final class DuckDbEventStore implements EventStore {
                     }
                 }
             }
+            if (seq > nextSeq) {
+                try (PreparedStatement ps = writer.prepareStatement(SessionFirsts.UPSERT)) {
+                    ps.setLong(1, nextSeq);
+                    ps.setLong(2, seq);
+                    ps.execute();
+                }
+            }
             applyIdentityAndUserOps(ops, changed, cacheUpdates, actorIds.all());
             writer.commit();
             latestLink.putAll(cacheUpdates);
