@@ -30,7 +30,8 @@ public final class AnalysisSql {
         };
         String bucket = LocalTimeSql.bucketKey(LocalTimes.of(g.scope().zone(), g.scope().fromMs(), g.scope().toMs()),
                 d, g.interval(), "time");
-        Sql sql = new Sql().append("WITH ").append(Identities.events(d, g.scope(), s.event().filter()));
+        boolean lookup = g.breakdown() != null && BuiltInSql.isLookup(g.breakdown().property());
+        Sql sql = new Sql().append("WITH ").append(Identities.events(d, g.scope(), s.event().filter(), lookup));
         if (g.breakdown() == null) {
             return sql.append(" SELECT " + bucket + " AS t, NULL AS b, " + measure + " FROM ev GROUP BY t ORDER BY t");
         }

@@ -38,6 +38,12 @@ final class BuiltInSql {
         };
     }
 
+    /** Whether {@code key} is a built-in whose value is looked up in another table (session and user ones). */
+    static boolean isLookup(String key) {
+        return BuiltIns.isBuiltIn(key) && (BuiltIns.userProperty(key) != null
+                || BuiltIns.ALL.get(key) == BuiltIns.Level.SESSION);
+    }
+
     /** The condition of a filter on a built-in, with the operators' meaning for event properties. */
     static Sql filter(PropertyMatches p) {
         String v = value(p.key());

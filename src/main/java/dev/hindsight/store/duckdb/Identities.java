@@ -25,8 +25,18 @@ final class Identities {
      * A CTE named {@code ev}: the scope's events matching {@code filter}, all their columns, with {@code user_key}.
      */
     static Sql events(Dialect d, Analysis.Scope scope, EventFilter filter) {
+        return events(d, scope, filter, false);
+    }
+
+    /**
+     * {@link #events}, {@code materialized} or not: a query that looks each row of {@code ev} up in another table
+     * through a correlated subquery (a session-level built-in property) reads it twice, and then is faster when
+     * the engine builds it once.
+     */
+    static Sql events(Dialect d, Analysis.Scope scope, EventFilter filter, boolean materialized) {
         return links(d, scope.envId())
-                .append(", ev AS (SELECT e.*, " + USER_KEY + " FROM (SELECT * FROM events WHERE ")
+                .append(", ev AS " + (materialized ? "MATERIALIZED " : "") + "(SELECT e.*, " + USER_KEY
+                        + " FROM (SELECT * FROM events WHERE ")
                 .append(range(d, scope.envId(), scope.fromMs(), scope.toMs()))
                 .append(" AND ").append(d.filter(filter)).append(") e").append(JOIN).append(")");
     }
