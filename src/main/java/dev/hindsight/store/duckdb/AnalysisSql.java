@@ -30,13 +30,17 @@ public final class AnalysisSql {
         };
         String bucket = LocalTimeSql.bucketKey(LocalTimes.of(g.scope().zone(), g.scope().fromMs(), g.scope().toMs()),
                 d, g.interval(), "time");
-        boolean lookup = g.breakdown() != null && BuiltInSql.isLookup(g.breakdown().property());
-        Sql sql = new Sql().append("WITH ").append(Identities.events(d, g.scope(), s.event().filter(), lookup));
+        Sql sql = new Sql().append("WITH ").append(Identities.events(d, g.scope(), s.event().filter()));
         if (g.breakdown() == null) {
             return sql.append(" SELECT " + bucket + " AS t, NULL AS b, " + measure + " FROM ev GROUP BY t ORDER BY t");
         }
-        // The value once per event: a built-in property's is a lookup (see BuiltInSql), not to be repeated.
-        sql.append(", eb AS (SELECT *, " + d.property(g.breakdown().property()) + " AS bv FROM ev)");
+        // The value once per event: a built-in property's may be a lookup (see BuiltInSql), not to be repeated; a
+        // session-level one's is a join to the sessions' kept values.
+        String property = g.breakdown().property();
+        sql.append(BuiltInSql.isSessionLevel(property)
+                ? ", eb AS (SELECT *, " + BuiltInSql.joinedValue(property) + " AS bv FROM ev LEFT JOIN session_firsts"
+                        + " ON sf_key = ev.session_key)"
+                : ", eb AS (SELECT *, " + d.property(property) + " AS bv FROM ev)");
         sql.append(", top AS (SELECT bv AS v FROM eb WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT ")
                 .param(g.breakdown().limit()).append(")");
         return sql.append(" SELECT " + bucket + " AS t, CASE WHEN bv IN (SELECT v FROM top) THEN bv"

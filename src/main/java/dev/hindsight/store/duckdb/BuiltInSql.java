@@ -38,15 +38,38 @@ final class BuiltInSql {
         };
     }
 
-    /** Whether {@code key} is a built-in whose value is looked up in another table (session and user ones). */
-    static boolean isLookup(String key) {
-        return BuiltIns.isBuiltIn(key) && (BuiltIns.userProperty(key) != null
-                || BuiltIns.ALL.get(key) == BuiltIns.Level.SESSION);
+    /**
+     * The condition of a filter on a built-in, with the operators' meaning for event properties. On a session-level
+     * one it is a semi-join: the sessions whose kept values pass, found once, rather than a lookup per event.
+     */
+    static Sql filter(PropertyMatches p) {
+        if (BuiltIns.ALL.get(p.key()) == BuiltIns.Level.SESSION) {
+            return new Sql().append("(CASE WHEN session_key IS NULL THEN coalesce(")
+                    .append(condition(p, session(p.key(), c -> c))).append(", FALSE) ELSE session_key IN (SELECT sf_key"
+                            + " FROM session_firsts WHERE coalesce(")
+                    .append(condition(p, SessionFirsts.column(p.key()))).append(", FALSE)) END)");
+        }
+        return condition(p, value(p.key()));
     }
 
-    /** The condition of a filter on a built-in, with the operators' meaning for event properties. */
-    static Sql filter(PropertyMatches p) {
-        String v = value(p.key());
+    /**
+     * The value of a session-level built-in in a relation joined to {@code session_firsts} on the session's key
+     * (its {@code sf_} columns at hand); any other built-in's {@link #value}.
+     */
+    static String joinedValue(String key) {
+        if (BuiltIns.ALL.get(key) != BuiltIns.Level.SESSION) {
+            return value(key);
+        }
+        return "(CASE WHEN session_key IS NULL THEN " + session(key, c -> c) + " ELSE " + SessionFirsts.column(key) + " END)";
+    }
+
+    /** Whether {@code key} is a session-level built-in (see {@link #joinedValue}). */
+    static boolean isSessionLevel(String key) {
+        return BuiltIns.ALL.get(key) == BuiltIns.Level.SESSION;
+    }
+
+    /** {@code p}'s operator applied to the value expression {@code v}. */
+    private static Sql condition(PropertyMatches p, String v) {
         return switch (p.op()) {
             case "is_set" -> new Sql().append(v + " IS NOT NULL");
             case "is_not_set" -> new Sql().append(v + " IS NULL");

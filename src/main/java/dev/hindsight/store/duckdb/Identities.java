@@ -25,18 +25,8 @@ final class Identities {
      * A CTE named {@code ev}: the scope's events matching {@code filter}, all their columns, with {@code user_key}.
      */
     static Sql events(Dialect d, Analysis.Scope scope, EventFilter filter) {
-        return events(d, scope, filter, false);
-    }
-
-    /**
-     * {@link #events}, {@code materialized} or not: a query that looks each row of {@code ev} up in another table
-     * through a correlated subquery (a session-level built-in property) reads it twice, and then is faster when
-     * the engine builds it once.
-     */
-    static Sql events(Dialect d, Analysis.Scope scope, EventFilter filter, boolean materialized) {
         return links(d, scope.envId())
-                .append(", ev AS " + (materialized ? "MATERIALIZED " : "") + "(SELECT e.*, " + USER_KEY
-                        + " FROM (SELECT * FROM events WHERE ")
+                .append(", ev AS (SELECT e.*, " + USER_KEY + " FROM (SELECT * FROM events WHERE ")
                 .append(range(d, scope.envId(), scope.fromMs(), scope.toMs()))
                 .append(" AND ").append(d.filter(filter)).append(") e").append(JOIN).append(")");
     }
@@ -61,11 +51,13 @@ final class Identities {
         for (int i = 0; i < parts.size(); i++) {
             Part p = parts.get(i);
             sql.append(i == 0 ? "" : " UNION ALL ").append("SELECT " + columns.apply(i + 1));
+            // A session-level built-in's value comes from a join to the sessions' kept values (see BuiltInSql).
+            boolean joined = values && p.property() != null && BuiltInSql.isSessionLevel(p.property());
             if (values) {
-                sql.append(", ").append(p.property() == null ? "CAST(NULL AS VARCHAR)" : d.property(p.property()))
-                        .append(" AS value");
+                sql.append(", ").append(p.property() == null ? "CAST(NULL AS VARCHAR)"
+                        : joined ? BuiltInSql.joinedValue(p.property()) : d.property(p.property())).append(" AS value");
             }
-            sql.append(" FROM events WHERE ").append(range(d, envId, p.fromMs(), p.toMs())).append(" AND ")
+            sql.append(joined ? " FROM events LEFT JOIN session_firsts ON sf_key = session_key WHERE " : " FROM events WHERE ").append(range(d, envId, p.fromMs(), p.toMs())).append(" AND ")
                     .append(d.filter(p.filter()));
         }
         return sql;
