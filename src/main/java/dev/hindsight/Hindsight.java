@@ -75,6 +75,7 @@ public final class Hindsight implements AutoCloseable {
     private final ScheduledExecutorService rollups;
     private final QueryRoutes queries;
     private final CatalogRefresher catalog;
+    private final dev.hindsight.collect.GeoIp geoIp;
 
     private Hindsight(Settings settings, Clock clock, UnaryOperator<EventStore> storeDecorator, QueryTuning tuning) {
         long started = System.nanoTime();
@@ -114,7 +115,8 @@ public final class Hindsight implements AutoCloseable {
                 .register(metrics);
 
         Auth auth = new Auth(projects, settings.adminToken());
-        Ingest ingest = new Ingest(queue, new UserAgents(), clock, settings.ipMode());
+        geoIp = dev.hindsight.collect.GeoIp.open(settings.geoipDb());
+        Ingest ingest = new Ingest(queue, new UserAgents(), clock, settings.ipMode(), geoIp);
         http = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.useVirtualThreads = false;
@@ -298,6 +300,7 @@ public final class Hindsight implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         queue.close();
+        geoIp.close();
         catalog.close();
         store.close();
         db.close();

@@ -15,24 +15,26 @@ public sealed interface Analysis {
 
 
     /**
-     * The environment, the half-open time range [from, to) in epoch milliseconds, and the time zone whose local
-     * midnights start the days, weeks and months of the answer (see {@link Buckets}); with a {@code cohort}
-     * filter (null: none), only the events whose resolved user the filter keeps.
+     * The environment, the half-open time range [from, to) in epoch milliseconds, the time zone whose local
+     * midnights start the days, weeks and months of the answer (see {@link Buckets}), the request's top-level
+     * {@code filters} (see {@link TopFilters}), and with a {@code cohort} filter (null: none), only the events whose
+     * resolved user the filter keeps. The filters are already part of the events of graphs, funnels, retention and
+     * paths; users and sessions, which read every event of the range, take them from here.
      */
-    record Scope(long envId, long fromMs, long toMs, ZoneId zone, CohortFilter cohort) {
+    record Scope(long envId, long fromMs, long toMs, ZoneId zone, EventFilter filter, CohortFilter cohort) {
         /** A scope in UTC. */
         public Scope(long envId, long fromMs, long toMs) {
             this(envId, fromMs, toMs, ZoneOffset.UTC);
         }
 
-        /** A scope of every user (no cohort filter). */
+        /** A scope of every user, without top-level filters. */
         public Scope(long envId, long fromMs, long toMs, ZoneId zone) {
-            this(envId, fromMs, toMs, zone, null);
+            this(envId, fromMs, toMs, zone, new EventFilter.Always(), null);
         }
 
         /** This scope with the cohort filter {@code c} (null: none). */
         public Scope withCohort(CohortFilter c) {
-            return new Scope(envId, fromMs, toMs, zone, c);
+            return new Scope(envId, fromMs, toMs, zone, filter, c);
         }
     }
 

@@ -113,6 +113,9 @@ final class FunnelQuery {
         if (property == null || property.isBlank()) {
             throw HindsightException.field("breakdown.property", "is required: the event property to split by");
         }
+        if (dev.hindsight.define.BuiltIns.isBuiltIn(property) && dev.hindsight.define.BuiltIns.problem(property) != null) {
+            throw HindsightException.field("breakdown.property", dev.hindsight.define.BuiltIns.problem(property));
+        }
         int limit = b.isTextual() ? 10 : QueryLimits.whole(b, "limit", "breakdown.limit", 10, 1, 100);
         return new Breakdown(property, limit);
     }

@@ -18,7 +18,7 @@ import java.util.Set;
  */
 final class QueryBody {
 
-    private static final Set<String> COMMON = Set.of("app_id", "kind", "from", "to", "time_zone", "cohort");
+    private static final Set<String> COMMON = Set.of("app_id", "kind", "from", "to", "time_zone", "cohort", "filters");
     private static final Map<String, Set<String>> TOP = Map.of(
             "graph", Set.of("interval", "series", "breakdown", "formulas"),
             "funnel", Set.of("steps", "window", "breakdown"),
@@ -48,6 +48,7 @@ final class QueryBody {
         Set<String> top = new java.util.HashSet<>(COMMON);
         top.addAll(TOP.getOrDefault(kind, Set.of()));
         keys(body, "", top, errors);
+        filters(body.get("filters"), "filters", errors);
         switch (kind) {
             case "graph" -> {
                 each(body.get("series"), "series", (s, path) -> {

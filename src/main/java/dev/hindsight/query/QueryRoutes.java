@@ -204,7 +204,7 @@ public final class QueryRoutes implements AutoCloseable {
         DateRange range = DateRange.resolve(text(body, "from"), optionalText(body, "to"), zone(body, env), clock);
         long now = clock.millis();
         CohortLookup.EventParser events = (node, field) -> event(env, node, field);
-        Scope scope = new Scope(env.id(), range.fromMs(), range.toMs(), range.zone())
+        Scope scope = new Scope(env.id(), range.fromMs(), range.toMs(), range.zone(), TopFilters.parse(body), null)
                 .withCohort(CohortArgs.filter(body, env, cohorts, events, now));
         if (CohortArgs.byCohorts(body) && (kind.equals("graph") || kind.equals("funnel"))) {
             // The kind parses the rest as without a breakdown; the cohorts' lines bound the graph's points too.
@@ -229,11 +229,16 @@ public final class QueryRoutes implements AutoCloseable {
     }
 
     private Analysis parse(String kind, Environment env, JsonNode body, Scope scope) {
+        EventFilter filters = scope.filter();
+        // The top-level filters restrict each event the analysis counts (for paths: its start event).
+        java.util.function.Function<String, EventSpec> counted =
+                field -> TopFilters.and(event(env, body.at(field), field), filters);
         Analysis analysis = switch (kind) {
-            case "graph" -> GraphQuery.parse(body, scope, field -> event(env, body.at(field), field));
-            case "funnel" -> FunnelQuery.parse(body, scope, field -> event(env, body.at(field), field));
-            case "retention" -> RetentionQuery.parse(body, scope, field -> event(env, body.at(field), field));
-            case "paths" -> PathsQuery.parse(body, scope, (node, field) -> event(env, node, field));
+            case "graph" -> GraphQuery.parse(body, scope, counted);
+            case "funnel" -> FunnelQuery.parse(body, scope, counted);
+            case "retention" -> RetentionQuery.parse(body, scope, counted);
+            case "paths" -> PathsQuery.parse(body, scope, (node, field) -> field.equals("/start")
+                    ? TopFilters.and(event(env, node, field), filters) : event(env, node, field));
             case "users" -> UsersQuery.parse(body, scope, field -> event(env, body.at(field), field));
             case "sessions" -> SessionsQuery.parse(body, scope);
             default -> throw HindsightException.field("kind", "must be one of " + KINDS + ", not '" + kind + "'");

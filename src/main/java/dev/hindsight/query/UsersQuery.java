@@ -52,6 +52,12 @@ final class UsersQuery {
             } catch (Exception e) {
                 throw HindsightException.field("properties", "must be an array of {key, op, value}");
             }
+            for (int i = 0; i < filters.size(); i++) {
+                if (filters.get(i) != null && dev.hindsight.define.BuiltIns.isBuiltIn(filters.get(i).key())) {
+                    throw HindsightException.field("properties[" + i + "].key", "filters user properties; filter on"
+                            + " built-in properties such as '" + filters.get(i).key() + "' with the top-level 'filters'");
+                }
+            }
             // The definition rules check keys, operators and values the same way for user properties.
             try {
                 Definitions.check(List.of(new Rule("pageview", null, null, null, null, null, null, null, null, null,

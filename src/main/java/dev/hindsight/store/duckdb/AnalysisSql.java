@@ -65,12 +65,22 @@ public final class AnalysisSql {
             select = "SELECT " + bucket + " AS t, cm.b AS b, " + measure + " AS x FROM " + from
                     + " JOIN cm USING (user_key) GROUP BY t, cm.b" + perUser;
         } else {
-            String value = d.property(g.breakdown().property());
-            sql.append(", top AS (SELECT " + value + " AS v FROM ev WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT ")
+            // The value once per event: a built-in property's may be a lookup (see BuiltInSql), not to be repeated;
+            // a session-level one's is a join to the sessions' kept values.
+            String property = g.breakdown().property();
+            sql.append(BuiltInSql.isSessionLevel(property)
+                    ? ", eb AS (SELECT *, " + BuiltInSql.joinedValue(property) + " AS bv FROM ev"
+                            + " LEFT JOIN session_firsts ON sf_key = ev.session_key)"
+                    : ", eb AS (SELECT *, " + d.property(property) + " AS bv FROM ev)");
+            // The top values are those of the series' events; a property measure then takes those with a number.
+            if (x != null) {
+                sql.append(", ebn AS (SELECT * FROM (SELECT *, " + x + " AS x FROM eb) WHERE x IS NOT NULL)");
+            }
+            sql.append(", top AS (SELECT bv AS v FROM eb WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT ")
                     .param(g.breakdown().limit()).append(")");
-            select = "SELECT " + bucket + " AS t, CASE WHEN " + value + " IN (SELECT v FROM top) THEN " + value
-                    + " WHEN " + value + " IS NULL THEN '(none)' ELSE '(other)' END AS b, " + measure
-                    + " AS x FROM " + from + " GROUP BY t, b" + perUser;
+            select = "SELECT " + bucket + " AS t, CASE WHEN bv IN (SELECT v FROM top) THEN bv"
+                    + " WHEN bv IS NULL THEN '(none)' ELSE '(other)' END AS b, " + measure
+                    + " AS x FROM " + (x != null ? "ebn" : "eb") + " GROUP BY t, b" + perUser;
         }
         if (perUser.isEmpty()) {
             return sql.append(" " + select + " ORDER BY t, b");

@@ -116,11 +116,13 @@ final class Identities {
         for (int i = 0; i < parts.size(); i++) {
             Part p = parts.get(i);
             sql.append(i == 0 ? "" : " UNION ALL ").append("SELECT " + columns.apply(i + 1));
+            // A session-level built-in's value comes from a join to the sessions' kept values (see BuiltInSql).
+            boolean joined = values && p.property() != null && BuiltInSql.isSessionLevel(p.property());
             if (values) {
-                sql.append(", ").append(p.property() == null ? "CAST(NULL AS VARCHAR)" : d.property(p.property()))
-                        .append(" AS value");
+                sql.append(", ").append(p.property() == null ? "CAST(NULL AS VARCHAR)"
+                        : joined ? BuiltInSql.joinedValue(p.property()) : d.property(p.property())).append(" AS value");
             }
-            sql.append(" FROM events WHERE ").append(range(d, envId, p.fromMs(), p.toMs())).append(" AND ")
+            sql.append(joined ? " FROM events LEFT JOIN session_firsts ON sf_key = session_key WHERE " : " FROM events WHERE ").append(range(d, envId, p.fromMs(), p.toMs())).append(" AND ")
                     .append(d.filter(p.filter()));
         }
         return sql;

@@ -30,6 +30,10 @@ final class UsersSql {
                         + " LEFT JOIN up ON up.identity_key = per.identity_key"
                         + " LEFT JOIN dp ON per.identity_key IS NULL AND dp.device_key = per.user_key)")
                 .append(", sel AS (SELECT * FROM joined WHERE " + (u.didNot() ? "NOT did" : "did"));
+        if (!(u.scope().filter() instanceof EventFilter.Always)) {
+            // The top-level filters: only users with a matching event in the range.
+            sql.append(" AND user_key IN (SELECT user_key FROM ev WHERE ").append(d.filter(u.scope().filter())).append(")");
+        }
         for (PropertyMatches p : u.properties()) {
             sql.append(" AND coalesce(").append(d.filter(p)).append(", FALSE)");
         }
