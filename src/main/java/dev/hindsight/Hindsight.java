@@ -38,6 +38,9 @@ import dev.hindsight.store.duckdb.DuckDbEventCatalog;
 import dev.hindsight.store.duckdb.DuckDbEventStore;
 import dev.hindsight.store.duckdb.EventQueries;
 import dev.hindsight.store.duckdb.DuckDbReports;
+import dev.hindsight.store.duckdb.DuckDbCohorts;
+import dev.hindsight.cohort.CohortApi;
+import dev.hindsight.cohort.SavedCohorts;
 import dev.hindsight.store.duckdb.SessionSteps;
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
@@ -72,6 +75,7 @@ public final class Hindsight implements AutoCloseable {
     private final ScheduledExecutorService rollups;
     private final QueryRoutes queries;
     private final CatalogRefresher catalog;
+    private final dev.hindsight.collect.GeoIp geoIp;
 
     private Hindsight(Settings settings, Clock clock, UnaryOperator<EventStore> storeDecorator, QueryTuning tuning) {
         long started = System.nanoTime();
@@ -111,7 +115,8 @@ public final class Hindsight implements AutoCloseable {
                 .register(metrics);
 
         Auth auth = new Auth(projects, settings.adminToken());
-        Ingest ingest = new Ingest(queue, new UserAgents(), clock, settings.ipMode());
+        geoIp = dev.hindsight.collect.GeoIp.open(settings.geoipDb());
+        Ingest ingest = new Ingest(queue, new UserAgents(), clock, settings.ipMode(), geoIp);
         http = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.useVirtualThreads = false;
@@ -139,8 +144,11 @@ public final class Hindsight implements AutoCloseable {
         DuckDbDefinitions definitions = new DuckDbDefinitions(db);
         new DefinitionRoutes(definitions, new EventQueries(db, DuckDbEventStore.EVENT_COLUMNS,
                 DuckDbEventStore::readEvent), auth, clock).register(http);
-        queries = new QueryRoutes(definitions, new DuckDbEngine(db), auth, clock, settings.queries(), metrics, tuning);
+        DuckDbCohorts cohorts = new DuckDbCohorts(db);
+        queries = new QueryRoutes(definitions, new DuckDbEngine(db), auth, clock, settings.queries(), metrics, tuning,
+                new SavedCohorts(cohorts));
         queries.register(http);
+        new CohortApi(cohorts, queries, auth, clock).register(http);
         CatalogStore catalogStore = new DuckDbEventCatalog(db, new DuckDbDialect());
         catalog = new CatalogRefresher(catalogStore, () -> trackedDefinitions(definitions), CATALOG_INTERVAL);
         new CatalogRoutes(catalogStore, catalog, definitions, auth).register(http);
@@ -297,6 +305,7 @@ public final class Hindsight implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         queue.close();
+        geoIp.close();
         catalog.close();
         store.close();
         db.close();

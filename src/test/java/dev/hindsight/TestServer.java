@@ -94,6 +94,13 @@ public final class TestServer implements AutoCloseable {
         app = boot();
     }
 
+    /** Stops the server, runs {@code whileStopped} (on its data directory, say), and starts it again. */
+    public void restart(Runnable whileStopped) {
+        app.close();
+        whileStopped.run();
+        app = boot();
+    }
+
     public Hindsight app() {
         return app;
     }

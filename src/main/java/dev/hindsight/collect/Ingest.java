@@ -57,11 +57,19 @@ public final class Ingest {
     private final String ipMode;
     private final PageSkews pageSkews = new PageSkews(PageSkews.DEFAULT_PAGES);
 
+    private final GeoIp geoIp;
+
     public Ingest(WriteQueue queue, UserAgents agents, Clock clock, String ipMode) {
+        this(queue, agents, clock, ipMode, GeoIp.NONE);
+    }
+
+    /** Ingest that locates browser events' senders with {@code geoIp}. */
+    public Ingest(WriteQueue queue, UserAgents agents, Clock clock, String ipMode, GeoIp geoIp) {
         this.queue = queue;
         this.agents = agents;
         this.clock = clock;
         this.ipMode = ipMode;
+        this.geoIp = geoIp;
     }
 
     public long now() {
@@ -81,6 +89,8 @@ public final class Ingest {
         long batchSkew = sent == null ? 0 : req.receivedAt() - sent;
         UserAgents.Agent agent = agents.parse(req.userAgent());
         String ip = IpAddresses.forStorage(req.ip(), ipMode);
+        // The location is looked up from the full address, which is then dropped (or truncated) as the policy says.
+        RawEvent.Location location = geoIp.locate(req.ip());
         QueryBlocklist blocklist = new QueryBlocklist(env.queryBlocklist());
         Builder out = new Builder(items.size());
         if (sentAt != null && sent == null) {
@@ -148,7 +158,7 @@ public final class Ingest {
                     Urls.query(url), Urls.hash(url), agent.browser(), agent.browserVersion(), agent.os(),
                     agent.osVersion(), agent.deviceType(), c.smallInt("viewport_width"), c.smallInt("viewport_height"),
                     c.string("lib", 64, false), c.string("lib_version", 64, false), "browser", ip, json(props),
-                    micros);
+                    micros, location);
             if (out.accept(c)) {
                 out.ops.add(new WriteOp.Append(ev));
                 out.warnFlattened(c, "events[" + i + "]");

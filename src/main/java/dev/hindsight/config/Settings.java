@@ -23,10 +23,12 @@ import java.util.Optional;
  * @param queries        the bounds of {@code /api/query}: time, memory, concurrency, and the engine's memory
  * @param publicUrl      the absolute http(s) URL browsers reach this server at, which snippets load the tracker
  *                       from; empty: {@code http://localhost:<port>}, for trying Hindsight on one machine
+ * @param geoipDb        a MaxMind-format database ({@code .mmdb}, City or Country) that locates the senders of
+ *                       browser events (HINDSIGHT_GEOIP_DB); empty: events have no location
  */
 public record Settings(int port, Path dataDir, Optional<String> adminToken, String ipMode, int queueCapacity,
         int maxCommitBatch, Duration dedupWindow, int dedupCapacity, Duration rollupInterval, EdgeSettings edge,
-        QueryBounds queries, Optional<String> publicUrl) {
+        QueryBounds queries, Optional<String> publicUrl, Optional<Path> geoipDb) {
 
     /**
      * How much one query and all queries together may use.
@@ -79,7 +81,8 @@ public record Settings(int port, Path dataDir, Optional<String> adminToken, Stri
                         values.getOrDefault("duckdb-memory-limit", ""),
                         intValue(values, "duckdb-threads", 0),
                         positive(values, "query-max-result-mb", 32)),
-                publicUrl(values.get("public-url")));
+                publicUrl(values.get("public-url")),
+                Optional.ofNullable(values.get("geoip-db")).filter(v -> !v.isBlank()).map(Path::of));
     }
 
     private static int positive(Map<String, String> values, String key, int fallback) {

@@ -118,6 +118,10 @@ public final class Definitions {
                         errors.add(FieldError.of(pat + "key", "must be valid Unicode text without NUL"));
                         continue;
                     }
+                    if (BuiltIns.isBuiltIn(p.key()) && BuiltIns.problem(p.key()) != null) {
+                        errors.add(FieldError.of(pat + "key", BuiltIns.problem(p.key())));
+                        continue;
+                    }
                     if (p.op() == null || !PropertyFilter.OPS.contains(p.op())) {
                         errors.add(FieldError.of(pat + "op", "must be one of " + PropertyFilter.OPS));
                     } else if (List.of(">", "<", ">=", "<=").contains(p.op()) && !(p.value() instanceof Number)) {

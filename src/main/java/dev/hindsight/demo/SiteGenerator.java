@@ -432,7 +432,9 @@ public final class SiteGenerator {
         void land(String landing, String channel) {
             this.channel = channel;
             switch (channel) {
-                case "google" -> page(landing, null, "https://www.google.com/");
+                // Google: a shopping ad (utm tags, paid) for a product page, else an organic result (search).
+                case "google" -> page(landing, landing.startsWith("/products/")
+                        ? "utm_source=google&utm_medium=cpc&utm_campaign=shopping" : null, "https://www.google.com/");
                 case "newsletter" -> page(landing, "utm_source=newsletter&utm_medium=email&utm_campaign=weekly", null);
                 default -> page(landing, null, null);
             }

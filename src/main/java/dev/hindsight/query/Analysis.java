@@ -15,14 +15,40 @@ public sealed interface Analysis {
 
 
     /**
-     * The environment, the half-open time range [from, to) in epoch milliseconds, and the time zone whose local
-     * midnights start the days, weeks and months of the answer (see {@link Buckets}).
+     * The environment, the half-open time range [from, to) in epoch milliseconds, the time zone whose local
+     * midnights start the days, weeks and months of the answer (see {@link Buckets}), the request's top-level
+     * {@code filters} (see {@link TopFilters}), and with a {@code cohort} filter (null: none), only the events whose
+     * resolved user the filter keeps. The filters are already part of the events of graphs, funnels, retention and
+     * paths; users and sessions, which read every event of the range, take them from here.
      */
-    record Scope(long envId, long fromMs, long toMs, ZoneId zone) {
+    record Scope(long envId, long fromMs, long toMs, ZoneId zone, EventFilter filter, CohortFilter cohort) {
         /** A scope in UTC. */
         public Scope(long envId, long fromMs, long toMs) {
             this(envId, fromMs, toMs, ZoneOffset.UTC);
         }
+
+        /** A scope of every user, without top-level filters. */
+        public Scope(long envId, long fromMs, long toMs, ZoneId zone) {
+            this(envId, fromMs, toMs, zone, new EventFilter.Always(), null);
+        }
+
+        /** This scope with the cohort filter {@code c} (null: none). */
+        public Scope withCohort(CohortFilter c) {
+            return new Scope(envId, fromMs, toMs, zone, filter, c);
+        }
+    }
+
+    /**
+     * A saved cohort as an analysis uses it: its id, its name (a breakdown's label) and its definition.
+     */
+    record CohortSpec(long id, String name, Membership definition) {
+    }
+
+    /**
+     * The top-level {@code "cohort"} of a request: only the events of users who are members of {@code cohort}
+     * (or, with {@code not}, who are not), membership evaluated at {@code nowMs}.
+     */
+    record CohortFilter(CohortSpec cohort, boolean not, long nowMs) {
     }
 
     /** An event a query counts: a compiled filter and the label answers show for it. */
@@ -84,8 +110,21 @@ public sealed interface Analysis {
         }
     }
 
-    /** Split by an event property: the {@code limit} most frequent values, the rest as "other". */
-    record Breakdown(String property, int limit) {
+    /**
+     * Split by an event property (the {@code limit} most frequent values, the rest as "other"), or, when
+     * {@code cohorts} is not empty (and {@code property} null), by cohort: one group per cohort with its members
+     * at {@code nowMs}, a user in several cohorts in each of them.
+     */
+    record Breakdown(String property, int limit, List<CohortSpec> cohorts, long nowMs) {
+        /** A breakdown by an event property. */
+        public Breakdown(String property, int limit) {
+            this(property, limit, List.of(), 0);
+        }
+
+        /** Whether this splits by cohort rather than by a property. */
+        public boolean byCohort() {
+            return !cohorts.isEmpty();
+        }
     }
 
     /**
@@ -97,10 +136,23 @@ public sealed interface Analysis {
 
     /**
      * Users seen in the range who did (or, {@code didNot}, did not) do {@code event} (null: every user seen), with
-     * user property filters. See {@link UsersQuery}.
+     * user property filters; the users list ({@link UserList}) also keeps only those matching {@code search}
+     * (lower-cased; null: all) and starts {@code after} a cursor (null: at the start). See {@link UsersQuery}.
      */
     record Users(Scope scope, EventSpec event, boolean didNot, List<EventFilter.PropertyMatches> properties,
-            int limit) implements Analysis {
+            int limit, String search, UserCursor after) implements Analysis {
+        /** A users analysis without search or paging. */
+        public Users(Scope scope, EventSpec event, boolean didNot, List<EventFilter.PropertyMatches> properties,
+                int limit) {
+            this(scope, event, didNot, properties, limit, null, null);
+        }
+    }
+
+    /**
+     * Where a page of users starts: after the user last seen at {@code lastMs} whose text is {@code label}, in the
+     * order of last seen (newest first), then the text.
+     */
+    record UserCursor(long lastMs, String label) {
     }
 
     /** Sessions in the range, newest first, optionally of one user. See {@link SessionsQuery}. */

@@ -155,6 +155,12 @@ public interface Engine {
     /** The rollup's blocks from {@code minBlock} to {@code maxBlock} with sessions that overlap [fromMs, toMs). */
     void rolledUpSteps(long envId, int minBlock, int maxBlock, long fromMs, long toMs, StepsBlock block);
 
+    /**
+     * The members of a cohort at {@code nowMs} (see {@link Membership}) as user keys, sorted: the logical relation
+     * of cohort membership, for the analyses that resolve users in Java (funnels) and for cohorts' sizes.
+     */
+    int[] cohortMembers(long envId, Membership m, long nowMs);
+
     /** The text of raw event labels by the store's ids (see RawEvent#label). */
     Map<Integer, String> eventLabels(Collection<Integer> ids);
 }

@@ -52,8 +52,9 @@ final class FunnelKernel {
         this.budget = budget;
         this.n = f.steps().size();
         this.windowMs = f.windowMs();
-        this.breakdownLimit = f.breakdown() == null ? null : f.breakdown().limit();
-        this.value = f.breakdown() == null ? null : new String[1 << 16];
+        boolean byProperty = f.breakdown() != null && !f.breakdown().byCohort();
+        this.breakdownLimit = byProperty ? f.breakdown().limit() : null;
+        this.value = byProperty ? new String[1 << 16] : null;
         budget.reserve(2L * tp.length * bytesPerEvent(), "the funnel's events");
     }
 
@@ -91,20 +92,46 @@ final class FunnelKernel {
      * resolved by {@code resolver}.
      */
     List<Group> groups(UserResolver resolver) {
+        return groups(resolver, u -> true, List.of());
+    }
+
+    /**
+     * The groups of the users {@code keep} keeps (by user key): the total first, then with a property breakdown one
+     * per value, then one per entry of {@code cohorts} (its label and its members), a user in each that holds it.
+     * Each user's result depends on its own events alone, so leaving users out after the walk is exact.
+     */
+    List<Group> groups(UserResolver resolver, java.util.function.IntPredicate keep,
+            List<Map.Entry<String, java.util.function.IntPredicate>> cohorts) {
         List<Results> results = walk(resolver);
         List<Group> out = new ArrayList<>();
         Totals total = new Totals();
         results.forEach(r -> {
             for (int u = 0; u < r.users; u++) {
-                total.add(r, u);
+                if (keep.test(r.user[u])) {
+                    total.add(r, u);
+                }
             }
         });
         out.add(total.group(true, null));
+        for (Map.Entry<String, java.util.function.IntPredicate> c : cohorts) {
+            Totals t = new Totals();
+            results.forEach(r -> {
+                for (int u = 0; u < r.users; u++) {
+                    if (keep.test(r.user[u]) && c.getValue().test(r.user[u])) {
+                        t.add(r, u);
+                    }
+                }
+            });
+            out.add(t.group(false, c.getKey()));
+        }
         if (value != null) {
-            Set<String> kept = breakdownGroups(results);
+            Set<String> kept = breakdownGroups(results, keep);
             Map<String, Totals> byGroup = new HashMap<>();
             results.forEach(r -> {
                 for (int u = 0; u < r.users; u++) {
+                    if (!keep.test(r.user[u])) {
+                        continue;
+                    }
                     String v = r.value[u];
                     String g = v == null ? "(none)" : kept.contains(v) ? v : "(other)";
                     byGroup.computeIfAbsent(g, x -> new Totals()).add(r, u);
@@ -383,11 +410,11 @@ final class FunnelKernel {
     }
 
     /** The breakdown's kept values, each its own group: the {@code limit} with most users, ties by value. */
-    private Set<String> breakdownGroups(List<Results> results) {
+    private Set<String> breakdownGroups(List<Results> results, java.util.function.IntPredicate keep) {
         Map<String, Integer> usersPerValue = new HashMap<>();
         results.forEach(r -> {
             for (int u = 0; u < r.users; u++) {
-                if (r.value[u] != null) {
+                if (r.value[u] != null && keep.test(r.user[u])) {
                     usersPerValue.merge(r.value[u], 1, Integer::sum);
                 }
             }

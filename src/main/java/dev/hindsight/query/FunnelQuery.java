@@ -113,6 +113,9 @@ final class FunnelQuery {
         if (property == null || property.isBlank()) {
             throw HindsightException.field("breakdown.property", "is required: the event property to split by");
         }
+        if (dev.hindsight.define.BuiltIns.isBuiltIn(property) && dev.hindsight.define.BuiltIns.problem(property) != null) {
+            throw HindsightException.field("breakdown.property", dev.hindsight.define.BuiltIns.problem(property));
+        }
         int limit = b.isTextual() ? 10 : QueryLimits.whole(b, "limit", "breakdown.limit", 10, 1, 100);
         return new Breakdown(property, limit);
     }
@@ -129,7 +132,19 @@ final class FunnelQuery {
         try {
             FunnelKernel kernel = new FunnelKernel(f, budget);
             engine.partRows(f.scope().envId(), parts(f), kernel::add);
-            groups = kernel.groups(links.join());
+            java.util.function.IntPredicate keep = u -> true;
+            Analysis.CohortFilter c = f.scope().cohort();
+            if (c != null) {
+                java.util.function.IntPredicate in = members(engine, f.scope().envId(), c.cohort(), c.nowMs());
+                keep = c.not() ? in.negate() : in;
+            }
+            List<Map.Entry<String, java.util.function.IntPredicate>> cohorts = new ArrayList<>();
+            if (f.breakdown() != null && f.breakdown().byCohort()) {
+                for (Analysis.CohortSpec spec : f.breakdown().cohorts()) {
+                    cohorts.add(Map.entry(spec.name(), members(engine, f.scope().envId(), spec, f.breakdown().nowMs())));
+                }
+            }
+            groups = kernel.groups(links.join(), keep, cohorts);
         } catch (RuntimeException e) {
             // The query's work ends with it: the links' statement too, before the query's slot is given back.
             budget.cancelRunning();
@@ -143,8 +158,10 @@ final class FunnelQuery {
         out.put("dropped_off", dropped(total, labels));
         if (f.breakdown() != null) {
             List<Map<String, Object>> breakdowns = new ArrayList<>();
+            // Cohort groups come in the request's order; property values by users at step 1.
             groups.stream().filter(g -> !g.total())
-                    .sorted(Comparator.comparingLong((Group g) -> -g.counts()[0]).thenComparing(Group::value))
+                    .sorted(f.breakdown().byCohort() ? (a, b) -> 0
+                            : Comparator.comparingLong((Group g) -> -g.counts()[0]).thenComparing(Group::value))
                     .forEach(g -> {
                         Map<String, Object> line = new LinkedHashMap<>();
                         line.put("value", g.value());
@@ -155,6 +172,12 @@ final class FunnelQuery {
             out.put("breakdowns", breakdowns);
         }
         return out;
+    }
+
+    /** Whether a user key is a member of the cohort at {@code nowMs}, by the engine's membership relation. */
+    private static java.util.function.IntPredicate members(Engine engine, long envId, Analysis.CohortSpec c, long nowMs) {
+        int[] keys = engine.cohortMembers(envId, c.definition(), nowMs);
+        return u -> java.util.Arrays.binarySearch(keys, u) >= 0;
     }
 
     /**

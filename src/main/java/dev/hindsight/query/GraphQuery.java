@@ -157,6 +157,10 @@ final class GraphQuery {
         List<Map<String, Map<Long, Double>>> values = new ArrayList<>();
         for (Series s : g.series()) {
             Map<String, Map<Long, Double>> byBreakdown = new LinkedHashMap<>();
+            if (g.breakdown() != null && g.breakdown().byCohort()) {
+                // Every cohort has its line, in the request's order, zeros included.
+                g.breakdown().cohorts().forEach(c -> byBreakdown.put(c.name(), new LinkedHashMap<>()));
+            }
             for (Engine.GraphRow row : engine.graphSeries(g, s)) {
                 byBreakdown.computeIfAbsent(row.breakdown(), k -> new LinkedHashMap<>())
                         .put(local.bucketStart(g.interval(), row.bucketMs()), row.value());

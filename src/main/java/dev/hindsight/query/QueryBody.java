@@ -18,7 +18,7 @@ import java.util.Set;
  */
 final class QueryBody {
 
-    private static final Set<String> COMMON = Set.of("app_id", "kind", "from", "to", "time_zone");
+    private static final Set<String> COMMON = Set.of("app_id", "kind", "from", "to", "time_zone", "cohort", "filters");
     private static final Map<String, Set<String>> TOP = Map.of(
             "graph", Set.of("interval", "series", "breakdown", "formulas"),
             "funnel", Set.of("steps", "window", "breakdown"),
@@ -30,7 +30,7 @@ final class QueryBody {
     private static final Set<String> FILTER = Set.of("key", "op", "value");
     private static final Set<String> SERIES = Set.of("event", "measure", "property", "aggregate");
     private static final Set<String> FORMULA = Set.of("expression", "name");
-    private static final Set<String> BREAKDOWN = Set.of("property", "limit");
+    private static final Set<String> BREAKDOWN = Set.of("property", "limit", "cohorts");
 
     private QueryBody() {
     }
@@ -48,6 +48,7 @@ final class QueryBody {
         Set<String> top = new java.util.HashSet<>(COMMON);
         top.addAll(TOP.getOrDefault(kind, Set.of()));
         keys(body, "", top, errors);
+        filters(body.get("filters"), "filters", errors);
         switch (kind) {
             case "graph" -> {
                 each(body.get("series"), "series", (s, path) -> {

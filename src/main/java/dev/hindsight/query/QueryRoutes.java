@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code POST /api/query}: parses the request into an {@link Analysis}, runs it on the {@link Engine}, and shapes
@@ -38,6 +39,7 @@ import java.util.Map;
  */
 public final class QueryRoutes implements AutoCloseable {
     private final DefinitionCatalog definitions;
+    private final CohortLookup cohorts;
     private final Engine engine;
     private final QueryTuning tuning;
     private final AnalysisPool pool;
@@ -63,6 +65,13 @@ public final class QueryRoutes implements AutoCloseable {
 
     public QueryRoutes(DefinitionCatalog definitions, Engine engine, Auth auth, Clock clock,
             Settings.QueryBounds bounds, MeterRegistry metrics, QueryTuning tuning) {
+        this(definitions, engine, auth, clock, bounds, metrics, tuning, CohortLookup.NONE);
+    }
+
+    /** Routes whose requests may name the saved cohorts {@code cohorts} finds. */
+    public QueryRoutes(DefinitionCatalog definitions, Engine engine, Auth auth, Clock clock,
+            Settings.QueryBounds bounds, MeterRegistry metrics, QueryTuning tuning, CohortLookup cohorts) {
+        this.cohorts = cohorts;
         this.definitions = definitions;
         this.engine = engine;
         this.tuning = tuning;
@@ -78,6 +87,93 @@ public final class QueryRoutes implements AutoCloseable {
 
     public void register(Javalin app) {
         app.post("/api/query", this::query);
+        app.get("/api/users", this::userList);
+    }
+
+    /** {@code GET /api/users?app_id=&search=&cohort=&limit=&cursor=}: a page of the users list (see {@link UserList}). */
+    private void userList(Context ctx) {
+        for (String key : ctx.queryParamMap().keySet()) {
+            if (!Set.of("app_id", "search", "cohort", "limit", "cursor").contains(key)) {
+                throw HindsightException.field(key, "is not a parameter here; expected one of [app_id, cohort, cursor,"
+                        + " limit, search]");
+            }
+        }
+        String appId = ctx.queryParam("app_id");
+        if (appId == null || appId.isBlank()) {
+            throw HindsightException.field("app_id", "is required");
+        }
+        Environment env = auth.adminOrKey(ctx, appId);
+        Analysis.CohortFilter cohort = null;
+        String c = ctx.queryParam("cohort");
+        if (c != null) {
+            JsonNode id;
+            try {
+                id = Json.MAPPER.readTree(c);
+            } catch (JsonProcessingException e) {
+                id = null;
+            }
+            cohort = new Analysis.CohortFilter(cohort(env, id, "cohort"), false, clock.millis());
+        }
+        ctx.json(users(env, ctx.queryParam("search"), cohort, wholeParam(ctx, "limit", 100), ctx.queryParam("cursor")));
+    }
+
+    private static int wholeParam(Context ctx, String name, int fallback) {
+        String v = ctx.queryParam(name);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw HindsightException.field(name, "must be a whole number from 1 to " + UserList.MAX_LIMIT);
+        }
+    }
+
+    /**
+     * The saved cohort {@code id} (a JSON whole number) of {@code env} as analyses use it; a 400 naming
+     * {@code field} when there is none.
+     */
+    public Analysis.CohortSpec cohort(Environment env, JsonNode id, String field) {
+        com.fasterxml.jackson.databind.node.ObjectNode body = Json.MAPPER.createObjectNode();
+        body.set("cohort", id == null ? Json.MAPPER.nullNode() : id);
+        if (id == null || id.isNull()) {
+            throw HindsightException.field(field, "must be a cohort's id (a whole number)");
+        }
+        try {
+            return CohortArgs.filter(body, env, cohorts, (node, f) -> event(env, node, f), 0).cohort();
+        } catch (HindsightException e) {
+            throw HindsightException.field(field, e.errors().isEmpty() ? e.getMessage() : e.errors().get(0).message());
+        }
+    }
+
+    /** A page of the users list of {@code env} (see {@link UserList}), within the query bounds. */
+    public Map<String, Object> users(Environment env, String search, Analysis.CohortFilter cohort, int limit,
+            String cursor) {
+        Analysis.Users u = UserList.analysis(env.id(), search, cohort, limit, cursor);
+        return onEngine(e -> UserList.page(u, e));
+    }
+
+    /**
+     * A cohort's size at the end of each day or week of [from, to) (as {@code POST /api/query} reads a range, in
+     * the environment's zone), within the query bounds.
+     */
+    public Map<String, Object> cohortSizes(Environment env, Analysis.CohortSpec c, String from, String to,
+            String interval) {
+        if (from == null || from.isBlank()) {
+            throw HindsightException.field("from", "is required");
+        }
+        DateRange range = DateRange.resolve(from, to, env.settings().zone(), clock);
+        return onEngine(e -> UserList.sizes(e, env.id(), c, range, interval == null ? "day" : interval, clock));
+    }
+
+    /** Who joined and left a cohort since an instant, within the query bounds. */
+    public Map<String, Object> cohortChanges(Environment env, Analysis.CohortSpec c, String since) {
+        return onEngine(e -> UserList.changes(e, env.id(), c, since, clock));
+    }
+
+    /** Runs work on the engine as an analysis runs: through the gate, on the pool, within the time and memory bounds. */
+    private Map<String, Object> onEngine(java.util.function.Function<Engine, Map<String, Object>> work) {
+        return gate.run(() -> bounded(budget -> work.apply(engine.watched(budget))));
     }
 
     /** Stops the deadline timer and the analysis pool (after the server has stopped taking requests). */
@@ -106,12 +202,43 @@ public final class QueryRoutes implements AutoCloseable {
         }
         QueryBody.checkKeys(kind, body);
         DateRange range = DateRange.resolve(text(body, "from"), optionalText(body, "to"), zone(body, env), clock);
-        Scope scope = new Scope(env.id(), range.fromMs(), range.toMs(), range.zone());
+        long now = clock.millis();
+        CohortLookup.EventParser events = (node, field) -> event(env, node, field);
+        Scope scope = new Scope(env.id(), range.fromMs(), range.toMs(), range.zone(), TopFilters.parse(body), null)
+                .withCohort(CohortArgs.filter(body, env, cohorts, events, now));
+        if (CohortArgs.byCohorts(body) && (kind.equals("graph") || kind.equals("funnel"))) {
+            // The kind parses the rest as without a breakdown; the cohorts' lines bound the graph's points too.
+            Analysis.Breakdown b = CohortArgs.breakdown(body, env, cohorts, events, now);
+            com.fasterxml.jackson.databind.node.ObjectNode rest = body.deepCopy();
+            rest.remove("breakdown");
+            return switch (parse(kind, env, rest, scope)) {
+                case Graph g -> {
+                    long points = (long) g.series().size() * b.cohorts().size()
+                            * Buckets.count(scope.fromMs(), scope.toMs(), g.interval(), scope.zone());
+                    if (points > QueryLimits.MAX_POINTS) {
+                        throw QueryLimits.exceeded("breakdown.cohorts", "the answer could have " + points
+                                + " points; a graph has at most " + QueryLimits.MAX_POINTS);
+                    }
+                    yield new Graph(g.scope(), g.interval(), g.series(), b);
+                }
+                case Analysis.Funnel f -> new Analysis.Funnel(f.scope(), f.steps(), f.windowMs(), b);
+                default -> throw new IllegalStateException(kind);
+            };
+        }
+        return parse(kind, env, body, scope);
+    }
+
+    private Analysis parse(String kind, Environment env, JsonNode body, Scope scope) {
+        EventFilter filters = scope.filter();
+        // The top-level filters restrict each event the analysis counts (for paths: its start event).
+        java.util.function.Function<String, EventSpec> counted =
+                field -> TopFilters.and(event(env, body.at(field), field), filters);
         Analysis analysis = switch (kind) {
-            case "graph" -> GraphQuery.parse(body, scope, field -> event(env, body.at(field), field));
-            case "funnel" -> FunnelQuery.parse(body, scope, field -> event(env, body.at(field), field));
-            case "retention" -> RetentionQuery.parse(body, scope, field -> event(env, body.at(field), field));
-            case "paths" -> PathsQuery.parse(body, scope, (node, field) -> event(env, node, field));
+            case "graph" -> GraphQuery.parse(body, scope, counted);
+            case "funnel" -> FunnelQuery.parse(body, scope, counted);
+            case "retention" -> RetentionQuery.parse(body, scope, counted);
+            case "paths" -> PathsQuery.parse(body, scope, (node, field) -> field.equals("/start")
+                    ? TopFilters.and(event(env, node, field), filters) : event(env, node, field));
             case "users" -> UsersQuery.parse(body, scope, field -> event(env, body.at(field), field));
             case "sessions" -> SessionsQuery.parse(body, scope);
             default -> throw HindsightException.field("kind", "must be one of " + KINDS + ", not '" + kind + "'");
@@ -140,12 +267,16 @@ public final class QueryRoutes implements AutoCloseable {
 
     /** Runs an analysis within its time and memory limits, and translates the engine's refusals. */
     private Map<String, Object> bounded(Analysis analysis) {
+        return bounded(budget -> run(analysis, budget));
+    }
+
+    private Map<String, Object> bounded(java.util.function.Function<QueryBudget, Map<String, Object>> work) {
         QueryBudget budget = new QueryBudget(bounds.timeoutMs(), memoryBytes);
         // Again and again after the deadline: a cancel that reaches a statement just before it starts is lost.
         ScheduledFuture<?> deadline = timers.scheduleWithFixedDelay(budget::expire, bounds.timeoutMs(), 50,
                 TimeUnit.MILLISECONDS);
         try {
-            return pool.run(() -> run(analysis, budget));
+            return pool.run(() -> work.apply(budget));
         } catch (RuntimeException e) {
             if (budget.expired()) {
                 gate.timedOut();
@@ -207,7 +338,7 @@ public final class QueryRoutes implements AutoCloseable {
      * An event of a request: a saved definition or a raw kind, each with optional property filters. {@code field}
      * is the JSON pointer of the node (such as {@code /series/0/event}); errors name it in dotted form.
      */
-    EventSpec event(Environment env, JsonNode node, String pointer) {
+    public EventSpec event(Environment env, JsonNode node, String pointer) {
         String field = Json.dotted(pointer);
         if (node == null || !node.isObject()) {
             throw HindsightException.field(field, "is required: {\"definition\": id} or {\"kind\": \"pageview\"}");

@@ -52,6 +52,12 @@ final class UsersQuery {
             } catch (Exception e) {
                 throw HindsightException.field("properties", "must be an array of {key, op, value}");
             }
+            for (int i = 0; i < filters.size(); i++) {
+                if (filters.get(i) != null && dev.hindsight.define.BuiltIns.isBuiltIn(filters.get(i).key())) {
+                    throw HindsightException.field("properties[" + i + "].key", "filters user properties; filter on"
+                            + " built-in properties such as '" + filters.get(i).key() + "' with the top-level 'filters'");
+                }
+            }
             // The definition rules check keys, operators and values the same way for user properties.
             try {
                 Definitions.check(List.of(new Rule("pageview", null, null, null, null, null, null, null, null, null,
@@ -67,9 +73,14 @@ final class UsersQuery {
     }
 
     static Map<String, Object> run(Users u, Engine engine) {
+        return view(engine.users(u));
+    }
+
+    /** The answer of the users of {@code rows}. */
+    static Map<String, Object> view(List<Engine.UserRow> rows) {
         long[] total = {0};
         List<Map<String, Object>> users = new ArrayList<>();
-        for (Engine.UserRow row : engine.users(u)) {
+        for (Engine.UserRow row : rows) {
             Map<String, Object> user = new LinkedHashMap<>();
             user.put("identity", row.identity());
             user.put("user_key", row.userKey());

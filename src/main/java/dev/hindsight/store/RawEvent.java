@@ -45,12 +45,41 @@ public record RawEvent(
         String source,
         String ip,
         String propertiesJson,
-        int micros) {
+        int micros,
+        Location location) {
 
     public RawEvent {
         if (micros < 0 || micros > 999) {
             throw new IllegalArgumentException("micros must be 0 to 999, not " + micros);
         }
+    }
+
+    /**
+     * Where the sender was, looked up at ingest from its address (see {@code collect.GeoIp}); each part null when
+     * unknown. Stored instead of the address wherever the environment's IP policy drops that.
+     */
+    public record Location(String country, String region, String city) {
+    }
+
+    /** An event with no location. */
+    public RawEvent(long envId, UUID eventId, String kind, String name, String deviceId, String identity,
+            String sessionId, long time, Long clientTime, long receivedAt, Long sessionMs, Long sincePrevMs,
+            String hierarchy, String targetText, String href, String url, String path, String title, String referrer,
+            String query, String hash, String browser, String browserVersion, String os, String osVersion,
+            String deviceType, Integer viewportWidth, Integer viewportHeight, String library, String libraryVersion,
+            String source, String ip, String propertiesJson, int micros) {
+        this(envId, eventId, kind, name, deviceId, identity, sessionId, time, clientTime, receivedAt, sessionMs,
+                sincePrevMs, hierarchy, targetText, href, url, path, title, referrer, query, hash, browser,
+                browserVersion, os, osVersion, deviceType, viewportWidth, viewportHeight, library, libraryVersion,
+                source, ip, propertiesJson, micros, null);
+    }
+
+    /** This event with {@code location}. */
+    public RawEvent withLocation(Location location) {
+        return new RawEvent(envId, eventId, kind, name, deviceId, identity, sessionId, time, clientTime, receivedAt,
+                sessionMs, sincePrevMs, hierarchy, targetText, href, url, path, title, referrer, query, hash, browser,
+                browserVersion, os, osVersion, deviceType, viewportWidth, viewportHeight, library, libraryVersion,
+                source, ip, propertiesJson, micros, location);
     }
 
     /** An event whose time is a whole millisecond. */

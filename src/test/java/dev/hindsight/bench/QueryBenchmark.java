@@ -61,7 +61,7 @@ public final class QueryBenchmark {
         boolean trgm = !"false".equals(stringArg(args, "pg-trgm", "true"));
         boolean skipPg = "true".equals(stringArg(args, "skip-pg", "false"));
         String storeArg = stringArg(args, "store", null);
-        List<String> only = Arrays.asList(stringArg(args, "only", String.join(",", NAMES)).split(","));
+        List<String> only = Arrays.asList(stringArg(args, "only", String.join(",", NAMES) + ",builtins").split(","));
         long to = Instant.parse("2026-11-23T00:00:00Z").toEpochMilli();
         long from = to - 90 * DAY;
         System.out.printf(Locale.ROOT, "Hindsight query benchmark: %,d events over 90 days (%s to %s), median of %d runs"
@@ -162,6 +162,10 @@ public final class QueryBenchmark {
                         hs[i], describe[i], lastRuns, abbreviate(hsAnswer[i]));
             }
 
+            if (only.contains("builtins")) {
+                builtIns(routes, scope, spec, runs);
+            }
+
             // 4. The hierarchy dictionary and the literal prefilter (before PostgreSQL, on a quiet machine).
             double dictionarySpeedup = Double.NaN;
             double prefilterSpeedup = Double.NaN;
@@ -223,6 +227,45 @@ public final class QueryBenchmark {
         if (storeArg != null && !reuse) {
             Files.createFile(dir.resolve("generated-" + events));
         }
+    }
+
+    /**
+     * Built-in properties (Hindsight only): session-level ones join each event to its session's first event, so
+     * each case is timed beside the same analysis without them.
+     */
+    private static void builtIns(QueryRoutes routes, Scope scope, Map<String, EventSpec> spec, int runs) throws Exception {
+        System.out.println("\nBuilt-in properties (Hindsight):");
+        EventSpec pageviews = new EventSpec("pageview", new EventFilter.KindIs("pageview"));
+        EventFilter search = new EventFilter.PropertyMatches("$channel", "=", "search");
+        EventFilter newsletter = new EventFilter.PropertyMatches("$utm_source", "=", "newsletter");
+        List<EventSpec> steps = List.of(spec.get("Viewed a product"), spec.get("Added to cart"),
+                spec.get("Submitted checkout"), spec.get("Purchased"));
+        Map<String, Analysis> cases = new LinkedHashMap<>();
+        cases.put("graph: daily sessions of pageviews (no built-in, the baseline)", new Analysis.Graph(scope, "day",
+                List.of(new Analysis.Series(pageviews, "sessions")), null));
+        cases.put("graph: daily sessions of pageviews by $channel", new Analysis.Graph(scope, "day",
+                List.of(new Analysis.Series(pageviews, "sessions")), new Analysis.Breakdown("$channel", 10)));
+        cases.put("graph: daily sessions of pageviews, $channel = search", new Analysis.Graph(scope, "day",
+                List.of(new Analysis.Series(filtered(pageviews, search), "sessions")), null));
+        cases.put("graph: daily pageviews by $browser (event level)", new Analysis.Graph(scope, "day",
+                List.of(new Analysis.Series(pageviews, "count")), new Analysis.Breakdown("$browser", 10)));
+        cases.put("funnel: the 4 steps, P14D (no built-in, the baseline)", new Analysis.Funnel(scope, steps, 14 * DAY, null));
+        cases.put("funnel: the 4 steps, P14D, by $channel", new Analysis.Funnel(scope, steps, 14 * DAY,
+                new Analysis.Breakdown("$channel", 10)));
+        cases.put("funnel: the 4 steps, P14D, $utm_source = newsletter", new Analysis.Funnel(scope,
+                steps.stream().map(st -> filtered(st, newsletter)).toList(), 14 * DAY, null));
+        cases.put("retention: Signed up -> Viewed a product, 8 weeks, $channel = search", new Analysis.Retention(scope,
+                filtered(spec.get("Signed up"), search), filtered(spec.get("Viewed a product"), search), "week", 8));
+        for (Map.Entry<String, Analysis> c : cases.entrySet()) {
+            Object[] last = new Object[1];
+            double ms = median(runs, () -> last[0] = routes.run(c.getValue()));
+            System.out.printf(Locale.ROOT, "  %8.1f ms   %s%n    runs (ms, sorted): %s%n    answer: %s%n", ms, c.getKey(),
+                    lastRuns, abbreviate(String.valueOf(last[0])));
+        }
+    }
+
+    private static EventSpec filtered(EventSpec e, EventFilter f) {
+        return new EventSpec(e.label(), new EventFilter.All(List.of(e.filter(), f)));
     }
 
     /** The benchmark's stores are gigabytes at 10M events: they go when it ends. */

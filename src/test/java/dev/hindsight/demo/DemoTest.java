@@ -109,6 +109,36 @@ class DemoTest {
     }
 
     @Test
+    void theDemosGoogleNewsletterAndDirectTrafficComeOutAsTheirChannels() throws Exception {
+        Demo.Report report = Hindsight.demo(settings(), new Demo.Options(20_000, 30, 7, false), NOW);
+        try (Hindsight app = Hindsight.start(settings(), Clock.systemUTC())) {
+            String appId = report.env().appId();
+            String sessions = "{\"app_id\":\"" + appId + "\",\"kind\":\"graph\",\"from\":\"2026-11-01T00:00:00Z\","
+                    + "\"to\":\"2027-01-01T00:00:00Z\",\"interval\":\"month\",\"series\":[{\"event\":{\"kind\":"
+                    + "\"pageview\"},\"measure\":\"sessions\"}],\"breakdown\":\"";
+            Map<String, Long> byChannel = new HashMap<>();
+            Map<String, Long> bySource = new HashMap<>();
+            for (String[] q : new String[][] {{"$channel", "c"}, {"$utm_source", "s"}}) {
+                JsonNode answer = send(app, "POST", "/api/query", sessions + q[0] + "\"}");
+                for (JsonNode line : answer.get("series")) {
+                    line.get("points").forEach(p -> (q[1].equals("c") ? byChannel : bySource)
+                            .merge(line.get("breakdown").asText(), p.get("value").asLong(), Long::sum));
+                }
+            }
+            // Google's shopping ads are paid, its organic results search; the newsletter is email; the rest direct.
+            assertThat(byChannel.keySet()).containsExactlyInAnyOrder("paid", "search", "email", "direct");
+            assertThat(bySource.keySet()).containsExactlyInAnyOrder("google", "newsletter", "(none)");
+            long all = byChannel.values().stream().mapToLong(Long::longValue).sum();
+            assertThat(all).isEqualTo(bySource.values().stream().mapToLong(Long::longValue).sum());
+            // The generator lands 45% of sessions from Google, 20% from the newsletter (log-in visits are direct).
+            assertThat((double) (byChannel.get("paid") + byChannel.get("search")) / all).isBetween(0.35, 0.5);
+            assertThat((double) byChannel.get("email") / all).isBetween(0.14, 0.25);
+            assertThat(byChannel.get("email")).isEqualTo(bySource.get("newsletter"));
+            assertThat(byChannel.get("paid")).isEqualTo(bySource.get("google"));
+        }
+    }
+
+    @Test
     void theDemoRefusesAnEnvironmentThatHasEventsUnlessForced() {
         Hindsight.demo(settings(), new Demo.Options(2_000, 30, 1, false), NOW);
         assertThatThrownBy(() -> Hindsight.demo(settings(), new Demo.Options(2_000, 30, 2, false), NOW))

@@ -22,7 +22,8 @@ import java.util.function.Predicate;
  * references: 30 devices with one to three sessions each (some without session ids, some with long pauses),
  * server-side events through {@code /api/track}, identifies through {@code /h} that merge devices and re-identify
  * some, and user properties. Browser events carry event properties ({@code plan}, a string, and {@code seats}, a
- * number, each sometimes absent) and sometimes a referrer. Over one day from {@link #NOV10}, or with {@code days}
+ * number, each sometimes absent) and sometimes a referrer; pageviews' URLs sometimes carry utm tags, an ad click id
+ * or a fragment (for the built-in properties). Over one day from {@link #NOV10}, or with {@code days}
  * above one, each session and server event moved to a random one of that many days. {@code events} names the
  * events queries ask about (raw kinds and three definitions), {@code eventJson} their request JSON.
  */
@@ -37,6 +38,12 @@ record GeneratedTraffic(Dataset data, Map<String, Named> events, Map<String, Str
     private static final String[] PLANS = {"pro", "pro", "pro", "pro", "free", "free", "free", "team", "team", "trial",
         "edu", "beta", null, null};
     private static final String[] REFERRERS = {"https://google.com/", "https://news.ycombinator.com/", null, null};
+    /** What pageviews' URLs end with after the path: utm tags, ad click ids, fragments (for the built-ins). */
+    private static final String[] TAILS = {"", "", "", "?utm_source=google&utm_medium=cpc&utm_campaign=brand",
+        "?utm_source=newsletter&utm_medium=email", "?gclid=abc", "?utm_medium=social&utm_source=fb#top",
+        "?utm_source=partner&utm_term=a%20b&utm_content=c", "#pricing", "?ref=x&utm_campaign=Spring%2026"};
+    private static final String[] MORE_REFERRERS = {"https://m.facebook.com/", "https://www.bing.com/search?q=1",
+        "https://x.com/docs", "https://t.co/abc", "https://blog.example.org/post"};
 
     /**
      * Sends the dataset of {@code seed} to the dev environment. The properties, referrers and days come from a
@@ -54,6 +61,8 @@ record GeneratedTraffic(Dataset data, Map<String, Named> events, Map<String, Str
     static GeneratedTraffic send(TestServer s, Traffic t, long seed, int days, Runnable midway) {
         Random rnd = new Random(seed);
         Random extra = new Random(~seed);
+        // A third sequence for URL tails and more referrers, so that the data of the first two stays as it was.
+        Random tags = new Random(seed * 7919 + 13);
         int[] unique = {0};
         List<Ev> events = new ArrayList<>();
         List<Map<String, Object>> browser = new ArrayList<>();
@@ -72,11 +81,14 @@ record GeneratedTraffic(Dataset data, Map<String, Named> events, Map<String, Str
                     Map<String, Object> props = map("plan", PLANS[extra.nextInt(PLANS.length)],
                             "seats", extra.nextInt(4) == 0 ? null : 1 + extra.nextInt(9));
                     String referrer = REFERRERS[extra.nextInt(REFERRERS.length)];
+                    if (referrer != null && tags.nextInt(3) == 0) {
+                        referrer = MORE_REFERRERS[tags.nextInt(MORE_REFERRERS.length)];
+                    }
                     Ev e;
                     if (kind < 5) {
                         String path = PAGES[rnd.nextInt(PAGES.length)];
                         e = new Ev("pageview", null, "d" + d, identity, session, time, path, null, null,
-                                "https://x.com" + path, referrer, props);
+                                "https://x.com" + path + TAILS[tags.nextInt(TAILS.length)], referrer, props);
                     } else if (kind < 8) {
                         e = new Ev("click", null, "d" + d, identity, session, time, "/pricing",
                                 TEXTS[rnd.nextInt(TEXTS.length)], HIERARCHIES[rnd.nextInt(HIERARCHIES.length)],

@@ -1,5 +1,6 @@
 package dev.hindsight.store.duckdb;
 
+import dev.hindsight.query.Analysis;
 import dev.hindsight.query.LocalTimes;
 import dev.hindsight.query.Analysis.Graph;
 import dev.hindsight.query.Analysis.Series;
@@ -36,7 +37,9 @@ public final class AnalysisSql {
         String bucket = LocalTimeSql.bucketKey(LocalTimes.of(g.scope().zone(), g.scope().fromMs(), g.scope().toMs()),
                 d, g.interval(), "time");
         // A measure of a property's values needs no users: its events are read without resolving them.
-        boolean users = x == null || s.measure().equals("per_user");
+        // Cohorts (as a filter or a breakdown) need each event's user.
+        boolean users = x == null || s.measure().equals("per_user") || g.scope().cohort() != null
+                || (g.breakdown() != null && g.breakdown().byCohort());
         Sql sql = new Sql().append("WITH ").append(users ? Identities.events(d, g.scope(), s.event().filter())
                 : Identities.unresolvedEvents(d, g.scope(), s.event().filter()));
         // The events measured: with a property, those with a numeric value of it, that value as x.
@@ -49,13 +52,35 @@ public final class AnalysisSql {
         String select;
         if (g.breakdown() == null) {
             select = "SELECT " + bucket + " AS t, NULL AS b, " + measure + " AS x FROM " + from + " GROUP BY t" + perUser;
+        } else if (g.breakdown().byCohort()) {
+            // A user in several cohorts is in each group: one row per (event, cohort of its user).
+            sql.append(", cm AS (");
+            for (int i = 0; i < g.breakdown().cohorts().size(); i++) {
+                Analysis.CohortSpec c = g.breakdown().cohorts().get(i);
+                sql.append(i == 0 ? "" : " UNION ALL ").append("SELECT user_key, ").param(c.name())
+                        .append(" AS b FROM (").append(CohortSql.members(d, g.scope().envId(), c.definition(),
+                                g.breakdown().nowMs())).append(") m" + i);
+            }
+            sql.append(")");
+            select = "SELECT " + bucket + " AS t, cm.b AS b, " + measure + " AS x FROM " + from
+                    + " JOIN cm USING (user_key) GROUP BY t, cm.b" + perUser;
         } else {
-            String value = d.property(g.breakdown().property());
-            sql.append(", top AS (SELECT " + value + " AS v FROM ev WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT ")
+            // The value once per event: a built-in property's may be a lookup (see BuiltInSql), not to be repeated;
+            // a session-level one's is a join to the sessions' kept values.
+            String property = g.breakdown().property();
+            sql.append(BuiltInSql.isSessionLevel(property)
+                    ? ", eb AS (SELECT *, " + BuiltInSql.joinedValue(property) + " AS bv FROM ev"
+                            + " LEFT JOIN session_firsts ON sf_key = ev.session_key)"
+                    : ", eb AS (SELECT *, " + d.property(property) + " AS bv FROM ev)");
+            // The top values are those of the series' events; a property measure then takes those with a number.
+            if (x != null) {
+                sql.append(", ebn AS (SELECT * FROM (SELECT *, " + x + " AS x FROM eb) WHERE x IS NOT NULL)");
+            }
+            sql.append(", top AS (SELECT bv AS v FROM eb WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT ")
                     .param(g.breakdown().limit()).append(")");
-            select = "SELECT " + bucket + " AS t, CASE WHEN " + value + " IN (SELECT v FROM top) THEN " + value
-                    + " WHEN " + value + " IS NULL THEN '(none)' ELSE '(other)' END AS b, " + measure
-                    + " AS x FROM " + from + " GROUP BY t, b" + perUser;
+            select = "SELECT " + bucket + " AS t, CASE WHEN bv IN (SELECT v FROM top) THEN bv"
+                    + " WHEN bv IS NULL THEN '(none)' ELSE '(other)' END AS b, " + measure
+                    + " AS x FROM " + (x != null ? "ebn" : "eb") + " GROUP BY t, b" + perUser;
         }
         if (perUser.isEmpty()) {
             return sql.append(" " + select + " ORDER BY t, b");

@@ -105,6 +105,17 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
         CREATE TABLE IF NOT EXISTS dashboards (
           id BIGINT PRIMARY KEY, env_id BIGINT NOT NULL, name VARCHAR NOT NULL, description VARCHAR,
           report_ids VARCHAR NOT NULL, owner VARCHAR, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)""",
+        // Cohorts (a definition as JSON) and the identities of static ones, each with when it was added and removed,
+        // so that membership at any moment (size over time, changes since) is exact: see DuckDbCohorts.
+        "CREATE SEQUENCE IF NOT EXISTS cohort_ids START 1",
+        """
+        CREATE TABLE IF NOT EXISTS cohorts (
+          id BIGINT PRIMARY KEY, env_id BIGINT NOT NULL, name VARCHAR NOT NULL, description VARCHAR,
+          definition VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)""",
+        """
+        CREATE TABLE IF NOT EXISTS cohort_members (
+          cohort_id BIGINT NOT NULL, identity VARCHAR NOT NULL, added_at TIMESTAMP NOT NULL, removed_at TIMESTAMP)""",
+        "CREATE INDEX IF NOT EXISTS cohort_members_cohort ON cohort_members (cohort_id)",
     };
 
     // DuckDB checkpoints inside whichever transaction commits once the WAL passes its threshold, including a
@@ -142,6 +153,8 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
                 addHierarchyIds(root, st);
                 addActorKeys(root, st);
                 addSessionsLabelsAndOrder(root, st);
+                addLocation(root, st);
+                SessionFirsts.upgrade(root, st);
                 // The schema goes into the database file at once: DuckDB 1.5 cannot replay some DDL from the WAL
                 // after a crash ("GetDefaultDatabase with no default database set"), and then could not open.
                 st.execute("CHECKPOINT");
@@ -252,8 +265,20 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
                 "UPDATE events SET seq = rowid");
     }
 
+    /**
+     * Gives a store made before GeoIP its {@code country}, {@code region} and {@code city} columns (after
+     * {@code seq}, where the writer appends them), empty for the events already stored: their addresses were not
+     * looked up when they arrived.
+     */
+    private static void addLocation(Connection c, Statement st) throws SQLException {
+        upgrade(c, st, "events", "country",
+                "ALTER TABLE events ADD COLUMN country VARCHAR",
+                "ALTER TABLE events ADD COLUMN region VARCHAR",
+                "ALTER TABLE events ADD COLUMN city VARCHAR");
+    }
+
     /** Runs {@code statements} in one transaction unless the catalog shows that {@code table.column} exists. */
-    private static void upgrade(Connection c, Statement st, String table, String column, String... statements)
+    static void upgrade(Connection c, Statement st, String table, String column, String... statements)
             throws SQLException {
         try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_columns()"
                 + " WHERE table_name = '" + table + "' AND column_name = '" + column + "'")) {

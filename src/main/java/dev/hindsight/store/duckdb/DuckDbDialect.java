@@ -1,5 +1,6 @@
 package dev.hindsight.store.duckdb;
 
+import dev.hindsight.define.BuiltIns;
 import dev.hindsight.define.EventFilter;
 import dev.hindsight.define.EventFilter.All;
 import dev.hindsight.define.EventFilter.Always;
@@ -12,7 +13,7 @@ import dev.hindsight.define.EventFilter.PropertyMatches;
 import dev.hindsight.define.EventFilter.TextMatches;
 import java.util.List;
 
-/** DuckDB's SQL: RE2 regexes, json_extract_string for properties, date_trunc. */
+/** DuckDB's SQL: RE2 regexes, json_extract_string for properties (built-ins: {@link BuiltInSql}), date_trunc. */
 public final class DuckDbDialect implements Dialect {
 
     @Override
@@ -62,6 +63,9 @@ public final class DuckDbDialect implements Dialect {
 
     @Override
     public String property(String key) {
+        if (BuiltIns.isBuiltIn(key)) {
+            return BuiltInSql.value(key);
+        }
         return "json_extract_string(properties, " + jsonPath(key) + ")";
     }
 
@@ -243,6 +247,9 @@ public final class DuckDbDialect implements Dialect {
     }
 
     private static Sql property(PropertyMatches p) {
+        if (BuiltIns.isBuiltIn(p.key())) {
+            return BuiltInSql.filter(p);
+        }
         String path = jsonPath(p.key());
         String raw = "json_extract(properties, " + path + ")";
         String str = "json_extract_string(properties, " + path + ")";

@@ -134,6 +134,13 @@ public final class DuckDbEngine implements Engine {
     }
 
     @Override
+    public int[] cohortMembers(long envId, dev.hindsight.query.Membership m, long nowMs) {
+        Sql q = new Sql().append("SELECT user_key FROM (").append(CohortSql.members(d, envId, m, nowMs))
+                .append(") m ORDER BY user_key");
+        return runner.query(q.text(), q.params(), rs -> rs.getInt(1)).stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    @Override
     public Map<Integer, String> eventLabels(Collection<Integer> ids) {
         List<Integer> all = new ArrayList<>(new TreeSet<>(ids));
         Map<Integer, String> out = new HashMap<>();

@@ -150,9 +150,20 @@ public final class DuckDbEventStore implements EventStore {
                         id(appender, sessionIds.all(), keys[i][3]);
                         id(appender, labelIds.all(), keys[i][4]);
                         appender.append(seq++);
+                        RawEvent.Location at = a.event().location();
+                        str(appender, at == null ? null : at.country());
+                        str(appender, at == null ? null : at.region());
+                        str(appender, at == null ? null : at.city());
                         appender.endRow();
                         changed[i] = true;
                     }
+                }
+            }
+            if (seq > nextSeq) {
+                try (PreparedStatement ps = writer.prepareStatement(SessionFirsts.UPSERT)) {
+                    ps.setLong(1, nextSeq);
+                    ps.setLong(2, seq);
+                    ps.execute();
                 }
             }
             applyIdentityAndUserOps(ops, changed, cacheUpdates, actorIds.all());

@@ -25,10 +25,60 @@ final class Identities {
      * A CTE named {@code ev}: the scope's events matching {@code filter}, all their columns, with {@code user_key}.
      */
     static Sql events(Dialect d, Analysis.Scope scope, EventFilter filter) {
-        return links(d, scope.envId())
+        Sql sql = links(d, scope.envId())
                 .append(", ev AS (SELECT e.*, " + USER_KEY + " FROM (SELECT * FROM events WHERE ")
                 .append(range(d, scope.envId(), scope.fromMs(), scope.toMs()))
-                .append(" AND ").append(d.filter(filter)).append(") e").append(JOIN).append(")");
+                .append(" AND ").append(d.filter(filter)).append(") e").append(JOIN);
+        return sql.append(cohort(d, scope.envId(), scope.cohort(), " WHERE ")).append(")");
+    }
+
+    /**
+     * The condition (after {@code glue}) that a row's resolved user is a member (or, with {@code not}, is not) of
+     * the scope's cohort, over the aliases of {@link #JOIN}; nothing without a cohort filter.
+     */
+    static Sql cohort(Dialect d, long envId, Analysis.CohortFilter c, String glue) {
+        if (c == null) {
+            return new Sql();
+        }
+        return new Sql().append(glue + "coalesce(e.identity_key, l.identity_key, e.device_key)"
+                        + (c.not() ? " NOT IN (" : " IN ("))
+                .append(CohortSql.members(d, envId, c.cohort().definition(), c.nowMs())).append(")");
+    }
+
+    /**
+     * The rows of {@code rows} (a SELECT over the events table with all its columns) whose resolved user the
+     * cohort filter keeps, as a subquery with the same columns.
+     */
+    static Sql kept(Dialect d, long envId, Sql rows, Analysis.CohortFilter c) {
+        Sql links = links(d, envId);
+        return new Sql().append("(SELECT e.* FROM (").append(rows).append(") e LEFT JOIN (")
+                .append(links.text().substring("links AS (".length(), links.text().length() - 1)).params(links.params().toArray())
+                .append(") l ON l.device_key = e.device_key AND l.undone_at IS NULL AND e.time >= l.span_from AND e.time < l.span_to")
+                .append(cohort(d, envId, c, " WHERE ")).append(")");
+    }
+
+    /**
+     * The CTE {@code cl}: the links of an environment (as {@link #links}), named apart from {@code links} so that
+     * cohort membership nests inside an analysis's own CTEs.
+     */
+    static Sql memberLinks(Dialect d, long envId) {
+        Sql links = links(d, envId);
+        return new Sql().append("cl" + links.text().substring("links".length())).params(links.params().toArray());
+    }
+
+    /**
+     * A subquery of the events of [fromMs, toMs) matching {@code where}, resolved through the CTE {@code cl}
+     * ({@link #memberLinks}): {@code user_key}, {@code time}, then {@code columns} (over the events table, with
+     * their names), reading only the columns it needs.
+     */
+    static Sql memberScan(Dialect d, long envId, long fromMs, long toMs, Sql columns, Sql where) {
+        Sql sql = new Sql().append("(SELECT " + USER_KEY + ", e.* EXCLUDE (device_key, identity_key) FROM (SELECT time,"
+                + " device_key, identity_key");
+        if (columns != null) {
+            sql.append(", ").append(columns);
+        }
+        return sql.append(" FROM events WHERE ").append(range(d, envId, fromMs, toMs)).append(" AND ").append(where)
+                .append(") e").append(JOIN.replace("JOIN links l", "JOIN cl l")).append(")");
     }
 
     /**
@@ -49,9 +99,14 @@ final class Identities {
      * every row it reads.
      */
     static Sql parts(Dialect d, long envId, List<Part> parts) {
+        return parts(d, envId, parts, null);
+    }
+
+    /** As {@link #parts(Dialect, long, List)}, only the events of the users {@code cohort} keeps (null: all). */
+    static Sql parts(Dialect d, long envId, List<Part> parts, Analysis.CohortFilter cohort) {
         return links(d, envId).append(", ev AS (SELECT e.part, e.time, e.value, " + USER_KEY + " FROM (")
                 .append(scans(d, envId, parts, true, k -> k + " AS part, time, device_key, identity_key"))
-                .append(") e").append(JOIN).append(")");
+                .append(") e").append(JOIN).append(cohort(d, envId, cohort, " WHERE ")).append(")");
     }
 
     /** One scan per part, UNION ALL: {@code columns} of part k (from 1), then with {@code values} the part's value. */
@@ -61,11 +116,13 @@ final class Identities {
         for (int i = 0; i < parts.size(); i++) {
             Part p = parts.get(i);
             sql.append(i == 0 ? "" : " UNION ALL ").append("SELECT " + columns.apply(i + 1));
+            // A session-level built-in's value comes from a join to the sessions' kept values (see BuiltInSql).
+            boolean joined = values && p.property() != null && BuiltInSql.isSessionLevel(p.property());
             if (values) {
-                sql.append(", ").append(p.property() == null ? "CAST(NULL AS VARCHAR)" : d.property(p.property()))
-                        .append(" AS value");
+                sql.append(", ").append(p.property() == null ? "CAST(NULL AS VARCHAR)"
+                        : joined ? BuiltInSql.joinedValue(p.property()) : d.property(p.property())).append(" AS value");
             }
-            sql.append(" FROM events WHERE ").append(range(d, envId, p.fromMs(), p.toMs())).append(" AND ")
+            sql.append(joined ? " FROM events LEFT JOIN session_firsts ON sf_key = session_key WHERE " : " FROM events WHERE ").append(range(d, envId, p.fromMs(), p.toMs())).append(" AND ")
                     .append(d.filter(p.filter()));
         }
         return sql;

@@ -75,8 +75,14 @@ final class PathsSql {
         String kept = p.before() ? "time <= bound" : "time >= bound";
         String sl = "CAST(session AS BIGINT) * 4294967296 + label";
         String cols = layout.packed() ? "ord" : "time_us, seq";
-        Sql sql = new Sql().append("WITH st AS (SELECT session_key, time, seq FROM events WHERE ").append(range(p, d, layout))
-                .append(" AND session_key IS NOT NULL AND ").append(d.filter(p.start().filter())).append(")");
+        Sql starts = new Sql().append("SELECT * FROM events WHERE ").append(range(p, d, layout))
+                .append(" AND session_key IS NOT NULL AND ").append(d.filter(p.start().filter()));
+        if (p.scope().cohort() != null) {
+            // Only the starts of the cohort's users (resolved): their sessions are the only ones read.
+            starts = new Sql().append("SELECT * FROM ")
+                    .append(Identities.kept(d, p.scope().envId(), starts, p.scope().cohort())).append(" k");
+        }
+        Sql sql = new Sql().append("WITH st AS (SELECT session_key, time, seq FROM (").append(starts).append(") s)");
         boolean join = layout.rolled() < 0 || layout.seqMax() - layout.rolled() > unjoinedTail;
         if (join) {
             sql.append(", fs AS (SELECT session_key AS fs_key, " + bound + " AS bound FROM st GROUP BY session_key)");

@@ -26,7 +26,7 @@ final class RetentionSql {
         List<Engine.Part> parts = List.of(
                 new Engine.Part(r.scope().fromMs(), r.scope().toMs(), r.start().filter(), null),
                 new Engine.Part(r.scope().fromMs(), r.scope().toMs(), r.returning().filter(), null));
-        Sql sql = new Sql().append("WITH ").append(Identities.parts(d, r.scope().envId(), parts));
+        Sql sql = new Sql().append("WITH ").append(Identities.parts(d, r.scope().envId(), parts, r.scope().cohort()));
         sql.append(", m AS (SELECT user_key, time, part = 1 AS s, part = 2 AS r FROM ev)");
         LocalTimes local = LocalTimes.of(r.scope().zone(), r.scope().fromMs(), r.scope().toMs());
         sql.append(", f AS (SELECT user_key, min(time) AS first FROM m WHERE s GROUP BY user_key)");

@@ -23,8 +23,14 @@ final class SessionsSql {
                         + " " + d.firstIf("path", order, "kind = 'pageview'") + " AS landing_path,"
                         + " " + d.firstIf("referrer", order, null) + " AS referrer, count(*) AS n FROM ss GROUP BY sess_key)")
                 .append(", top AS (SELECT *, count(*) OVER () AS total FROM per");
+        String where = " WHERE ";
         if (s.identity() != null) {
-            sql.append(" WHERE user_key IN ").append(d.userKeysLabelled(s.identity()));
+            sql.append(where + "user_key IN ").append(d.userKeysLabelled(s.identity()));
+            where = " AND ";
+        }
+        if (!(s.scope().filter() instanceof EventFilter.Always)) {
+            // The top-level filters: only sessions with a matching event in the range.
+            sql.append(where + "sess_key IN (SELECT sess_key FROM ss WHERE ").append(d.filter(s.scope().filter())).append(")");
         }
         return sql.append(" ORDER BY start_t DESC, sess_key LIMIT ").param(s.limit()).append(")")
                 .append(" SELECT top.sess_key, top.session_id, ul.label, il.label, top.start_ms, top.end_ms,"

@@ -47,7 +47,7 @@ public final class GraphReference {
         if (breakdown != null) {
             Map<String, Long> counts = new HashMap<>();
             matching.forEach(r -> {
-                String v = value(r, breakdown);
+                String v = value(data, r, breakdown);
                 if (v != null) {
                     counts.merge(v, 1L, Long::sum);
                 }
@@ -60,7 +60,7 @@ public final class GraphReference {
         for (Resolved r : matching) {
             String line = null;
             if (breakdown != null) {
-                String v = value(r, breakdown);
+                String v = value(data, r, breakdown);
                 line = v == null ? "(none)" : top.contains(v) ? v : "(other)";
             }
             groups.computeIfAbsent(line, k -> new TreeMap<>()).computeIfAbsent(bucket(r.ev().time(), interval, zone),
@@ -100,7 +100,7 @@ public final class GraphReference {
     public static List<MeasuredLine> measured(Dataset data, long from, long to, String interval, Named event,
             String measure, String property, String aggregate, String breakdown, int limit, ZoneId zone) {
         List<Resolved> matching = data.resolved(from, to).stream().filter(r -> event.test().test(r.ev())).toList();
-        Map<String, Map<Long, List<Resolved>>> groups = groups(matching, interval, zone, breakdown, limit);
+        Map<String, Map<Long, List<Resolved>>> groups = groups(data, matching, interval, zone, breakdown, limit);
         List<Long> buckets = buckets(from, to, interval, zone);
         List<MeasuredLine> out = new ArrayList<>();
         for (Map.Entry<String, Map<Long, List<Resolved>>> e : groups.entrySet()) {
@@ -124,13 +124,13 @@ public final class GraphReference {
         return out;
     }
 
-    private static Map<String, Map<Long, List<Resolved>>> groups(List<Resolved> matching, String interval, ZoneId zone,
+    private static Map<String, Map<Long, List<Resolved>>> groups(Dataset data, List<Resolved> matching, String interval, ZoneId zone,
             String breakdown, int limit) {
         Set<String> top = new HashSet<>();
         if (breakdown != null) {
             Map<String, Long> counts = new HashMap<>();
             matching.forEach(r -> {
-                String v = value(r, breakdown);
+                String v = value(data, r, breakdown);
                 if (v != null) {
                     counts.merge(v, 1L, Long::sum);
                 }
@@ -142,7 +142,7 @@ public final class GraphReference {
         for (Resolved r : matching) {
             String line = null;
             if (breakdown != null) {
-                String v = value(r, breakdown);
+                String v = value(data, r, breakdown);
                 line = v == null ? "(none)" : top.contains(v) ? v : "(other)";
             }
             groups.computeIfAbsent(line, k -> new TreeMap<>()).computeIfAbsent(bucket(r.ev().time(), interval, zone),
@@ -222,7 +222,10 @@ public final class GraphReference {
         };
     }
 
-    private static String value(Resolved r, String property) {
+    private static String value(Dataset data, Resolved r, String property) {
+        if (dev.hindsight.define.BuiltIns.isBuiltIn(property)) {
+            return BuiltInsReference.value(data, r.ev(), property);
+        }
         Object v = r.ev().props() == null ? null : r.ev().props().get(property);
         return v == null ? null : String.valueOf(v);
     }

@@ -15,7 +15,7 @@ public final class UsersReference {
 
     /** A user property condition, with the operators of the API. */
     public record Condition(String key, String op, Object value) {
-        boolean test(Map<String, Object> props) {
+        public boolean test(Map<String, Object> props) {
             Object v = props.get(key);
             return switch (op) {
                 case "is_set" -> v != null;

@@ -74,11 +74,13 @@ class SessionsLabelsAndOrderTest {
 
     /** Drops the columns and tables of this test's subject, as a store made before them lacks them. */
     static void dropThem(Statement st) throws SQLException {
-        for (String column : List.of("session_key", "label_id", "seq")) {
+        // What came after them too: the location columns and the sessions' first events.
+        for (String column : List.of("country", "region", "city", "session_key", "label_id", "seq")) {
             st.execute("ALTER TABLE events DROP COLUMN " + column);
         }
         st.execute("DROP TABLE sessions");
         st.execute("DROP TABLE labels");
+        st.execute("DROP TABLE session_firsts");
     }
 
     /** The events are EVENTS, then EVENTS' first ones again, in this order, each with its session and label. */

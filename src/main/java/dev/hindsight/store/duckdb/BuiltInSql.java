@@ -1,0 +1,173 @@
+package dev.hindsight.store.duckdb;
+
+import dev.hindsight.define.BuiltIns;
+import dev.hindsight.define.EventFilter.PropertyMatches;
+import java.util.Collection;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+
+/**
+ * The built-in properties ({@link BuiltIns}) in DuckDB's SQL: each one's value as a VARCHAR expression over a row
+ * of the events table (its columns unqualified, whatever the row's relation is called), NULL when the event has none.
+ * Session-level ones look the row's session up in {@code session_firsts} ({@link SessionFirsts}), which keeps them
+ * per session, through a correlated subquery that DuckDB turns into a join; an event without a session works them
+ * out from its own columns.
+ */
+final class BuiltInSql {
+    private BuiltInSql() {
+    }
+
+    /** The value of built-in {@code key} (checked with {@link BuiltIns#problem}) for the current events row. */
+    static String value(String key) {
+        String user = BuiltIns.userProperty(key);
+        if (user != null) {
+            return userProperty(user);
+        }
+        BuiltIns.Level level = BuiltIns.ALL.get(key);
+        if (level == null) {
+            throw new IllegalArgumentException("not a built-in property: " + key);
+        }
+        return switch (level) {
+            case EVENT -> event(key);
+            case LOCATION -> "nullif(" + key.substring(1) + ", '')";
+            // An event without a session is its own session's first event.
+            // The store keeps each session's first event in session_firsts (see DuckDb), one row per session.
+            // Each session's values are kept in session_firsts (see SessionFirsts): a lookup by the session's key.
+            case SESSION -> "(CASE WHEN session_key IS NULL THEN " + session(key, c -> c) + " ELSE (SELECT "
+                    + SessionFirsts.column(key) + " FROM session_firsts WHERE sf_key = session_key) END)";
+        };
+    }
+
+    /**
+     * The condition of a filter on a built-in, with the operators' meaning for event properties. On a session-level
+     * one it is a semi-join: the sessions whose kept values pass, found once, rather than a lookup per event.
+     */
+    static Sql filter(PropertyMatches p) {
+        if (BuiltIns.ALL.get(p.key()) == BuiltIns.Level.SESSION) {
+            return new Sql().append("(CASE WHEN session_key IS NULL THEN coalesce(")
+                    .append(condition(p, session(p.key(), c -> c))).append(", FALSE) ELSE session_key IN (SELECT sf_key"
+                            + " FROM session_firsts WHERE coalesce(")
+                    .append(condition(p, SessionFirsts.column(p.key()))).append(", FALSE)) END)");
+        }
+        return condition(p, value(p.key()));
+    }
+
+    /**
+     * The value of a session-level built-in in a relation joined to {@code session_firsts} on the session's key
+     * (its {@code sf_} columns at hand); any other built-in's {@link #value}.
+     */
+    static String joinedValue(String key) {
+        if (BuiltIns.ALL.get(key) != BuiltIns.Level.SESSION) {
+            return value(key);
+        }
+        return "(CASE WHEN session_key IS NULL THEN " + session(key, c -> c) + " ELSE " + SessionFirsts.column(key) + " END)";
+    }
+
+    /** Whether {@code key} is a session-level built-in (see {@link #joinedValue}). */
+    static boolean isSessionLevel(String key) {
+        return BuiltIns.ALL.get(key) == BuiltIns.Level.SESSION;
+    }
+
+    /** {@code p}'s operator applied to the value expression {@code v}. */
+    private static Sql condition(PropertyMatches p, String v) {
+        return switch (p.op()) {
+            case "is_set" -> new Sql().append(v + " IS NOT NULL");
+            case "is_not_set" -> new Sql().append(v + " IS NULL");
+            case "contains" -> new Sql().append("contains(" + v + ", ").param(String.valueOf(p.value())).append(")");
+            case ">", "<", ">=", "<=" -> new Sql().append("TRY_CAST(" + v + " AS DOUBLE) " + p.op() + " ")
+                    .param(((Number) p.value()).doubleValue());
+            case "=", "!=" -> {
+                String op = p.op().equals("=") ? " = " : " IS DISTINCT FROM ";
+                yield p.value() instanceof Number n
+                        ? new Sql().append("TRY_CAST(" + v + " AS DOUBLE)" + op).param(n.doubleValue())
+                        : new Sql().append(v + op).param(String.valueOf(p.value()));
+            }
+            default -> throw new IllegalArgumentException("unknown property operator " + p.op());
+        };
+    }
+
+    private static String event(String key) {
+        return switch (key) {
+            case "$domain" -> host("url");
+            case "$browser", "$browser_version", "$os", "$os_version", "$device_type", "$url", "$path", "$title",
+                    "$hash" -> "nullif(" + key.substring(1) + ", '')";
+            default -> throw new IllegalArgumentException(key);
+        };
+    }
+
+    /** A session-level built-in over the first event's fields, as {@code col} names them. */
+    static String session(String key, UnaryOperator<String> col) {
+        return switch (key) {
+            case "$referrer" -> "nullif(" + col.apply("referrer") + ", '')";
+            case "$referring_domain" -> host(col.apply("referrer"));
+            case "$landing_page" -> "nullif(" + col.apply("url") + ", '')";
+            case "$landing_path" -> "nullif(" + col.apply("path") + ", '')";
+            case "$utm_source", "$utm_medium", "$utm_campaign", "$utm_term", "$utm_content" ->
+                    param(col.apply("query"), key.substring(1));
+            case "$channel" -> channel(col);
+            default -> throw new IllegalArgumentException(key);
+        };
+    }
+
+    /** {@link BuiltIns#channel}, rule by rule. */
+    private static String channel(UnaryOperator<String> col) {
+        String query = col.apply("query");
+        String medium = "lower(" + param(query, "utm_medium") + ")";
+        String source = "lower(" + param(query, "utm_source") + ")";
+        String referrer = host(col.apply("referrer"));
+        String clickIds = "regexp_matches(coalesce(" + query + ", ''), '(^|&)(" + String.join("|", BuiltIns.CLICK_IDS)
+                + ")(=|&|$)')";
+        String social = "(list_has_any(string_split(" + referrer + ", '.'), " + list(BuiltIns.SOCIAL_LABELS) + ") OR "
+                + BuiltIns.SOCIAL_HOSTS.stream().sorted().map(h -> referrer + " = " + literal(h) + " OR ends_with("
+                        + referrer + ", " + literal("." + h) + ")").collect(Collectors.joining(" OR ")) + ")";
+        String search = "list_has_any(string_split(" + referrer + ", '.'), " + list(BuiltIns.SEARCH_LABELS) + ")";
+        return "(CASE WHEN " + medium + " IN " + in(BuiltIns.PAID_MEDIUMS) + " OR starts_with(" + medium + ", 'paid') OR "
+                + clickIds + " THEN 'paid'"
+                + " WHEN " + medium + " IN " + in(BuiltIns.EMAIL_MEDIUMS) + " OR " + source + " IN "
+                + in(BuiltIns.EMAIL_SOURCES) + " THEN 'email'"
+                + " WHEN " + medium + " IN " + in(BuiltIns.SOCIAL_MEDIUMS) + " OR coalesce(" + social + ", FALSE) THEN 'social'"
+                + " WHEN coalesce(" + search + ", FALSE) THEN 'search'"
+                + " WHEN " + referrer + " IS NOT NULL AND " + referrer + " IS DISTINCT FROM " + host(col.apply("url"))
+                + " THEN 'referral' ELSE 'direct' END)";
+    }
+
+    /** The lower-cased host of a URL expression ({@link BuiltIns#host}), NULL when it has none. */
+    static String host(String url) {
+        return "nullif(lower(regexp_extract(" + url + ", " + literal(BuiltIns.HOST_REGEX) + ", 1)), '')";
+    }
+
+    /** The first value of query parameter {@code name} in a query-string expression, %XX-decoded; NULL when empty. */
+    private static String param(String query, String name) {
+        return "nullif(url_decode(regexp_extract(" + query + ", '(?:^|&)" + name + "=([^&]*)', 1)), '')";
+    }
+
+    /**
+     * User property {@code name}'s latest value for the event's user: its own identity, else the identity its device
+     * was last linked to (by a link not undone), else, for a device never identified, the device's properties. The
+     * stored value is a JSON literal, read as text.
+     */
+    private static String userProperty(String name) {
+        String key = literal(name);
+        String linked = "(SELECT dl.l_id FROM (SELECT env_id AS l_env, device_id AS l_dev,"
+                + " last(identity ORDER BY valid_from, id) AS l_id FROM identity_links WHERE undone_at IS NULL"
+                + " GROUP BY env_id, device_id) dl WHERE dl.l_env = env_id AND dl.l_dev = device_id)";
+        return "coalesce((SELECT up.v FROM (SELECT env_id AS u_env, identity AS u_id, json_extract_string(value, '$') AS v"
+                + " FROM user_properties WHERE key = " + key + ") up WHERE up.u_env = env_id"
+                + " AND up.u_id = coalesce(identity, " + linked + ")),"
+                + " CASE WHEN identity IS NULL THEN (SELECT dp.v FROM (SELECT env_id AS d_env, device_id AS d_id,"
+                + " json_extract_string(value, '$') AS v FROM device_properties WHERE key = " + key + ") dp"
+                + " WHERE dp.d_env = env_id AND dp.d_id = device_id) END)";
+    }
+
+    private static String in(Collection<String> values) {
+        return "(" + values.stream().sorted().map(BuiltInSql::literal).collect(Collectors.joining(", ")) + ")";
+    }
+
+    private static String list(Collection<String> values) {
+        return "[" + values.stream().sorted().map(BuiltInSql::literal).collect(Collectors.joining(", ")) + "]";
+    }
+
+    private static String literal(String s) {
+        return "'" + s.replace("'", "''") + "'";
+    }
+}
