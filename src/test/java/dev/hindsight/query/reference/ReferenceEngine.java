@@ -138,7 +138,7 @@ public final class ReferenceEngine implements Engine {
                 throw new IllegalStateException(e);
             }
             boolean empty = v == null || Boolean.FALSE.equals(v) || v instanceof Collection<?> x && x.isEmpty()
-                    || v instanceof Map<?, ?> m && m.isEmpty();
+                    || v instanceof Map<?, ?> m && m.isEmpty() || v instanceof dev.hindsight.define.EventFilter.Always || v instanceof Long n && n == 0L;
             if (!empty) {
                 throw unsupported(r.getClass().getSimpleName() + "." + c.getName());
             }
@@ -150,6 +150,12 @@ public final class ReferenceEngine implements Engine {
         if (e != null) {
             known(e, "label", "filter");
         }
+    }
+
+    /** Cohort membership is not in this engine yet: refused by name, as every field it does not answer. */
+    @Override
+    public int[] cohortMembers(long envId, dev.hindsight.query.Membership m, long nowMs) {
+        throw unsupported("cohortMembers");
     }
 
     /** The refusal of a field this engine does not answer, naming it. */
