@@ -154,6 +154,7 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
                 addActorKeys(root, st);
                 addSessionsLabelsAndOrder(root, st);
                 addLocation(root, st);
+                addEnvironmentSettings(st);
                 SessionFirsts.upgrade(root, st);
                 // The schema goes into the database file at once: DuckDB 1.5 cannot replay some DDL from the WAL
                 // after a crash ("GetDefaultDatabase with no default database set"), and then could not open.
@@ -270,6 +271,18 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
      * {@code seq}, where the writer appends them), empty for the events already stored: their addresses were not
      * looked up when they arrived.
      */
+    /**
+     * Gives a store made before environment settings their columns (each environment in UTC until set), here
+     * before the schema's checkpoint: a checkpoint taken later could race with the writer's open transaction.
+     */
+    private static void addEnvironmentSettings(Statement st) throws SQLException {
+        st.execute("ALTER TABLE environments ADD COLUMN IF NOT EXISTS accept_app_id_only BOOLEAN DEFAULT false");
+        st.execute("ALTER TABLE environments ADD COLUMN IF NOT EXISTS identity_verification VARCHAR DEFAULT 'off'");
+        st.execute("ALTER TABLE environments ADD COLUMN IF NOT EXISTS identity_secret VARCHAR");
+        st.execute("ALTER TABLE environments ADD COLUMN IF NOT EXISTS time_zone VARCHAR DEFAULT '"
+                + dev.hindsight.project.EnvironmentSettings.DEFAULT_TIME_ZONE + "'");
+    }
+
     private static void addLocation(Connection c, Statement st) throws SQLException {
         upgrade(c, st, "events", "country",
                 "ALTER TABLE events ADD COLUMN country VARCHAR",

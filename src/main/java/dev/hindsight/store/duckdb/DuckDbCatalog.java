@@ -19,34 +19,6 @@ public final class DuckDbCatalog implements ProjectCatalog {
 
     public DuckDbCatalog(DuckDb db) {
         this.db = db;
-        addSettingsColumns();
-    }
-
-    /**
-     * Gives a store made before environment settings their columns (each environment in UTC until set); an
-     * environment without an identity secret gets one from {@code Projects} when it loads. Idempotent, so it runs at
-     * every start; time_zone, the newest column, says whether all are there.
-     */
-    private void addSettingsColumns() {
-        db.withConnection(c -> {
-            try (var st = c.createStatement()) {
-                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM duckdb_columns()"
-                        + " WHERE table_name = 'environments' AND column_name = 'time_zone'")) {
-                    rs.next();
-                    if (rs.getLong(1) > 0) {
-                        return null;
-                    }
-                }
-                st.execute("ALTER TABLE environments ADD COLUMN IF NOT EXISTS accept_app_id_only BOOLEAN DEFAULT false");
-                st.execute("ALTER TABLE environments ADD COLUMN IF NOT EXISTS identity_verification VARCHAR DEFAULT 'off'");
-                st.execute("ALTER TABLE environments ADD COLUMN IF NOT EXISTS identity_secret VARCHAR");
-                st.execute("ALTER TABLE environments ADD COLUMN IF NOT EXISTS time_zone VARCHAR DEFAULT '"
-                        + EnvironmentSettings.DEFAULT_TIME_ZONE + "'");
-                // As DuckDb does for its schema: DDL goes into the file at once, not only into the WAL.
-                st.execute("CHECKPOINT");
-            }
-            return null;
-        });
     }
 
     @Override
