@@ -12,6 +12,7 @@ import dev.hindsight.project.Environment;
 import dev.hindsight.query.Analysis;
 import dev.hindsight.query.QueryRoutes;
 import io.javalin.Javalin;
+import dev.hindsight.http.Params;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -104,8 +105,8 @@ final class CohortRoutes {
 
     private void list(Context ctx) {
         Environment env = env(ctx, Set.of("app_id", "limit", "cursor"));
-        long after = number(ctx, "cursor", 0, 0, Long.MAX_VALUE);
-        int limit = (int) number(ctx, "limit", 100, 1, 1000);
+        long after = Params.whole(ctx, "cursor", 0, 0, Long.MAX_VALUE);
+        int limit = limit(ctx);
         List<Cohort> found = catalog.cohorts(env.id(), after, limit);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("cohorts", found.stream().map(this::view).toList());
@@ -366,22 +367,7 @@ final class CohortRoutes {
     }
 
     private static int limit(Context ctx) {
-        return (int) number(ctx, "limit", 100, 1, 1000);
+        return (int) Params.whole(ctx, "limit", 100, 1, 1000);
     }
 
-    private static long number(Context ctx, String name, long fallback, long min, long max) {
-        String v = ctx.queryParam(name);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            long n = Long.parseLong(v);
-            if (n >= min && n <= max) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // Refused below with the range.
-        }
-        throw HindsightException.field(name, "must be a whole number from " + min + " to " + max);
-    }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.error.ErrorCode;
 import dev.hindsight.error.FieldError;
 import dev.hindsight.error.HindsightException;
+import dev.hindsight.http.Params;
 import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,8 +103,8 @@ final class Fields {
     /** A page: {@code limit} (1 to {@link ReportLimits#PAGE_MAX}) items after the id {@code cursor}. */
     record Page(long after, int limit) {
         static Page of(Context ctx) {
-            return new Page(number(ctx, "cursor", 0, 0, Long.MAX_VALUE),
-                    (int) number(ctx, "limit", ReportLimits.PAGE_DEFAULT, 1, ReportLimits.PAGE_MAX));
+            return new Page(Params.whole(ctx, "cursor", 0, 0, Long.MAX_VALUE),
+                    (int) Params.whole(ctx, "limit", ReportLimits.PAGE_DEFAULT, 1, ReportLimits.PAGE_MAX));
         }
 
         /** The cursor of the next page after items with {@code ids}, or null when this page was the last. */
@@ -112,21 +113,6 @@ final class Fields {
         }
     }
 
-    private static long number(Context ctx, String name, long fallback, long min, long max) {
-        String v = ctx.queryParam(name);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            long n = Long.parseLong(v);
-            if (n >= min && n <= max) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // Refused below with the range.
-        }
-        throw HindsightException.field(name, "must be a whole number from " + min + " to " + max);
-    }
 
     /** Refuses a body on a request that takes none, so that a body meant for another endpoint is not ignored. */
     static void noBody(Context ctx) {

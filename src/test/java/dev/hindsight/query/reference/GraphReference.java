@@ -43,32 +43,8 @@ public final class GraphReference {
     public static List<Line> series(Dataset data, long from, long to, String interval, Named event, String measure,
             String breakdown, int limit, ZoneId zone) {
         List<Resolved> matching = data.resolved(from, to).stream().filter(r -> event.test().test(r.ev())).toList();
-        Set<String> top = new HashSet<>();
-        if (breakdown != null) {
-            Map<String, Long> counts = new HashMap<>();
-            matching.forEach(r -> {
-                String v = value(data, r, breakdown);
-                if (v != null) {
-                    counts.merge(v, 1L, Long::sum);
-                }
-            });
-            counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()
-                    .thenComparing(Map.Entry.comparingByKey())).limit(limit).forEach(e -> top.add(e.getKey()));
-        }
         // Per line, per interval: the events.
-        Map<String, Map<Long, List<Resolved>>> groups = new HashMap<>();
-        for (Resolved r : matching) {
-            String line = null;
-            if (breakdown != null) {
-                String v = value(data, r, breakdown);
-                line = v == null ? "(none)" : top.contains(v) ? v : "(other)";
-            }
-            groups.computeIfAbsent(line, k -> new TreeMap<>()).computeIfAbsent(bucket(r.ev().time(), interval, zone),
-                    k -> new ArrayList<>()).add(r);
-        }
-        if (groups.isEmpty() && breakdown == null) {
-            groups.put(null, new TreeMap<>());
-        }
+        Map<String, Map<Long, List<Resolved>>> groups = groups(data, matching, interval, zone, breakdown, limit);
         List<Long> buckets = buckets(from, to, interval, zone);
         List<Line> out = new ArrayList<>();
         groups.entrySet().stream().sorted(Comparator.<Map.Entry<String, Map<Long, List<Resolved>>>>comparingLong(
