@@ -110,6 +110,8 @@ public final class Hindsight implements AutoCloseable {
             // The first right away: a store from before the rollup is rolled up at start.
             rollups.scheduleWithFixedDelay(this::rollUpQuietly, 0, every, TimeUnit.MILLISECONDS);
         }
+        // Session-level built-ins read session_firsts, which follows the events a second behind (queries wait for it).
+        rollups.scheduleWithFixedDelay(this::keepSessionFirstsQuietly, 1, 1, TimeUnit.SECONDS);
         Gauge.builder("hindsight.rollup.behind", sessionSteps, SessionSteps::behind)
                 .description("Events not yet rolled up into sessions' steps (paths read them from the events)")
                 .register(metrics);
@@ -289,6 +291,15 @@ public final class Hindsight implements AutoCloseable {
         } catch (RuntimeException e) {
             // Paths read the events after the rollup, so a roll-up that fails only costs time; the next one retries.
             LOG.warn("Rolling up sessions' steps failed; will retry: {}", e.getMessage());
+        }
+    }
+
+    private void keepSessionFirstsQuietly() {
+        try {
+            db.keepSessionFirsts();
+        } catch (RuntimeException e) {
+            // Queries that read the table bring it up to date first, so a failed run only costs their time.
+            LOG.warn("Keeping session_firsts failed; will retry: {}", e.getMessage());
         }
     }
 

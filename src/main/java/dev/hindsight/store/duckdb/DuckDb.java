@@ -125,6 +125,7 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
 
     private final Path file;
     private final DuckDBConnection root;
+    private final SessionFirstsKeeper sessionFirsts;
 
     public DuckDb(Path dataDir) {
         this(dataDir, Limits.DEFAULT);
@@ -156,6 +157,7 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
                 addLocation(root, st);
                 addEnvironmentSettings(st);
                 SessionFirsts.upgrade(root, st);
+                this.sessionFirsts = new SessionFirstsKeeper(this, st);
                 // The schema goes into the database file at once: DuckDB 1.5 cannot replay some DDL from the WAL
                 // after a crash ("GetDefaultDatabase with no default database set"), and then could not open.
                 st.execute("CHECKPOINT");
@@ -372,10 +374,25 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
         watched(StatementWatch.NONE).forEach(sql, params, consumer);
     }
 
+    /**
+     * Folds the events committed so far into {@code session_firsts} (see {@link SessionFirstsKeeper}); the server
+     * calls it every second, and every query reading that table calls it first.
+     */
+    public void keepSessionFirsts() {
+        sessionFirsts.catchUp();
+    }
+
+    SessionFirstsKeeper sessionFirsts() {
+        return sessionFirsts;
+    }
+
     @Override
     public SqlRunner watched(StatementWatch watch) {
         return (sql, params, consumer) -> withConnection(c -> {
             watch.check();
+            if (sql.contains("session_firsts")) {
+                sessionFirsts.catchUp();
+            }
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 for (int i = 0; i < params.size(); i++) {
                     ps.setObject(i + 1, params.get(i));

@@ -159,13 +159,6 @@ public final class DuckDbEventStore implements EventStore {
                     }
                 }
             }
-            if (seq > nextSeq) {
-                try (PreparedStatement ps = writer.prepareStatement(SessionFirsts.UPSERT)) {
-                    ps.setLong(1, nextSeq);
-                    ps.setLong(2, seq);
-                    ps.execute();
-                }
-            }
             applyIdentityAndUserOps(ops, changed, cacheUpdates, actorIds.all());
             writer.commit();
             latestLink.putAll(cacheUpdates);
@@ -174,6 +167,7 @@ public final class DuckDbEventStore implements EventStore {
             sessions.committed(sessionIds);
             labels.committed(labelIds);
             nextSeq = seq;
+            db.sessionFirsts().committed(seq);
         } catch (SQLException | RuntimeException e) {
             try {
                 writer.rollback();
@@ -243,9 +237,12 @@ public final class DuckDbEventStore implements EventStore {
         try {
             // CHECKPOINT may not run inside a transaction, and the writer's connection otherwise always opens one.
             writer.setAutoCommit(true);
-            try (java.sql.Statement st = writer.createStatement()) {
-                st.execute("CHECKPOINT");
-            }
+            // Not while the keeper of session_firsts writes: DuckDB refuses a checkpoint while a write is open.
+            db.sessionFirsts().whileIdle(() -> {
+                try (java.sql.Statement st = writer.createStatement()) {
+                    st.execute("CHECKPOINT");
+                }
+            });
         } catch (SQLException e) {
             // The commits are durable in the WAL; a checkpoint that fails now (another connection is writing) is
             // tried again after the next commit.
