@@ -30,6 +30,8 @@ import dev.hindsight.store.RecentIds;
 import dev.hindsight.store.VersionedStore;
 import dev.hindsight.store.WriteQueue;
 import dev.hindsight.store.duckdb.DuckDb;
+import dev.hindsight.web.WebAssets;
+import dev.hindsight.web.WebRoutes;
 import dev.hindsight.store.duckdb.DuckDbCatalog;
 import dev.hindsight.store.duckdb.DuckDbDefinitions;
 import dev.hindsight.store.duckdb.DuckDbDialect;
@@ -157,6 +159,7 @@ public final class Hindsight implements AutoCloseable {
         new ReportApi(new DuckDbReports(db), queries, versioned::version, auth, clock, settings.queries(), metrics)
                 .register(http);
         new OpsRoutes(store, metrics, auth, settings.edge()).register(http);
+        new WebRoutes(new WebAssets(), auth, store).register(http);
         http.start(settings.port());
 
         created.ifPresent(Hindsight::printCredentials);

@@ -1,0 +1,141 @@
+package dev.hindsight.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The web app's files: our own ES modules (classpath {@code web/}), served under a prefix that is a hash of their
+ * contents, and the libraries from mvnpm jars (classpath {@code META-INF/resources/_static/}), whose paths carry
+ * their versions. Either kind of URL names one content forever, so browsers may keep it a year; the page that
+ * names them (the app shell) is never cached.
+ */
+public final class WebAssets {
+    /** The app's own modules, in the order they are hashed (every file the shell may load). */
+    static final List<String> APP_FILES = List.of("main.js", "api.js", "ui.js", "chart.js", "install.js", "graph.js",
+            "login.js", "app.css");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String hash;
+    private final Map<String, String> importMap;
+    private final Map<String, byte[]> cache = new ConcurrentHashMap<>();
+
+    public WebAssets() {
+        this.hash = hashOf(APP_FILES);
+        this.importMap = importMaps();
+    }
+
+    /** The prefix of the app's own files, such as {@code /app/3f2a9c01d4e5/}. */
+    public String appPrefix() {
+        return "/app/" + hash + "/";
+    }
+
+    /** The content hash the app's own files are served under. */
+    String hash() {
+        return hash;
+    }
+
+    /**
+     * The import map of every mvnpm jar on the classpath merged (each jar ships its own
+     * {@code META-INF/importmap.json}), so that {@code import {LitElement} from 'lit'} resolves without a build.
+     */
+    public Map<String, String> importMap() {
+        return importMap;
+    }
+
+    /** An app file's bytes, if it is one of ours. */
+    Optional<byte[]> appFile(String name) {
+        if (!APP_FILES.contains(name)) {
+            return Optional.empty();
+        }
+        return Optional.of(cache.computeIfAbsent("web/" + name, WebAssets::read));
+    }
+
+    /** A library file's bytes from the mvnpm jars, if there is one at that path (no {@code ..} anywhere). */
+    Optional<byte[]> libraryFile(String path) {
+        if (path.isEmpty() || path.contains("..") || path.contains("\\") || path.startsWith("/")) {
+            return Optional.empty();
+        }
+        String resource = "META-INF/resources/_static/" + path;
+        URL url = WebAssets.class.getClassLoader().getResource(resource);
+        if (url == null || resource.endsWith("/")) {
+            return Optional.empty();
+        }
+        return Optional.of(cache.computeIfAbsent(resource, WebAssets::read));
+    }
+
+    /** The Content-Type of a file by its name. */
+    static String contentType(String name) {
+        String n = name.toLowerCase(java.util.Locale.ROOT);
+        if (n.endsWith(".js") || n.endsWith(".mjs")) {
+            return "text/javascript; charset=utf-8";
+        }
+        if (n.endsWith(".css")) {
+            return "text/css; charset=utf-8";
+        }
+        if (n.endsWith(".json") || n.endsWith(".map")) {
+            return "application/json";
+        }
+        if (n.endsWith(".svg")) {
+            return "image/svg+xml";
+        }
+        return "application/octet-stream";
+    }
+
+    private static String hashOf(List<String> files) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (String f : files) {
+                sha.update(f.getBytes(StandardCharsets.UTF_8));
+                sha.update(read("web/" + f));
+            }
+            return HexFormat.of().formatHex(sha.digest()).substring(0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] read(String resource) {
+        try (InputStream in = WebAssets.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("The web app's file " + resource + " is missing from the jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Map<String, String> importMaps() {
+        Map<String, String> merged = new TreeMap<>();
+        try {
+            Enumeration<URL> maps = WebAssets.class.getClassLoader().getResources("META-INF/importmap.json");
+            List<URL> all = new ArrayList<>();
+            maps.asIterator().forEachRemaining(all::add);
+            for (URL u : all) {
+                try (InputStream in = u.openStream()) {
+                    JsonNode imports = JSON.readTree(in).path("imports");
+                    imports.fields().forEachRemaining(e -> merged.putIfAbsent(e.getKey(), e.getValue().asText()));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return merged;
+    }
+}

@@ -1,0 +1,257 @@
+// The Graph screen: series (event + measure), breakdown, date range and interval, as a line, bars or a table,
+// with CSV. The whole question lives in the URL's fragment (#q=), so a link opens the same chart.
+import {LitElement, html, css} from 'lit';
+import {api, ApiError, isAbort} from './api.js';
+import {base, downloadCsv, encodeState, decodeState, formatNumber} from './ui.js';
+import './chart.js';
+
+const MEASURES = [
+  ['count', 'Total events'], ['users', 'Unique users'], ['sessions', 'Sessions'],
+  ['sum', 'Sum of property'], ['avg', 'Average of property'], ['min', 'Minimum of property'],
+  ['max', 'Maximum of property'], ['median', 'Median of property'], ['p90', '90th percentile of property'],
+  ['per_user', 'Events per user (average)'],
+];
+const NEEDS_PROPERTY = new Set(['sum', 'avg', 'min', 'max', 'median', 'p90']);
+const RANGES = [
+  ['today', 'Today'], ['yesterday', 'Yesterday'], ['-7d', 'Last 7 days'], ['-30d', 'Last 30 days'],
+  ['-90d', 'Last 90 days'], ['this_month', 'This month'], ['last_month', 'Last month'], ['-12m', 'Last 12 months'],
+];
+const INTERVALS = [['hour', 'Hour'], ['day', 'Day'], ['week', 'Week'], ['month', 'Month']];
+const BUILT_INS = [
+  ['$channel', 'Channel'], ['$referring_domain', 'Referring domain'], ['$utm_source', 'UTM source'],
+  ['$utm_medium', 'UTM medium'], ['$utm_campaign', 'UTM campaign'], ['$landing_path', 'Landing path'],
+  ['$browser', 'Browser'], ['$os', 'OS'], ['$device_type', 'Device type'], ['$country', 'Country'],
+  ['$path', 'Path'], ['$domain', 'Domain'],
+];
+const KINDS = ['pageview', 'click', 'submit', 'change'];
+
+/** The question a new graph starts with. */
+export function defaultGraph() {
+  return {series: [{event: {kind: 'pageview'}, measure: 'count'}], range: '-30d', interval: 'day', breakdown: '', view: 'line'};
+}
+
+/** The request the API takes for a graph state. */
+export function graphRequest(appId, s) {
+  const series = s.series.map(x => {
+    const out = {event: x.event, measure: x.measure};
+    if (NEEDS_PROPERTY.has(x.measure)) out.property = x.property || '';
+    return out;
+  });
+  const q = {app_id: appId, kind: 'graph', from: s.range, interval: s.interval, series};
+  if (s.range === 'today' || s.range === 'yesterday' || s.range === 'this_month' || s.range === 'last_month') q.to = s.range;
+  if (s.breakdown) q.breakdown = {property: s.breakdown, limit: 10};
+  return q;
+}
+
+function eventKey(e) {
+  if (e.definition != null) return `d:${e.definition}`;
+  if (e.kind === 'custom') return `c:${e.event}`;
+  return `k:${e.kind}`;
+}
+
+function eventFromKey(key) {
+  const [type, ...rest] = key.split(':');
+  const v = rest.join(':');
+  if (type === 'd') return {definition: Number(v)};
+  if (type === 'c') return {kind: 'custom', event: v};
+  return {kind: v};
+}
+
+export class HsGraph extends LitElement {
+  static properties = {
+    appId: {attribute: 'app-id'}, state: {state: true}, answer: {state: true}, error: {state: true},
+    loading: {state: true}, catalog: {state: true}, showTable: {state: true},
+  };
+  static styles = [base, css`
+    .editor { display: grid; gap: 12px; margin-bottom: 16px; }
+    .series { display: flex; gap: 8px; align-items: end; flex-wrap: wrap; }
+    .letter { font-weight: 700; width: 22px; height: 22px; border-radius: 4px; background: var(--accent); color: #fff;
+      display: inline-grid; place-items: center; font-size: 12px; align-self: center; }
+    .display { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; margin: 8px 0; }
+    .seg { display: inline-flex; border: 1px solid var(--line); border-radius: 6px; overflow: hidden; }
+    .seg button { border: 0; border-radius: 0; }
+    .seg button[aria-pressed="true"] { background: var(--accent); color: #fff; }
+    .result { min-height: 340px; position: relative; }
+    .dim { opacity: .45; }
+    .total { font-size: 13px; color: var(--muted); }
+    .spacer { flex: 1; }
+  `];
+
+  constructor() {
+    super();
+    this.state = decodeState(new URLSearchParams(location.hash.slice(1)).get('q') || '') || defaultGraph();
+    this.catalog = {definitions: [], custom: [], properties: []};
+    this.showTable = false;
+  }
+
+  connectedCallback() {
+    super.connectedCallback();
+    this.loadCatalog();
+    this.run();
+  }
+
+  disconnectedCallback() {
+    super.disconnectedCallback();
+    this.ctrl?.abort();
+    this.catalogCtrl?.abort();
+  }
+
+  async loadCatalog() {
+    this.catalogCtrl = new AbortController();
+    const signal = this.catalogCtrl.signal;
+    const app = encodeURIComponent(this.appId);
+    try {
+      const [events, props] = await Promise.all([
+        api(`/api/catalog/events?app_id=${app}&limit=200`, {signal}),
+        api(`/api/catalog/properties?app_id=${app}&scope=event&limit=200`, {signal}),
+      ]);
+      this.catalog = {
+        definitions: events.definitions || [], custom: events.custom_events || [],
+        properties: (props.properties || []).map(p => p.name),
+      };
+    } catch (e) {
+      if (!isAbort(e)) this.catalog = {...this.catalog, failed: e.message};
+    }
+  }
+
+  /** Sets the state, records it in the URL (one history entry per committed change) and runs the query. */
+  change(next) {
+    this.state = next;
+    history.pushState(null, '', `#q=${encodeState(next)}`);
+    this.run();
+  }
+
+  async run() {
+    this.ctrl?.abort();
+    this.ctrl = new AbortController();
+    this.loading = true;
+    this.error = null;
+    try {
+      const started = performance.now();
+      this.answer = await api('/api/query', {method: 'POST', body: graphRequest(this.appId, this.state), signal: this.ctrl.signal});
+      this.elapsedMs = Math.round(performance.now() - started);
+      this.loading = false;
+    } catch (e) {
+      if (isAbort(e)) return;
+      this.loading = false;
+      this.answer = null;
+      this.error = e instanceof ApiError ? e : new ApiError(0, {detail: 'The server cannot be reached.'});
+    }
+  }
+
+  /** Every line of the answer (series and formulas), each with its label and points. */
+  lines() {
+    if (!this.answer) return [];
+    const series = (this.answer.series || []).map((s, i) => ({
+      name: `${String.fromCharCode(65 + (s.index ?? i))}. ${s.label}${s.breakdown != null ? ` · ${s.breakdown}` : ''}`,
+      points: s.points,
+    }));
+    const formulas = (this.answer.formulas || []).map(f => ({name: f.name, points: f.points}));
+    return [...series, ...formulas];
+  }
+
+  chartOption(lines) {
+    const bar = this.state.view === 'bar';
+    return {
+      tooltip: {trigger: 'axis'},
+      legend: {type: 'scroll', bottom: 0},
+      grid: {left: 48, right: 16, top: 16, bottom: 48},
+      xAxis: {type: 'time'},
+      yAxis: {type: 'value'},
+      series: lines.map(l => ({
+        name: l.name, type: bar ? 'bar' : 'line', showSymbol: false, stack: bar ? 'all' : undefined,
+        data: l.points.map(p => [p.t, p.value]),
+      })),
+    };
+  }
+
+  tableRows(lines) {
+    const times = lines[0]?.points.map(p => p.t) || [];
+    return [['Time', ...lines.map(l => l.name)], ...times.map((t, i) => [t, ...lines.map(l => l.points[i]?.value)])];
+  }
+
+  render() {
+    const s = this.state;
+    return html`<h1>Graph</h1>
+      <div class="editor card">
+        ${s.series.map((x, i) => this.renderSeries(x, i))}
+        <div class="row">
+          <button @click=${() => this.change({...s, series: [...s.series, {event: {kind: 'pageview'}, measure: 'count'}]})}
+            ?disabled=${s.series.length >= 10}>Add series</button>
+          <label>Breakdown
+            <select @change=${e => this.change({...s, breakdown: e.target.value})} .value=${s.breakdown}>
+              <option value="">None</option>
+              <optgroup label="Session and device">${BUILT_INS.map(([k, l]) => html`<option value=${k} ?selected=${s.breakdown === k}>${l}</option>`)}</optgroup>
+              <optgroup label="Event properties">${this.catalog.properties.map(p => html`<option value=${p} ?selected=${s.breakdown === p}>${p}</option>`)}</optgroup>
+            </select></label>
+        </div>
+      </div>
+      <div class="display">
+        <label>Date range <select @change=${e => this.change({...s, range: e.target.value})}>
+          ${RANGES.map(([v, l]) => html`<option value=${v} ?selected=${s.range === v}>${l}</option>`)}</select></label>
+        <label>Interval <select @change=${e => this.change({...s, interval: e.target.value})}>
+          ${INTERVALS.map(([v, l]) => html`<option value=${v} ?selected=${s.interval === v}>${l}</option>`)}</select></label>
+        <span class="spacer"></span>
+        <div class="seg" role="group" aria-label="Chart type">
+          ${[['line', 'Line'], ['bar', 'Bars'], ['table', 'Table']].map(([v, l]) => html`<button aria-pressed=${s.view === v}
+            @click=${() => this.change({...s, view: v})}>${l}</button>`)}
+        </div>
+        <button @click=${() => { this.showTable = !this.showTable; }} aria-pressed=${this.showTable}
+          ?hidden=${s.view === 'table'}>Show numbers</button>
+        <button @click=${() => downloadCsv('graph.csv', this.tableRows(this.lines()))} ?disabled=${!this.answer}>Download CSV</button>
+      </div>
+      ${this.renderResult()}`;
+  }
+
+  renderSeries(x, i) {
+    const s = this.state;
+    const set = patch => this.change({...s, series: s.series.map((y, j) => (j === i ? {...y, ...patch} : y))});
+    const key = eventKey(x.event);
+    return html`<div class="series">
+      <span class="letter" aria-hidden="true">${String.fromCharCode(65 + i)}</span>
+      <label>Event ${String.fromCharCode(65 + i)}
+        <select @change=${e => set({event: eventFromKey(e.target.value)})}>
+          <optgroup label="Definitions">${this.catalog.definitions.map(d => html`<option value=${`d:${d.id}`} ?selected=${key === `d:${d.id}`}>${d.name}</option>`)}</optgroup>
+          <optgroup label="Autocaptured">${KINDS.map(k => html`<option value=${`k:${k}`} ?selected=${key === `k:${k}`}>Any ${k}</option>`)}</optgroup>
+          <optgroup label="Custom events">${this.catalog.custom.map(c => html`<option value=${`c:${c.name}`} ?selected=${key === `c:${c.name}`}>${c.name}</option>`)}</optgroup>
+          ${this.catalog.definitions.some(d => key === `d:${d.id}`) || key.startsWith('k:')
+              || this.catalog.custom.some(c => key === `c:${c.name}`) ? '' : html`<option value=${key} selected>${key.slice(2)}</option>`}
+        </select></label>
+      <label>Measure <select @change=${e => set({measure: e.target.value})}>
+        ${MEASURES.map(([v, l]) => html`<option value=${v} ?selected=${x.measure === v}>${l}</option>`)}</select></label>
+      ${NEEDS_PROPERTY.has(x.measure) ? html`<label>Property <select @change=${e => set({property: e.target.value})}>
+        <option value="" ?selected=${!x.property}>Choose…</option>
+        ${this.catalog.properties.map(p => html`<option value=${p} ?selected=${x.property === p}>${p}</option>`)}</select></label>` : ''}
+      ${s.series.length > 1 ? html`<button aria-label=${`Remove series ${String.fromCharCode(65 + i)}`}
+        @click=${() => this.change({...s, series: s.series.filter((_, j) => j !== i)})}>Remove</button>` : ''}
+    </div>`;
+  }
+
+  renderResult() {
+    if (this.error) {
+      const timeout = this.error.problem?.type?.endsWith('query-timeout');
+      return html`<hs-state kind="error" @retry=${() => this.run()}
+        .message=${timeout ? `The query took too long: ${this.error.message}` : this.error.message}
+        .details=${this.error.fieldErrors}></hs-state>`;
+    }
+    if (!this.answer) return html`<hs-state kind="loading" message="Running the query…"></hs-state>`;
+    const lines = this.lines();
+    const empty = lines.every(l => l.points.every(p => !p.value));
+    const table = this.renderTable(lines);
+    return html`<div class="result ${this.loading ? 'dim' : ''}" aria-busy=${this.loading}>
+      ${empty ? html`<hs-state kind="empty" message="No events match in this range. Try a longer date range, or check that the tracker is installed."></hs-state>`
+          : this.state.view === 'table' ? table
+          : html`<hs-chart .option=${this.chartOption(lines)} label="Graph of ${lines.map(l => l.name).join(', ')}"></hs-chart>
+              ${this.showTable ? table : ''}`}
+      <div class="total">${this.loading ? 'Updating…' : `Answered in ${this.elapsedMs} ms.`}</div></div>`;
+  }
+
+  renderTable(lines) {
+    const rows = this.tableRows(lines);
+    return html`<table><caption class="muted" style="text-align:left">The chart's numbers</caption>
+      <thead><tr>${rows[0].map((h, i) => html`<th scope="col" class=${i ? 'num' : ''}>${h}</th>`)}</tr></thead>
+      <tbody>${rows.slice(1).map(r => html`<tr><th scope="row">${r[0]}</th>${r.slice(1).map(v => html`<td class="num">${formatNumber(v)}</td>`)}</tr>`)}</tbody>
+    </table>`;
+  }
+}
+customElements.define('hs-graph', HsGraph);
