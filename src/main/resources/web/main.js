@@ -67,8 +67,7 @@ export class HsApp extends LitElement {
   async signedIn(me) {
     this.me = me;
     setCsrfToken(me.csrf_token);
-    const projects = await api('/api/projects');
-    this.envs = (projects.projects || projects).flatMap(p => (p.environments || []).map(e => ({...e, project: p.name})));
+    this.envs = (await api('/api/environments')).environments;
     if (!this.route.appId || !this.envs.some(e => e.app_id === this.route.appId)) {
       const first = this.envs.find(e => e.name === 'production') || this.envs[0];
       if (first) this.go(first.app_id, this.route.screen || 'graph', true);

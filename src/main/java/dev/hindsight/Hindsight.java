@@ -1,5 +1,10 @@
 package dev.hindsight;
 
+import dev.hindsight.account.Access;
+import dev.hindsight.account.AccountRoutes;
+import dev.hindsight.account.Accounts;
+import dev.hindsight.account.Passwords;
+import dev.hindsight.account.RouteRoles;
 import dev.hindsight.catalog.CatalogRefresher;
 import dev.hindsight.catalog.CatalogRoutes;
 import dev.hindsight.catalog.CatalogStore;
@@ -30,8 +35,7 @@ import dev.hindsight.store.RecentIds;
 import dev.hindsight.store.VersionedStore;
 import dev.hindsight.store.WriteQueue;
 import dev.hindsight.store.duckdb.DuckDb;
-import dev.hindsight.web.WebAssets;
-import dev.hindsight.web.WebRoutes;
+import dev.hindsight.store.duckdb.DuckDbAccounts;
 import dev.hindsight.store.duckdb.DuckDbCatalog;
 import dev.hindsight.store.duckdb.DuckDbDefinitions;
 import dev.hindsight.store.duckdb.DuckDbDialect;
@@ -44,6 +48,8 @@ import dev.hindsight.store.duckdb.DuckDbCohorts;
 import dev.hindsight.cohort.CohortApi;
 import dev.hindsight.cohort.SavedCohorts;
 import dev.hindsight.store.duckdb.SessionSteps;
+import dev.hindsight.web.WebAssets;
+import dev.hindsight.web.WebRoutes;
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
@@ -119,6 +125,11 @@ public final class Hindsight implements AutoCloseable {
                 .register(metrics);
 
         Auth auth = new Auth(projects, settings.adminToken());
+        Accounts accounts = new Accounts(new DuckDbAccounts(db), new Passwords(), clock, settings.sessionIdle());
+        Access access = new Access(auth, projects, accounts,
+                settings.publicUrl().map(u -> u.startsWith("https:")).orElse(false));
+        RateLimits limits = new RateLimits(settings.edge(), clock, metrics);
+        java.util.List<String> routes = new java.util.ArrayList<>();
         geoIp = dev.hindsight.collect.GeoIp.open(settings.geoipDb());
         Ingest ingest = new Ingest(queue, new UserAgents(), clock, settings.ipMode(), geoIp);
         http = Javalin.create(config -> {
@@ -127,6 +138,11 @@ public final class Hindsight implements AutoCloseable {
             config.http.maxRequestSize = 6L * 1024 * 1024;
             config.jsonMapper(new JavalinJackson(Json.MAPPER, false));
             HttpEdge.configure(config, settings.edge(), settings.port());
+            config.events(events -> events.handlerAdded(h -> {
+                if (h.getHttpMethod().isHttpMethod()) {
+                    routes.add(h.getHttpMethod().name() + " " + h.getPath());
+                }
+            }));
         });
         http.exception(HindsightException.class, (e, ctx) -> Problems.write(ctx, e));
         http.exception(HttpResponseException.class, (e, ctx) -> Problems.write(ctx, e));
@@ -141,25 +157,29 @@ public final class Hindsight implements AutoCloseable {
                         "No endpoint " + ctx.method() + " " + ctx.path()));
             }
         });
-        new IngestRoutes(ingest, projects, auth, metrics, new RateLimits(settings.edge(), clock, metrics)).register(http);
-        new TrackerRoutes(auth, settings.publicUrl()).register(http);
-        new ProjectRoutes(projects, auth).register(http);
-        new UserRoutes(store, queue, auth, clock).register(http);
+        access.install(http);
+        new AccountRoutes(accounts, access, limits, settings.publicUrl()).register(http);
+        new IngestRoutes(ingest, projects, auth, metrics, limits).register(http);
+        new TrackerRoutes(access, settings.publicUrl()).register(http);
+        new ProjectRoutes(projects, access).register(http);
+        new UserRoutes(store, queue, access, clock).register(http);
         DuckDbDefinitions definitions = new DuckDbDefinitions(db);
         new DefinitionRoutes(definitions, new EventQueries(db, DuckDbEventStore.EVENT_COLUMNS,
-                DuckDbEventStore::readEvent), auth, clock).register(http);
+                DuckDbEventStore::readEvent), access, clock).register(http);
         DuckDbCohorts cohorts = new DuckDbCohorts(db);
-        queries = new QueryRoutes(definitions, new DuckDbEngine(db), auth, clock, settings.queries(), metrics, tuning,
+        queries = new QueryRoutes(definitions, new DuckDbEngine(db), access, clock, settings.queries(), metrics, tuning,
                 new SavedCohorts(cohorts));
         queries.register(http);
-        new CohortApi(cohorts, queries, auth, clock).register(http);
+        new CohortApi(cohorts, queries, access, clock).register(http);
         CatalogStore catalogStore = new DuckDbEventCatalog(db, new DuckDbDialect());
         catalog = new CatalogRefresher(catalogStore, () -> trackedDefinitions(definitions), CATALOG_INTERVAL);
-        new CatalogRoutes(catalogStore, catalog, definitions, auth).register(http);
-        new ReportApi(new DuckDbReports(db), queries, versioned::version, auth, clock, settings.queries(), metrics)
+        new CatalogRoutes(catalogStore, catalog, definitions, access).register(http);
+        new ReportApi(new DuckDbReports(db), queries, versioned::version, access, clock, settings.queries(), metrics)
                 .register(http);
         new OpsRoutes(store, metrics, auth, settings.edge()).register(http);
-        new WebRoutes(new WebAssets(), auth, store).register(http);
+        new WebRoutes(new WebAssets(), access, projects, store).register(http);
+        // Every route must have a rule in RouteRoles (who may call it) before the server takes requests.
+        RouteRoles.check(routes);
         http.start(settings.port());
 
         created.ifPresent(Hindsight::printCredentials);

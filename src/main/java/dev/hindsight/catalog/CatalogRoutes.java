@@ -5,7 +5,7 @@ import dev.hindsight.catalog.CatalogStore.Scope;
 import dev.hindsight.define.Definition;
 import dev.hindsight.define.DefinitionCatalog;
 import dev.hindsight.define.Definitions;
-import dev.hindsight.http.Auth;
+import dev.hindsight.account.Access;
 import dev.hindsight.error.HindsightException;
 import dev.hindsight.project.Environment;
 import dev.hindsight.define.EventFilter;
@@ -39,13 +39,13 @@ public final class CatalogRoutes {
     private final CatalogStore store;
     private final CatalogRefresher refresher;
     private final DefinitionCatalog definitions;
-    private final Auth auth;
+    private final Access access;
 
-    public CatalogRoutes(CatalogStore store, CatalogRefresher refresher, DefinitionCatalog definitions, Auth auth) {
+    public CatalogRoutes(CatalogStore store, CatalogRefresher refresher, DefinitionCatalog definitions, Access access) {
         this.store = store;
         this.refresher = refresher;
         this.definitions = definitions;
-        this.auth = auth;
+        this.access = access;
     }
 
     public void register(Javalin app) {
@@ -176,7 +176,7 @@ public final class CatalogRoutes {
         if (appId == null || appId.isBlank()) {
             throw HindsightException.field("app_id", "is required");
         }
-        return auth.adminOrKey(ctx, appId);
+        return access.environment(ctx, appId);
     }
 
     private static String prefix(Context ctx) {

@@ -1,6 +1,6 @@
 package dev.hindsight.cohort;
 
-import dev.hindsight.http.Auth;
+import dev.hindsight.account.Access;
 import dev.hindsight.query.QueryRoutes;
 import io.javalin.Javalin;
 import java.time.Clock;
@@ -10,8 +10,8 @@ public final class CohortApi {
     private final CohortRoutes routes;
 
     /** The API over {@code catalog}, evaluating membership through {@code queries}. */
-    public CohortApi(CohortCatalog catalog, QueryRoutes queries, Auth auth, Clock clock) {
-        this.routes = new CohortRoutes(catalog, queries, auth, clock);
+    public CohortApi(CohortCatalog catalog, QueryRoutes queries, Access access, Clock clock) {
+        this.routes = new CohortRoutes(catalog, queries, access, clock);
     }
 
     public void register(Javalin app) {

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.error.ErrorCode;
 import dev.hindsight.error.FieldError;
 import dev.hindsight.error.HindsightException;
-import dev.hindsight.http.Auth;
+import dev.hindsight.account.Access;
 import dev.hindsight.http.Bodies;
 import dev.hindsight.http.Json;
 import dev.hindsight.project.Environment;
@@ -46,13 +46,13 @@ final class CohortRoutes {
     private final Object writes = new Object();
     private final CohortCatalog catalog;
     private final QueryRoutes queries;
-    private final Auth auth;
+    private final Access access;
     private final Clock clock;
 
-    CohortRoutes(CohortCatalog catalog, QueryRoutes queries, Auth auth, Clock clock) {
+    CohortRoutes(CohortCatalog catalog, QueryRoutes queries, Access access, Clock clock) {
         this.catalog = catalog;
         this.queries = queries;
-        this.auth = auth;
+        this.access = access;
         this.clock = clock;
     }
 
@@ -60,7 +60,7 @@ final class CohortRoutes {
         app.get("/api/cohorts", this::list);
         app.post("/api/cohorts", ctx -> {
             JsonNode b = body(ctx);
-            Environment env = auth.adminOrKey(ctx, appId(b));
+            Environment env = access.environment(ctx, appId(b));
             ctx.status(201).json(view(save(env, null, b)));
         });
         app.get("/api/cohorts/{id}", ctx -> {
@@ -69,7 +69,7 @@ final class CohortRoutes {
         });
         app.put("/api/cohorts/{id}", ctx -> {
             JsonNode b = body(ctx);
-            Environment env = auth.adminOrKey(ctx, appId(b));
+            Environment env = access.environment(ctx, appId(b));
             ctx.json(view(save(env, pathId(ctx), b)));
         });
         app.delete("/api/cohorts/{id}", ctx -> {
@@ -322,7 +322,7 @@ final class CohortRoutes {
         if (appId == null || appId.isBlank()) {
             throw HindsightException.field("app_id", "is required");
         }
-        return auth.adminOrKey(ctx, appId);
+        return access.environment(ctx, appId);
     }
 
     private static JsonNode body(Context ctx) {

@@ -2,7 +2,7 @@ package dev.hindsight.collect;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.hindsight.config.Settings;
-import dev.hindsight.http.Auth;
+import dev.hindsight.account.Access;
 import dev.hindsight.error.HindsightException;
 import dev.hindsight.http.Json;
 import dev.hindsight.project.Environment;
@@ -43,14 +43,14 @@ public final class TrackerRoutes {
 
     private static final String NOSNIFF = "X-Content-Type-Options";
 
-    private final Auth auth;
+    private final Access access;
     private final Optional<String> publicUrl;
     private final byte[] script;
     private final byte[] gzipped;
     private final String etag;
 
-    public TrackerRoutes(Auth auth, Optional<String> publicUrl) {
-        this.auth = auth;
+    public TrackerRoutes(Access access, Optional<String> publicUrl) {
+        this.access = access;
         this.publicUrl = publicUrl;
         this.script = resource("/static/js/hindsight.js");
         this.gzipped = gzip(script);
@@ -61,7 +61,7 @@ public final class TrackerRoutes {
         app.get("/js/hindsight.js", this::serveScript);
         app.get("/api/environments/{appId}/snippet", ctx -> {
             ctx.header(NOSNIFF, "nosniff");
-            Environment env = auth.adminOrKey(ctx, ctx.pathParam("appId"));
+            Environment env = access.environment(ctx, ctx.pathParam("appId"));
             String server = ctx.queryParam("tracking_server");
             String note = null;
             if (server != null) {

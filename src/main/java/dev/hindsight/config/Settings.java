@@ -25,10 +25,11 @@ import java.util.Optional;
  *                       from; empty: {@code http://localhost:<port>}, for trying Hindsight on one machine
  * @param geoipDb        a MaxMind-format database ({@code .mmdb}, City or Country) that locates the senders of
  *                       browser events (HINDSIGHT_GEOIP_DB); empty: events have no location
+ * @param sessionIdle    how long a signed-in session lasts without use (HINDSIGHT_SESSION_IDLE_HOURS, 14 days)
  */
 public record Settings(int port, Path dataDir, Optional<String> adminToken, String ipMode, int queueCapacity,
         int maxCommitBatch, Duration dedupWindow, int dedupCapacity, Duration rollupInterval, EdgeSettings edge,
-        QueryBounds queries, Optional<String> publicUrl, Optional<Path> geoipDb) {
+        QueryBounds queries, Optional<String> publicUrl, Optional<Path> geoipDb, Duration sessionIdle) {
 
     /**
      * How much one query and all queries together may use.
@@ -82,7 +83,8 @@ public record Settings(int port, Path dataDir, Optional<String> adminToken, Stri
                         intValue(values, "duckdb-threads", 0),
                         positive(values, "query-max-result-mb", 32)),
                 publicUrl(values.get("public-url")),
-                Optional.ofNullable(values.get("geoip-db")).filter(v -> !v.isBlank()).map(Path::of));
+                Optional.ofNullable(values.get("geoip-db")).filter(v -> !v.isBlank()).map(Path::of),
+                Duration.ofHours(positive(values, "session-idle-hours", 14 * 24)));
     }
 
     private static int positive(Map<String, String> values, String key, int fallback) {

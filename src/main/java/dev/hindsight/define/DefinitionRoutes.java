@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.hindsight.http.Auth;
+import dev.hindsight.account.Access;
 import dev.hindsight.error.ErrorCode;
 import dev.hindsight.error.FieldError;
 import dev.hindsight.error.HindsightException;
@@ -36,38 +36,38 @@ public final class DefinitionRoutes {
 
     private final DefinitionCatalog catalog;
     private final MatchingEvents queries;
-    private final Auth auth;
+    private final Access access;
     private final Clock clock;
 
-    public DefinitionRoutes(DefinitionCatalog catalog, MatchingEvents queries, Auth auth, Clock clock) {
+    public DefinitionRoutes(DefinitionCatalog catalog, MatchingEvents queries, Access access, Clock clock) {
         this.catalog = catalog;
         this.queries = queries;
-        this.auth = auth;
+        this.access = access;
         this.clock = clock;
     }
 
     public void register(Javalin app) {
         app.get("/api/definitions", ctx -> {
-            Environment env = auth.adminOrKey(ctx, required(ctx.queryParam("app_id"), "app_id"));
+            Environment env = access.environment(ctx, required(ctx.queryParam("app_id"), "app_id"));
             ctx.json(Map.of("definitions", catalog.list(env.id()).stream().map(DefinitionRoutes::view).toList()));
         });
         app.post("/api/definitions/preview", this::preview);
         app.post("/api/definitions", ctx -> {
             Body b = body(ctx);
-            Environment env = auth.adminOrKey(ctx, required(b.appId(), "app_id"));
+            Environment env = access.environment(ctx, required(b.appId(), "app_id"));
             ctx.status(201).json(view(create(env, b)));
         });
         app.get("/api/definitions/{id}", ctx -> {
-            Environment env = auth.adminOrKey(ctx, required(ctx.queryParam("app_id"), "app_id"));
+            Environment env = access.environment(ctx, required(ctx.queryParam("app_id"), "app_id"));
             ctx.json(view(find(env, id(ctx))));
         });
         app.put("/api/definitions/{id}", ctx -> {
             Body b = body(ctx);
-            Environment env = auth.adminOrKey(ctx, required(b.appId(), "app_id"));
+            Environment env = access.environment(ctx, required(b.appId(), "app_id"));
             ctx.json(view(update(env, id(ctx), b)));
         });
         app.delete("/api/definitions/{id}", ctx -> {
-            Environment env = auth.adminOrKey(ctx, required(ctx.queryParam("app_id"), "app_id"));
+            Environment env = access.environment(ctx, required(ctx.queryParam("app_id"), "app_id"));
             long id = id(ctx);
             if (!catalog.delete(env.id(), id)) {
                 throw notFound(id);
@@ -96,7 +96,7 @@ public final class DefinitionRoutes {
 
     private void preview(Context ctx) {
         Body b = body(ctx);
-        Environment env = auth.adminOrKey(ctx, required(b.appId(), "app_id"));
+        Environment env = access.environment(ctx, required(b.appId(), "app_id"));
         Definitions.check(b.rules());
         long to = b.to() == null ? clock.millis() : instant(b.to(), "to");
         long from = b.from() == null ? to - Duration.ofDays(30).toMillis() : instant(b.from(), "from");

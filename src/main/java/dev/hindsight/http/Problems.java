@@ -52,10 +52,11 @@ public final class Problems {
         return switch (code) {
             case VALIDATION, MALFORMED_JSON, LIMIT_EXCEEDED -> 400;
             case UNAUTHORIZED -> 401;
-            case FORBIDDEN, ORIGIN_NOT_ALLOWED -> 403;
+            case FORBIDDEN, ORIGIN_NOT_ALLOWED, CSRF -> 403;
             case NOT_FOUND, UNKNOWN_APP_ID -> 404;
             case REQUEST_TIMEOUT -> 408;
             case CONFLICT -> 409;
+            case GONE -> 410;
             case PAYLOAD_TOO_LARGE -> 413;
             case UNSUPPORTED_MEDIA_TYPE -> 415;
             case RATE_LIMITED -> 429;

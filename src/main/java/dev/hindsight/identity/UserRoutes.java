@@ -1,6 +1,6 @@
 package dev.hindsight.identity;
 
-import dev.hindsight.http.Auth;
+import dev.hindsight.account.Access;
 import dev.hindsight.error.ErrorCode;
 import dev.hindsight.error.HindsightException;
 import dev.hindsight.project.Environment;
@@ -22,19 +22,19 @@ import java.util.Map;
 public final class UserRoutes {
     private final EventStore store;
     private final WriteQueue queue;
-    private final Auth auth;
+    private final Access access;
     private final Clock clock;
 
-    public UserRoutes(EventStore store, WriteQueue queue, Auth auth, Clock clock) {
+    public UserRoutes(EventStore store, WriteQueue queue, Access access, Clock clock) {
         this.store = store;
         this.queue = queue;
-        this.auth = auth;
+        this.access = access;
         this.clock = clock;
     }
 
     public void register(Javalin app) {
         app.get("/api/users/{identity}", ctx -> {
-            Environment env = auth.adminOrKey(ctx, appId(ctx));
+            Environment env = access.environment(ctx, appId(ctx));
             UserProfile u = profile(env, ctx.pathParam("identity"));
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("identity", u.identity());
@@ -46,7 +46,7 @@ public final class UserRoutes {
             ctx.json(body);
         });
         app.get("/api/users/{identity}/events", ctx -> {
-            Environment env = auth.adminOrKey(ctx, appId(ctx));
+            Environment env = access.environment(ctx, appId(ctx));
             String identity = ctx.pathParam("identity");
             int limit = limit(ctx);
             EventPage page;
@@ -62,14 +62,14 @@ public final class UserRoutes {
             ctx.json(body);
         });
         app.get("/api/users/{identity}/merges", ctx -> {
-            auth.admin(ctx);
-            Environment env = auth.adminOrKey(ctx, appId(ctx));
+            access.require(ctx, dev.hindsight.account.Role.ADMIN);
+            Environment env = access.environment(ctx, appId(ctx));
             ctx.json(Map.of("merges", profile(env, ctx.pathParam("identity")).merges().stream()
                     .map(UserRoutes::merge).toList()));
         });
         app.post("/api/users/{identity}/merges/{mergeId}/undo", ctx -> {
-            auth.admin(ctx);
-            Environment env = auth.adminOrKey(ctx, appId(ctx));
+            access.require(ctx, dev.hindsight.account.Role.ADMIN);
+            Environment env = access.environment(ctx, appId(ctx));
             long id = mergeId(ctx);
             IdentityLink link = store.link(env.id(), id)
                     .filter(l -> l.identity().equals(ctx.pathParam("identity")))

@@ -7,7 +7,7 @@ import dev.hindsight.define.DefinitionCatalog;
 import dev.hindsight.define.Definitions;
 import dev.hindsight.define.PropertyFilter;
 import dev.hindsight.define.Rule;
-import dev.hindsight.http.Auth;
+import dev.hindsight.account.Access;
 import dev.hindsight.error.ErrorCode;
 import dev.hindsight.error.HindsightException;
 import dev.hindsight.http.Json;
@@ -43,7 +43,7 @@ public final class QueryRoutes implements AutoCloseable {
     private final Engine engine;
     private final QueryTuning tuning;
     private final AnalysisPool pool;
-    private final Auth auth;
+    private final Access access;
     private final Clock clock;
     private final Settings.QueryBounds bounds;
     private final long memoryBytes;
@@ -53,23 +53,23 @@ public final class QueryRoutes implements AutoCloseable {
             r -> Thread.ofPlatform().daemon().name("hindsight-query-deadlines").unstarted(r));
 
     /** Routes with the default bounds and no metrics: for benchmarks that call {@link #run(Analysis)}. */
-    public QueryRoutes(DefinitionCatalog definitions, Engine engine, Auth auth) {
-        this(definitions, engine, auth, Clock.systemUTC(), Settings.from(new String[0], Map.of()).queries(),
+    public QueryRoutes(DefinitionCatalog definitions, Engine engine, Access access) {
+        this(definitions, engine, access, Clock.systemUTC(), Settings.from(new String[0], Map.of()).queries(),
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 
-    public QueryRoutes(DefinitionCatalog definitions, Engine engine, Auth auth, Clock clock,
+    public QueryRoutes(DefinitionCatalog definitions, Engine engine, Access access, Clock clock,
             Settings.QueryBounds bounds, MeterRegistry metrics) {
-        this(definitions, engine, auth, clock, bounds, metrics, QueryTuning.DEFAULT);
+        this(definitions, engine, access, clock, bounds, metrics, QueryTuning.DEFAULT);
     }
 
-    public QueryRoutes(DefinitionCatalog definitions, Engine engine, Auth auth, Clock clock,
+    public QueryRoutes(DefinitionCatalog definitions, Engine engine, Access access, Clock clock,
             Settings.QueryBounds bounds, MeterRegistry metrics, QueryTuning tuning) {
-        this(definitions, engine, auth, clock, bounds, metrics, tuning, CohortLookup.NONE);
+        this(definitions, engine, access, clock, bounds, metrics, tuning, CohortLookup.NONE);
     }
 
     /** Routes whose requests may name the saved cohorts {@code cohorts} finds. */
-    public QueryRoutes(DefinitionCatalog definitions, Engine engine, Auth auth, Clock clock,
+    public QueryRoutes(DefinitionCatalog definitions, Engine engine, Access access, Clock clock,
             Settings.QueryBounds bounds, MeterRegistry metrics, QueryTuning tuning, CohortLookup cohorts) {
         this.cohorts = cohorts;
         this.definitions = definitions;
@@ -77,7 +77,7 @@ public final class QueryRoutes implements AutoCloseable {
         this.tuning = tuning;
         // An analysis holds its thread while the engine runs its statements: every query the gate admits gets one.
         this.pool = new AnalysisPool(Math.max(tuning.parallelism(), bounds.maxConcurrent()));
-        this.auth = auth;
+        this.access = access;
         this.clock = clock;
         this.bounds = bounds;
         this.memoryBytes = bounds.memoryMb() > 0 ? (long) bounds.memoryMb() << 20
@@ -102,7 +102,7 @@ public final class QueryRoutes implements AutoCloseable {
         if (appId == null || appId.isBlank()) {
             throw HindsightException.field("app_id", "is required");
         }
-        Environment env = auth.adminOrKey(ctx, appId);
+        Environment env = access.environment(ctx, appId);
         Analysis.CohortFilter cohort = null;
         String c = ctx.queryParam("cohort");
         if (c != null) {
@@ -185,7 +185,7 @@ public final class QueryRoutes implements AutoCloseable {
 
     private void query(Context ctx) {
         JsonNode body = QueryBody.read(ctx);
-        Environment env = auth.adminOrKey(ctx, text(body, "app_id"));
+        Environment env = access.environment(ctx, text(body, "app_id"));
         ctx.contentType("application/json").result(answer(parse(env, body)));
     }
 

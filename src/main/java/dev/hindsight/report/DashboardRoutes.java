@@ -1,7 +1,7 @@
 package dev.hindsight.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hindsight.http.Auth;
+import dev.hindsight.account.Access;
 import dev.hindsight.error.ErrorCode;
 import dev.hindsight.error.FieldError;
 import dev.hindsight.error.HindsightException;
@@ -29,7 +29,7 @@ final class DashboardRoutes {
     private final ReportCatalog catalog;
     private final Reports reports;
     private final ReportRoutes reportRoutes;
-    private final Auth auth;
+    private final Access access;
     private final Clock clock;
     private final long timeoutNanos;
     private final long maxAnswerBytes;
@@ -38,12 +38,12 @@ final class DashboardRoutes {
      * Routes whose dashboard answers stop computing reports after {@code timeoutMs} (a query's own time limit) and
      * hold at most {@code maxAnswerBytes} of results, so that one request costs at most about two queries' time.
      */
-    DashboardRoutes(ReportCatalog catalog, Reports reports, ReportRoutes reportRoutes, Auth auth, Clock clock,
+    DashboardRoutes(ReportCatalog catalog, Reports reports, ReportRoutes reportRoutes, Access access, Clock clock,
             long timeoutMs, long maxAnswerBytes) {
         this.catalog = catalog;
         this.reports = reports;
         this.reportRoutes = reportRoutes;
-        this.auth = auth;
+        this.access = access;
         this.clock = clock;
         this.timeoutNanos = timeoutMs * 1_000_000L;
         this.maxAnswerBytes = maxAnswerBytes;
@@ -53,26 +53,26 @@ final class DashboardRoutes {
         app.get("/api/dashboards", this::list);
         app.post("/api/dashboards", ctx -> {
             JsonNode b = Json.tree(ctx, CREATE);
-            Environment env = auth.adminOrKey(ctx, Fields.appId(b));
+            Environment env = access.environment(ctx, Fields.appId(b));
             ctx.status(201).json(view(env, create(env, b, reportRoutes.owner(ctx)), false));
         });
         app.get("/api/dashboards/{id}", ctx -> {
-            Environment env = auth.adminOrKey(ctx, Fields.param(ctx, "app_id"));
+            Environment env = access.environment(ctx, Fields.param(ctx, "app_id"));
             ctx.json(view(env, find(env, Fields.pathId(ctx, "id")), results(ctx)));
         });
         app.put("/api/dashboards/{id}", ctx -> {
             JsonNode b = Json.tree(ctx, CREATE);
-            Environment env = auth.adminOrKey(ctx, Fields.appId(b));
-            ctx.json(view(env, update(env, Fields.pathId(ctx, "id"), b, true), false));
+            Environment env = access.environment(ctx, Fields.appId(b));
+            ctx.json(view(env, update(env, owned(ctx, env), b, true), false));
         });
         app.patch("/api/dashboards/{id}", ctx -> {
             JsonNode b = Json.tree(ctx, CREATE);
-            Environment env = auth.adminOrKey(ctx, Fields.appId(b));
-            ctx.json(view(env, update(env, Fields.pathId(ctx, "id"), b, false), false));
+            Environment env = access.environment(ctx, Fields.appId(b));
+            ctx.json(view(env, update(env, owned(ctx, env), b, false), false));
         });
         app.delete("/api/dashboards/{id}", ctx -> {
-            Environment env = auth.adminOrKey(ctx, Fields.param(ctx, "app_id"));
-            long id = Fields.pathId(ctx, "id");
+            Environment env = access.environment(ctx, Fields.param(ctx, "app_id"));
+            long id = owned(ctx, env);
             if (!catalog.deleteDashboard(env.id(), id)) {
                 throw notFound(id);
             }
@@ -80,17 +80,24 @@ final class DashboardRoutes {
         });
         app.post("/api/dashboards/{id}/reports", ctx -> {
             JsonNode b = Json.tree(ctx, ADD);
-            Environment env = auth.adminOrKey(ctx, Fields.appId(b));
-            ctx.json(view(env, add(env, Fields.pathId(ctx, "id"), b), false));
+            Environment env = access.environment(ctx, Fields.appId(b));
+            ctx.json(view(env, add(env, owned(ctx, env), b), false));
         });
         app.delete("/api/dashboards/{id}/reports/{report_id}", ctx -> {
-            Environment env = auth.adminOrKey(ctx, Fields.param(ctx, "app_id"));
-            ctx.json(view(env, remove(env, Fields.pathId(ctx, "id"), Fields.pathId(ctx, "report_id")), false));
+            Environment env = access.environment(ctx, Fields.param(ctx, "app_id"));
+            ctx.json(view(env, remove(env, owned(ctx, env), Fields.pathId(ctx, "report_id")), false));
         });
     }
 
+    /** The id of the dashboard a request changes, once the caller may change it (analysts only their own). */
+    private long owned(Context ctx, Environment env) {
+        long id = Fields.pathId(ctx, "id");
+        access.mayChange(ctx, find(env, id).owner(), "dashboard");
+        return id;
+    }
+
     private void list(Context ctx) {
-        Environment env = auth.adminOrKey(ctx, Fields.param(ctx, "app_id"));
+        Environment env = access.environment(ctx, Fields.param(ctx, "app_id"));
         Fields.Page page = Fields.Page.of(ctx);
         List<Dashboard> found = catalog.dashboards(env.id(), page.after(), page.limit());
         Map<String, Object> out = new LinkedHashMap<>();

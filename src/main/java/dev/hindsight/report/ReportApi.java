@@ -1,7 +1,7 @@
 package dev.hindsight.report;
 
 import dev.hindsight.config.Settings;
-import dev.hindsight.http.Auth;
+import dev.hindsight.account.Access;
 import dev.hindsight.query.QueryRoutes;
 import io.javalin.Javalin;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,11 +17,11 @@ public final class ReportApi {
      * The API over {@code catalog}, answering reports with {@code queries} through a cache whose entries are current
      * while {@code dataVersion} (an environment's data version) does not change.
      */
-    public ReportApi(ReportCatalog catalog, QueryRoutes queries, LongUnaryOperator dataVersion, Auth auth, Clock clock,
+    public ReportApi(ReportCatalog catalog, QueryRoutes queries, LongUnaryOperator dataVersion, Access access, Clock clock,
             Settings.QueryBounds bounds, MeterRegistry metrics) {
         Reports answers = new Reports(queries, new AnswerCache(ReportLimits.cacheBytes(), dataVersion, clock, metrics));
-        this.reports = new ReportRoutes(catalog, answers, auth, clock);
-        this.dashboards = new DashboardRoutes(catalog, answers, reports, auth, clock, bounds.timeoutMs(),
+        this.reports = new ReportRoutes(catalog, answers, access, clock);
+        this.dashboards = new DashboardRoutes(catalog, answers, reports, access, clock, bounds.timeoutMs(),
                 (long) bounds.maxResultMb() << 20);
     }
 

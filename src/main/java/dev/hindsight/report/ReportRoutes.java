@@ -1,7 +1,7 @@
 package dev.hindsight.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hindsight.http.Auth;
+import dev.hindsight.account.Access;
 import dev.hindsight.error.ErrorCode;
 import dev.hindsight.error.FieldError;
 import dev.hindsight.error.HindsightException;
@@ -29,13 +29,13 @@ final class ReportRoutes {
     final Object writes = new Object();
     private final ReportCatalog catalog;
     private final Reports reports;
-    private final Auth auth;
+    private final Access access;
     private final Clock clock;
 
-    ReportRoutes(ReportCatalog catalog, Reports reports, Auth auth, Clock clock) {
+    ReportRoutes(ReportCatalog catalog, Reports reports, Access access, Clock clock) {
         this.catalog = catalog;
         this.reports = reports;
-        this.auth = auth;
+        this.access = access;
         this.clock = clock;
     }
 
@@ -43,27 +43,28 @@ final class ReportRoutes {
         app.get("/api/reports", this::list);
         app.post("/api/reports", ctx -> {
             JsonNode b = Json.tree(ctx, CREATE);
-            Environment env = auth.adminOrKey(ctx, Fields.appId(b));
+            Environment env = access.environment(ctx, Fields.appId(b));
             ctx.status(201).json(Reports.view(create(env, b, owner(ctx))));
         });
         app.get("/api/reports/{id}", ctx -> {
-            Environment env = auth.adminOrKey(ctx, Fields.param(ctx, "app_id"));
+            Environment env = access.environment(ctx, Fields.param(ctx, "app_id"));
             ctx.json(Reports.view(find(env, Fields.pathId(ctx, "id"))));
         });
         app.put("/api/reports/{id}", ctx -> {
             JsonNode b = Json.tree(ctx, CREATE);
-            Environment env = auth.adminOrKey(ctx, Fields.appId(b));
-            ctx.json(Reports.view(update(env, Fields.pathId(ctx, "id"), b, true)));
+            Environment env = access.environment(ctx, Fields.appId(b));
+            ctx.json(Reports.view(update(ctx, env, Fields.pathId(ctx, "id"), b, true)));
         });
         app.patch("/api/reports/{id}", ctx -> {
             JsonNode b = Json.tree(ctx, CREATE);
-            Environment env = auth.adminOrKey(ctx, Fields.appId(b));
-            ctx.json(Reports.view(update(env, Fields.pathId(ctx, "id"), b, false)));
+            Environment env = access.environment(ctx, Fields.appId(b));
+            ctx.json(Reports.view(update(ctx, env, Fields.pathId(ctx, "id"), b, false)));
         });
         app.delete("/api/reports/{id}", ctx -> {
-            Environment env = auth.adminOrKey(ctx, Fields.param(ctx, "app_id"));
+            Environment env = access.environment(ctx, Fields.param(ctx, "app_id"));
             long id = Fields.pathId(ctx, "id");
             synchronized (writes) {
+                access.mayChange(ctx, find(env, id).owner(), "report");
                 if (!catalog.deleteReport(env.id(), id)) {
                     throw notFound(id);
                 }
@@ -71,7 +72,7 @@ final class ReportRoutes {
             ctx.status(204);
         });
         app.post("/api/reports/{id}/run", ctx -> {
-            Environment env = auth.adminOrKey(ctx, Fields.param(ctx, "app_id"));
+            Environment env = access.environment(ctx, Fields.param(ctx, "app_id"));
             Fields.noBody(ctx);
             Report r = find(env, Fields.pathId(ctx, "id"));
             Map<String, Object> out = new LinkedHashMap<>();
@@ -83,7 +84,7 @@ final class ReportRoutes {
     }
 
     private void list(Context ctx) {
-        Environment env = auth.adminOrKey(ctx, Fields.param(ctx, "app_id"));
+        Environment env = access.environment(ctx, Fields.param(ctx, "app_id"));
         Fields.Page page = Fields.Page.of(ctx);
         List<Report> found = catalog.reports(env.id(), page.after(), page.limit());
         Map<String, Object> out = new LinkedHashMap<>();
@@ -108,9 +109,10 @@ final class ReportRoutes {
     }
 
     /** Replaces a report ({@code whole}: PUT, name and query required) or changes the members given (PATCH). */
-    private Report update(Environment env, long id, JsonNode b, boolean whole) {
+    private Report update(Context ctx, Environment env, long id, JsonNode b, boolean whole) {
         synchronized (writes) {
             Report old = find(env, id);
+            access.mayChange(ctx, old.owner(), "report");
             String name = whole || b.has("name") ? Fields.name(b) : old.name();
             String description = whole || b.has("description") ? Fields.description(b) : old.description();
             String query = whole || b.has("query") ? reports.check(env, b) : old.query();
@@ -133,8 +135,8 @@ final class ReportRoutes {
                 List.of(FieldError.of(field, "no report " + id + " in this environment")), Map.of(), null);
     }
 
-    /** Who saves: the admin token or the environment's secret key, until accounts name a person (issue 14). */
+    /** Who saves: {@code account:<id>} for a member, {@code admin} for the admin token, {@code secret-key} for a key. */
     String owner(Context ctx) {
-        return auth.isAdmin(ctx) ? "admin" : "secret-key";
+        return access.caller(ctx).owner();
     }
 }

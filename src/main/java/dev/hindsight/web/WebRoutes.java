@@ -3,16 +3,20 @@ package dev.hindsight.web;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.hindsight.error.ErrorCode;
 import dev.hindsight.error.HindsightException;
-import dev.hindsight.http.Auth;
+import dev.hindsight.account.Access;
 import dev.hindsight.http.Json;
 import dev.hindsight.project.Environment;
+import dev.hindsight.project.Projects;
 import dev.hindsight.store.EventStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -23,14 +27,16 @@ public final class WebRoutes {
     private static final String IMMUTABLE = "public, max-age=31536000, immutable";
 
     private final WebAssets assets;
-    private final Auth auth;
+    private final Access access;
+    private final Projects projects;
     private final EventStore store;
     private final byte[] shell;
     private final String csp;
 
-    public WebRoutes(WebAssets assets, Auth auth, EventStore store) {
+    public WebRoutes(WebAssets assets, Access access, Projects projects, EventStore store) {
         this.assets = assets;
-        this.auth = auth;
+        this.access = access;
+        this.projects = projects;
         this.store = store;
         String importMap = importMapJson(assets.importMap());
         this.shell = shell(assets.appPrefix(), importMap).getBytes(StandardCharsets.UTF_8);
@@ -62,8 +68,23 @@ public final class WebRoutes {
         });
         // How many events an environment holds: the Install screen's check that the first one arrived.
         app.get("/api/environments/{appId}/activity", ctx -> {
-            Environment env = auth.adminOrKey(ctx, ctx.pathParam("appId"));
+            Environment env = access.environment(ctx, ctx.pathParam("appId"));
             ctx.json(Map.of("app_id", env.appId(), "events", store.countEvents(env.id())));
+        });
+        // Every environment a member may open, for the app's switcher: names and public app ids, never a key
+        // (GET /api/projects, with keys, is for admins).
+        app.get("/api/environments", ctx -> {
+            access.caller(ctx);
+            List<Map<String, Object>> out = new ArrayList<>();
+            projects.all().forEach(p -> p.environments().forEach(e -> {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("project_id", p.id());
+                row.put("project", p.name());
+                row.put("name", e.name());
+                row.put("app_id", e.appId());
+                out.add(row);
+            }));
+            ctx.json(Map.of("environments", out));
         });
     }
 

@@ -91,8 +91,9 @@ class EnvironmentSettingsTest {
         TestServer.Response readWithKey = s.get("/api/environments/" + appId, bearer(s.prod().secretKey()));
         TestServer.Response unknown = patch("no-such-app", "{\"accept_app_id_only\": true}", ADMIN);
 
-        assertThat(withKey.status()).isEqualTo(401);
-        assertThat(readWithKey.status()).isEqualTo(401);
+        // A secret key is known but lacks the admin role.
+        assertThat(withKey.status()).isEqualTo(403);
+        assertThat(readWithKey.status()).isEqualTo(403);
         assertThat(readWithKey.body()).doesNotContain(s.prod().identitySecret());
         assertThat(unknown.status()).isEqualTo(404);
         assertThat(s.prod().settings().acceptAppIdOnly()).isFalse();

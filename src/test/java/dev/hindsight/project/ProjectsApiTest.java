@@ -48,7 +48,6 @@ class ProjectsApiTest {
         List<TestServer.Response> refused = List.of(
                 s.get("/api/projects"),
                 s.get("/api/projects", bearer("not-the-admin-token")),
-                s.get("/api/projects", bearer(s.dev().secretKey())),
                 s.post("/api/projects", TestServer.json("name", "Sneaky"), bearer("wrong")),
                 s.post("/api/environments/" + s.prod().appId() + "/rotate-key", "", bearer("wrong")));
 
@@ -59,6 +58,10 @@ class ProjectsApiTest {
             assertThat(r.json().get("detail").asText()).isNotBlank();
             assertThat(r.body()).doesNotContain(ADMIN);
         }
+        // A secret key is a known credential without the admin's role: forbidden rather than unauthenticated.
+        TestServer.Response key = s.get("/api/projects", bearer(s.dev().secretKey()));
+        assertThat(key.status()).isEqualTo(403);
+        assertThat(key.body()).doesNotContain(ADMIN).contains("'admin'");
         assertThat(s.app().projects().all()).as("no project created by the refused POST").hasSize(1);
         assertThat(s.get("/api/projects", bearer(ADMIN)).json().get(0).get("environments"))
                 .as("the key was not rotated by the refused request")

@@ -1,7 +1,7 @@
 package dev.hindsight.project.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hindsight.http.Auth;
+import dev.hindsight.account.Access;
 import dev.hindsight.error.FieldError;
 import dev.hindsight.error.HindsightException;
 import dev.hindsight.http.Json;
@@ -21,41 +21,41 @@ public final class ProjectRoutes {
     private static final Set<String> ORIGINS = Set.of("allowed_origins", "allow_any_origin");
 
     private final Projects projects;
-    private final Auth auth;
+    private final Access access;
 
-    public ProjectRoutes(Projects projects, Auth auth) {
+    public ProjectRoutes(Projects projects, Access access) {
         this.projects = projects;
-        this.auth = auth;
+        this.access = access;
     }
 
     public void register(Javalin app) {
         app.get("/api/projects", ctx -> {
-            auth.admin(ctx);
+            access.require(ctx, dev.hindsight.account.Role.ADMIN);
             ctx.json(projects.all());
         });
         app.post("/api/projects", ctx -> {
-            auth.admin(ctx);
+            access.require(ctx, dev.hindsight.account.Role.ADMIN);
             ctx.status(201).json(projects.createProject(text(Json.tree(ctx, NAME), "name")));
         });
         app.post("/api/projects/{id}/environments", ctx -> {
-            auth.admin(ctx);
+            access.require(ctx, dev.hindsight.account.Role.ADMIN);
             long id = parseId(ctx.pathParam("id"));
             ctx.status(201).json(projects.createEnvironment(id, text(Json.tree(ctx, NAME), "name")));
         });
         app.post("/api/environments/{appId}/rotate-key", ctx -> {
-            auth.admin(ctx);
+            access.require(ctx, dev.hindsight.account.Role.ADMIN);
             ctx.json(projects.rotateKey(ctx.pathParam("appId")));
         });
         app.get("/api/environments/{appId}", ctx -> {
-            auth.admin(ctx);
+            access.require(ctx, dev.hindsight.account.Role.ADMIN);
             ctx.json(projects.byAppId(ctx.pathParam("appId")));
         });
         app.patch("/api/environments/{appId}", ctx -> {
-            auth.admin(ctx);
+            access.require(ctx, dev.hindsight.account.Role.ADMIN);
             ctx.json(projects.updateSettings(ctx.pathParam("appId"), SettingsPatch.parse(Json.tree(ctx))));
         });
         app.put("/api/environments/{appId}/query-blocklist", ctx -> {
-            auth.admin(ctx);
+            access.require(ctx, dev.hindsight.account.Role.ADMIN);
             List<String> names = textList(Json.tree(ctx, BLOCKLIST), "query_blocklist");
             List<FieldError> errors = QueryBlocklist.check("query_blocklist", names);
             if (!errors.isEmpty()) {
@@ -64,7 +64,7 @@ public final class ProjectRoutes {
             ctx.json(projects.setQueryBlocklist(ctx.pathParam("appId"), names));
         });
         app.put("/api/environments/{appId}/origins", ctx -> {
-            auth.admin(ctx);
+            access.require(ctx, dev.hindsight.account.Role.ADMIN);
             JsonNode body = Json.tree(ctx, ORIGINS);
             JsonNode list = body.get("allowed_origins");
             if (list == null || !list.isArray()) {

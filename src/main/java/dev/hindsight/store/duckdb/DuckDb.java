@@ -116,6 +116,27 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
         CREATE TABLE IF NOT EXISTS cohort_members (
           cohort_id BIGINT NOT NULL, identity VARCHAR NOT NULL, added_at TIMESTAMP NOT NULL, removed_at TIMESTAMP)""",
         "CREATE INDEX IF NOT EXISTS cohort_members_cohort ON cohort_members (cohort_id)",
+        // Accounts, their sessions, invites and personal API tokens (times in epoch milliseconds): see DuckDbAccounts.
+        // Secrets are kept only as SHA-256 hashes, passwords as Argon2id hashes.
+        "CREATE SEQUENCE IF NOT EXISTS account_ids START 1",
+        """
+        CREATE TABLE IF NOT EXISTS accounts (
+          id BIGINT PRIMARY KEY, email VARCHAR NOT NULL, name VARCHAR, role VARCHAR NOT NULL,
+          password_hash VARCHAR NOT NULL, created_at BIGINT NOT NULL)""",
+        """
+        CREATE TABLE IF NOT EXISTS account_sessions (
+          id_hash VARCHAR PRIMARY KEY, account_id BIGINT NOT NULL, csrf VARCHAR NOT NULL, created_at BIGINT NOT NULL,
+          last_seen_at BIGINT NOT NULL)""",
+        "CREATE SEQUENCE IF NOT EXISTS invite_ids START 1",
+        """
+        CREATE TABLE IF NOT EXISTS invites (
+          id BIGINT PRIMARY KEY, token_hash VARCHAR NOT NULL, email VARCHAR NOT NULL, role VARCHAR NOT NULL,
+          created_by BIGINT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT)""",
+        "CREATE SEQUENCE IF NOT EXISTS api_token_ids START 1",
+        """
+        CREATE TABLE IF NOT EXISTS api_tokens (
+          id BIGINT PRIMARY KEY, account_id BIGINT NOT NULL, name VARCHAR NOT NULL, token_hash VARCHAR NOT NULL,
+          created_at BIGINT NOT NULL)""",
     };
 
     // DuckDB checkpoints inside whichever transaction commits once the WAL passes its threshold, including a
