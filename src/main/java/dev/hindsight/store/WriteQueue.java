@@ -329,7 +329,19 @@ public final class WriteQueue implements AutoCloseable {
         // Every suspect failed alone. If the store commits other work, their input is what it cannot take.
         boolean storeWorks = committedSome[0] || probe();
         for (Unit u : suspects) {
-            u.state = storeWorks ? State.REJECTED : State.UNAVAILABLE;
+            if (!storeWorks) {
+                u.state = State.UNAVAILABLE;
+                continue;
+            }
+            // A lone unit fails for good only if it fails again: a request of one item is never split, and its
+            // first failure may have been passing (a conflict with another connection's transaction), which
+            // must not refuse a valid event that the client then drops.
+            splitCommits.increment();
+            Throwable again = attempt(List.of(u));
+            if (again != null) {
+                u.failure = again;
+                u.state = isStoreFault(again) ? State.UNAVAILABLE : State.REJECTED;
+            }
         }
     }
 

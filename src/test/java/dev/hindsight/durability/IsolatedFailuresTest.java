@@ -114,6 +114,19 @@ class IsolatedFailuresTest {
     }
 
     @Test
+    void aLoneItemWhoseCommitFailsOnceIsStoredNotRefused() throws Exception {
+        WriteQueue q = queue();
+        store.mode = Mode.FAIL_ONCE;
+        WriteOp pageview = good();
+
+        WriteQueue.Result r = q.submit(List.of(pageview), items(1)).get(30, TimeUnit.SECONDS);
+
+        assertThat(r).isEqualTo(new WriteQueue.Result(1, 0));
+        assertThat(store.storedIds()).containsExactly(id(pageview));
+        assertThat(counter("rejected")).isZero();
+    }
+
+    @Test
     void aLonePoisonRequestIsRefusedAsTheInputsFaultWhenTheStoreCommitsAnEmptyWrite() throws Exception {
         WriteQueue q = queue();
         WriteQueue.Result r = q.submit(List.of(poison()), items(1)).get(30, TimeUnit.SECONDS);
@@ -253,7 +266,7 @@ class IsolatedFailuresTest {
         return ops.stream().map(IsolatedFailuresTest::id).toList();
     }
 
-    enum Mode { POISON_ONLY, FAIL_ALL, UNAVAILABLE }
+    enum Mode { POISON_ONLY, FAIL_ALL, UNAVAILABLE, FAIL_ONCE }
 
     /**
      * An in-memory store that commits a write whole or not at all: it refuses any write holding a poison op (an
@@ -282,6 +295,10 @@ class IsolatedFailuresTest {
             switch (mode) {
                 case FAIL_ALL -> throw new IllegalStateException("write failed (injected)");
                 case UNAVAILABLE -> throw new StoreUnavailableException("disk failed (injected)", null);
+                case FAIL_ONCE -> {
+                    mode = Mode.POISON_ONLY;
+                    throw new IllegalStateException("write-write conflict (injected)");
+                }
                 case POISON_ONLY -> { }
             }
             for (WriteOp op : ops) {
