@@ -17,6 +17,8 @@ export class HsChart extends LitElement {
     this.chart = echarts.init(this.renderRoot.querySelector('#c'), null, {renderer: 'canvas'});
     this.resizer = new ResizeObserver(() => this.chart?.resize());
     this.resizer.observe(this);
+    // Tests and screenshots wait for this: the chart has drawn its current option.
+    this.chart.on('finished', () => { this.dataset.rendered = 'true'; });
     this.apply();
   }
 
@@ -26,10 +28,8 @@ export class HsChart extends LitElement {
 
   apply() {
     if (!this.chart || !this.option) return;
-    this.chart.setOption({aria: {enabled: true}, animation: false, ...this.option}, {notMerge: true});
-    // Tests and screenshots wait for this: the chart has drawn its current option.
-    this.chart.on('finished', () => { this.dataset.rendered = 'true'; });
     this.dataset.rendered = 'false';
+    this.chart.setOption({aria: {enabled: true}, animation: false, ...this.option}, {notMerge: true});
   }
 
   disconnectedCallback() {

@@ -42,7 +42,7 @@ export class HsLogin extends LitElement {
       this.dispatchEvent(new CustomEvent('signed-in', {detail: me, bubbles: true, composed: true}));
     } catch (err) {
       if (err instanceof ApiError && err.status === 429) {
-        this.error = `Too many attempts. Try again in a while. ${err.message}`;
+        this.error = err.message;
       } else {
         this.error = err instanceof ApiError ? [err.message, ...err.fieldErrors].join(' ') : 'The server cannot be reached.';
       }

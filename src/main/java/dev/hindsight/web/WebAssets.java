@@ -37,7 +37,7 @@ public final class WebAssets {
 
     public WebAssets() {
         this.hash = hashOf(APP_FILES);
-        this.importMap = importMaps();
+        this.importMap = importMaps(WebAssets.class.getClassLoader());
     }
 
     /** The prefix of the app's own files, such as {@code /app/3f2a9c01d4e5/}. */
@@ -121,16 +121,23 @@ public final class WebAssets {
         }
     }
 
-    private static Map<String, String> importMaps() {
+    /** Every library's import map that {@code loader} holds, merged (the first of a specifier wins). */
+    static Map<String, String> importMaps(ClassLoader loader) {
         Map<String, String> merged = new TreeMap<>();
         try {
-            Enumeration<URL> maps = WebAssets.class.getClassLoader().getResources("META-INF/importmap.json");
+            Enumeration<URL> maps = loader.getResources("META-INF/importmap.json");
             List<URL> all = new ArrayList<>();
             maps.asIterator().forEachRemaining(all::add);
             for (URL u : all) {
-                try (InputStream in = u.openStream()) {
-                    JsonNode imports = JSON.readTree(in).path("imports");
-                    imports.fields().forEachRemaining(e -> merged.putIfAbsent(e.getKey(), e.getValue().asText()));
+                // In the server's jar the libraries' maps are one file, appended one after another at packaging
+                // (pom.xml, AppendingTransformer): read every JSON object in it.
+                try (InputStream in = u.openStream();
+                        com.fasterxml.jackson.databind.MappingIterator<JsonNode> each =
+                                JSON.readerFor(JsonNode.class).readValues(in)) {
+                    while (each.hasNextValue()) {
+                        each.nextValue().path("imports").fields()
+                                .forEachRemaining(e -> merged.putIfAbsent(e.getKey(), e.getValue().asText()));
+                    }
                 }
             }
         } catch (IOException e) {

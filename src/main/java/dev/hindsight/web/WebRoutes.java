@@ -119,6 +119,7 @@ public final class WebRoutes {
                 <meta charset="utf-8">
                 <meta name="viewport" content="width=device-width, initial-scale=1">
                 <title>Hindsight</title>
+                <link rel="icon" href="data:,">
                 <link rel="stylesheet" href="%1$sapp.css">
                 <script type="importmap">%2$s</script>
                 <link rel="modulepreload" href="%1$smain.js">

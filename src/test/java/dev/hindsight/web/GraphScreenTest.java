@@ -1,0 +1,147 @@
+package dev.hindsight.web;
+
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.Locator;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.options.AriaRole;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Graph and Install screens in Chromium over the demo shop: what they show is what the API answers for the
+ * same question, the question survives a reload (it lives in the URL), and the install check turns green when an
+ * environment's first event arrives.
+ */
+class GraphScreenTest {
+    private static WebApp web;
+
+    @BeforeAll
+    static void start() {
+        web = WebApp.withDemo();
+    }
+
+    @AfterAll
+    static void stop() {
+        web.close();
+    }
+
+    private static Page open(BrowserContext ctx, String path) {
+        Page page = ctx.newPage();
+        page.navigate(web.url(path));
+        return page;
+    }
+
+    private static Locator chart(Page page) {
+        return page.locator("hs-chart[data-rendered=true]");
+    }
+
+    /** The "Show numbers" table: its header, then each row's cells as text. */
+    private static List<List<String>> table(Page page) {
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(page.locator("hs-graph table thead th").allInnerTexts());
+        Locator body = page.locator("hs-graph table tbody tr");
+        for (int i = 0; i < body.count(); i++) {
+            rows.add(body.nth(i).locator("th, td").allInnerTexts());
+        }
+        return rows;
+    }
+
+    private static long number(String cell) {
+        return cell.equals("–") ? 0 : Long.parseLong(cell.replace(",", ""));
+    }
+
+    @Test
+    void theDefaultGraphShowsTheDailyPageviewsTheApiAnswers() {
+        try (BrowserContext ctx = web.signedInAsAdmin()) {
+            Page page = open(ctx, "/e/" + web.dev().appId() + "/graph");
+            List<String> errors = WebApp.watchErrors(page);
+            assertThat(chart(page)).isVisible();
+            WebApp.screenshot(page, "graph");
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Show numbers")).click();
+            List<List<String>> shown = table(page);
+
+            JsonNode answer = web.query(Map.of("app_id", web.dev().appId(), "kind", "graph", "from", "-30d",
+                    "interval", "day", "series", List.of(Map.of("event", Map.of("kind", "pageview"), "measure", "count"))));
+            List<Long> expected = new ArrayList<>();
+            answer.get("series").get(0).get("points").forEach(p -> expected.add(p.get("value").asLong()));
+            assertThat(shown.subList(1, shown.size())).extracting(r -> number(r.get(1))).containsExactlyElementsOf(expected);
+            assertThat(expected.stream().mapToLong(Long::longValue).sum()).as("the demo has pageviews").isPositive();
+            assertThat(errors).isEmpty();
+        }
+    }
+
+    @Test
+    void aBreakdownByChannelShowsTheDemosChannelsAndALinkReopensTheSameChart() {
+        try (BrowserContext ctx = web.signedInAsAdmin()) {
+            Page page = open(ctx, "/e/" + web.dev().appId() + "/graph");
+            assertThat(chart(page)).isVisible();
+            page.getByLabel("Measure").selectOption("sessions");
+            page.getByLabel("Breakdown").selectOption("$channel");
+            assertThat(page.locator("hs-graph .result[aria-busy=false] hs-chart[data-rendered=true]")).isVisible();
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Show numbers")).click();
+            List<String> header = table(page).get(0);
+            assertThat(header).anySatisfy(h -> assertThat(h).endsWith("· search"))
+                    .anySatisfy(h -> assertThat(h).endsWith("· email"))
+                    .anySatisfy(h -> assertThat(h).endsWith("· direct"));
+            WebApp.screenshot(page, "graph-by-channel");
+
+            // The question is in the URL: opened in another tab, the same chart with the same numbers.
+            Page again = open(ctx, page.url().replace(web.url(""), ""));
+            assertThat(chart(again)).isVisible();
+            assertThat(again.getByLabel("Breakdown")).hasValue("$channel");
+            again.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Show numbers")).click();
+            assertThat(table(again)).isEqualTo(table(page));
+
+            JsonNode answer = web.query(Map.of("app_id", web.dev().appId(), "kind", "graph", "from", "-30d",
+                    "interval", "day", "breakdown", Map.of("property", "$channel", "limit", 10),
+                    "series", List.of(Map.of("event", Map.of("kind", "pageview"), "measure", "sessions"))));
+            Map<String, Long> totals = new LinkedHashMap<>();
+            answer.get("series").forEach(s -> {
+                long sum = 0;
+                for (JsonNode p : s.get("points")) {
+                    sum += p.get("value").asLong();
+                }
+                totals.put(s.get("breakdown").asText(), sum);
+            });
+            List<List<String>> rows = table(page);
+            for (int col = 1; col < rows.get(0).size(); col++) {
+                String channel = rows.get(0).get(col).substring(rows.get(0).get(col).lastIndexOf("· ") + 2);
+                long shown = 0;
+                for (List<String> r : rows.subList(1, rows.size())) {
+                    shown += number(r.get(col));
+                }
+                assertThat(shown).as(channel).isEqualTo(totals.get(channel));
+            }
+        }
+    }
+
+    @Test
+    void theInstallCheckTurnsGreenWhenTheEnvironmentsFirstEventArrives() {
+        var production = web.environment("production");
+        try (BrowserContext ctx = web.signedInAsAdmin()) {
+            Page page = open(ctx, "/e/" + production.appId() + "/install");
+            List<String> errors = WebApp.watchErrors(page);
+            Locator check = page.locator("hs-install #check");
+            assertThat(check).containsText("Waiting for the first event");
+            assertThat(page.locator("hs-install #snippet")).containsText(production.appId());
+
+            WebApp.Response sent = web.send("POST", "/api/track", Map.of("app_id", production.appId(),
+                    "identity", "first@example.com", "event", "Signed Up"), production.secretKey());
+            assertThat(sent.status()).as(sent.body()).isEqualTo(200);
+
+            assertThat(check).containsText("Events are arriving");
+            assertThat(check).hasClass(java.util.regex.Pattern.compile("\\bok\\b"));
+            WebApp.screenshot(page, "install");
+            assertThat(errors).isEmpty();
+        }
+    }
+}

@@ -1,0 +1,204 @@
+package dev.hindsight.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.options.Cookie;
+import dev.hindsight.Hindsight;
+import dev.hindsight.config.Settings;
+import dev.hindsight.demo.Demo;
+import dev.hindsight.project.Environment;
+import dev.hindsight.tracker.Chromium;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The web app's test fixture: a real server on a free port, optionally filled with the demo shop's last 30 days
+ * (up to now, so the app's default "last 30 days" shows all of it), its first admin, and Debian's Chromium. Tests
+ * sign a browser context in through the API (as the login screen does) and drive the screens; they compare what a
+ * screen shows with what the API answers for the same question.
+ */
+public final class WebApp implements AutoCloseable {
+    public static final String ADMIN_TOKEN = "web-test-admin";
+    public static final String ADMIN_EMAIL = "ada@example.com";
+    public static final String PASSWORD = "correct horse battery";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path dir;
+    private final Hindsight app;
+    private final Chromium chromium;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final Demo.Report demo;
+
+    private WebApp(Path dir, Demo.Report demo) {
+        this.dir = dir;
+        this.demo = demo;
+        this.app = Hindsight.start(settings(dir), Clock.systemUTC());
+        this.chromium = Chromium.launch();
+    }
+
+    /** A server with {@code events} demo events (0: an empty server, no admin yet) and Chromium. */
+    public static WebApp start(long events) {
+        try {
+            Path dir = Files.createTempDirectory("hindsight-web");
+            Demo.Report report = events == 0 ? null
+                    : Hindsight.demo(settings(dir), new Demo.Options(events, 30, 11, false), Clock.systemUTC());
+            return new WebApp(dir, report);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A demo-filled server whose first admin ({@link #ADMIN_EMAIL}) is set up already. */
+    public static WebApp withDemo() {
+        WebApp w = start(20_000);
+        w.send("POST", "/api/setup", Map.of("email", ADMIN_EMAIL, "password", PASSWORD, "name", "Ada"), null);
+        return w;
+    }
+
+    private static Settings settings(Path dir) {
+        return Settings.from(new String[] {"--port=0", "--data=" + dir, "--admin-token=" + ADMIN_TOKEN}, Map.of());
+    }
+
+    public String url(String path) {
+        return "http://localhost:" + app.port() + path;
+    }
+
+    /** The environment the demo filled ({@code development}). */
+    public Environment dev() {
+        return environment("development");
+    }
+
+    public Environment environment(String name) {
+        return app.projects().all().get(0).environments().stream().filter(e -> e.name().equals(name)).findFirst()
+                .orElseThrow();
+    }
+
+    public Demo.Report demo() {
+        return demo;
+    }
+
+    public Hindsight server() {
+        return app;
+    }
+
+    public Chromium chromium() {
+        return chromium;
+    }
+
+    /** A fresh browser context signed in as {@code email} (the admin unless another member was invited). */
+    public BrowserContext signedIn(String email, String password) {
+        Response r = send("POST", "/api/login", Map.of("email", email, "password", password), null);
+        if (r.status() != 200) {
+            throw new AssertionError("Sign-in failed: " + r.status() + " " + r.body());
+        }
+        String cookie = r.headers().allValues("set-cookie").stream().filter(v -> v.startsWith("hindsight_session="))
+                .findFirst().orElseThrow();
+        BrowserContext ctx = chromium.newContext();
+        ctx.addCookies(List.of(new Cookie("hindsight_session", cookie.substring(cookie.indexOf('=') + 1,
+                cookie.indexOf(';'))).setUrl(url("/"))));
+        return ctx;
+    }
+
+    public BrowserContext signedInAsAdmin() {
+        return signedIn(ADMIN_EMAIL, PASSWORD);
+    }
+
+    /** A new member with {@code role}, invited by the admin token; its password is {@link #PASSWORD}. */
+    public String invite(String email, String role) {
+        Response i = send("POST", "/api/invites", Map.of("email", email, "role", role), ADMIN_TOKEN);
+        Response a = send("POST", "/api/invites/" + i.json().get("token").asText() + "/accept",
+                Map.of("password", PASSWORD), null);
+        if (a.status() != 201) {
+            throw new AssertionError(a.body());
+        }
+        return email;
+    }
+
+    /** The API's answer to {@code POST /api/query} (admin token), for comparison with what a screen shows. */
+    public JsonNode query(Map<String, Object> body) {
+        Response r = send("POST", "/api/query", body, ADMIN_TOKEN);
+        if (r.status() != 200) {
+            throw new AssertionError(r.status() + " " + r.body());
+        }
+        return r.json();
+    }
+
+    /** A request with {@code body} as JSON (or none), with the admin token or another bearer token (or none). */
+    public Response send(String method, String path, Object body, String bearer) {
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path))).method(method, body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+                    .header("Content-Type", "application/json");
+            if (bearer != null) {
+                b.header("Authorization", "Bearer " + bearer);
+            }
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            return new Response(r.statusCode(), r.body(), r.headers());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An HTTP answer. */
+    public record Response(int status, String body, java.net.http.HttpHeaders headers) {
+        public JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Writes the page as {@code target/screenshots/<name>.png} (the README shows the main ones). */
+    public static Path screenshot(Page page, String name) {
+        Path file = Path.of("target", "screenshots", name + ".png");
+        page.screenshot(new Page.ScreenshotOptions().setPath(file).setFullPage(true));
+        return file;
+    }
+
+    /**
+     * Collects what would tell a user something broke: uncaught errors, console errors (a CSP refusal is one) and
+     * failed requests of the app itself.
+     */
+    public static List<String> watchErrors(Page page) {
+        List<String> errors = Collections.synchronizedList(new ArrayList<>());
+        page.onPageError(e -> errors.add("page error: " + e));
+        page.onConsoleMessage(m -> {
+            // Failed requests are taken from the responses below, with their URLs.
+            if (m.type().equals("error") && !m.text().startsWith("Failed to load resource")) {
+                errors.add("console: " + m.text());
+            }
+        });
+        page.onResponse(r -> {
+            // The app asks /api/me first, and a 401 there means "show sign-in".
+            if (r.status() >= 400 && !(r.status() == 401 && r.url().endsWith("/api/me"))) {
+                errors.add(r.status() + " " + r.request().method() + " " + r.url());
+            }
+        });
+        return errors;
+    }
+
+    @Override
+    public void close() {
+        chromium.close();
+        app.close();
+    }
+}
