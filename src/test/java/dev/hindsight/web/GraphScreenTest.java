@@ -66,6 +66,7 @@ class GraphScreenTest {
             List<String> errors = WebApp.watchErrors(page);
             assertThat(chart(page)).isVisible();
             WebApp.screenshot(page, "graph");
+            assertThat(WebApp.seriousViolations(page)).isEmpty();
             page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Show numbers")).click();
             List<List<String>> shown = table(page);
 
@@ -141,6 +142,7 @@ class GraphScreenTest {
             assertThat(check).containsText("Events are arriving");
             assertThat(check).hasClass(java.util.regex.Pattern.compile("\\bok\\b"));
             WebApp.screenshot(page, "install");
+            assertThat(WebApp.seriousViolations(page)).isEmpty();
             assertThat(errors).isEmpty();
         }
     }

@@ -196,6 +196,22 @@ public final class WebApp implements AutoCloseable {
         return errors;
     }
 
+    /**
+     * The page's serious and critical accessibility violations by axe-core (rule id, help text and the elements),
+     * empty when there are none. Minor and moderate ones are not counted.
+     */
+    public static List<String> seriousViolations(Page page) {
+        com.deque.html.axecore.results.AxeResults r = new com.deque.html.axecore.playwright.AxeBuilder(page).analyze();
+        if (r.isErrored()) {
+            throw new AssertionError("axe-core failed: " + r.getErrorMessage());
+        }
+        return r.getViolations().stream()
+                .filter(v -> "serious".equals(v.getImpact()) || "critical".equals(v.getImpact()))
+                .map(v -> v.getImpact() + " " + v.getId() + ": " + v.getHelp() + " at "
+                        + v.getNodes().stream().map(n -> String.valueOf(n.getTarget())).toList())
+                .toList();
+    }
+
     @Override
     public void close() {
         chromium.close();
