@@ -4,6 +4,7 @@ import {LitElement, html, css} from 'lit';
 import {api, ApiError, isAbort} from './api.js';
 import {base, downloadCsv, encodeState, decodeState, formatNumber} from './ui.js';
 import './chart.js';
+import {NO_CATALOG, eventSelect, formatTime, loadCatalog, propertySelect} from './pickers.js';
 
 const MEASURES = [
   ['count', 'Total events'], ['users', 'Unique users'], ['sessions', 'Sessions'],
@@ -17,13 +18,6 @@ const RANGES = [
   ['-90d', 'Last 90 days'], ['this_month', 'This month'], ['last_month', 'Last month'], ['-12m', 'Last 12 months'],
 ];
 const INTERVALS = [['hour', 'Hour'], ['day', 'Day'], ['week', 'Week'], ['month', 'Month']];
-const BUILT_INS = [
-  ['$channel', 'Channel'], ['$referring_domain', 'Referring domain'], ['$utm_source', 'UTM source'],
-  ['$utm_medium', 'UTM medium'], ['$utm_campaign', 'UTM campaign'], ['$landing_path', 'Landing path'],
-  ['$browser', 'Browser'], ['$os', 'OS'], ['$device_type', 'Device type'], ['$country', 'Country'],
-  ['$path', 'Path'], ['$domain', 'Domain'],
-];
-const KINDS = ['pageview', 'click', 'submit', 'change'];
 
 /** The question a new graph starts with. */
 export function defaultGraph() {
@@ -41,20 +35,6 @@ export function graphRequest(appId, s) {
   if (s.range === 'today' || s.range === 'yesterday' || s.range === 'this_month' || s.range === 'last_month') q.to = s.range;
   if (s.breakdown) q.breakdown = {property: s.breakdown, limit: 10};
   return q;
-}
-
-function eventKey(e) {
-  if (e.definition != null) return `d:${e.definition}`;
-  if (e.kind === 'custom') return `c:${e.event}`;
-  return `k:${e.kind}`;
-}
-
-function eventFromKey(key) {
-  const [type, ...rest] = key.split(':');
-  const v = rest.join(':');
-  if (type === 'd') return {definition: Number(v)};
-  if (type === 'c') return {kind: 'custom', event: v};
-  return {kind: v};
 }
 
 export class HsGraph extends LitElement {
@@ -80,7 +60,7 @@ export class HsGraph extends LitElement {
   constructor() {
     super();
     this.state = decodeState(new URLSearchParams(location.hash.slice(1)).get('q') || '') || defaultGraph();
-    this.catalog = {definitions: [], custom: [], properties: []};
+    this.catalog = NO_CATALOG;
     this.showTable = false;
   }
 
@@ -98,17 +78,8 @@ export class HsGraph extends LitElement {
 
   async loadCatalog() {
     this.catalogCtrl = new AbortController();
-    const signal = this.catalogCtrl.signal;
-    const app = encodeURIComponent(this.appId);
     try {
-      const [events, props] = await Promise.all([
-        api(`/api/catalog/events?app_id=${app}&limit=200`, {signal}),
-        api(`/api/catalog/properties?app_id=${app}&scope=event&limit=200`, {signal}),
-      ]);
-      this.catalog = {
-        definitions: events.definitions || [], custom: events.custom_events || [],
-        properties: (props.properties || []).map(p => p.name),
-      };
+      this.catalog = await loadCatalog(this.appId, this.catalogCtrl.signal);
     } catch (e) {
       if (!isAbort(e)) this.catalog = {...this.catalog, failed: e.message};
     }
@@ -170,6 +141,12 @@ export class HsGraph extends LitElement {
     return [['Time', ...lines.map(l => l.name)], ...times.map((t, i) => [t, ...lines.map(l => l.points[i]?.value)])];
   }
 
+  /** The rows as the table shows them: times as dates (or hours), the CSV keeps them exact. */
+  shownRows(lines) {
+    const rows = this.tableRows(lines);
+    return [rows[0], ...rows.slice(1).map(([t, ...v]) => [formatTime(t, this.state.interval), ...v])];
+  }
+
   render() {
     const s = this.state;
     return html`<h1>Graph</h1>
@@ -178,12 +155,7 @@ export class HsGraph extends LitElement {
         <div class="row">
           <button @click=${() => this.change({...s, series: [...s.series, {event: {kind: 'pageview'}, measure: 'count'}]})}
             ?disabled=${s.series.length >= 10}>Add series</button>
-          <label>Breakdown
-            <select @change=${e => this.change({...s, breakdown: e.target.value})} .value=${s.breakdown}>
-              <option value="">None</option>
-              <optgroup label="Session and device">${BUILT_INS.map(([k, l]) => html`<option value=${k} ?selected=${s.breakdown === k}>${l}</option>`)}</optgroup>
-              <optgroup label="Event properties">${this.catalog.properties.map(p => html`<option value=${p} ?selected=${s.breakdown === p}>${p}</option>`)}</optgroup>
-            </select></label>
+          ${propertySelect('Breakdown', this.catalog, s.breakdown, v => this.change({...s, breakdown: v}))}
         </div>
       </div>
       <div class="display">
@@ -206,17 +178,9 @@ export class HsGraph extends LitElement {
   renderSeries(x, i) {
     const s = this.state;
     const set = patch => this.change({...s, series: s.series.map((y, j) => (j === i ? {...y, ...patch} : y))});
-    const key = eventKey(x.event);
     return html`<div class="series">
       <span class="letter" aria-hidden="true">${String.fromCharCode(65 + i)}</span>
-      <label>Event ${String.fromCharCode(65 + i)}
-        <select @change=${e => set({event: eventFromKey(e.target.value)})}>
-          <optgroup label="Definitions">${this.catalog.definitions.map(d => html`<option value=${`d:${d.id}`} ?selected=${key === `d:${d.id}`}>${d.name}</option>`)}</optgroup>
-          <optgroup label="Autocaptured">${KINDS.map(k => html`<option value=${`k:${k}`} ?selected=${key === `k:${k}`}>Any ${k}</option>`)}</optgroup>
-          <optgroup label="Custom events">${this.catalog.custom.map(c => html`<option value=${`c:${c.name}`} ?selected=${key === `c:${c.name}`}>${c.name}</option>`)}</optgroup>
-          ${this.catalog.definitions.some(d => key === `d:${d.id}`) || key.startsWith('k:')
-              || this.catalog.custom.some(c => key === `c:${c.name}`) ? '' : html`<option value=${key} selected>${key.slice(2)}</option>`}
-        </select></label>
+      ${eventSelect(`Event ${String.fromCharCode(65 + i)}`, this.catalog, x.event, event => set({event}))}
       <label>Measure <select @change=${e => set({measure: e.target.value})}>
         ${MEASURES.map(([v, l]) => html`<option value=${v} ?selected=${x.measure === v}>${l}</option>`)}</select></label>
       ${NEEDS_PROPERTY.has(x.measure) ? html`<label>Property <select @change=${e => set({property: e.target.value})}>
@@ -247,7 +211,7 @@ export class HsGraph extends LitElement {
   }
 
   renderTable(lines) {
-    const rows = this.tableRows(lines);
+    const rows = this.shownRows(lines);
     return html`<table><caption class="muted" style="text-align:left">The chart's numbers</caption>
       <thead><tr>${rows[0].map((h, i) => html`<th scope="col" class=${i ? 'num' : ''}>${h}</th>`)}</tr></thead>
       <tbody>${rows.slice(1).map(r => html`<tr><th scope="row">${r[0]}</th>${r.slice(1).map(v => html`<td class="num">${formatNumber(v)}</td>`)}</tr>`)}</tbody>

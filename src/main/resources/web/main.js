@@ -30,7 +30,7 @@ export class HsApp extends LitElement {
     nav a[aria-current="page"] { background: var(--accent-soft); color: var(--accent-text); font-weight: 600; }
     nav a:hover { background: var(--accent-soft); }
     main { padding: 24px; min-width: 0; max-width: 1200px; }
-    .env { display: inline-flex; align-items: center; gap: 6px; }
+    .env { display: inline-flex; flex-direction: row; align-items: center; gap: 8px; font-size: 13px; }
     .tag { font-size: 11px; font-weight: 700; text-transform: uppercase; letter-spacing: .04em; padding: 2px 6px; border-radius: 4px; background: var(--accent-soft); color: var(--accent-text); }
     .tag.production { background: var(--prod-bg); color: var(--prod); }
     .spacer { flex: 1; }

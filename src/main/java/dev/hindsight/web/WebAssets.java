@@ -26,8 +26,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class WebAssets {
     /** The app's own modules, in the order they are hashed (every file the shell may load). */
-    static final List<String> APP_FILES = List.of("main.js", "api.js", "ui.js", "chart.js", "install.js", "graph.js",
-            "login.js", "app.css");
+    /** Every file of the app: the {@code .js} and {@code .css} files directly in the classpath's {@code web/}. */
+    static final List<String> APP_FILES = appFiles(WebAssets.class.getClassLoader());
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -108,6 +108,42 @@ public final class WebAssets {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The names of the files in the classpath's {@code web/} folder, read from the folder (tests, a run from
+     * {@code target/classes}) or from the jar's entries (the server's jar), so a new screen needs no list kept.
+     */
+    static List<String> appFiles(ClassLoader loader) {
+        URL main = loader.getResource("web/main.js");
+        if (main == null) {
+            throw new IllegalStateException("The web app (web/main.js) is missing from the classpath");
+        }
+        java.util.function.Predicate<String> ours = n -> n.matches("[a-z0-9-]+\\.(js|css)");
+        List<String> names = new ArrayList<>();
+        try {
+            if (main.getProtocol().equals("jar")) {
+                java.net.JarURLConnection c = (java.net.JarURLConnection) main.openConnection();
+                // Its own copy, not the class loader's cached one, which closing would break.
+                c.setUseCaches(false);
+                try (java.util.jar.JarFile jar = c.getJarFile()) {
+                    jar.stream().map(java.util.jar.JarEntry::getName)
+                            .filter(n -> n.startsWith("web/") && n.indexOf('/', 4) < 0)
+                            .map(n -> n.substring(4)).filter(ours).forEach(names::add);
+                }
+            } else {
+                try (java.util.stream.Stream<java.nio.file.Path> files =
+                        java.nio.file.Files.list(java.nio.file.Path.of(main.toURI()).getParent())) {
+                    files.map(f -> f.getFileName().toString()).filter(ours).forEach(names::add);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        names.sort(null);
+        return List.copyOf(names);
     }
 
     private static byte[] read(String resource) {

@@ -1,0 +1,83 @@
+// What every analysis screen picks from: events (definitions, autocaptured kinds, custom events) and properties
+// (built-in session and device ones, and the event properties the catalog has seen), loaded once per screen.
+import {html} from 'lit';
+import {api} from './api.js';
+
+/** The autocaptured kinds, as "Any <kind>". */
+export const KINDS = ['pageview', 'click', 'submit', 'change'];
+
+/** The built-in properties (README, "Built-in properties") a breakdown or filter offers first. */
+export const BUILT_INS = [
+  ['$channel', 'Channel'], ['$referring_domain', 'Referring domain'], ['$utm_source', 'UTM source'],
+  ['$utm_medium', 'UTM medium'], ['$utm_campaign', 'UTM campaign'], ['$landing_path', 'Landing path'],
+  ['$browser', 'Browser'], ['$os', 'OS'], ['$device_type', 'Device type'], ['$country', 'Country'],
+  ['$path', 'Path'], ['$domain', 'Domain'],
+];
+
+/** A stable text key of an event reference ({definition}, {kind}, {kind: 'custom', event}), for a select's value. */
+export function eventKey(e) {
+  if (e.definition != null) return `d:${e.definition}`;
+  if (e.kind === 'custom') return `c:${e.event}`;
+  return `k:${e.kind}`;
+}
+
+/** The event reference of a key {@link eventKey} made. */
+export function eventFromKey(key) {
+  const [type, ...rest] = key.split(':');
+  const v = rest.join(':');
+  if (type === 'd') return {definition: Number(v)};
+  if (type === 'c') return {kind: 'custom', event: v};
+  return {kind: v};
+}
+
+/** An empty catalog, for a screen's first render. */
+export const NO_CATALOG = {definitions: [], custom: [], properties: []};
+
+/**
+ * The environment's definitions, custom events and event property names from the catalog API. A failure is kept
+ * as `failed` (the pickers still offer the built-ins and kinds) rather than thrown.
+ */
+export async function loadCatalog(appId, signal) {
+  const app = encodeURIComponent(appId);
+  const [events, props] = await Promise.all([
+    api(`/api/catalog/events?app_id=${app}&limit=200`, {signal}),
+    api(`/api/catalog/properties?app_id=${app}&scope=event&limit=200`, {signal}),
+  ]);
+  return {
+    definitions: events.definitions || [], custom: events.custom_events || [],
+    properties: (props.properties || []).map(p => p.name),
+  };
+}
+
+/** A labelled select of every event the catalog knows; `onChange` gets the chosen event reference. */
+export function eventSelect(label, catalog, event, onChange) {
+  const key = eventKey(event);
+  const known = catalog.definitions.some(d => key === `d:${d.id}`) || key.startsWith('k:')
+      || catalog.custom.some(c => key === `c:${c.name}`);
+  return html`<label>${label}
+    <select @change=${e => onChange(eventFromKey(e.target.value))}>
+      <optgroup label="Definitions">${catalog.definitions.map(d => html`<option value=${`d:${d.id}`} ?selected=${key === `d:${d.id}`}>${d.name}</option>`)}</optgroup>
+      <optgroup label="Autocaptured">${KINDS.map(k => html`<option value=${`k:${k}`} ?selected=${key === `k:${k}`}>Any ${k}</option>`)}</optgroup>
+      <optgroup label="Custom events">${catalog.custom.map(c => html`<option value=${`c:${c.name}`} ?selected=${key === `c:${c.name}`}>${c.name}</option>`)}</optgroup>
+      ${known ? '' : html`<option value=${key} selected>${key.slice(2)}</option>`}
+    </select></label>`;
+}
+
+/**
+ * A labelled select of properties: the built-ins, then the catalog's event properties; `none` names the empty
+ * choice (such as "None" for no breakdown). `onChange` gets the property name ('' for none).
+ */
+export function propertySelect(label, catalog, value, onChange, none = 'None') {
+  return html`<label>${label}
+    <select @change=${e => onChange(e.target.value)} .value=${value || ''}>
+      <option value="" ?selected=${!value}>${none}</option>
+      <optgroup label="Session and device">${BUILT_INS.map(([k, l]) => html`<option value=${k} ?selected=${value === k}>${l}</option>`)}</optgroup>
+      <optgroup label="Event properties">${catalog.properties.map(p => html`<option value=${p} ?selected=${value === p}>${p}</option>`)}</optgroup>
+    </select></label>`;
+}
+
+/** A time of an answer's point as the table shows it: a date for days and longer, with the hour for hours. */
+export function formatTime(t, interval) {
+  if (typeof t !== 'string') return t;
+  return interval === 'hour' ? t.slice(0, 16).replace('T', ' ') : t.slice(0, 10);
+}
