@@ -21,6 +21,29 @@ export function setCsrfToken(token) {
   csrfToken = token || null;
 }
 
+const ROLES = ['viewer', 'analyst', 'architect', 'admin'];
+let signedIn = null;
+
+/** Records who is signed in (GET /api/me's answer), for screens that show or hide what a role may do. */
+export function setMe(me) {
+  signedIn = me || null;
+}
+
+/** The signed-in member ({account, role, via}) or null. */
+export function me() {
+  return signedIn;
+}
+
+/** Whether the signed-in member's role is `role` or above (viewer < analyst < architect < admin). */
+export function roleAtLeast(role) {
+  return !!signedIn && ROLES.indexOf(signedIn.role) >= ROLES.indexOf(role);
+}
+
+/** Whether the signed-in member may change something saved by `owner` (theirs, or architect and above). */
+export function mayChange(owner) {
+  return roleAtLeast('architect') || (roleAtLeast('analyst') && owner === `account:${signedIn?.account?.id}`);
+}
+
 /** Calls the API; resolves to the parsed JSON answer (null for an empty body) or rejects with ApiError. */
 export async function api(path, {method = 'GET', body, signal} = {}) {
   const headers = {Accept: 'application/json'};

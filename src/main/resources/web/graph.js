@@ -4,6 +4,7 @@ import {LitElement, html, css} from 'lit';
 import {api, ApiError, isAbort} from './api.js';
 import {base, downloadCsv, encodeState, decodeState, formatNumber} from './ui.js';
 import './chart.js';
+import './reports.js';
 import {NO_CATALOG, eventSelect, formatTime, loadCatalog, propertySelect} from './pickers.js';
 
 const MEASURES = [
@@ -22,6 +23,16 @@ const INTERVALS = [['hour', 'Hour'], ['day', 'Day'], ['week', 'Week'], ['month',
 /** The question a new graph starts with. */
 export function defaultGraph() {
   return {series: [{event: {kind: 'pageview'}, measure: 'count'}], range: '-30d', interval: 'day', breakdown: '', view: 'line'};
+}
+
+/** The graph state of a saved graph query (the inverse of graphRequest), to open a saved report here. */
+export function graphStateOf(q) {
+  const b = q.breakdown;
+  return {
+    series: (q.series || []).map(x => ({event: x.event, measure: x.measure || 'count', ...(x.property ? {property: x.property} : {})})),
+    range: q.from || '-30d', interval: q.interval || 'day',
+    breakdown: typeof b === 'string' ? b : b?.property || '', view: 'line',
+  };
 }
 
 /** The request the API takes for a graph state. */
@@ -147,6 +158,12 @@ export class HsGraph extends LitElement {
     return [rows[0], ...rows.slice(1).map(([t, ...v]) => [formatTime(t, this.state.interval), ...v])];
   }
 
+  /** The question as a report saves it: the request without the environment, which the report belongs to. */
+  savedQuery() {
+    const {app_id: _, ...query} = graphRequest(this.appId, this.state);
+    return query;
+  }
+
   render() {
     const s = this.state;
     return html`<h1>Graph</h1>
@@ -171,6 +188,7 @@ export class HsGraph extends LitElement {
         <button @click=${() => { this.showTable = !this.showTable; }} aria-pressed=${this.showTable}
           ?hidden=${s.view === 'table'}>Show numbers</button>
         <button @click=${() => downloadCsv('graph.csv', this.tableRows(this.lines()))} ?disabled=${!this.answer}>Download CSV</button>
+        <hs-save-report app-id=${this.appId} .query=${this.savedQuery()}></hs-save-report>
       </div>
       ${this.renderResult()}`;
   }

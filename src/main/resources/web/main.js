@@ -1,17 +1,28 @@
 // The app shell: who is signed in, which environment is open, the left rail and top bar, and the screen the URL
 // names (/e/<app id>/<screen>). Screens are custom elements; switching environments keeps the current screen.
 import {LitElement, html, css} from 'lit';
-import {api, ApiError, setCsrfToken} from './api.js';
+import {keyed} from 'lit/directives/keyed.js';
+import {api, ApiError, roleAtLeast, setCsrfToken, setMe} from './api.js';
 import {base} from './ui.js';
 import './login.js';
 import './install.js';
 import './graph.js';
+import './dashboards.js';
 
 /** The screens, in the rail's order: path segment, label, and the element that renders it. */
 const SCREENS = [
   ['graph', 'Graph', appId => html`<hs-graph app-id=${appId}></hs-graph>`],
+  ['dashboards', 'Dashboards', appId => html`<hs-dashboards app-id=${appId}></hs-dashboards>`],
   ['install', 'Install', (appId, env) => html`<hs-install app-id=${appId} .env=${env}></hs-install>`],
 ];
+
+/** The least role a screen is for (README, "Accounts and roles"); a screen not named here is for analysts. */
+const SCREEN_ROLES = {dashboards: 'viewer', settings: 'viewer'};
+
+/** The screens the signed-in member's role may use, in the rail's order. */
+function screensForRole() {
+  return SCREENS.filter(s => roleAtLeast(SCREEN_ROLES[s[0]] || 'analyst'));
+}
 
 /** The screen and environment a path names, such as /e/2056689749/graph. */
 export function parsePath(path) {
@@ -65,12 +76,14 @@ export class HsApp extends LitElement {
   }
 
   async signedIn(me) {
-    this.me = me;
+    // The sign-in answer names the role inside the account; GET /api/me also at the top.
+    this.me = {...me, role: me.role || me.account?.role};
+    setMe(this.me);
     setCsrfToken(me.csrf_token);
     this.envs = (await api('/api/environments')).environments;
     if (!this.route.appId || !this.envs.some(e => e.app_id === this.route.appId)) {
       const first = this.envs.find(e => e.name === 'production') || this.envs[0];
-      if (first) this.go(first.app_id, this.route.screen || 'graph', true);
+      if (first) this.go(first.app_id, this.route.screen || screensForRole()[0][0], true);
     }
     this.phase = 'app';
   }
@@ -80,11 +93,14 @@ export class HsApp extends LitElement {
     if (replace) history.replaceState(null, '', path);
     else history.pushState(null, '', path);
     this.route = {appId, screen};
+    // Screens with places of their own (a dashboard, a user) follow the address as on back and forward.
+    dispatchEvent(new PopStateEvent('popstate'));
   }
 
   async logout() {
     await api('/api/logout', {method: 'POST'}).catch(() => {});
     setCsrfToken(null);
+    setMe(null);
     this.me = null;
     this.phase = 'login';
   }
@@ -103,7 +119,8 @@ export class HsApp extends LitElement {
 
   renderApp() {
     const env = this.envs.find(e => e.app_id === this.route.appId);
-    const screen = SCREENS.find(s => s[0] === this.route.screen) || SCREENS[0];
+    const screens = screensForRole();
+    const screen = screens.find(s => s[0] === this.route.screen) || screens[0];
     return html`
       <header>
         <span class="brand">Hindsight</span>
@@ -117,11 +134,11 @@ export class HsApp extends LitElement {
         <button @click=${this.logout}>Sign out</button>
       </header>
       <nav aria-label="Screens">
-        ${SCREENS.map(([key, label]) => html`<a href=${`/e/${encodeURIComponent(this.route.appId)}/${key}`}
+        ${screens.map(([key, label]) => html`<a href=${`/e/${encodeURIComponent(this.route.appId)}/${key}`}
           aria-current=${key === screen[0] ? 'page' : 'false'}
           @click=${e => { e.preventDefault(); this.go(this.route.appId, key); }}>${label}</a>`)}
       </nav>
-      <main>${env ? screen[2](env.app_id, env) : html`<hs-state kind="empty" message="No environment: create a project first."></hs-state>`}</main>`;
+      <main>${env ? keyed(`${env.app_id}/${screen[0]}`, screen[2](env.app_id, env)) : html`<hs-state kind="empty" message="No environment: create a project first."></hs-state>`}</main>`;
   }
 }
 customElements.define('hs-app', HsApp);
