@@ -8,12 +8,14 @@ import './login.js';
 import './install.js';
 import './graph.js';
 import './dashboards.js';
+import './settings.js';
 
 /** The screens, in the rail's order: path segment, label, and the element that renders it. */
 const SCREENS = [
   ['graph', 'Graph', appId => html`<hs-graph app-id=${appId}></hs-graph>`],
   ['dashboards', 'Dashboards', appId => html`<hs-dashboards app-id=${appId}></hs-dashboards>`],
   ['install', 'Install', (appId, env) => html`<hs-install app-id=${appId} .env=${env}></hs-install>`],
+  ['settings', 'Settings', appId => html`<hs-settings app-id=${appId}></hs-settings>`],
 ];
 
 /** The least role a screen is for (README, "Accounts and roles"); a screen not named here is for analysts. */
@@ -61,6 +63,12 @@ export class HsApp extends LitElement {
   }
 
   async start() {
+    const invite = /^\/invite\/([^/]+)/.exec(location.pathname);
+    if (invite) {
+      this.invite = decodeURIComponent(invite[1]);
+      this.phase = 'invite';
+      return;
+    }
     try {
       const me = await api('/api/me');
       await this.signedIn(me);
@@ -110,8 +118,10 @@ export class HsApp extends LitElement {
       case 'loading': return html`<hs-state kind="loading" message="Loading Hindsight…" style="grid-column:1/3"></hs-state>`;
       case 'error': return html`<hs-state kind="error" .message=${`Hindsight cannot start: ${this.error}`} style="grid-column:1/3"
         @retry=${() => { this.phase = 'loading'; this.start(); }}></hs-state>`;
+      case 'invite':
       case 'setup':
       case 'login': return html`<hs-login style="grid-column:1/3;grid-row:1/3" ?setup=${this.phase === 'setup'}
+        .invite=${this.phase === 'invite' ? this.invite : null}
         @signed-in=${e => this.signedIn(e.detail)}></hs-login>`;
       default: return this.renderApp();
     }

@@ -41,6 +41,7 @@ public final class RouteRoles {
             open("GET", "/"),
             open("GET", "/login"),
             open("GET", "/setup"),
+            open("GET", "/invite/{token}"),
             open("GET", "/e/{appId}"),
             open("GET", "/e/{appId}/<rest>"),
             open("GET", "/app/{hash}/{file}"),

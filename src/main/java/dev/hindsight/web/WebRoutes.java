@@ -47,7 +47,8 @@ public final class WebRoutes {
     }
 
     public void register(Javalin app) {
-        for (String path : new String[] {"/", "/login", "/setup", "/e/{appId}", "/e/{appId}/<rest>"}) {
+        for (String path : new String[] {"/", "/login", "/setup", "/invite/{token}", "/e/{appId}",
+                "/e/{appId}/<rest>"}) {
             app.get(path, this::serveShell);
         }
         app.get("/app/{hash}/{file}", ctx -> {

@@ -81,7 +81,7 @@ class RolesTest {
                 .containsOnly("/health", "/metrics", "/h", "/api/track", "/api/identify", "/api/add_user_properties",
                         "/js/hindsight.js", "/api/setup", "/api/login", "/api/invites/{token}/accept",
                         // The web app's page, modules and libraries: what they show comes from the guarded API.
-                        "/", "/login", "/setup", "/e/{appId}", "/e/{appId}/<rest>", "/app/{hash}/{file}",
+                        "/", "/login", "/setup", "/invite/{token}", "/e/{appId}", "/e/{appId}/<rest>", "/app/{hash}/{file}",
                         "/_static/<path>");
     }
 
