@@ -1,6 +1,16 @@
 // <hs-chart>: one ECharts instance per element, resized with its box, disposed with it. ARIA descriptions on.
 import {LitElement, html, css} from 'lit';
-import * as echarts from 'echarts/dist/echarts.esm.min.js';
+
+let loading = null;
+
+/**
+ * Starts loading ECharts (a megabyte of script) if not yet started, and resolves to it. Not a static import, so the
+ * sign-in screen and the app's shell never wait for it; the app calls this as soon as it knows a chart will follow.
+ */
+export function loadCharts() {
+  loading ??= import('echarts/dist/echarts.esm.min.js');
+  return loading;
+}
 
 export class HsChart extends LitElement {
   static properties = {option: {attribute: false}, label: {}};
@@ -13,7 +23,9 @@ export class HsChart extends LitElement {
     return html`<div id="c" role="img" aria-label=${this.label || 'Chart'}></div>`;
   }
 
-  firstUpdated() {
+  async firstUpdated() {
+    const echarts = await loadCharts();
+    if (!this.isConnected) return;
     this.chart = echarts.init(this.renderRoot.querySelector('#c'), null, {renderer: 'canvas'});
     this.resizer = new ResizeObserver(() => this.chart?.resize());
     this.resizer.observe(this);

@@ -5,6 +5,7 @@ import {keyed} from 'lit/directives/keyed.js';
 import {api, ApiError, roleAtLeast, setCsrfToken, setMe} from './api.js';
 import {base} from './ui.js';
 import './login.js';
+import {loadCharts} from './chart.js';
 import './install.js';
 import './graph.js';
 import './dashboards.js';
@@ -70,8 +71,11 @@ export class HsApp extends LitElement {
       return;
     }
     try {
+      // Both at once: the environments answer 401 too when nobody is signed in.
+      const envs = api('/api/environments');
+      envs.catch(() => {});
       const me = await api('/api/me');
-      await this.signedIn(me);
+      await this.signedIn(me, envs);
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) {
         const setup = await api('/api/setup').catch(() => ({}));
@@ -83,12 +87,13 @@ export class HsApp extends LitElement {
     }
   }
 
-  async signedIn(me) {
+  async signedIn(me, envs = api('/api/environments')) {
+    loadCharts();
     // The sign-in answer names the role inside the account; GET /api/me also at the top.
     this.me = {...me, role: me.role || me.account?.role};
     setMe(this.me);
     setCsrfToken(me.csrf_token);
-    this.envs = (await api('/api/environments')).environments;
+    this.envs = (await envs).environments;
     if (!this.route.appId || !this.envs.some(e => e.app_id === this.route.appId)) {
       const first = this.envs.find(e => e.name === 'production') || this.envs[0];
       if (first) this.go(first.app_id, this.route.screen || screensForRole()[0][0], true);

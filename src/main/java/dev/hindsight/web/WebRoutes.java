@@ -39,7 +39,7 @@ public final class WebRoutes {
         this.projects = projects;
         this.store = store;
         String importMap = importMapJson(assets.importMap());
-        this.shell = shell(assets.appPrefix(), importMap).getBytes(StandardCharsets.UTF_8);
+        this.shell = shell(assets.appPrefix(), importMap, assets.preloads()).getBytes(StandardCharsets.UTF_8);
         // The import map is the page's only inline script: allowed by its hash, nothing else inline runs.
         this.csp = "default-src 'self'; script-src 'self' 'sha256-" + sha256(importMap) + "'; style-src 'self' "
                 + "'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -112,7 +112,11 @@ public final class WebRoutes {
         }
     }
 
-    private static String shell(String prefix, String importMap) {
+    private static String shell(String prefix, String importMap, List<String> preloads) {
+        StringBuilder links = new StringBuilder();
+        for (String p : preloads) {
+            links.append("<link rel=\"modulepreload\" href=\"").append(p).append("\">\n");
+        }
         return """
                 <!doctype html>
                 <html lang="en">
@@ -124,13 +128,13 @@ public final class WebRoutes {
                 <link rel="stylesheet" href="%1$sapp.css">
                 <script type="importmap">%2$s</script>
                 <link rel="modulepreload" href="%1$smain.js">
-                <script type="module" src="%1$smain.js"></script>
+                %3$s<script type="module" src="%1$smain.js"></script>
                 </head>
                 <body>
                 <hs-app>Loading Hindsight…<noscript> Hindsight's web app needs JavaScript.</noscript></hs-app>
                 </body>
                 </html>
-                """.formatted(prefix, importMap);
+                """.formatted(prefix, importMap, links);
     }
 
     private static String sha256(String text) {

@@ -188,8 +188,8 @@ public final class WebApp implements AutoCloseable {
             }
         });
         page.onResponse(r -> {
-            // The app asks /api/me first, and a 401 there means "show sign-in".
-            if (r.status() >= 400 && !(r.status() == 401 && r.url().endsWith("/api/me"))) {
+            // The app asks /api/me (and the environments, at once) first: a 401 there means "show sign-in".
+            if (r.status() >= 400 && !(r.status() == 401 && (r.url().endsWith("/api/me") || r.url().endsWith("/api/environments")))) {
                 errors.add(r.status() + " " + r.request().method() + " " + r.url());
             }
         });
