@@ -5,7 +5,7 @@ import {api, ApiError, isAbort} from './api.js';
 import {base, downloadCsv, encodeState, decodeState, formatNumber} from './ui.js';
 import './chart.js';
 import './reports.js';
-import {NO_CATALOG, eventSelect, formatTime, loadCatalog, propertySelect} from './pickers.js';
+import {NO_CATALOG, eventSelect, filtersEditor, filtersRequest, formatTime, loadCatalog, propertySelect} from './pickers.js';
 
 const MEASURES = [
   ['count', 'Total events'], ['users', 'Unique users'], ['sessions', 'Sessions'],
@@ -13,6 +13,8 @@ const MEASURES = [
   ['max', 'Maximum of property'], ['median', 'Median of property'], ['p90', '90th percentile of property'],
   ['per_user', 'Events per user (average)'],
 ];
+const MEASURE_NAMES = {users: 'users', sessions: 'sessions', sum: 'sum', avg: 'average', min: 'minimum', max: 'maximum',
+  median: 'median', p90: '90th percentile', per_user: 'per user'};
 const NEEDS_PROPERTY = new Set(['sum', 'avg', 'min', 'max', 'median', 'p90']);
 const RANGES = [
   ['today', 'Today'], ['yesterday', 'Yesterday'], ['-7d', 'Last 7 days'], ['-30d', 'Last 30 days'],
@@ -32,6 +34,8 @@ export function graphStateOf(q) {
     series: (q.series || []).map(x => ({event: x.event, measure: x.measure || 'count', ...(x.property ? {property: x.property} : {})})),
     range: q.from || '-30d', interval: q.interval || 'day',
     breakdown: typeof b === 'string' ? b : b?.property || '', view: 'line',
+    filters: (q.filters || []).map(f => ({key: f.key, op: f.op, value: f.value == null ? '' : String(f.value)})),
+    formulas: (q.formulas || []).map(f => f.expression),
   };
 }
 
@@ -45,6 +49,10 @@ export function graphRequest(appId, s) {
   const q = {app_id: appId, kind: 'graph', from: s.range, interval: s.interval, series};
   if (s.range === 'today' || s.range === 'yesterday' || s.range === 'this_month' || s.range === 'last_month') q.to = s.range;
   if (s.breakdown) q.breakdown = {property: s.breakdown, limit: 10};
+  const filters = filtersRequest(s.filters);
+  if (filters.length) q.filters = filters;
+  const formulas = (s.formulas || []).filter(f => f.trim());
+  if (formulas.length) q.formulas = formulas.map(expression => ({expression}));
   return q;
 }
 
@@ -55,6 +63,7 @@ export class HsGraph extends LitElement {
   };
   static styles = [base, css`
     .editor { display: grid; gap: 12px; margin-bottom: 16px; }
+    .filters { display: flex; flex-direction: column; gap: 8px; align-items: flex-start; }
     .series { display: flex; gap: 8px; align-items: end; flex-wrap: wrap; }
     .letter { font-weight: 700; width: 22px; height: 22px; border-radius: 4px; background: var(--accent); color: #fff;
       display: inline-grid; place-items: center; font-size: 12px; align-self: center; }
@@ -125,10 +134,10 @@ export class HsGraph extends LitElement {
   lines() {
     if (!this.answer) return [];
     const series = (this.answer.series || []).map((s, i) => ({
-      name: `${String.fromCharCode(65 + (s.index ?? i))}. ${s.label}${s.breakdown != null ? ` · ${s.breakdown}` : ''}`,
+      name: `${String.fromCharCode(65 + (s.index ?? i))}. ${s.label}${s.measure && s.measure !== 'count' ? ` (${MEASURE_NAMES[s.measure] || s.measure})` : ''}${s.breakdown != null ? ` · ${s.breakdown}` : ''}`,
       points: s.points,
     }));
-    const formulas = (this.answer.formulas || []).map(f => ({name: f.name, points: f.points}));
+    const formulas = (this.answer.formulas || []).map(f => ({name: f.name, points: f.points, formula: true}));
     return [...series, ...formulas];
   }
 
@@ -139,9 +148,12 @@ export class HsGraph extends LitElement {
       legend: {type: 'scroll', bottom: 0},
       grid: {left: 48, right: 16, top: 16, bottom: 48},
       xAxis: {type: 'time'},
-      yAxis: {type: 'value'},
+      // Formulas (ratios, differences) get their own axis on the right: on the counts' axis they would lie flat.
+      yAxis: lines.some(l => l.formula) && lines.some(l => !l.formula)
+        ? [{type: 'value'}, {type: 'value', splitLine: {show: false}}] : {type: 'value'},
       series: lines.map(l => ({
-        name: l.name, type: bar ? 'bar' : 'line', showSymbol: false, stack: bar ? 'all' : undefined,
+        name: l.name, type: bar && !l.formula ? 'bar' : 'line', showSymbol: false, stack: bar && !l.formula ? 'all' : undefined,
+        yAxisIndex: l.formula && lines.some(x => !x.formula) ? 1 : 0,
         data: l.points.map(p => [p.t, p.value]),
       })),
     };
@@ -172,8 +184,17 @@ export class HsGraph extends LitElement {
         <div class="row">
           <button @click=${() => this.change({...s, series: [...s.series, {event: {kind: 'pageview'}, measure: 'count'}]})}
             ?disabled=${s.series.length >= 10}>Add series</button>
+          <button @click=${() => this.change({...s, formulas: [...(s.formulas || []), '']})}
+            ?disabled=${(s.formulas || []).length >= 10}>Add formula</button>
           ${propertySelect('Breakdown', this.catalog, s.breakdown, v => this.change({...s, breakdown: v}))}
         </div>
+        ${(s.formulas || []).map((f, i) => html`<div class="row">
+          <label>Formula ${i + 1} <input .value=${f} placeholder="A / B" size="24"
+            @change=${e => this.change({...s, formulas: s.formulas.map((x, j) => (j === i ? e.target.value : x))})}></label>
+          <span class="muted">Series letters with + − × ÷ and numbers, such as <code>A / B * 100</code>.</span>
+          <button aria-label=${`Remove formula ${i + 1}`} @click=${() => this.change({...s, formulas: s.formulas.filter((_, j) => j !== i)})}>Remove</button>
+        </div>`)}
+        ${filtersEditor(this.catalog, s.filters, filters => this.change({...s, filters}))}
       </div>
       <div class="display">
         <label>Date range <select @change=${e => this.change({...s, range: e.target.value})}>

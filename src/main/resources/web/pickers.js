@@ -81,3 +81,36 @@ export function formatTime(t, interval) {
   if (typeof t !== 'string') return t;
   return interval === 'hour' ? t.slice(0, 16).replace('T', ' ') : t.slice(0, 10);
 }
+
+/** The filter operators the API takes (README, "properties" filters). */
+export const OPS = [['=', 'is'], ['!=', 'is not'], ['contains', 'contains'], ['>', '>'], ['<', '<'], ['>=', '≥'],
+  ['<=', '≤'], ['is_set', 'is set'], ['is_not_set', 'is not set']];
+
+/** Filters as the API takes them: complete rows only, numbers as numbers where a comparison needs one. */
+export function filtersRequest(filters) {
+  return (filters || []).filter(f => f.key && (f.op === 'is_set' || f.op === 'is_not_set' || f.value !== '')).map(f => {
+    if (f.op === 'is_set' || f.op === 'is_not_set') return {key: f.key, op: f.op};
+    const numeric = ['>', '<', '>=', '<='].includes(f.op) && f.value.trim() !== '' && !Number.isNaN(Number(f.value));
+    return {key: f.key, op: f.op, value: numeric ? Number(f.value) : f.value};
+  });
+}
+
+/**
+ * Rows of property filters (property, operator, value) with Add and Remove; `onChange` gets the new list. A value
+ * is taken when its field is left or Enter is pressed, not at every key.
+ */
+export function filtersEditor(catalog, filters, onChange) {
+  const list = filters || [];
+  const set = (i, patch) => onChange(list.map((f, j) => (j === i ? {...f, ...patch} : f)));
+  return html`<div class="filters" role="group" aria-label="Filters">
+    ${list.map((f, i) => html`<div class="row">
+      ${propertySelect(`Filter ${i + 1} property`, catalog, f.key, key => set(i, {key}), 'Choose…')}
+      <label>Operator <select @change=${e => set(i, {op: e.target.value})}>
+        ${OPS.map(([v, l]) => html`<option value=${v} ?selected=${f.op === v}>${l}</option>`)}</select></label>
+      ${f.op === 'is_set' || f.op === 'is_not_set' ? '' : html`<label>Value
+        <input .value=${f.value || ''} @change=${e => set(i, {value: e.target.value})}></label>`}
+      <button aria-label=${`Remove filter ${i + 1}`} @click=${() => onChange(list.filter((_, j) => j !== i))}>Remove</button>
+    </div>`)}
+    <button @click=${() => onChange([...list, {key: '', op: '=', value: ''}])} ?disabled=${list.length >= 20}>Add filter</button>
+  </div>`;
+}

@@ -126,6 +126,46 @@ class GraphScreenTest {
     }
 
     @Test
+    void aFormulaOverTwoSeriesWithAFilterShowsTheApisNumbers() {
+        try (BrowserContext ctx = web.signedInAsAdmin()) {
+            Page page = open(ctx, "/e/" + web.dev().appId() + "/graph");
+            List<String> errors = WebApp.watchErrors(page);
+            assertThat(chart(page)).isVisible();
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Add series")).click();
+            page.locator("hs-graph .series").nth(1).getByLabel("Measure").selectOption("users");
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Add formula")).click();
+            page.getByLabel("Formula 1", new Page.GetByLabelOptions().setExact(true)).fill("A / B");
+            page.getByLabel("Formula 1", new Page.GetByLabelOptions().setExact(true)).press("Enter");
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Add filter")).click();
+            page.getByLabel("Filter 1 property").selectOption("$channel");
+            page.getByLabel("Value").fill("email");
+            page.getByLabel("Value").press("Enter");
+            page.getByLabel("Interval").selectOption("week");
+            assertThat(page.locator("hs-graph .result[aria-busy=false] hs-chart[data-rendered=true]")).isVisible();
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Show numbers")).click();
+            List<List<String>> shown = table(page);
+            assertThat(shown.get(0)).containsExactly("Time", "A. pageview", "B. pageview (users)", "A / B");
+            WebApp.screenshot(page, "graph-formula");
+
+            JsonNode answer = web.query(Map.of("app_id", web.dev().appId(), "kind", "graph", "from", "-30d",
+                    "interval", "week", "filters", List.of(Map.of("key", "$channel", "op", "=", "value", "email")),
+                    "formulas", List.of(Map.of("expression", "A / B")),
+                    "series", List.of(Map.of("event", Map.of("kind", "pageview"), "measure", "count"),
+                            Map.of("event", Map.of("kind", "pageview"), "measure", "users"))));
+            for (int row = 1; row < shown.size(); row++) {
+                assertThat(number(shown.get(row).get(1))).isEqualTo(answer.get("series").get(0).get("points")
+                        .get(row - 1).get("value").asLong());
+                assertThat(number(shown.get(row).get(2))).isEqualTo(answer.get("series").get(1).get("points")
+                        .get(row - 1).get("value").asLong());
+                JsonNode ratio = answer.get("formulas").get(0).get("points").get(row - 1).get("value");
+                assertThat(shown.get(row).get(3)).isEqualTo(ratio.isNull() ? "–"
+                        : String.format(java.util.Locale.US, "%,.2f", ratio.asDouble()).replaceAll("\\.?0+$", ""));
+            }
+            assertThat(errors).isEmpty();
+        }
+    }
+
+    @Test
     void theAppsFilesAndLibrariesAreCachedForAYearAndSentCompressed() throws Exception {
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         String shell = web.send("GET", "/", null, null).body();
