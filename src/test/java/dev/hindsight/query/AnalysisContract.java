@@ -193,6 +193,9 @@ abstract class AnalysisContract {
             String fields = "\"start\":" + event(r) + ",\"return\":" + event(r) + ",\"period\":\""
                     + (r.nextBoolean() ? "day" : "week") + "\",\"periods\":" + (1 + r.nextInt(10));
             assertSameAnswer(r, "retention", 24 + r.nextInt(DAYS * 24), fields);
+            // The same grid split by a property of the users' first start events.
+            assertSameAnswer(r, "retention", 24 + r.nextInt(DAYS * 24), fields + ",\"breakdown\":{\"property\":\""
+                    + pick(r, BREAKDOWNS) + "\",\"limit\":" + (1 + r.nextInt(3)) + "}");
         }
     }
 

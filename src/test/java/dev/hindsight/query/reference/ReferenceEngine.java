@@ -473,37 +473,75 @@ public final class ReferenceEngine implements Engine {
     @Override
     public List<RetentionRow> retention(Retention r) {
         Dataset data = check(r.scope());
-        known(r, "scope", "start", "returning", "period", "periods");
+        known(r, "scope", "start", "returning", "period", "periods", "breakdown");
         known(r.start());
         known(r.returning());
+        if (r.breakdown() != null) {
+            known(r.breakdown(), "property", "limit");
+            own(r.breakdown().property());
+        }
         java.time.ZoneId zone = r.scope().zone();
         long from = r.scope().fromMs();
         long to = r.scope().toMs();
-        // Each user's first start event.
+        // Each user's first start event, and the breakdown value on it (of several at that time, a value before
+        // none, then the smallest).
         Map<String, Long> first = new LinkedHashMap<>();
+        Map<String, String> valueOf = new HashMap<>();
         for (Resolved e : events(data, from, to, r.start().filter())) {
             first.putIfAbsent(e.userKey(), e.ev().time());
+            if (r.breakdown() != null && first.get(e.userKey()) == e.ev().time()) {
+                String v = value(e.ev(), r.breakdown().property());
+                String had = valueOf.get(e.userKey());
+                if (v != null && (had == null || v.compareTo(had) < 0)) {
+                    valueOf.put(e.userKey(), v);
+                }
+            }
+        }
+        // The breakdown's top values, by users, ties by value; each user's group.
+        Map<String, String> groupOf = new HashMap<>();
+        if (r.breakdown() != null) {
+            Map<String, Long> counts = new HashMap<>();
+            valueOf.values().forEach(v -> counts.merge(v, 1L, Long::sum));
+            Set<String> top = new HashSet<>();
+            counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()
+                    .thenComparing(Map.Entry.comparingByKey())).limit(r.breakdown().limit())
+                    .forEach(e -> top.add(e.getKey()));
+            for (String u : first.keySet()) {
+                String v = valueOf.get(u);
+                groupOf.put(u, v == null ? "(none)" : top.contains(v) ? v : "(other)");
+            }
         }
         List<Resolved> returns = events(data, from, to, r.returning().filter());
-        Map<Long, Long> sizes = new TreeMap<>();
-        Map<Long, Map<Integer, Set<String>>> retained = new TreeMap<>();
+        // Per group (null: every user), per cohort: the size, and per period the users retained.
+        Map<String, Map<Long, Long>> sizes = new HashMap<>();
+        Map<String, Map<Long, Map<Integer, Set<String>>>> retained = new HashMap<>();
         for (Map.Entry<String, Long> u : first.entrySet()) {
             long cohort = bucketKey(u.getValue(), r.period(), zone);
-            sizes.merge(cohort, 1L, Long::sum);
+            List<String> groups = new ArrayList<>();
+            groups.add(null);
+            if (groupOf.containsKey(u.getKey())) {
+                groups.add(groupOf.get(u.getKey()));
+            }
+            for (String g : groups) {
+                sizes.computeIfAbsent(g, x -> new TreeMap<>()).merge(cohort, 1L, Long::sum);
+            }
             for (Resolved e : returns) {
                 if (e.userKey().equals(u.getKey()) && e.ev().time() >= u.getValue()) {
                     // Periods on the local wall clock, where every day has 24 hours.
                     int k = (int) Math.floorDiv(localMs(e.ev().time(), zone) - cohort, r.periodMs());
                     if (k <= r.periods()) {
-                        retained.computeIfAbsent(cohort, c -> new TreeMap<>()).computeIfAbsent(k, x -> new HashSet<>())
-                                .add(u.getKey());
+                        for (String g : groups) {
+                            retained.computeIfAbsent(g, x -> new TreeMap<>()).computeIfAbsent(cohort, c -> new TreeMap<>())
+                                    .computeIfAbsent(k, x -> new HashSet<>()).add(u.getKey());
+                        }
                     }
                 }
             }
         }
         List<RetentionRow> out = new ArrayList<>();
-        sizes.forEach((cohort, n) -> out.add(new RetentionRow(cohort, -1, n)));
-        retained.forEach((cohort, byK) -> byK.forEach((k, users) -> out.add(new RetentionRow(cohort, k, users.size()))));
+        sizes.forEach((g, byCohort) -> byCohort.forEach((cohort, n) -> out.add(new RetentionRow(cohort, -1, n, g))));
+        retained.forEach((g, byCohort) -> byCohort.forEach((cohort, byK) -> byK.forEach((k, users) ->
+                out.add(new RetentionRow(cohort, k, users.size(), g)))));
         return out;
     }
 
