@@ -23,6 +23,10 @@ final class BuiltInSql {
         if (user != null) {
             return userProperty(user);
         }
+        String atEvent = BuiltIns.userPropertyAtEvent(key);
+        if (atEvent != null) {
+            return userPropertyAtEvent(atEvent);
+        }
         BuiltIns.Level level = BuiltIns.ALL.get(key);
         if (level == null) {
             throw new IllegalArgumentException("not a built-in property: " + key);
@@ -157,6 +161,25 @@ final class BuiltInSql {
                 + " CASE WHEN identity IS NULL THEN (SELECT dp.v FROM (SELECT env_id AS d_env, device_id AS d_id,"
                 + " json_extract_string(value, '$') AS v FROM device_properties WHERE key = " + key + ") dp"
                 + " WHERE dp.d_env = env_id AND dp.d_id = device_id) END)";
+    }
+
+    /**
+     * User property {@code name}'s value at the event's time for the event's user, by the rules of
+     * {@link #userProperty}: of the sets in {@code property_history} (see DuckDb) to the user's identity, the last at
+     * or before the event's time; else, for an event without an identity, of those to its device. The stored value
+     * is a JSON literal, read as text.
+     */
+    private static String userPropertyAtEvent(String name) {
+        String key = literal(name);
+        String linked = "(SELECT dl.l_id FROM (SELECT env_id AS l_env, device_id AS l_dev,"
+                + " last(identity ORDER BY valid_from, id) AS l_id FROM identity_links WHERE undone_at IS NULL"
+                + " GROUP BY env_id, device_id) dl WHERE dl.l_env = env_id AND dl.l_dev = device_id)";
+        String history = "(SELECT env_id AS h_env, owner AS h_owner, valid_from AS h_from,"
+                + " json_extract_string(value, '$') AS v FROM property_history WHERE name = " + key + ")";
+        return "coalesce((SELECT arg_max(ph.v, ph.h_from) FROM " + history + " ph WHERE ph.h_env = env_id"
+                + " AND ph.h_owner = 'i:' || coalesce(identity, " + linked + ") AND ph.h_from <= time),"
+                + " CASE WHEN identity IS NULL THEN (SELECT arg_max(pd.v, pd.h_from) FROM " + history + " pd"
+                + " WHERE pd.h_env = env_id AND pd.h_owner = 'd:' || device_id AND pd.h_from <= time) END)";
     }
 
     private static String in(Collection<String> values) {
