@@ -127,6 +127,13 @@ class RetentionBreakdownTest {
                 Map.entry("Nobody", List.of("2026-11-02 0 0 0 0", "2026-11-03 0 0 0 -", "2026-11-04 0 0 - -")),
                 Map.entry("Pros", List.of("2026-11-02 1 0 1 0", "2026-11-03 1 0 1 -", "2026-11-04 0 0 - -")),
                 Map.entry("Bob", List.of("2026-11-02 1 1 0 0", "2026-11-03 0 0 0 -", "2026-11-04 0 0 - -")));
+        // With the top-level cohort filter too: only the users it keeps are in any grid.
+        Map<String, Object> notBob = body("2026-11-02T00:00:00Z", "2026-11-05T00:00:00Z", "day", 2,
+                Map.of("cohorts", List.of(pros, bobs)));
+        notBob.put("cohort", Map.of("id", bobs, "not", true));
+        assertThat(breakdowns(Sends.query(s, s.dev(), notBob))).containsExactly(
+                Map.entry("Pros", List.of("2026-11-02 1 0 1 0", "2026-11-03 1 0 1 -", "2026-11-04 0 0 - -")),
+                Map.entry("Bob", List.of("2026-11-02 0 0 0 0", "2026-11-03 0 0 0 -", "2026-11-04 0 0 - -")));
         // Without a breakdown the answer has no breakdowns at all.
         assertThat(grid(null).has("breakdowns")).isFalse();
     }
