@@ -171,15 +171,19 @@ final class BuiltInSql {
      */
     private static String userPropertyAtEvent(String name) {
         String key = literal(name);
-        String linked = "(SELECT dl.l_id FROM (SELECT env_id AS l_env, device_id AS l_dev,"
-                + " last(identity ORDER BY valid_from, id) AS l_id FROM identity_links WHERE undone_at IS NULL"
-                + " GROUP BY env_id, device_id) dl WHERE dl.l_env = env_id AND dl.l_dev = device_id)";
-        String history = "(SELECT env_id AS h_env, owner AS h_owner, valid_from AS h_from,"
-                + " json_extract_string(value, '$') AS v FROM property_history WHERE name = " + key + ")";
-        return "coalesce((SELECT arg_max(ph.v, ph.h_from) FROM " + history + " ph WHERE ph.h_env = env_id"
-                + " AND ph.h_owner = 'i:' || coalesce(identity, " + linked + ") AND ph.h_from <= time),"
-                + " CASE WHEN identity IS NULL THEN (SELECT arg_max(pd.v, pd.h_from) FROM " + history + " pd"
-                + " WHERE pd.h_env = env_id AND pd.h_owner = 'd:' || device_id AND pd.h_from <= time) END)";
+        // One level of correlation per lookup, on equalities and the time: a lookup nested in another's condition
+        // (the device's link inside the owner's key) makes the engine compare every event with every set.
+        String sets = "SELECT env_id AS h_env, owner AS h_owner, valid_from AS h_from, json_extract_string(value, '$') AS v"
+                + " FROM property_history WHERE name = " + key;
+        String linked = "SELECT dl.l_env AS h_env, dl.l_dev AS h_dev, h.h_from, h.v FROM (SELECT env_id AS l_env,"
+                + " device_id AS l_dev, last(identity ORDER BY valid_from, id) AS l_id FROM identity_links"
+                + " WHERE undone_at IS NULL GROUP BY env_id, device_id) dl JOIN (" + sets + ") h"
+                + " ON h.h_env = dl.l_env AND h.h_owner = 'i:' || dl.l_id";
+        return "(CASE WHEN identity IS NOT NULL THEN (SELECT arg_max(pi.v, pi.h_from) FROM (" + sets + ") pi"
+                + " WHERE pi.h_env = env_id AND pi.h_owner = 'i:' || identity AND pi.h_from <= time)"
+                + " ELSE coalesce((SELECT arg_max(pl.v, pl.h_from) FROM (" + linked + ") pl WHERE pl.h_env = env_id"
+                + " AND pl.h_dev = device_id AND pl.h_from <= time), (SELECT arg_max(pd.v, pd.h_from) FROM (" + sets
+                + ") pd WHERE pd.h_env = env_id AND pd.h_owner = 'd:' || device_id AND pd.h_from <= time)) END)";
     }
 
     private static String in(Collection<String> values) {
