@@ -152,15 +152,19 @@ final class BuiltInSql {
      */
     private static String userProperty(String name) {
         String key = literal(name);
-        String linked = "(SELECT dl.l_id FROM (SELECT env_id AS l_env, device_id AS l_dev,"
-                + " last(identity ORDER BY valid_from, id) AS l_id FROM identity_links WHERE undone_at IS NULL"
-                + " GROUP BY env_id, device_id) dl WHERE dl.l_env = env_id AND dl.l_dev = device_id)";
-        return "coalesce((SELECT up.v FROM (SELECT env_id AS u_env, identity AS u_id, json_extract_string(value, '$') AS v"
-                + " FROM user_properties WHERE key = " + key + ") up WHERE up.u_env = env_id"
-                + " AND up.u_id = coalesce(identity, " + linked + ")),"
-                + " CASE WHEN identity IS NULL THEN (SELECT dp.v FROM (SELECT env_id AS d_env, device_id AS d_id,"
+        // One level of correlation per lookup, as in userPropertyAtEvent: a lookup nested in another's condition
+        // made the engine compare every event with every user.
+        String users = "SELECT env_id AS u_env, identity AS u_id, json_extract_string(value, '$') AS v"
+                + " FROM user_properties WHERE key = " + key;
+        String linked = "SELECT dl.l_env AS u_env, dl.l_dev AS u_dev, up.v FROM (SELECT env_id AS l_env,"
+                + " device_id AS l_dev, last(identity ORDER BY valid_from, id) AS l_id FROM identity_links"
+                + " WHERE undone_at IS NULL GROUP BY env_id, device_id) dl JOIN (" + users + ") up"
+                + " ON up.u_env = dl.l_env AND up.u_id = dl.l_id";
+        return "(CASE WHEN identity IS NOT NULL THEN (SELECT ui.v FROM (" + users + ") ui WHERE ui.u_env = env_id"
+                + " AND ui.u_id = identity) ELSE coalesce((SELECT ul.v FROM (" + linked + ") ul WHERE ul.u_env = env_id"
+                + " AND ul.u_dev = device_id), (SELECT dp.v FROM (SELECT env_id AS d_env, device_id AS d_id,"
                 + " json_extract_string(value, '$') AS v FROM device_properties WHERE key = " + key + ") dp"
-                + " WHERE dp.d_env = env_id AND dp.d_id = device_id) END)";
+                + " WHERE dp.d_env = env_id AND dp.d_id = device_id)) END)";
     }
 
     /**
