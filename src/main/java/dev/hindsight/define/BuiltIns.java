@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * store received them in); an event without a session id (server-side events) is its own session's first event.
  * {@code $user.<name>} is the user property {@code name}'s latest value (not its value at the event's time) of the
  * event's user: its own identity, else the identity its device was last linked to, else, for a device never
- * identified, the device's own properties (set before identify).
+ * identified, the device's own properties (set before identify). {@code $user_at_event.<name>} is the value the
+ * same user's property had at the event's time: the last value set at or before it, from the history of sets.
  */
 public final class BuiltIns {
 
@@ -55,6 +56,9 @@ public final class BuiltIns {
 
     /** The prefix of a user property's built-in name: {@code $user.plan}. */
     public static final String USER_PREFIX = "$user.";
+
+    /** The prefix of a user property's value at the event's time: {@code $user_at_event.plan}. */
+    public static final String USER_AT_EVENT_PREFIX = "$user_at_event.";
 
     /** The channels, in the order their rules are tried (see {@link #channel}). */
     public static final List<String> CHANNELS = List.of("paid", "email", "social", "search", "referral", "direct");
@@ -115,13 +119,23 @@ public final class BuiltIns {
         if (key.startsWith(USER_PREFIX)) {
             return key.length() > USER_PREFIX.length() ? null : "needs a user property's name after '$user.'";
         }
+        if (key.startsWith(USER_AT_EVENT_PREFIX)) {
+            return key.length() > USER_AT_EVENT_PREFIX.length() ? null
+                    : "needs a user property's name after '$user_at_event.'";
+        }
         return "is not a built-in property; the built-ins are " + String.join(", ", ALL.keySet())
-                + " and $user.<name>";
+                + ", $user.<name> and $user_at_event.<name>";
     }
 
     /** The user property a {@code $user.<name>} key names, else null. */
     public static String userProperty(String key) {
         return key != null && key.startsWith(USER_PREFIX) ? key.substring(USER_PREFIX.length()) : null;
+    }
+
+    /** The user property a {@code $user_at_event.<name>} key names, else null. */
+    public static String userPropertyAtEvent(String key) {
+        return key != null && key.startsWith(USER_AT_EVENT_PREFIX) ? key.substring(USER_AT_EVENT_PREFIX.length())
+                : null;
     }
 
     /** The lower-cased host of a URL, or null when it has none. */

@@ -76,9 +76,16 @@ public sealed interface Analysis {
 
     /**
      * The cohort grid: users by the {@code period} (day or week) of their first {@code start} event, and how many
-     * did {@code returning} in each of the following {@code periods} periods (see {@link RetentionQuery}).
+     * did {@code returning} in each of the following {@code periods} periods, optionally also split by a
+     * {@code breakdown} (null: none) of each user's first start event or by cohorts (see {@link RetentionQuery}).
      */
-    record Retention(Scope scope, EventSpec start, EventSpec returning, String period, int periods) implements Analysis {
+    record Retention(Scope scope, EventSpec start, EventSpec returning, String period, int periods,
+            Breakdown breakdown) implements Analysis {
+
+        /** A grid without a breakdown. */
+        public Retention(Scope scope, EventSpec start, EventSpec returning, String period, int periods) {
+            this(scope, start, returning, period, periods, null);
+        }
 
         /** The length of a period in milliseconds: UTC days have no daylight-saving changes. */
         public long periodMs() {

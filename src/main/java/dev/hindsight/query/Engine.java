@@ -88,11 +88,23 @@ public interface Engine {
     /** The text of each user key: the identity, or {@code device:<device id>} for an anonymous device. */
     Map<Long, String> userLabels(Collection<Long> userKeys);
 
-    /** A retention grid's cell: {@code k} = -1 is the cohort's size, k = 0.. the users retained in period k. */
-    record RetentionRow(long cohortMs, int k, long users) {
+    /**
+     * A retention grid's cell: {@code k} = -1 is the cohort's size, k = 0.. the users retained in period k; of every
+     * user when {@code breakdown} is null, else of the users of that breakdown group.
+     */
+    record RetentionRow(long cohortMs, int k, long users, String breakdown) {
+        /** A cell of the whole grid. */
+        public RetentionRow(long cohortMs, int k, long users) {
+            this(cohortMs, k, users, null);
+        }
     }
 
-    /** The non-empty cells of a retention grid (semantics in {@link RetentionQuery}). */
+    /**
+     * The non-empty cells of a retention grid (semantics in {@link RetentionQuery}), and with a breakdown also those
+     * of each group: by property, the {@code limit} values of the users' first start events with most users, then
+     * "(other)", and "(none)" for users whose first start event has no value; by cohort, each cohort's members at
+     * the breakdown's now, labelled with its name.
+     */
     List<RetentionRow> retention(Retention r);
 
     /** A user of a users answer: its properties as a JSON object's text; {@code total} counts every user that qualifies. */

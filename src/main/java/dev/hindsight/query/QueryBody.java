@@ -22,7 +22,7 @@ final class QueryBody {
     private static final Map<String, Set<String>> TOP = Map.of(
             "graph", Set.of("interval", "series", "breakdown", "formulas"),
             "funnel", Set.of("steps", "window", "breakdown"),
-            "retention", Set.of("start", "return", "period", "periods"),
+            "retention", Set.of("start", "return", "period", "periods", "breakdown"),
             "paths", Set.of("start", "direction", "depth", "label_with"),
             "users", Set.of("event", "did_not", "properties", "limit"),
             "sessions", Set.of("identity", "limit"));
@@ -65,6 +65,7 @@ final class QueryBody {
             case "retention" -> {
                 event(body.get("start"), "start", errors);
                 event(body.get("return"), "return", errors);
+                breakdown(body, errors);
             }
             case "paths" -> {
                 event(body.get("start"), "start", errors);

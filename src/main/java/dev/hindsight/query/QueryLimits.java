@@ -25,6 +25,8 @@ final class QueryLimits {
     static final int MAX_SERIES = 50;
     /** Points of a graph's answer: lines (series times breakdown groups) times buckets. */
     static final long MAX_POINTS = 500_000;
+    /** Cells of a retention answer's breakdown: groups times cohorts times periods. */
+    static final long MAX_CELLS = 500_000;
     /** Events a paths query labels steps with. */
     static final int MAX_LABEL_WITH = 50;
 

@@ -206,7 +206,7 @@ public final class QueryRoutes implements AutoCloseable {
         CohortLookup.EventParser events = (node, field) -> event(env, node, field);
         Scope scope = new Scope(env.id(), range.fromMs(), range.toMs(), range.zone(), TopFilters.parse(body), null)
                 .withCohort(CohortArgs.filter(body, env, cohorts, events, now));
-        if (CohortArgs.byCohorts(body) && (kind.equals("graph") || kind.equals("funnel"))) {
+        if (CohortArgs.byCohorts(body) && (kind.equals("graph") || kind.equals("funnel") || kind.equals("retention"))) {
             // The kind parses the rest as without a breakdown; the cohorts' lines bound the graph's points too.
             Analysis.Breakdown b = CohortArgs.breakdown(body, env, cohorts, events, now);
             com.fasterxml.jackson.databind.node.ObjectNode rest = body.deepCopy();
@@ -222,6 +222,12 @@ public final class QueryRoutes implements AutoCloseable {
                     yield new Graph(g.scope(), g.interval(), g.series(), b);
                 }
                 case Analysis.Funnel f -> new Analysis.Funnel(f.scope(), f.steps(), f.windowMs(), b);
+                case Analysis.Retention r -> {
+                    RetentionQuery.checkCells(b.cohorts().size(),
+                            Buckets.count(scope.fromMs(), scope.toMs(), r.period(), scope.zone()), r.periods(),
+                            "breakdown.cohorts");
+                    yield new Analysis.Retention(r.scope(), r.start(), r.returning(), r.period(), r.periods(), b);
+                }
                 default -> throw new IllegalStateException(kind);
             };
         }

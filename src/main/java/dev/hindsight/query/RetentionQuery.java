@@ -14,8 +14,9 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The retention analysis: request {@code {start: event, return: event, period: "day" | "week", periods: N}},
- * answer {@code {cohorts: [{start, users, retained: [n0 .. nN], rates: [...]}]}}.
+ * The retention analysis: request {@code {start: event, return: event, period: "day" | "week", periods: N,
+ * breakdown?: property | {property, limit} | {cohorts: [id, ...]}}}, answer {@code {cohorts: [{start, users,
+ * retained: [n0 .. nN], rates: [...]}], breakdowns?: [{value, cohorts: [...]}]}}.
  *
  * <p>Exactly:
  * <ul>
@@ -32,6 +33,12 @@ import java.util.function.Function;
  * period k starts at or after {@code to} (it has not begun); a period that has begun but not ended by
  * {@code to} counts the returns so far. {@code rates[k]} is retained[k] / users, null when retained[k] is null
  * or the cohort is empty.
+ * <li>A breakdown by a property puts each user in one group, by the property's value on their first start event (of
+ * several at that instant, a value before none, then the smallest): the {@code limit} values with most users, the
+ * rest as "(other)", no value as "(none)"; groups are listed by users, most first, then by value, and only those
+ * with users. A breakdown by cohorts has a group per cohort (its members at the request's now), in the request's
+ * order, empty ones too; a user in several is in each, a user in none in no group. Each group's {@code cohorts}
+ * is a grid of the same shape as the top-level one, which still counts every user.
  * </ul>
  */
 final class RetentionQuery {
@@ -53,27 +60,76 @@ final class RetentionQuery {
             throw QueryLimits.exceeded("period", "the range has " + cohorts + " " + period + "s; a retention grid has"
                     + " at most " + QueryLimits.MAX_COHORTS + " cohorts: narrow the range or take weeks");
         }
-        return new Retention(scope, events.apply("/start"), events.apply("/return"), period, periods);
+        Analysis.Breakdown breakdown = FunnelQuery.breakdown(body);
+        if (breakdown != null) {
+            checkCells(breakdown.limit() + 2, cohorts, periods,
+                    body.get("breakdown").isTextual() ? "breakdown" : "breakdown.limit");
+        }
+        return new Retention(scope, events.apply("/start"), events.apply("/return"), period, periods, breakdown);
+    }
+
+    /**
+     * Refuses a breakdown whose grids could have more than {@link QueryLimits#MAX_CELLS} cells: {@code groups}
+     * breakdown values (for a property, its limit and "(other)" and "(none)") times cohorts times periods 0..N.
+     */
+    static void checkCells(long groups, long cohorts, int periods, String field) {
+        long cells = groups * cohorts * (periods + 1);
+        if (cells > QueryLimits.MAX_CELLS) {
+            throw QueryLimits.exceeded(field, "the breakdown's grids could have " + cells + " cells (" + groups
+                    + " values times " + cohorts + " cohorts times " + (periods + 1) + " periods); a retention answer"
+                    + " has at most " + QueryLimits.MAX_CELLS + ": fewer values or cohorts, a narrower range, fewer"
+                    + " periods or weeks");
+        }
     }
 
     static Map<String, Object> run(Retention r, Engine engine) {
-        java.time.ZoneId zone = r.scope().zone();
-        LocalTimes local = LocalTimes.of(zone, r.scope().fromMs(), r.scope().toMs());
-        Map<Long, Long> users = new HashMap<>();
-        Map<Long, Map<Integer, Long>> retained = new HashMap<>();
+        LocalTimes local = LocalTimes.of(r.scope().zone(), r.scope().fromMs(), r.scope().toMs());
+        // Per breakdown group (null: every user), per cohort start: the size (k = -1) and the users per period.
+        Map<String, Map<Long, Map<Integer, Long>>> cells = new LinkedHashMap<>();
+        if (r.breakdown() != null && r.breakdown().byCohort()) {
+            // Every cohort has its grid, in the request's order, even without users.
+            r.breakdown().cohorts().forEach(c -> cells.put(c.name(), new HashMap<>()));
+        }
         for (Engine.RetentionRow row : engine.retention(r)) {
             long cohort = local.bucketStart(r.period(), row.cohortMs());
-            if (row.k() < 0) {
-                users.put(cohort, row.users());
-            } else {
-                retained.computeIfAbsent(cohort, t -> new HashMap<>()).put(row.k(), row.users());
-            }
+            cells.computeIfAbsent(row.breakdown(), b -> new HashMap<>()).computeIfAbsent(cohort, c -> new HashMap<>())
+                    .put(row.k(), row.users());
         }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("cohorts", grid(r, cells.getOrDefault(null, Map.of())));
+        if (r.breakdown() != null) {
+            List<Map.Entry<String, Map<Long, Map<Integer, Long>>>> groups = new ArrayList<>(cells.entrySet());
+            groups.removeIf(e -> e.getKey() == null);
+            if (!r.breakdown().byCohort()) {
+                // Property values by their users, most first, then by value (as funnels list them).
+                groups.sort(java.util.Comparator.comparingLong((Map.Entry<String, Map<Long, Map<Integer, Long>>> e)
+                        -> -size(e.getValue())).thenComparing(Map.Entry::getKey));
+            }
+            List<Map<String, Object>> breakdowns = new ArrayList<>();
+            for (Map.Entry<String, Map<Long, Map<Integer, Long>>> g : groups) {
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("value", g.getKey());
+                line.put("cohorts", grid(r, g.getValue()));
+                breakdowns.add(line);
+            }
+            out.put("breakdowns", breakdowns);
+        }
+        return out;
+    }
+
+    /** The users of a group's grid: the sum of its cohorts' sizes. */
+    private static long size(Map<Long, Map<Integer, Long>> grid) {
+        return grid.values().stream().mapToLong(c -> c.getOrDefault(-1, 0L)).sum();
+    }
+
+    /** One grid: a cohort per period of the range, from its cells by cohort start and k (-1: the size). */
+    private static List<Map<String, Object>> grid(Retention r, Map<Long, Map<Integer, Long>> cells) {
+        java.time.ZoneId zone = r.scope().zone();
         List<Map<String, Object>> cohorts = new ArrayList<>();
         for (long start : Buckets.between(r.scope().fromMs(), r.scope().toMs(), r.period(), zone)) {
             java.time.LocalDate first = Buckets.localDate(start, zone);
-            long size = users.getOrDefault(start, 0L);
-            Map<Integer, Long> byPeriod = retained.getOrDefault(start, Map.of());
+            Map<Integer, Long> byPeriod = cells.getOrDefault(start, Map.of());
+            long size = byPeriod.getOrDefault(-1, 0L);
             List<Long> counts = new ArrayList<>();
             List<Double> rates = new ArrayList<>();
             for (int k = 0; k <= r.periods(); k++) {
@@ -90,6 +146,6 @@ final class RetentionQuery {
             cohort.put("rates", rates);
             cohorts.add(cohort);
         }
-        return Map.of("cohorts", cohorts);
+        return cohorts;
     }
 }

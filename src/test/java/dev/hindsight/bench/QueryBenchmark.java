@@ -256,6 +256,14 @@ public final class QueryBenchmark {
                 steps.stream().map(st -> filtered(st, newsletter)).toList(), 14 * DAY, null));
         cases.put("retention: Signed up -> Viewed a product, 8 weeks, $channel = search", new Analysis.Retention(scope,
                 filtered(spec.get("Signed up"), search), filtered(spec.get("Viewed a product"), search), "week", 8));
+        // A user property: its latest value, then its value at each event's time (a lookup in the history of sets).
+        cases.put("graph: daily pageviews by $user.plan", new Analysis.Graph(scope, "day",
+                List.of(new Analysis.Series(pageviews, "count")), new Analysis.Breakdown("$user.plan", 10)));
+        cases.put("graph: daily pageviews by $user_at_event.plan", new Analysis.Graph(scope, "day",
+                List.of(new Analysis.Series(pageviews, "count")), new Analysis.Breakdown("$user_at_event.plan", 10)));
+        cases.put("retention: Signed up -> Viewed a product, 8 weeks, by $user_at_event.plan", new Analysis.Retention(
+                scope, spec.get("Signed up"), spec.get("Viewed a product"), "week", 8,
+                new Analysis.Breakdown("$user_at_event.plan", 10)));
         for (Map.Entry<String, Analysis> c : cases.entrySet()) {
             Object[] last = new Object[1];
             double ms = median(runs, () -> last[0] = routes.run(c.getValue()));

@@ -72,6 +72,8 @@ class ChannelRulesTest {
         assertThat(BuiltIns.problem("$channel")).isNull();
         assertThat(BuiltIns.problem("$user.plan")).isNull();
         assertThat(BuiltIns.problem("$user.")).contains("user property");
-        assertThat(BuiltIns.problem("$chanel")).contains("$channel", "$user.<name>");
+        assertThat(BuiltIns.problem("$chanel")).contains("$channel", "$user.<name>", "$user_at_event.<name>");
+        assertThat(BuiltIns.problem("$user_at_event.plan")).isNull();
+        assertThat(BuiltIns.problem("$user_at_event.")).contains("user property");
     }
 }

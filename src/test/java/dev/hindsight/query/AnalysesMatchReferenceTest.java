@@ -220,4 +220,49 @@ class AnalysesMatchReferenceTest {
                     .isPositive();
         }
     }
+
+    @Test
+    void randomRetentionBreakdownsByPropertyAnswerWhatTheReferenceComputes() {
+        Random r = new Random(SEED + 3);
+        int groups = 0;
+        for (int q = 0; q < 10; q++) {
+            String start = NAMES.get(r.nextInt(NAMES.size()));
+            String ret = NAMES.get(r.nextInt(NAMES.size()));
+            String period = r.nextBoolean() ? "day" : "week";
+            int periods = 1 + r.nextInt(6);
+            int limit = 1 + r.nextInt(3);
+            long from = BASE + r.nextInt(4 * 24) * 60 * MIN;
+            long to = from + (24 + r.nextInt(8 * 24)) * 60 * MIN;
+            String what = "retention " + start + " -> " + ret + " by " + period + " x" + periods + " by plan, limit "
+                    + limit + " [" + Instant.ofEpochMilli(from) + ", " + Instant.ofEpochMilli(to) + ")";
+
+            JsonNode answer = Sends.query(s, s.dev(), Map.of("kind", "retention",
+                    "from", Instant.ofEpochMilli(from).toString(), "to", Instant.ofEpochMilli(to).toString(),
+                    "period", period, "periods", periods, "start", Sends.event(start), "return", Sends.event(ret),
+                    "breakdown", Map.of("property", "plan", "limit", limit)));
+            List<RetentionReference.Event> events = sent.stream().map(e -> new RetentionReference.Event(e.user(),
+                    e.time(), e.name().equals(start), e.name().equals(ret), e.plan())).toList();
+            Map<String, List<RetentionReference.Cohort>> expected = RetentionReference.breakdown(events, from, to,
+                    period, periods, java.time.ZoneOffset.UTC, limit);
+
+            Map<String, List<RetentionReference.Cohort>> actual = new java.util.LinkedHashMap<>();
+            answer.get("breakdowns").forEach(b -> actual.put(b.get("value").asText(), cohorts(b.get("cohorts"))));
+            assertThat(actual).as(what).containsExactlyEntriesOf(expected);
+            assertThat(cohorts(answer.get("cohorts"))).as(what + ": the whole grid")
+                    .isEqualTo(RetentionReference.run(events, from, to, period, periods));
+            groups += expected.size();
+        }
+        assertThat(groups).as("breakdown groups compared").isGreaterThan(15);
+    }
+
+    private static List<RetentionReference.Cohort> cohorts(JsonNode cohorts) {
+        List<RetentionReference.Cohort> out = new ArrayList<>();
+        cohorts.forEach(c -> {
+            List<Long> retained = new ArrayList<>();
+            c.get("retained").forEach(x -> retained.add(x.isNull() ? null : x.asLong()));
+            out.add(new RetentionReference.Cohort(Instant.parse(c.get("start").asText()).toEpochMilli(),
+                    c.get("users").asLong(), retained));
+        });
+        return out;
+    }
 }

@@ -41,7 +41,7 @@ abstract class AnalysisContract {
     private static final List<String> ZONES = List.of("UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata",
             "Australia/Adelaide", "Pacific/Auckland");
     private static final List<String> INTERVALS = List.of("hour", "day", "week", "month");
-    private static final List<String> BREAKDOWNS = List.of("plan", "seats");
+    private static final List<String> BREAKDOWNS = List.of("plan", "seats", "$user_at_event.plan");
     private static final List<String> FORMULAS = List.of("A / B", "A - B", "A * 2 + B", "(A + 1) / (B + 1)", "A / 3");
     private static final List<String> WINDOWS = List.of("PT30M", "PT6H", "P1D", "P3D");
 
@@ -193,6 +193,9 @@ abstract class AnalysisContract {
             String fields = "\"start\":" + event(r) + ",\"return\":" + event(r) + ",\"period\":\""
                     + (r.nextBoolean() ? "day" : "week") + "\",\"periods\":" + (1 + r.nextInt(10));
             assertSameAnswer(r, "retention", 24 + r.nextInt(DAYS * 24), fields);
+            // The same grid split by a property of the users' first start events.
+            assertSameAnswer(r, "retention", 24 + r.nextInt(DAYS * 24), fields + ",\"breakdown\":{\"property\":\""
+                    + pick(r, BREAKDOWNS) + "\",\"limit\":" + (1 + r.nextInt(3)) + "}");
         }
     }
 
@@ -338,8 +341,12 @@ abstract class AnalysisContract {
         String json = traffic.eventJson().get(pick(r, names));
         if (r.nextInt(4) == 0) {
             // With an event property filter.
-            String filter = r.nextBoolean() ? "{\"key\":\"plan\",\"op\":\"=\",\"value\":\"pro\"}"
-                    : "{\"key\":\"seats\",\"op\":\">=\",\"value\":5}";
+            String filter = switch (r.nextInt(3)) {
+                case 0 -> "{\"key\":\"plan\",\"op\":\"=\",\"value\":\"pro\"}";
+                case 1 -> "{\"key\":\"seats\",\"op\":\">=\",\"value\":5}";
+                // The user's plan when the event happened (see GeneratedTraffic's history of sets).
+                default -> "{\"key\":\"$user_at_event.plan\",\"op\":\"=\",\"value\":\"pro\"}";
+            };
             json = json.substring(0, json.length() - 1) + ",\"properties\":[" + filter + "]}";
         }
         return json;

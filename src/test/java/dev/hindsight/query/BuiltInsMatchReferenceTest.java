@@ -39,7 +39,8 @@ class BuiltInsMatchReferenceTest {
     private static final long HOUR = 3_600_000L;
     private static final List<String> MEASURES = List.of("count", "users", "sessions");
     private static final List<String> BREAKDOWNS = List.of("$channel", "$utm_source", "$utm_medium", "$landing_path",
-            "$referring_domain", "$user.plan", "$hash", "$utm_campaign", "$domain", "$referrer");
+            "$referring_domain", "$user.plan", "$hash", "$utm_campaign", "$domain", "$referrer", "$user_at_event.plan",
+            "$user_at_event.plan");
 
     /** A top-level filter: its JSON, and its test of an event. */
     private record Filter(String json, String key, String op, Object value) {
@@ -61,6 +62,8 @@ class BuiltInsMatchReferenceTest {
             filter("$referring_domain", "=", "news.ycombinator.com"), filter("$landing_path", "=", "/pricing"),
             filter("$path", "!=", "/docs"), filter("$domain", "=", "x.com"), filter("$hash", "is_set", null),
             filter("$user.plan", "=", "pro"), filter("$user.seats", "is_not_set", null),
+            filter("$user_at_event.plan", "=", "pro"), filter("$user_at_event.plan", "!=", "free"),
+            filter("$user_at_event.plan", "is_set", null),
             filter("$referrer", "contains", "google"), filter("$landing_page", "contains", "utm_"));
 
     private static TestServer s;
@@ -256,5 +259,51 @@ class BuiltInsMatchReferenceTest {
             nonEmpty += wantSessions.size() > 1 && !wantUsers.isEmpty() ? 1 : 0;
         }
         assertThat(nonEmpty).as("queries with users and sessions to compare").isGreaterThan(3);
+    }
+
+    @Test
+    void randomRetentionBreakdownsByBuiltInsAnswerWhatTheReferenceComputes() {
+        Random rnd = new Random(SEED + 4);
+        List<String> names = new ArrayList<>(g.events().keySet());
+        int groups = 0;
+        long atEvent = 0;
+        for (int q = 0; q < 16; q++) {
+            long[] r = range(rnd);
+            List<Filter> filters = rnd.nextBoolean() ? List.of() : filters(rnd);
+            Predicate<Ev> matches = all(filters);
+            Named start = g.events().get(names.get(rnd.nextInt(names.size())));
+            Named back = g.events().get(names.get(rnd.nextInt(names.size())));
+            String breakdown = q % 3 == 0 ? "$user_at_event.plan" : BREAKDOWNS.get(rnd.nextInt(BREAKDOWNS.size()));
+            int limit = 1 + rnd.nextInt(4);
+            String fields = "\"period\":\"day\",\"periods\":2,\"start\":" + g.eventJson().get(start.label())
+                    + ",\"return\":" + g.eventJson().get(back.label()) + json(filters)
+                    + ",\"breakdown\":{\"property\":\"" + breakdown + "\",\"limit\":" + limit + "}";
+            String what = "retention " + q + " [" + iso(r[0]) + ", " + iso(r[1]) + "): " + fields;
+            JsonNode answer = t.query(s.dev(), "retention", iso(r[0]), iso(r[1]), fields);
+            List<RetentionReference.Event> events = g.data().events().stream()
+                    .map(e -> new RetentionReference.Event(g.data().userKey(e), e.time(),
+                            start.test().test(e) && matches.test(e), back.test().test(e) && matches.test(e),
+                            BuiltInsReference.value(g.data(), e, breakdown)))
+                    .toList();
+            Map<String, List<RetentionReference.Cohort>> expected = RetentionReference.breakdown(events, r[0], r[1],
+                    "day", 2, ZoneOffset.UTC, limit);
+            Map<String, List<RetentionReference.Cohort>> actual = new java.util.LinkedHashMap<>();
+            answer.get("breakdowns").forEach(b -> {
+                List<RetentionReference.Cohort> grid = new ArrayList<>();
+                b.get("cohorts").forEach(c -> {
+                    List<Long> retained = new ArrayList<>();
+                    c.get("retained").forEach(x -> retained.add(x.isNull() ? null : x.asLong()));
+                    grid.add(new RetentionReference.Cohort(Instant.parse(c.get("start").asText()).toEpochMilli(),
+                            c.get("users").asLong(), retained));
+                });
+                actual.put(b.get("value").asText(), grid);
+            });
+            assertThat(actual).as(what).containsExactlyEntriesOf(expected);
+            groups += expected.size();
+            atEvent += breakdown.startsWith("$user_at_event.") ? expected.keySet().stream()
+                    .filter(v -> !v.startsWith("(")).count() : 0;
+        }
+        assertThat(groups).as("breakdown groups compared").isGreaterThan(12);
+        assertThat(atEvent).as("groups of a value at the event's time").isGreaterThan(3);
     }
 }

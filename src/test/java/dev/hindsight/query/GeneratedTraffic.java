@@ -140,6 +140,22 @@ record GeneratedTraffic(Dataset data, Map<String, Named> events, Map<String, Str
                 users.add(map("identity", "u" + u, "properties", p));
             }
         }
+        // Earlier values of plan, set at times inside the data's days (for $user_at_event), from a random sequence of
+        // their own so that the rest of a seed's data stays the same; the sets above come later, at the server's now.
+        Random timed = new Random(seed * 31 + 7);
+        List<Dataset.PropertySet> history = new ArrayList<>();
+        for (String identity : new java.util.TreeSet<>(props.keySet())) {
+            for (int k = timed.nextInt(3); k > 0; k--) {
+                long at = NOV10 + timed.nextInt(days) * DAY + timed.nextInt(86_000) * 1000L;
+                String plan = List.of("pro", "free", "team").get(timed.nextInt(3));
+                history.add(new Dataset.PropertySet(identity, null, "plan", plan, at));
+                assertThat(s.post("/api/identify", TestServer.json("app_id", s.dev().appId(), "identity", identity,
+                        "properties", map("plan", plan), "timestamp", at), TestServer.bearer(s.dev().secretKey()))
+                        .status()).isEqualTo(200);
+            }
+        }
+        props.forEach((identity, p) -> p.forEach((name, value) ->
+                history.add(new Dataset.PropertySet(identity, null, name, value, Long.MAX_VALUE))));
         List<List<Map<String, Object>>> halves = List.of(new ArrayList<>(), new ArrayList<>());
         for (int i = 0; i < browser.size(); i++) {
             halves.get(i % 2).add(browser.get(i));
@@ -156,7 +172,8 @@ record GeneratedTraffic(Dataset data, Map<String, Named> events, Map<String, Str
         assertThat(s.post("/api/add_user_properties", TestServer.json("app_id", s.dev().appId(), "users", users),
                 TestServer.bearer(s.dev().secretKey())).status()).isEqualTo(200);
 
-        GeneratedTraffic out = new GeneratedTraffic(new Dataset(events, links, props), new TreeMap<>(), new HashMap<>());
+        GeneratedTraffic out = new GeneratedTraffic(new Dataset(events, links, props, history), new TreeMap<>(),
+                new HashMap<>());
         out.raw("pageview", "{\"kind\":\"pageview\"}", e -> e.kind().equals("pageview"));
         out.raw("click", "{\"kind\":\"click\"}", e -> e.kind().equals("click"));
         out.raw("signup", "{\"kind\":\"custom\",\"event\":\"signup\"}",

@@ -23,6 +23,10 @@ final class BuiltInSql {
         if (user != null) {
             return userProperty(user);
         }
+        String atEvent = BuiltIns.userPropertyAtEvent(key);
+        if (atEvent != null) {
+            return userPropertyAtEvent(atEvent);
+        }
         BuiltIns.Level level = BuiltIns.ALL.get(key);
         if (level == null) {
             throw new IllegalArgumentException("not a built-in property: " + key);
@@ -148,15 +152,42 @@ final class BuiltInSql {
      */
     private static String userProperty(String name) {
         String key = literal(name);
-        String linked = "(SELECT dl.l_id FROM (SELECT env_id AS l_env, device_id AS l_dev,"
-                + " last(identity ORDER BY valid_from, id) AS l_id FROM identity_links WHERE undone_at IS NULL"
-                + " GROUP BY env_id, device_id) dl WHERE dl.l_env = env_id AND dl.l_dev = device_id)";
-        return "coalesce((SELECT up.v FROM (SELECT env_id AS u_env, identity AS u_id, json_extract_string(value, '$') AS v"
-                + " FROM user_properties WHERE key = " + key + ") up WHERE up.u_env = env_id"
-                + " AND up.u_id = coalesce(identity, " + linked + ")),"
-                + " CASE WHEN identity IS NULL THEN (SELECT dp.v FROM (SELECT env_id AS d_env, device_id AS d_id,"
+        // One level of correlation per lookup, as in userPropertyAtEvent: a lookup nested in another's condition
+        // made the engine compare every event with every user.
+        String users = "SELECT env_id AS u_env, identity AS u_id, json_extract_string(value, '$') AS v"
+                + " FROM user_properties WHERE key = " + key;
+        String linked = "SELECT dl.l_env AS u_env, dl.l_dev AS u_dev, up.v FROM (SELECT env_id AS l_env,"
+                + " device_id AS l_dev, last(identity ORDER BY valid_from, id) AS l_id FROM identity_links"
+                + " WHERE undone_at IS NULL GROUP BY env_id, device_id) dl JOIN (" + users + ") up"
+                + " ON up.u_env = dl.l_env AND up.u_id = dl.l_id";
+        return "(CASE WHEN identity IS NOT NULL THEN (SELECT ui.v FROM (" + users + ") ui WHERE ui.u_env = env_id"
+                + " AND ui.u_id = identity) ELSE coalesce((SELECT ul.v FROM (" + linked + ") ul WHERE ul.u_env = env_id"
+                + " AND ul.u_dev = device_id), (SELECT dp.v FROM (SELECT env_id AS d_env, device_id AS d_id,"
                 + " json_extract_string(value, '$') AS v FROM device_properties WHERE key = " + key + ") dp"
-                + " WHERE dp.d_env = env_id AND dp.d_id = device_id) END)";
+                + " WHERE dp.d_env = env_id AND dp.d_id = device_id)) END)";
+    }
+
+    /**
+     * User property {@code name}'s value at the event's time for the event's user, by the rules of
+     * {@link #userProperty}: of the sets in {@code property_history} (see DuckDb) to the user's identity, the last at
+     * or before the event's time; else, for an event without an identity, of those to its device. The stored value
+     * is a JSON literal, read as text.
+     */
+    private static String userPropertyAtEvent(String name) {
+        String key = literal(name);
+        // One level of correlation per lookup, on equalities and the time: a lookup nested in another's condition
+        // (the device's link inside the owner's key) makes the engine compare every event with every set.
+        String sets = "SELECT env_id AS h_env, owner AS h_owner, valid_from AS h_from, json_extract_string(value, '$') AS v"
+                + " FROM property_history WHERE name = " + key;
+        String linked = "SELECT dl.l_env AS h_env, dl.l_dev AS h_dev, h.h_from, h.v FROM (SELECT env_id AS l_env,"
+                + " device_id AS l_dev, last(identity ORDER BY valid_from, id) AS l_id FROM identity_links"
+                + " WHERE undone_at IS NULL GROUP BY env_id, device_id) dl JOIN (" + sets + ") h"
+                + " ON h.h_env = dl.l_env AND h.h_owner = 'i:' || dl.l_id";
+        return "(CASE WHEN identity IS NOT NULL THEN (SELECT arg_max(pi.v, pi.h_from) FROM (" + sets + ") pi"
+                + " WHERE pi.h_env = env_id AND pi.h_owner = 'i:' || identity AND pi.h_from <= time)"
+                + " ELSE coalesce((SELECT arg_max(pl.v, pl.h_from) FROM (" + linked + ") pl WHERE pl.h_env = env_id"
+                + " AND pl.h_dev = device_id AND pl.h_from <= time), (SELECT arg_max(pd.v, pd.h_from) FROM (" + sets
+                + ") pd WHERE pd.h_env = env_id AND pd.h_owner = 'd:' || device_id AND pd.h_from <= time)) END)";
     }
 
     private static String in(Collection<String> values) {

@@ -177,6 +177,7 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
                 addSessionsLabelsAndOrder(root, st);
                 addLocation(root, st);
                 addEnvironmentSettings(st);
+                addPropertyHistory(root, st);
                 SessionFirsts.upgrade(root, st);
                 this.sessionFirsts = new SessionFirstsKeeper(this, st);
                 // The schema goes into the database file at once: DuckDB 1.5 cannot replay some DDL from the WAL
@@ -304,6 +305,27 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
         st.execute("ALTER TABLE environments ADD COLUMN IF NOT EXISTS identity_secret VARCHAR");
         st.execute("ALTER TABLE environments ADD COLUMN IF NOT EXISTS time_zone VARCHAR DEFAULT '"
                 + dev.hindsight.project.EnvironmentSettings.DEFAULT_TIME_ZONE + "'");
+    }
+
+    /**
+     * Creates {@code property_history}, the history of user property sets that {@code $user_at_event.<name>} reads
+     * (see BuiltInSql): a row per property set, by owner ({@code i:} and the identity, or {@code d:} and the device
+     * for an anonymous user's), in the same commit as the set. Owners are text, not the actors dictionary's keys:
+     * a user may have properties before any event or link names it. A store made before it gets it filled from the
+     * current properties, valid from the beginning (their history was not kept), in one transaction.
+     */
+    private static void addPropertyHistory(Connection c, Statement st) throws SQLException {
+        upgrade(c, st, "property_history", "valid_from",
+                """
+                CREATE TABLE IF NOT EXISTS property_history (
+                  env_id BIGINT NOT NULL, owner VARCHAR NOT NULL, name VARCHAR NOT NULL, value VARCHAR NOT NULL,
+                  valid_from TIMESTAMP NOT NULL, PRIMARY KEY (env_id, owner, name, valid_from))""",
+                """
+                INSERT INTO property_history SELECT env_id, 'i:' || identity, key, value, TIMESTAMP '1970-01-01'
+                FROM user_properties""",
+                """
+                INSERT INTO property_history SELECT env_id, 'd:' || device_id, key, value, TIMESTAMP '1970-01-01'
+                FROM device_properties""");
     }
 
     private static void addLocation(Connection c, Statement st) throws SQLException {

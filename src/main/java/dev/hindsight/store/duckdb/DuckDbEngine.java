@@ -87,7 +87,8 @@ public final class DuckDbEngine implements Engine {
     @Override
     public List<RetentionRow> retention(Retention r) {
         Sql q = new RetentionSql(d).render(r);
-        return runner.query(q.text(), q.params(), rs -> new RetentionRow(rs.getLong(1), rs.getInt(2), rs.getLong(3)));
+        return runner.query(q.text(), q.params(), rs -> new RetentionRow(rs.getLong(1), rs.getInt(2), rs.getLong(3),
+                rs.getString(4)));
     }
 
     @Override

@@ -358,6 +358,8 @@ public final class DuckDbEventStore implements EventStore {
         Map<String, long[]> users = new LinkedHashMap<>();
         Map<String, Object[]> properties = new LinkedHashMap<>();
         Map<String, Object[]> deviceProperties = new LinkedHashMap<>();
+        // Every set, not only the latest: the history that $user_at_event reads (see BuiltInSql).
+        Map<String, Object[]> history = new LinkedHashMap<>();
         List<Object[]> links = new ArrayList<>();
         Map<String, String> latest = lookUpLatestLinks(ops, cacheUpdates);
         for (int i = 0; i < ops.size(); i++) {
@@ -377,15 +379,18 @@ public final class DuckDbEventStore implements EventStore {
                 case WriteOp.SetUserProperties sp -> {
                     touch(users, sp.envId(), sp.identity(), sp.at());
                     putLatest(properties, sp.envId(), sp.identity(), sp.properties(), sp.at());
+                    putHistory(history, sp.envId(), "i:" + sp.identity(), sp.properties(), sp.at());
                     changed[i] = true;
                 }
                 case WriteOp.SetDeviceProperties dp -> {
                     putLatest(deviceProperties, dp.envId(), dp.deviceId(), dp.properties(), dp.at());
+                    putHistory(history, dp.envId(), "d:" + dp.deviceId(), dp.properties(), dp.at());
                     // A device already identified: its anonymous user is that user now.
                     String linked = latest.get(dp.envId() + "\u0000" + dp.deviceId());
                     if (linked != null && !linked.isEmpty()) {
                         touch(users, dp.envId(), linked, dp.at());
                         putLatest(properties, dp.envId(), linked, dp.properties(), dp.at());
+                        putHistory(history, dp.envId(), "i:" + linked, dp.properties(), dp.at());
                     }
                     changed[i] = true;
                 }
@@ -408,6 +413,13 @@ public final class DuckDbEventStore implements EventStore {
                 " ON CONFLICT (env_id, device_id, key) DO UPDATE SET value = excluded.value,"
                         + " updated_at = excluded.updated_at WHERE excluded.updated_at >= device_properties.updated_at",
                 new ArrayList<>(deviceProperties.values()));
+        // A set the cap on properties per user refused (boundUserProperties) is in no history either.
+        history.values().removeIf(h -> ((String) h[1]).startsWith("i:") && !properties.containsKey(
+                h[0] + "\u0000" + ((String) h[1]).substring(2) + "\u0000" + h[2]));
+        upsert("INSERT INTO property_history (env_id, owner, name, value, valid_from) VALUES ",
+                "(?, ?, ?, ?, epoch_ms(?::BIGINT))",
+                " ON CONFLICT (env_id, owner, name, valid_from) DO UPDATE SET value = excluded.value",
+                new ArrayList<>(history.values()));
         copyDeviceProperties(links);
         // Undos are rare (an operator's action): one statement each, after the links they may name exist.
         for (int i = 0; i < ops.size(); i++) {
@@ -426,6 +438,18 @@ public final class DuckDbEventStore implements EventStore {
             if (old == null || (long) old[4] <= at) {
                 rows.put(k, new Object[] {envId, owner, p.getKey(), toJson(p.getValue()), at});
             }
+        }
+    }
+
+    /**
+     * Puts each property set into {@code rows} (keyed by env, owner, key and time): of two sets at one instant the
+     * later wins, as in the properties' tables.
+     */
+    private static void putHistory(Map<String, Object[]> rows, long envId, String owner, Map<String, Object> props,
+            long at) {
+        for (Map.Entry<String, Object> p : props.entrySet()) {
+            rows.put(envId + "\u0000" + owner + "\u0000" + p.getKey() + "\u0000" + at,
+                    new Object[] {envId, owner, p.getKey(), toJson(p.getValue()), at});
         }
     }
 

@@ -10,7 +10,8 @@ import java.util.Optional;
  * The built-in properties of an event computed in plain Java from a {@link Dataset}, as {@link BuiltIns} defines
  * them: event-level ones from the event's url, path and hash; session-level ones from the first event (by time) of
  * all the events with its session id, or the event itself without one; {@code $user.<name>} from the event's
- * identity, else its device's last link. Browser, OS and location are not in the dataset.
+ * identity, else its device's last link, and {@code $user_at_event.<name>} from the history of sets to it. Browser,
+ * OS and location are not in the dataset.
  */
 public final class BuiltInsReference {
     private BuiltInsReference() {
@@ -21,6 +22,10 @@ public final class BuiltInsReference {
         String user = BuiltIns.userProperty(key);
         if (user != null) {
             return userProperty(data, e, user);
+        }
+        String atEvent = BuiltIns.userPropertyAtEvent(key);
+        if (atEvent != null) {
+            return userPropertyAtEvent(data, e, atEvent);
         }
         Ev first = e.session() == null ? e : data.events().stream().filter(x -> e.session().equals(x.session()))
                 .min(Comparator.comparingLong(Ev::time)).orElseThrow();
@@ -63,6 +68,39 @@ public final class BuiltInsReference {
         }
         Object v = Optional.ofNullable(identity).map(i -> data.userProperties().get(i)).map(p -> p.get(name)).orElse(null);
         return v == null ? null : String.valueOf(v);
+    }
+
+    /**
+     * The user's property at the event's time: of the sets to the identity of {@link #userProperty} (the event's,
+     * else its device's last link), the last at or before the event; else, for an event without an identity, of the
+     * sets to its device. Of sets at one instant, the later made.
+     */
+    private static String userPropertyAtEvent(Dataset data, Ev e, String name) {
+        String identity = e.identity();
+        if (identity == null && e.device() != null) {
+            identity = data.links().stream().filter(l -> l.device().equals(e.device()) && !l.undone())
+                    .max(Comparator.comparingLong(Link::validFrom)).map(Link::identity).orElse(null);
+        }
+        Object v = identity == null ? null : at(data, e.time(), name, identity, null);
+        if (v == null && e.identity() == null && e.device() != null) {
+            v = at(data, e.time(), name, null, e.device());
+        }
+        return v == null ? null : String.valueOf(v);
+    }
+
+    /** The value of the last set of {@code name} to the owner at or before {@code time}, or null. */
+    private static Object at(Dataset data, long time, String name, String identity, String device) {
+        Object v = null;
+        long when = Long.MIN_VALUE;
+        for (Dataset.PropertySet p : data.history()) {
+            boolean mine = identity != null ? identity.equals(p.identity())
+                    : p.identity() == null && device.equals(p.device());
+            if (mine && p.name().equals(name) && p.time() <= time && p.time() >= when) {
+                v = p.value();
+                when = p.time();
+            }
+        }
+        return v;
     }
 
     /** The query string of a URL: after '?', before '#'. */

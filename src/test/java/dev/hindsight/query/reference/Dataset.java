@@ -12,9 +12,20 @@ import java.util.function.Predicate;
 
 /**
  * A dataset as plain Java, for the brute-force reference implementations: the events, the identity links in the
- * order they were made, and each identity's user properties. Times are distinct, so order never needs a tie-break.
+ * order they were made, each identity's user properties (their latest values), and the history of user property
+ * sets in the order they were made. Times are distinct, so order never needs a tie-break.
  */
-public record Dataset(List<Ev> events, List<Link> links, Map<String, Map<String, Object>> userProperties) {
+public record Dataset(List<Ev> events, List<Link> links, Map<String, Map<String, Object>> userProperties,
+        List<PropertySet> history) {
+
+    /** A dataset without a history of property sets. */
+    public Dataset(List<Ev> events, List<Link> links, Map<String, Map<String, Object>> userProperties) {
+        this(events, links, userProperties, List.of());
+    }
+
+    /** A user property set at {@code time}: to {@code identity}, or with a null identity to the anonymous device's. */
+    public record PropertySet(String identity, String device, String name, Object value, long time) {
+    }
 
     /** One stored event; {@code url} and {@code referrer} as sent, {@code props} its event properties. */
     public record Ev(String kind, String name, String device, String identity, String session, long time, String path,

@@ -2,6 +2,7 @@ package dev.hindsight.query.reference;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hindsight.define.BuiltIns;
 import dev.hindsight.define.EventFilter;
 import dev.hindsight.query.Analysis;
 import dev.hindsight.query.Analysis.Graph;
@@ -62,6 +63,11 @@ public final class ReferenceEngine implements Engine {
     /** Raw labels' ids, and back. */
     private final Map<String, Integer> labelIds = new LinkedHashMap<>();
     private final Map<Integer, String> labels = new HashMap<>();
+    /**
+     * The dataset of each event (by identity), for the built-ins computed from more than the event: filters and
+     * values are static, and an event alone says which dataset holds it.
+     */
+    private static final Map<Ev, Dataset> DATASETS = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
     /** Each event's seq: its position in the dataset. */
     private final Map<Ev, Integer> seqs = new HashMap<>();
 
@@ -80,6 +86,7 @@ public final class ReferenceEngine implements Engine {
 
     private void index(Dataset data) {
         for (Ev e : data.events()) {
+            DATASETS.put(e, data);
             seqs.putIfAbsent(e, seqs.size() + 1);
             if (e.identity() != null) {
                 key("i:" + e.identity());
@@ -183,7 +190,8 @@ public final class ReferenceEngine implements Engine {
             case EventFilter.HierarchyMatches h -> e.hierarchy() != null
                     && Pattern.compile(h.regex()).matcher(e.hierarchy()).matches();
             case EventFilter.TextMatches t -> text(t, column(t.column(), e));
-            case EventFilter.PropertyMatches p -> property(p, e.props() == null ? Map.of() : e.props());
+            case EventFilter.PropertyMatches p -> BuiltIns.userPropertyAtEvent(p.key()) != null
+                    ? test(p, value(e, p.key())) : property(p, e.props() == null ? Map.of() : e.props());
         };
     }
 
@@ -218,7 +226,11 @@ public final class ReferenceEngine implements Engine {
     /** An event's (or user's) property condition: the value's text, or its number for numeric comparisons. */
     static boolean property(EventFilter.PropertyMatches p, Map<String, Object> props) {
         own(p.key());
-        Object v = props.get(p.key());
+        return test(p, props.get(p.key()));
+    }
+
+    /** A property condition on the value {@code v} (null: none). */
+    private static boolean test(EventFilter.PropertyMatches p, Object v) {
         String text = v == null ? null : String.valueOf(v);
         return switch (p.op()) {
             case "is_set" -> v != null;
@@ -261,11 +273,12 @@ public final class ReferenceEngine implements Engine {
     }
 
     /**
-     * A property as the dataset holds it: the event's (or user's) own. Built-in properties (named with a leading
+     * A property as the dataset holds it: the event's (or user's) own, or {@code $user_at_event.<name>} (computed by
+     * {@link BuiltInsReference} from the dataset's history of sets). Other built-in properties (named with a leading
      * {@code $}) are computed by the store, not by this engine, so it refuses them by name.
      */
     private static String own(String key) {
-        if (key != null && key.startsWith("$")) {
+        if (key != null && key.startsWith("$") && BuiltIns.userPropertyAtEvent(key) == null) {
             throw unsupported("the built-in property " + key);
         }
         return key;
@@ -273,6 +286,9 @@ public final class ReferenceEngine implements Engine {
 
     private static String value(Ev e, String property) {
         own(property);
+        if (BuiltIns.userPropertyAtEvent(property) != null) {
+            return BuiltInsReference.value(DATASETS.get(e), e, property);
+        }
         Object v = e.props() == null ? null : e.props().get(property);
         return v == null ? null : String.valueOf(v);
     }
@@ -322,7 +338,10 @@ public final class ReferenceEngine implements Engine {
         known(g, "scope", "interval", "series", "breakdown", "formulas");
         known(s, "event", "measure", "property", "aggregate");
         known(s.event());
-        own(s.property());
+        if (s.property() != null && s.property().startsWith("$")) {
+            // A measure reads the event's own numbers (GraphReference.number), never a built-in's.
+            throw unsupported("a measure of the built-in property " + s.property());
+        }
         if (g.breakdown() != null) {
             known(g.breakdown(), "property", "limit");
             own(g.breakdown().property());
@@ -473,37 +492,75 @@ public final class ReferenceEngine implements Engine {
     @Override
     public List<RetentionRow> retention(Retention r) {
         Dataset data = check(r.scope());
-        known(r, "scope", "start", "returning", "period", "periods");
+        known(r, "scope", "start", "returning", "period", "periods", "breakdown");
         known(r.start());
         known(r.returning());
+        if (r.breakdown() != null) {
+            known(r.breakdown(), "property", "limit");
+            own(r.breakdown().property());
+        }
         java.time.ZoneId zone = r.scope().zone();
         long from = r.scope().fromMs();
         long to = r.scope().toMs();
-        // Each user's first start event.
+        // Each user's first start event, and the breakdown value on it (of several at that time, a value before
+        // none, then the smallest).
         Map<String, Long> first = new LinkedHashMap<>();
+        Map<String, String> valueOf = new HashMap<>();
         for (Resolved e : events(data, from, to, r.start().filter())) {
             first.putIfAbsent(e.userKey(), e.ev().time());
+            if (r.breakdown() != null && first.get(e.userKey()) == e.ev().time()) {
+                String v = value(e.ev(), r.breakdown().property());
+                String had = valueOf.get(e.userKey());
+                if (v != null && (had == null || v.compareTo(had) < 0)) {
+                    valueOf.put(e.userKey(), v);
+                }
+            }
+        }
+        // The breakdown's top values, by users, ties by value; each user's group.
+        Map<String, String> groupOf = new HashMap<>();
+        if (r.breakdown() != null) {
+            Map<String, Long> counts = new HashMap<>();
+            valueOf.values().forEach(v -> counts.merge(v, 1L, Long::sum));
+            Set<String> top = new HashSet<>();
+            counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()
+                    .thenComparing(Map.Entry.comparingByKey())).limit(r.breakdown().limit())
+                    .forEach(e -> top.add(e.getKey()));
+            for (String u : first.keySet()) {
+                String v = valueOf.get(u);
+                groupOf.put(u, v == null ? "(none)" : top.contains(v) ? v : "(other)");
+            }
         }
         List<Resolved> returns = events(data, from, to, r.returning().filter());
-        Map<Long, Long> sizes = new TreeMap<>();
-        Map<Long, Map<Integer, Set<String>>> retained = new TreeMap<>();
+        // Per group (null: every user), per cohort: the size, and per period the users retained.
+        Map<String, Map<Long, Long>> sizes = new HashMap<>();
+        Map<String, Map<Long, Map<Integer, Set<String>>>> retained = new HashMap<>();
         for (Map.Entry<String, Long> u : first.entrySet()) {
             long cohort = bucketKey(u.getValue(), r.period(), zone);
-            sizes.merge(cohort, 1L, Long::sum);
+            List<String> groups = new ArrayList<>();
+            groups.add(null);
+            if (groupOf.containsKey(u.getKey())) {
+                groups.add(groupOf.get(u.getKey()));
+            }
+            for (String g : groups) {
+                sizes.computeIfAbsent(g, x -> new TreeMap<>()).merge(cohort, 1L, Long::sum);
+            }
             for (Resolved e : returns) {
                 if (e.userKey().equals(u.getKey()) && e.ev().time() >= u.getValue()) {
                     // Periods on the local wall clock, where every day has 24 hours.
                     int k = (int) Math.floorDiv(localMs(e.ev().time(), zone) - cohort, r.periodMs());
                     if (k <= r.periods()) {
-                        retained.computeIfAbsent(cohort, c -> new TreeMap<>()).computeIfAbsent(k, x -> new HashSet<>())
-                                .add(u.getKey());
+                        for (String g : groups) {
+                            retained.computeIfAbsent(g, x -> new TreeMap<>()).computeIfAbsent(cohort, c -> new TreeMap<>())
+                                    .computeIfAbsent(k, x -> new HashSet<>()).add(u.getKey());
+                        }
                     }
                 }
             }
         }
         List<RetentionRow> out = new ArrayList<>();
-        sizes.forEach((cohort, n) -> out.add(new RetentionRow(cohort, -1, n)));
-        retained.forEach((cohort, byK) -> byK.forEach((k, users) -> out.add(new RetentionRow(cohort, k, users.size()))));
+        sizes.forEach((g, byCohort) -> byCohort.forEach((cohort, n) -> out.add(new RetentionRow(cohort, -1, n, g))));
+        retained.forEach((g, byCohort) -> byCohort.forEach((cohort, byK) -> byK.forEach((k, users) ->
+                out.add(new RetentionRow(cohort, k, users.size(), g)))));
         return out;
     }
 
