@@ -535,10 +535,14 @@ public final class QueryBenchmark {
 
     /** Per breakdown value (sorted), its daily sums to the cent. */
     private static String breakdownRevenueSummary(Map<String, List<Double>> byValue) {
-        StringBuilder sb = new StringBuilder();
-        byValue.forEach((v, values) -> sb.append(sb.isEmpty() ? "" : "; ").append(v).append(": ")
-                .append(revenueSummary(values)));
-        return sb.toString();
+        java.util.StringJoiner totals = new java.util.StringJoiner(", ", "totals {", "}");
+        java.util.StringJoiner daily = new java.util.StringJoiner("; ");
+        byValue.forEach((v, values) -> {
+            totals.add(v + String.format(Locale.ROOT, "=%.2f",
+                    values.stream().filter(x -> x != null).mapToDouble(Double::doubleValue).sum()));
+            daily.add(v + ": " + revenueSummary(values));
+        });
+        return totals + "; " + daily;
     }
 
     /** Daily sums to the cent (engines add doubles in their own order, so the last bits may differ). */
