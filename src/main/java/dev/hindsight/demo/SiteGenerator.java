@@ -10,7 +10,7 @@ import java.util.function.Consumer;
 
 /**
  * A deterministic generator of a synthetic shop's traffic, shaped as the tracker would have captured it: visitors
- * (devices) with sessions, landings from google, a newsletter or direct, SPA navigations between the home page,
+ * (devices) with sessions, landings from google, a newsletter, social networks, a blog or direct, SPA navigations between the home page,
  * pricing, product pages, checkout and signup, add-to-cart clicks, checkout field changes and submits, signups that
  * identify the device as a user (some users come back on a second device and log in there), and a custom
  * {@code Purchase Completed} event with revenue. Each step loses visitors, so funnels look like funnels.
@@ -248,8 +248,10 @@ public final class SiteGenerator {
             path = random.nextDouble() < 0.6 ? product().path() : "/";
             v.land(path, "newsletter");
         } else {
+            // The rest: links from social networks (Reddit, X's t.co) and from a blog, else typed in. The draw r
+            // picks them, so that the generator's random sequence (and every other figure it makes) is unchanged.
             path = random.nextDouble() < 0.7 ? "/" : "/pricing";
-            v.land(path, "direct");
+            v.land(path, r < 0.68 ? "reddit" : r < 0.71 ? "twitter" : r < 0.77 ? "blog" : "direct");
         }
         boolean carted = false;
         for (int step = 0; step < 8 && !v.over(); step++) {
@@ -436,6 +438,9 @@ public final class SiteGenerator {
                 case "google" -> page(landing, landing.startsWith("/products/")
                         ? "utm_source=google&utm_medium=cpc&utm_campaign=shopping" : null, "https://www.google.com/");
                 case "newsletter" -> page(landing, "utm_source=newsletter&utm_medium=email&utm_campaign=weekly", null);
+                case "reddit" -> page(landing, null, "https://www.reddit.com/r/ecommerce/");
+                case "twitter" -> page(landing, null, "https://t.co/Xq3vLk9");
+                case "blog" -> page(landing, null, "https://blog.example.org/best-shops-2026");
                 default -> page(landing, null, null);
             }
             emit("pageview", null, null, null, null, null);

@@ -147,19 +147,60 @@ final class PgSql {
 
     /** Identities.events: the CTE {@code ev} with user_key, in PostgreSQL. */
     Sql events(Scope scope, EventFilter filter) {
+        Sql sql = links(scope).append(", ev AS (SELECT * FROM (").append(resolved(scope, filter)).append(") r");
+        if (scope.cohort() != null) {
+            // Identities.cohort: only the events of the cohort's members (CohortSql.members, for Did rules).
+            sql.append(scope.cohort().not() ? " WHERE user_key NOT IN (" : " WHERE user_key IN (")
+                    .append(members(scope.envId(), scope.cohort().cohort().definition(), scope.cohort().nowMs()))
+                    .append(")");
+        }
+        return sql.append(")");
+    }
+
+    /**
+     * CohortSql.members for a rule of {@code did} conditions under {@code all}: the users (resolved as the events are)
+     * whose events matching each condition in [now - within, now) number within its bounds.
+     */
+    Sql members(long envId, dev.hindsight.query.Membership m, long nowMs) {
+        List<dev.hindsight.query.Membership> leaves = m instanceof dev.hindsight.query.Membership.All a ? a.of() : List.of(m);
+        Sql sql = new Sql();
+        for (int i = 0; i < leaves.size(); i++) {
+            if (!(leaves.get(i) instanceof dev.hindsight.query.Membership.Did d) || d.atLeast() < 1) {
+                throw new UnsupportedOperationException("only did-at-least rules are needed by the benchmark");
+            }
+            Scope window = new Scope(envId, Math.max(0, nowMs - d.withinMs()), nowMs);
+            sql.append(i == 0 ? "" : " INTERSECT ").append("SELECT user_key FROM (").append(resolved(window, d.event()))
+                    .append(") d" + i + " GROUP BY user_key HAVING count(*) >= ").param(d.atLeast());
+            if (d.atMost() != null) {
+                sql.append(" AND count(*) <= ").param(d.atMost());
+            }
+        }
+        return sql;
+    }
+
+    /**
+     * The CTE {@code links}: each link with the span of its device's time it covers (Identities.links). Not
+     * materialized: a cohort filter reads it twice, and a materialized CTE has no statistics, so that PostgreSQL
+     * joined the events to it in a nested loop (over 300 s for the retention in a cohort at 2 million events).
+     */
+    private Sql links(Scope scope) {
         return new Sql()
-                .append("links AS (SELECT device_id, identity, undone_at,"
+                .append("links AS NOT MATERIALIZED (SELECT device_id, identity, undone_at,"
                         + " CASE WHEN row_number() OVER w = 1 THEN TIMESTAMP '1970-01-01' ELSE valid_from END AS span_from,"
                         + " coalesce(lead(valid_from) OVER w, TIMESTAMP '9999-12-31') AS span_to"
                         + " FROM identity_links WHERE env_id = ").param(scope.envId())
-                .append(" WINDOW w AS (PARTITION BY device_id ORDER BY valid_from, id)),")
-                .append(" ev AS (SELECT e.*, coalesce(e.identity, l.identity, 'device:' || e.device_id) AS user_key")
+                .append(" WINDOW w AS (PARTITION BY device_id ORDER BY valid_from, id))");
+    }
+
+    /** The scope's events matching {@code filter}, all columns, with user_key resolved through {@code links}. */
+    private Sql resolved(Scope scope, EventFilter filter) {
+        return new Sql().append("SELECT e.*, coalesce(e.identity, l.identity, 'device:' || e.device_id) AS user_key")
                 .append(" FROM (SELECT * FROM events WHERE env_id = ").param(scope.envId())
                 .append(" AND time >= " + timestampParam()).params(scope.fromMs())
                 .append(" AND time < " + timestampParam()).params(scope.toMs())
                 .append(" AND ").append(filter(filter)).append(") e")
                 .append(" LEFT JOIN links l ON l.device_id = e.device_id AND l.undone_at IS NULL")
-                .append(" AND e.time >= l.span_from AND e.time < l.span_to)");
+                .append(" AND e.time >= l.span_from AND e.time < l.span_to");
     }
 
     /** AnalysisSql.graphSeries without breakdown: rows (bucket epoch ms, value). */
@@ -182,10 +223,115 @@ final class PgSql {
         String text = "(properties ->> '" + s.property().replace("'", "''") + "')";
         String x = "CASE WHEN " + text + " ~ '^-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?$' THEN " + text
                 + "::float8 END";
+        if (g.breakdown() != null) {
+            return graphBreakdown(g, measure, x);
+        }
         return new Sql().append("WITH ").append(events(g.scope(), s.event().filter()))
                 .append(" SELECT " + epochMs(truncate(g.interval(), "time")) + " AS t, " + measure
                         + " FROM (SELECT time, " + x + " AS x FROM ev) n WHERE x IS NOT NULL AND x <> 'Infinity'::float8"
                         + " AND x <> '-Infinity'::float8 GROUP BY 1 ORDER BY 1");
+    }
+
+    /**
+     * A property measure broken down by a property (AnalysisSql.graphSeries): rows (bucket epoch ms, value, x). The
+     * events are read unresolved (a property measure needs no users). A session-level built-in is worked out from
+     * each session's first event (by time, then seq; an event without a session from its own columns), which
+     * PostgreSQL finds through the index on (session_id, time, seq) for the sessions of the series' events only.
+     * The top values are those of the series' events, by events.
+     */
+    private Sql graphBreakdown(Analysis.Graph g, String measure, String x) {
+        Analysis.Series s = g.series().get(0);
+        String key = g.breakdown().property();
+        boolean session = dev.hindsight.define.BuiltIns.ALL.get(key) == dev.hindsight.define.BuiltIns.Level.SESSION;
+        Scope sc = g.scope();
+        Sql sql = new Sql().append("WITH ev AS (SELECT * FROM events WHERE env_id = ").param(sc.envId())
+                .append(" AND time >= " + timestampParam()).params(sc.fromMs())
+                .append(" AND time < " + timestampParam()).params(sc.toMs())
+                .append(" AND ").append(filter(s.event().filter())).append(")");
+        if (session) {
+            sql.append(", fs AS (SELECT DISTINCT ON (session_id) session_id, referrer, url, query FROM events"
+                    + " WHERE env_id = ").param(sc.envId())
+                    .append(" AND session_id IN (SELECT session_id FROM ev) ORDER BY session_id, time, seq)")
+                    .append(", eb AS (SELECT ev.time, ev.properties, CASE WHEN ev.session_id IS NULL THEN "
+                            + sessionBuiltIn(key, "ev.") + " ELSE " + sessionBuiltIn(key, "fs.") + " END AS bv"
+                            + " FROM ev LEFT JOIN fs ON fs.session_id = ev.session_id)");
+        } else {
+            sql.append(", eb AS (SELECT time, properties, " + value(key) + " AS bv FROM ev)");
+        }
+        sql.append(", top AS (SELECT bv AS v FROM eb WHERE bv IS NOT NULL GROUP BY bv ORDER BY count(*) DESC, bv LIMIT ")
+                .param(g.breakdown().limit()).append(")");
+        return sql.append(" SELECT " + epochMs(truncate(g.interval(), "time")) + " AS t, CASE WHEN bv IN (SELECT v FROM top)"
+                + " THEN bv WHEN bv IS NULL THEN '(none)' ELSE '(other)' END AS b, " + measure
+                + " FROM (SELECT time, bv, " + x + " AS x FROM eb) n WHERE x IS NOT NULL AND x <> 'Infinity'::float8"
+                + " AND x <> '-Infinity'::float8 GROUP BY 1, 2 ORDER BY 1, 2");
+    }
+
+    /** An event-level property's value as text (BuiltInSql.event for the built-ins the benchmark uses). */
+    private static String value(String key) {
+        return switch (key) {
+            case "$browser", "$os", "$device_type", "$path", "$url" -> "nullif(" + key.substring(1) + ", '')";
+            default -> {
+                if (key.startsWith("$")) {
+                    throw new UnsupportedOperationException("built-in " + key + " is not needed by the benchmark");
+                }
+                yield "(properties ->> " + quote(key) + ")";
+            }
+        };
+    }
+
+    /** BuiltInSql.session in PostgreSQL, over the columns of the relation {@code p} ("fs.", "ev."). */
+    private static String sessionBuiltIn(String key, String p) {
+        return switch (key) {
+            case "$channel" -> channel(p);
+            case "$referrer" -> "nullif(" + p + "referrer, '')";
+            case "$referring_domain" -> host(p + "referrer");
+            case "$utm_source", "$utm_medium", "$utm_campaign", "$utm_term", "$utm_content" ->
+                    queryParam(p + "query", key.substring(1));
+            default -> throw new UnsupportedOperationException("built-in " + key + " is not needed by the benchmark");
+        };
+    }
+
+    /** BuiltInSql.channel (BuiltIns.channel rule by rule) in PostgreSQL. */
+    private static String channel(String p) {
+        String query = p + "query";
+        String medium = "lower(" + queryParam(query, "utm_medium") + ")";
+        String source = "lower(" + queryParam(query, "utm_source") + ")";
+        String referrer = host(p + "referrer");
+        String clickIds = "(coalesce(" + query + ", '') ~ '(^|&)(" + String.join("|", dev.hindsight.define.BuiltIns.CLICK_IDS)
+                + ")(=|&|$)')";
+        String social = "(string_to_array(" + referrer + ", '.') && " + array(dev.hindsight.define.BuiltIns.SOCIAL_LABELS)
+                + " OR " + dev.hindsight.define.BuiltIns.SOCIAL_HOSTS.stream().sorted().map(h -> referrer + " = " + quote(h)
+                        + " OR right(" + referrer + ", " + (h.length() + 1) + ") = " + quote("." + h))
+                        .collect(java.util.stream.Collectors.joining(" OR ")) + ")";
+        String search = "(string_to_array(" + referrer + ", '.') && " + array(dev.hindsight.define.BuiltIns.SEARCH_LABELS) + ")";
+        return "(CASE WHEN " + medium + " IN " + in(dev.hindsight.define.BuiltIns.PAID_MEDIUMS) + " OR " + medium
+                + " LIKE 'paid%' OR " + clickIds + " THEN 'paid'"
+                + " WHEN " + medium + " IN " + in(dev.hindsight.define.BuiltIns.EMAIL_MEDIUMS) + " OR " + source + " IN "
+                + in(dev.hindsight.define.BuiltIns.EMAIL_SOURCES) + " THEN 'email'"
+                + " WHEN " + medium + " IN " + in(dev.hindsight.define.BuiltIns.SOCIAL_MEDIUMS) + " OR coalesce(" + social
+                + ", FALSE) THEN 'social'"
+                + " WHEN coalesce(" + search + ", FALSE) THEN 'search'"
+                + " WHEN " + referrer + " IS NOT NULL AND " + referrer + " IS DISTINCT FROM " + host(p + "url")
+                + " THEN 'referral' ELSE 'direct' END)";
+    }
+
+    /** BuiltInSql.host: the lower-cased host of a URL, NULL when it has none. */
+    private static String host(String url) {
+        return "nullif(lower((regexp_match(" + url + ", " + quote(dev.hindsight.define.BuiltIns.HOST_REGEX) + "))[1]), '')";
+    }
+
+    /** BuiltInSql.param: the first value of a query parameter, %XX-decoded, NULL when empty. */
+    private static String queryParam(String query, String name) {
+        return "nullif(hs_url_decode((regexp_match(" + query + ", '(?:^|&)" + name + "=([^&]*)'))[1]), '')";
+    }
+
+    private static String in(java.util.Collection<String> values) {
+        return "(" + values.stream().sorted().map(PgSql::quote).collect(java.util.stream.Collectors.joining(", ")) + ")";
+    }
+
+    private static String array(java.util.Collection<String> values) {
+        return "ARRAY[" + values.stream().sorted().map(PgSql::quote).collect(java.util.stream.Collectors.joining(", "))
+                + "]::text[]";
     }
 
     /**
@@ -201,12 +347,14 @@ final class PgSql {
         for (int k = 1; k <= n; k++) {
             sql.append(", coalesce(").append(filter(f.steps().get(k - 1).filter())).append(", FALSE) AS m" + k);
         }
-        sql.append(" FROM ev)");
-        sql.append(", a1 AS (SELECT user_key, time AS t1 FROM m WHERE m1 AND time < " + timestampParam() + ")")
-                .params(f.scope().toMs());
+        // A breakdown's value is the step-1 event's (b), carried along with its attempt.
+        String bk = f.breakdown() == null ? null : f.breakdown().property();
+        sql.append(bk == null ? "" : ", " + value(bk) + " AS bv").append(" FROM ev)");
+        sql.append(", a1 AS (SELECT user_key, time AS t1" + (bk == null ? "" : ", bv AS b")
+                + " FROM m WHERE m1 AND time < " + timestampParam() + ")").params(f.scope().toMs());
         for (int k = 2; k <= n; k++) {
-            StringBuilder prev = new StringBuilder();
-            StringBuilder nulls = new StringBuilder();
+            StringBuilder prev = new StringBuilder(bk == null ? "" : ", b");
+            StringBuilder nulls = new StringBuilder(bk == null ? "" : ", NULL::text");
             for (int j = 1; j < k; j++) {
                 prev.append(", t" + j);
                 nulls.append(", NULL::timestamp");
@@ -225,8 +373,19 @@ final class PgSql {
             reached.append(" + (t" + k + " IS NOT NULL)::int");
         }
         sql.append(", r AS (SELECT *, " + reached + " AS reached FROM a" + n + ")");
-        sql.append(", u AS (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY user_key ORDER BY reached DESC, t1)"
-                + " AS rn FROM r) q WHERE rn = 1)");
+        // The user's result: the attempt reaching furthest, the earliest, then the smallest breakdown value.
+        sql.append(", u AS (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY user_key ORDER BY reached DESC, t1"
+                + (bk == null ? "" : ", b") + ") AS rn FROM r) q WHERE rn = 1)");
+        if (bk != null) {
+            // Rows (value, users per step): the limit values with most users, the rest "(other)", none "(none)".
+            sql.append(", top AS (SELECT b FROM u WHERE b IS NOT NULL GROUP BY b ORDER BY count(*) DESC, b LIMIT ")
+                    .param(f.breakdown().limit()).append(")");
+            sql.append(" SELECT CASE WHEN b IN (SELECT b FROM top) THEN b WHEN b IS NULL THEN '(none)' ELSE '(other)' END");
+            for (int k = 1; k <= n; k++) {
+                sql.append(", count(*) FILTER (WHERE reached >= " + k + ")");
+            }
+            return sql.append(" FROM u GROUP BY 1 ORDER BY 1");
+        }
         sql.append(" SELECT TRUE");
         for (int k = 1; k <= n; k++) {
             sql.append(", count(*) FILTER (WHERE reached >= " + k + ")");

@@ -40,19 +40,22 @@ import java.util.concurrent.Callable;
  * The query benchmark: N generated events over 90 days ({@link SiteGenerator}) straight into a fresh DuckDB store,
  * then five analyses through Hindsight's query code (a daily users graph of a click definition with CSS selectors,
  * a 4-step funnel with a 14-day window, 8-week retention, paths after the pricing page at depth 5, and a graph of
- * the purchases' {@code revenue} summed by day), the same five
- * as equivalent SQL ({@link PgSql}) on PostgreSQL 15 with indexes, a check that both answer the same, the speed-ups
+ * the purchases' {@code revenue} summed by day), then three with the built-in properties and cohorts (the revenue
+ * summed by day and {@code $channel}, the funnel by {@code $browser}, the retention of the users of a dynamic cohort),
+ * the same eight as equivalent SQL ({@link PgSql}) on PostgreSQL 15 with indexes, a check that both answer the same, the speed-ups
  * of matching selectors through the hierarchy dictionary and of the literal prefilter before the regex, and a table against the goals (at most 1 s on Hindsight, at least 10 times
  * faster than PostgreSQL). Timings are the median of R runs after one warm-up.
  *
  * <p>Run it with {@code scripts/bench-query.sh [--events=N] [--runs=R] [--pg-timeout=S] [--pg-trgm=true]
- * [--skip-pg=true] [--only=graph,funnel,retention,paths,revenue] [--store=DIR]}; {@code --store} keeps the generated store in
+ * [--skip-pg=true] [--only=graph,funnel,retention,paths,revenue,rev_chan,fun_brows,ret_cohort,builtins]
+ * [--store=DIR]}; {@code --store} keeps the generated store in
  * DIR and reuses it on the next run with the same {@code --events}.
  */
 public final class QueryBenchmark {
     private static final long DAY = 86_400_000L;
     private static final long ENV = 1;
-    private static final String[] NAMES = {"graph", "funnel", "retention", "paths", "revenue"};
+    private static final String[] NAMES = {"graph", "funnel", "retention", "paths", "revenue", "rev_chan", "fun_brows",
+        "ret_cohort"};
 
     public static void main(String[] args) throws Exception {
         long events = longArg(args, "events", 10_000_000);
@@ -136,13 +139,29 @@ public final class QueryBenchmark {
             Analysis paths = new Analysis.Paths(scope, spec.get("Viewed pricing"), false, 5, List.of());
             Analysis revenue = new Analysis.Graph(scope, "day",
                     List.of(new Analysis.Series(spec.get("Purchased"), "sum", "revenue", null)), null);
-            Analysis[] analyses = {graph, funnel, retention, paths, revenue};
+            Analysis revenueByChannel = new Analysis.Graph(scope, "day",
+                    List.of(new Analysis.Series(spec.get("Purchased"), "sum", "revenue", null)),
+                    new Analysis.Breakdown("$channel", 10));
+            Analysis funnelByBrowser = new Analysis.Funnel(scope, List.of(spec.get("Viewed a product"),
+                    spec.get("Added to cart"), spec.get("Submitted checkout"), spec.get("Purchased")), 14 * DAY,
+                    new Analysis.Breakdown("$browser", 10));
+            // A dynamic cohort (the issue's example without its property condition): evaluated at the range's end.
+            Analysis.CohortSpec carts = new Analysis.CohortSpec(1, "Carted 3 times",
+                    new dev.hindsight.query.Membership.Did(spec.get("Added to cart").filter(), 3, null, 30 * DAY));
+            Analysis retentionInCohort = new Analysis.Retention(
+                    scope.withCohort(new Analysis.CohortFilter(carts, false, to)), spec.get("Signed up"),
+                    spec.get("Viewed a product"), "week", 8);
+            Analysis[] analyses = {graph, funnel, retention, paths, revenue, revenueByChannel, funnelByBrowser,
+                retentionInCohort};
             String[] describe = {
                 "graph: daily users of 'Added to cart' (2 click rules with CSS selectors, path /products/*), 90 days",
                 "funnel: Viewed a product -> Added to cart -> Submitted checkout -> Purchased, window P14D, 90 days",
                 "retention: start 'Signed up', return 'Viewed a product', 8 weeks, 90 days",
                 "paths: after 'Viewed pricing', depth 5, raw labels, 90 days",
-                "revenue: daily sum of the numeric property revenue of 'Purchased', 90 days"};
+                "revenue: daily sum of the numeric property revenue of 'Purchased', 90 days",
+                "rev_chan: daily sum of revenue of 'Purchased' by $channel (session-level: the session's first event)",
+                "fun_brows: the 4-step funnel, P14D, by $browser (of each user's result attempt's step 1)",
+                "ret_cohort: the retention, users in the cohort 'did Added to cart >= 3 times in the last 30 days'"};
 
             // 2. Hindsight.
             QueryRoutes routes = new QueryRoutes(catalog, new DuckDbEngine(db), null);
@@ -303,7 +322,7 @@ public final class QueryBenchmark {
                         CREATE UNLOGGED TABLE events (env_id bigint NOT NULL, event_id uuid NOT NULL, kind text NOT NULL,
                           name text, device_id text, identity text, session_id text, time timestamp NOT NULL,
                           hierarchy text, target_text text, href text, url text, path text, properties jsonb NOT NULL,
-                          seq bigint NOT NULL)""");
+                          seq bigint NOT NULL, referrer text, query text, browser text)""");
                 st.execute("""
                         CREATE UNLOGGED TABLE identity_links (id bigint PRIMARY KEY, env_id bigint NOT NULL,
                           device_id text NOT NULL, identity text NOT NULL, valid_from timestamp NOT NULL,
@@ -315,7 +334,7 @@ public final class QueryBenchmark {
             long t0 = System.nanoTime();
             try (Connection dc = db.connect(); Statement st = dc.createStatement()) {
                 st.execute("COPY (SELECT env_id, event_id, kind, name, device_id, identity, session_id, time, hierarchy,"
-                        + " target_text, href, url, path, properties, seq FROM events) TO '" + evCsv + "' (HEADER)");
+                        + " target_text, href, url, path, properties, seq, referrer, query, browser FROM events) TO '" + evCsv + "' (HEADER)");
                 st.execute("COPY (SELECT id, env_id, device_id, identity, valid_from, created_at, undone_at, source"
                         + " FROM identity_links) TO '" + lnCsv + "' (HEADER)");
             }
@@ -333,6 +352,7 @@ public final class QueryBenchmark {
                     "CREATE INDEX events_env_time ON events (env_id, time)",
                     "CREATE INDEX events_env_kind_time ON events (env_id, kind, time)",
                     "CREATE INDEX events_device ON events (device_id)",
+                    "CREATE INDEX events_session ON events (session_id, time, seq)",
                     "CREATE INDEX links_env_device ON identity_links (env_id, device_id)"));
             if (trgm) {
                 indexes.add("CREATE EXTENSION pg_trgm");
@@ -441,6 +461,7 @@ public final class QueryBenchmark {
     /** Hindsight's answer as a canonical string: what PostgreSQL's must equal. */
     private static String summary(int kind, Map<?, ?> answer) {
         switch (kind) {
+
             case 0 -> {
                 List<Long> values = new ArrayList<>();
                 for (Object p : (List<?>) ((Map<?, ?>) ((List<?>) answer.get("series")).get(0)).get("points")) {
@@ -457,26 +478,39 @@ public final class QueryBenchmark {
                 }
                 return "steps " + steps;
             }
-            case 2 -> {
-                long users = 0;
-                long retained = 0;
-                List<String> grid = new ArrayList<>();
-                for (Object o : (List<?>) answer.get("cohorts")) {
-                    Map<?, ?> m = (Map<?, ?>) o;
-                    users += ((Number) m.get("users")).longValue();
-                    for (Object r : (List<?>) m.get("retained")) {
-                        retained += r == null ? 0 : ((Number) r).longValue();
-                    }
-                    grid.add(m.get("users") + ":" + m.get("retained"));
-                }
-                return "cohort users " + users + ", retained cells sum " + retained + "; grid " + grid;
-            }
             case 4 -> {
                 List<Double> values = new ArrayList<>();
                 for (Object p : (List<?>) ((Map<?, ?>) ((List<?>) answer.get("series")).get(0)).get("points")) {
                     values.add((Double) ((Map<?, ?>) p).get("value"));
                 }
                 return revenueSummary(values);
+            }
+            case 5 -> {
+                Map<String, List<Double>> byValue = new TreeMap<>();
+                for (Object o : (List<?>) answer.get("series")) {
+                    Map<?, ?> line = (Map<?, ?>) o;
+                    List<Double> values = new ArrayList<>();
+                    for (Object p : (List<?>) line.get("points")) {
+                        values.add((Double) ((Map<?, ?>) p).get("value"));
+                    }
+                    byValue.put(String.valueOf(line.get("breakdown")), values);
+                }
+                return breakdownRevenueSummary(byValue);
+            }
+            case 6 -> {
+                Map<String, List<Long>> byValue = new TreeMap<>();
+                for (Object o : (List<?>) answer.get("breakdowns")) {
+                    Map<?, ?> line = (Map<?, ?>) o;
+                    List<Long> counts = new ArrayList<>();
+                    for (Object st : (List<?>) line.get("steps")) {
+                        counts.add(((Number) ((Map<?, ?>) st).get("count")).longValue());
+                    }
+                    byValue.put(String.valueOf(line.get("value")), counts);
+                }
+                return "users per step by value " + byValue;
+            }
+            case 2, 7 -> {
+                return retentionSummary(answer);
             }
             default -> {
                 Map<String, Long> nodes = new TreeMap<>();
@@ -492,6 +526,33 @@ public final class QueryBenchmark {
                 return pathsSummary(nodes, edges);
             }
         }
+    }
+
+    private static String retentionSummary(Map<?, ?> answer) {
+        long users = 0;
+        long retained = 0;
+        List<String> grid = new ArrayList<>();
+        for (Object o : (List<?>) answer.get("cohorts")) {
+            Map<?, ?> m = (Map<?, ?>) o;
+            users += ((Number) m.get("users")).longValue();
+            for (Object r : (List<?>) m.get("retained")) {
+                retained += r == null ? 0 : ((Number) r).longValue();
+            }
+            grid.add(m.get("users") + ":" + m.get("retained"));
+        }
+        return "cohort users " + users + ", retained cells sum " + retained + "; grid " + grid;
+    }
+
+    /** Per breakdown value (sorted), its daily sums to the cent. */
+    private static String breakdownRevenueSummary(Map<String, List<Double>> byValue) {
+        java.util.StringJoiner totals = new java.util.StringJoiner(", ", "totals {", "}");
+        java.util.StringJoiner daily = new java.util.StringJoiner("; ");
+        byValue.forEach((v, values) -> {
+            totals.add(v + String.format(Locale.ROOT, "=%.2f",
+                    values.stream().filter(x -> x != null).mapToDouble(Double::doubleValue).sum()));
+            daily.add(v + ": " + revenueSummary(values));
+        });
+        return totals + "; " + daily;
     }
 
     /** Daily sums to the cent (engines add doubles in their own order, so the last bits may differ). */
@@ -531,7 +592,32 @@ public final class QueryBenchmark {
                 }
                 return "steps " + steps;
             }
-            case 2 -> {
+            case 5 -> {
+                Map<String, Map<Long, Double>> byValue = new TreeMap<>();
+                rows.forEach(r -> byValue.computeIfAbsent((String) r[1], x -> new HashMap<>())
+                        .put(((Number) r[0]).longValue(), ((Number) r[2]).doubleValue()));
+                Map<String, List<Double>> out = new TreeMap<>();
+                byValue.forEach((v, byT) -> {
+                    List<Double> values = new ArrayList<>();
+                    for (long t : Buckets.between(from, to, "day")) {
+                        values.add(byT.get(t));
+                    }
+                    out.put(v, values);
+                });
+                return breakdownRevenueSummary(out);
+            }
+            case 6 -> {
+                Map<String, List<Long>> byValue = new TreeMap<>();
+                for (Object[] r : rows) {
+                    List<Long> counts = new ArrayList<>();
+                    for (int k = 1; k < r.length; k++) {
+                        counts.add(((Number) r[k]).longValue());
+                    }
+                    byValue.put((String) r[0], counts);
+                }
+                return "users per step by value " + byValue;
+            }
+            case 2, 7 -> {
                 Analysis.Retention ret = (Analysis.Retention) a;
                 long period = 7 * DAY;
                 Map<Long, Long> users = new HashMap<>();

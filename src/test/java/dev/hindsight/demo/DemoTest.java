@@ -125,8 +125,10 @@ class DemoTest {
                             .merge(line.get("breakdown").asText(), p.get("value").asLong(), Long::sum));
                 }
             }
-            // Google's shopping ads are paid, its organic results search; the newsletter is email; the rest direct.
-            assertThat(byChannel.keySet()).containsExactlyInAnyOrder("paid", "search", "email", "direct");
+            // Google's shopping ads are paid, its organic results search; the newsletter is email; Reddit and t.co
+            // social, a blog's links referral; the rest direct.
+            assertThat(byChannel.keySet()).containsExactlyInAnyOrder("paid", "search", "email", "social", "referral",
+                    "direct");
             assertThat(bySource.keySet()).containsExactlyInAnyOrder("google", "newsletter", "(none)");
             long all = byChannel.values().stream().mapToLong(Long::longValue).sum();
             assertThat(all).isEqualTo(bySource.values().stream().mapToLong(Long::longValue).sum());

@@ -48,16 +48,77 @@ public final class DuckDbEngine implements Engine {
 
     @Override
     public void partRows(long envId, List<Part> parts, PartRow row) {
+        if (parts.stream().anyMatch(p -> p.property() != null)) {
+            codedPartRows(envId, parts, row);
+            return;
+        }
         Sql q = Identities.partRows(d, envId, parts);
-        boolean values = parts.stream().anyMatch(p -> p.property() != null);
         runner.forEach(q.text(), q.params(), rs -> {
             long tp = rs.getLong(1);
             int actor = rs.getInt(2);
             // An event with neither an identity nor a device is nobody's; the stores have none.
             if (!rs.wasNull()) {
-                row.accept(tp, actor, values ? rs.getString(3) : null);
+                row.accept(tp, actor, null);
             }
         });
+    }
+
+    /**
+     * The rows with values read as codes ({@link Identities#codedPartRows}): each value's text once, and every row
+     * with the same String for it. A row whose value's text has not come yet waits (most rows, at worst) until the
+     * end of the statement.
+     */
+    private void codedPartRows(long envId, List<Part> parts, PartRow row) {
+        Sql q = Identities.codedPartRows(d, envId, parts);
+        Map<Long, String> labels = new HashMap<>();
+        // The rows waiting for their value's text: time and part, code, actor.
+        long[][] waiting = {new long[0], new long[0]};
+        int[][] actors = {new int[0]};
+        int[] waits = {0};
+        runner.forEach(q.text(), q.params(), rs -> {
+            long tp = rs.getLong(1);
+            if (rs.wasNull()) {
+                long code = rs.getLong(3);
+                String label = rs.getString(4);
+                String before = labels.putIfAbsent(code, label);
+                if (before != null && !before.equals(label)) {
+                    throw new IllegalStateException("two breakdown values with one code: " + before + ", " + label);
+                }
+                return;
+            }
+            int actor = rs.getInt(2);
+            if (rs.wasNull()) {
+                return;
+            }
+            long code = rs.getLong(3);
+            if (rs.wasNull()) {
+                row.accept(tp, actor, null);
+                return;
+            }
+            String label = labels.get(code);
+            if (label != null) {
+                row.accept(tp, actor, label);
+                return;
+            }
+            int n = waits[0];
+            if (n == actors[0].length) {
+                int cap = Math.max(1024, n * 2);
+                waiting[0] = java.util.Arrays.copyOf(waiting[0], cap);
+                waiting[1] = java.util.Arrays.copyOf(waiting[1], cap);
+                actors[0] = java.util.Arrays.copyOf(actors[0], cap);
+            }
+            waiting[0][n] = tp;
+            waiting[1][n] = code;
+            actors[0][n] = actor;
+            waits[0] = n + 1;
+        });
+        for (int i = 0; i < waits[0]; i++) {
+            String label = labels.get(waiting[1][i]);
+            if (label == null) {
+                throw new IllegalStateException("a breakdown value's code without its text");
+            }
+            row.accept(waiting[0][i], actors[0][i], label);
+        }
     }
 
     @Override

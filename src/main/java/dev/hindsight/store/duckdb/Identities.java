@@ -143,6 +143,27 @@ final class Identities {
                 k -> d.epochUs("time") + " * " + PART_SPAN + " + " + k + " AS tp, coalesce(identity_key, -1 - device_key) AS actor");
     }
 
+    /**
+     * {@link #partRows} with the values coded, for parts of which some has a property: rows (tp, actor, code, NULL),
+     * {@code code} the value's {@link #VALUE_CODE} (NULL for none), and, among them in no particular order, one row
+     * (NULL, NULL, code, value) per distinct value of the parts with a property. A text column costs the reader
+     * about as much as the two integers (at 2 million events 110 ms more for the funnel's step 1), where a value
+     * takes a handful of distinct texts: each is read once.
+     */
+    static Sql codedPartRows(Dialect d, long envId, List<Part> parts) {
+        return new Sql().append("SELECT tp, actor, " + VALUE_CODE + " AS code, CAST(NULL AS VARCHAR) AS label FROM (")
+                .append(partRows(d, envId, parts))
+                .append(") r UNION ALL SELECT NULL, NULL, " + VALUE_CODE + ", value FROM (")
+                .append(scans(d, envId, parts.stream().filter(p -> p.property() != null).toList(), true, k -> "NULL AS tp"))
+                .append(") v WHERE value IS NOT NULL GROUP BY value");
+    }
+
+    /**
+     * A value's code in {@link #codedPartRows}: 63 bits of DuckDB's hash of the text (NULL for none). Two texts with
+     * one code (about one chance in 10^7 with a million distinct values) fail the query rather than merge.
+     */
+    static final String VALUE_CODE = "CASE WHEN value IS NULL THEN NULL ELSE CAST(hash(value) >> 1 AS BIGINT) END";
+
     /** See {@link #partRows}. */
     static final int PART_SPAN = Engine.PART_SPAN;
 
