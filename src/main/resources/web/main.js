@@ -6,10 +6,16 @@ import {base} from './ui.js';
 import './login.js';
 import './install.js';
 import './graph.js';
+import './funnel.js';
+import './retention.js';
+import './paths.js';
 
 /** The screens, in the rail's order: path segment, label, and the element that renders it. */
 const SCREENS = [
   ['graph', 'Graph', appId => html`<hs-graph app-id=${appId}></hs-graph>`],
+  ['funnel', 'Funnel', appId => html`<hs-funnel app-id=${appId}></hs-funnel>`],
+  ['retention', 'Retention', appId => html`<hs-retention app-id=${appId}></hs-retention>`],
+  ['paths', 'Paths', appId => html`<hs-paths app-id=${appId}></hs-paths>`],
   ['install', 'Install', (appId, env) => html`<hs-install app-id=${appId} .env=${env}></hs-install>`],
 ];
 
