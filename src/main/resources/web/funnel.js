@@ -32,7 +32,7 @@ export class HsFunnel extends LitElement {
   static styles = [base, css`
     .editor { display: grid; gap: 10px; margin-bottom: 16px; }
     .step { display: flex; gap: 8px; align-items: end; flex-wrap: wrap; }
-    .num { font-weight: 700; width: 22px; height: 22px; border-radius: 4px; background: var(--accent); color: #fff;
+    .badge { font-weight: 700; width: 22px; height: 22px; border-radius: 4px; background: var(--accent); color: #fff;
       display: inline-grid; place-items: center; font-size: 12px; align-self: center; }
     .display { display: flex; gap: 8px; align-items: end; flex-wrap: wrap; margin: 8px 0; }
     .seg { display: inline-flex; border: 1px solid var(--line); border-radius: 6px; overflow: hidden; }
@@ -48,7 +48,8 @@ export class HsFunnel extends LitElement {
     .steps .label { font-weight: 600; overflow-wrap: anywhere; }
     .steps button { margin-top: 6px; font-size: 12px; padding: 3px 8px; }
     .who { margin-top: 16px; }
-    .who ul { columns: 3 180px; padding-left: 18px; margin: 8px 0; }
+    .who ul { columns: 3 220px; padding-left: 18px; margin: 8px 0; max-height: 320px; overflow: auto; font-size: 13px; }
+    .who li { overflow-wrap: anywhere; }
     .total { font-size: 13px; color: var(--muted); margin-top: 8px; }
     .spacer { flex: 1; }
   `];
@@ -104,8 +105,8 @@ export class HsFunnel extends LitElement {
       series.push({
         name: several ? g.name : 'Converted', type: 'bar', stack: `g${gi}`, barMaxWidth: 60,
         itemStyle: several ? undefined : {color: CONVERTED},
-        label: {show: !several, position: horizontal ? 'insideLeft' : 'insideBottom', color: '#fff',
-          formatter: p => `${percent(g.steps[p.dataIndex].conversion)}\n${formatNumber(g.steps[p.dataIndex].count)}`},
+        label: {show: !several, position: horizontal ? 'right' : 'top', color: '#1f2937', fontWeight: 600,
+          formatter: p => `${percent(g.steps[p.dataIndex].conversion)} · ${formatNumber(g.steps[p.dataIndex].count)}`},
         data: g.steps.map(st => st.count),
       });
       series.push({
@@ -172,7 +173,7 @@ export class HsFunnel extends LitElement {
       this.change({...s, steps});
     };
     return html`<li class="step">
-      <span class="num" aria-hidden="true">${n}</span>
+      <span class="badge" aria-hidden="true">${n}</span>
       ${eventSelect(`Step ${n}`, this.catalog, e,
         event => this.change({...s, steps: s.steps.map((x, j) => (j === i ? event : x))}))}
       <button aria-label=${`Move step ${n} up`} ?disabled=${i === 0} @click=${() => move(-1)}>↑</button>

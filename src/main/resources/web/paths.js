@@ -20,7 +20,7 @@ export function pathsRequest(appId, s) {
 export class HsPaths extends LitElement {
   static properties = {
     appId: {attribute: 'app-id'}, state: {state: true}, answer: {state: true}, error: {state: true},
-    loading: {state: true}, catalog: {state: true}, showTable: {state: true},
+    loading: {state: true}, catalog: {state: true}, showTable: {state: true}, allRows: {state: true},
   };
   static styles = [base, css`
     .editor { margin-bottom: 16px; }
@@ -56,6 +56,7 @@ export class HsPaths extends LitElement {
 
   change(next) {
     this.state = next;
+    this.allRows = false;
     stateToUrl(next);
     this.run();
   }
@@ -78,7 +79,7 @@ export class HsPaths extends LitElement {
   }
 
   chartOption() {
-    const nodes = this.answer.nodes;
+    const {nodes, edges} = topNodes(this.answer, PER_STEP);
     return {
       tooltip: {trigger: 'item', formatter: p => (p.dataType === 'edge'
         ? `${label(nodes, p.data.source)} → ${label(nodes, p.data.target)}: ${formatNumber(p.data.value)}`
@@ -89,7 +90,7 @@ export class HsPaths extends LitElement {
         lineStyle: {color: 'gradient', opacity: 0.35, curveness: 0.5},
         label: {formatter: p => `${shorten(label(nodes, p.name))} (${formatNumber(p.value)})`, fontSize: 11},
         data: nodes.map(n => ({name: n.id, value: n.count})),
-        links: this.answer.edges.map(e => ({source: e.source, target: e.target, value: e.count})),
+        links: edges.map(e => ({source: e.source, target: e.target, value: e.count})),
       }],
     };
   }
@@ -132,12 +133,49 @@ export class HsPaths extends LitElement {
   }
 
   renderTable() {
-    const rows = this.tableRows();
+    const all = this.tableRows();
+    const rows = this.allRows ? all : all.slice(0, TABLE_ROWS + 1);
     return html`<div class="scroll"><table><caption class="muted" style="text-align:left">The diagram's numbers: how many paths went from one step to the next</caption>
       <thead><tr>${rows[0].map((h, i) => html`<th scope="col" class=${i === 0 || i === 2 || i === 4 ? 'num' : ''}>${h}</th>`)}</tr></thead>
       <tbody>${rows.slice(1).map(r => html`<tr><td class="num">${r[0]}</td><td>${r[1]}</td><td class="num">${r[2]}</td><td>${r[3]}</td>
-        <td class="num">${formatNumber(r[4])}</td></tr>`)}</tbody></table></div>`;
+        <td class="num">${formatNumber(r[4])}</td></tr>`)}</tbody></table></div>
+      ${rows.length < all.length ? html`<p><button @click=${() => { this.allRows = true; }}>Show all ${formatNumber(all.length - 1)} rows</button></p>` : ''}`;
   }
+}
+
+/** The diagram keeps each step's largest nodes; the table keeps its first rows until asked for all. */
+const PER_STEP = 8;
+const TABLE_ROWS = 50;
+
+/**
+ * The answer with each step's nodes beyond the `per` largest merged into one "Other" node of that step, and the
+ * edges through them added up, so the diagram stays readable; the table and CSV keep every node.
+ */
+export function topNodes(answer, per) {
+  const byStep = new Map();
+  answer.nodes.forEach(n => byStep.set(n.step, [...(byStep.get(n.step) || []), n]));
+  const rename = new Map();
+  const nodes = [];
+  byStep.forEach((list, step) => {
+    list.sort((a, b) => b.count - a.count);
+    list.slice(0, per).forEach(n => { rename.set(n.id, n.id); nodes.push(n); });
+    const rest = list.slice(per);
+    if (rest.length) {
+      const id = `${step}:\u0000other`;
+      rest.forEach(n => rename.set(n.id, id));
+      nodes.push({id, step, label: `${rest.length} others`, count: rest.reduce((t, n) => t + n.count, 0)});
+    }
+  });
+  const sums = new Map();
+  answer.edges.forEach(e => {
+    const key = `${rename.get(e.source)}\u0001${rename.get(e.target)}`;
+    sums.set(key, (sums.get(key) || 0) + e.count);
+  });
+  const edges = [...sums].map(([key, count]) => {
+    const [source, target] = key.split('\u0001');
+    return {source, target, count};
+  });
+  return {nodes, edges};
 }
 
 function label(nodes, id) {
