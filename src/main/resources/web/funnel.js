@@ -48,7 +48,8 @@ export class HsFunnel extends LitElement {
     .steps .label { font-weight: 600; overflow-wrap: anywhere; }
     .steps button { margin-top: 6px; font-size: 12px; padding: 3px 8px; }
     .who { margin-top: 16px; }
-    .who ul { columns: 3 220px; padding-left: 18px; margin: 8px 0; max-height: 320px; overflow: auto; font-size: 13px; }
+    .who ul { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 2px 16px; padding: 0;
+      list-style: none; margin: 8px 0; max-height: 320px; overflow-y: auto; font-size: 13px; }
     .who li { overflow-wrap: anywhere; }
     .total { font-size: 13px; color: var(--muted); margin-top: 8px; }
     .spacer { flex: 1; }
@@ -130,6 +131,7 @@ export class HsFunnel extends LitElement {
   /** Every step of every group: the table and the CSV. */
   tableRows(groups) {
     const head = ['Breakdown', 'Step', 'Event', 'Users', '% of step 1', '% of previous step', 'Dropped off', 'Median time from previous (s)'];
+    // The CSV keeps seconds; the table shows them as a duration.
     const rows = [];
     groups.forEach(g => g.steps.forEach((st, i) => rows.push([g.name, i + 1, st.label, st.count,
       st.conversion, st.conversion_from_previous, i === 0 ? 0 : g.steps[i - 1].count - st.count, st.median_seconds_from_previous])));
@@ -235,11 +237,19 @@ export class HsFunnel extends LitElement {
     const cols = groups.length > 1 ? rows[0] : rows[0].slice(1);
     const cut = groups.length > 1 ? 0 : 1;
     return html`<table><caption class="muted" style="text-align:left">The chart's numbers</caption>
-      <thead><tr>${cols.map((h, i) => html`<th scope="col" class=${i > 2 - cut ? 'num' : ''}>${h}</th>`)}</tr></thead>
+      <thead><tr>${cols.map((h, i) => html`<th scope="col" class=${i > 2 - cut ? 'num' : ''}>${h.replace(' (s)', '')}</th>`)}</tr></thead>
       <tbody>${rows.slice(1).map(r => r.slice(cut)).map(r => html`<tr>
         ${r.map((v, i) => (i <= 2 - cut ? html`<td>${v}</td>`
-          : html`<td class="num">${i === 4 - cut || i === 5 - cut ? percent(v) : formatNumber(v)}</td>`))}</tr>`)}</tbody>
+          : html`<td class="num">${i === 4 - cut || i === 5 - cut ? percent(v) : i === 7 - cut ? duration(v) : formatNumber(v)}</td>`))}</tr>`)}</tbody>
     </table>`;
   }
+}
+/** Seconds for people: "45 s", "12 min", "3.5 h", "2.1 days". */
+export function duration(seconds) {
+  if (seconds == null) return '–';
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  if (seconds < 3600) return `${formatNumber(Math.round(seconds / 6) / 10)} min`;
+  if (seconds < 86400) return `${formatNumber(Math.round(seconds / 360) / 10)} h`;
+  return `${formatNumber(Math.round(seconds / 8640) / 10)} days`;
 }
 customElements.define('hs-funnel', HsFunnel);
