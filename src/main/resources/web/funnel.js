@@ -11,6 +11,8 @@ import {isAbort} from './api.js';
 const WINDOWS = [['PT1H', '1 hour'], ['P1D', '1 day'], ['P7D', '7 days'], ['P14D', '14 days'], ['P30D', '30 days'], ['P90D', '90 days']];
 const CONVERTED = '#4f46e5';
 const DROPPED = '#c7d2fe';
+/** A breakdown value's colour, its drop-off the same colour paler. */
+const PALETTE = ['#4f46e5', '#0891b2', '#d97706', '#db2777', '#16a34a', '#7c3aed', '#dc2626', '#0d9488', '#9333ea', '#65a30d', '#64748b'];
 
 /** The question a new funnel starts with. */
 export function defaultFunnel() {
@@ -48,6 +50,7 @@ export class HsFunnel extends LitElement {
     .steps .label { font-weight: 600; overflow-wrap: anywhere; }
     .steps button { margin-top: 6px; font-size: 12px; padding: 3px 8px; }
     .who { margin-top: 16px; }
+    table { margin-top: 16px; }
     .who ul { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 2px 16px; padding: 0;
       list-style: none; margin: 8px 0; max-height: 320px; overflow-y: auto; font-size: 13px; }
     .who li { overflow-wrap: anywhere; }
@@ -105,14 +108,14 @@ export class HsFunnel extends LitElement {
       const several = groups.length > 1;
       series.push({
         name: several ? g.name : 'Converted', type: 'bar', stack: `g${gi}`, barMaxWidth: 60,
-        itemStyle: several ? undefined : {color: CONVERTED},
+        itemStyle: {color: several ? PALETTE[gi % PALETTE.length] : CONVERTED},
         label: {show: !several, position: horizontal ? 'right' : 'top', color: '#1f2937', fontWeight: 600,
           formatter: p => `${percent(g.steps[p.dataIndex].conversion)} · ${formatNumber(g.steps[p.dataIndex].count)}`},
         data: g.steps.map(st => st.count),
       });
       series.push({
         name: several ? `${g.name} (dropped)` : 'Dropped off', type: 'bar', stack: `g${gi}`, barMaxWidth: 60,
-        itemStyle: {color: several ? undefined : DROPPED, opacity: several ? 0.3 : 1},
+        itemStyle: several ? {color: PALETTE[gi % PALETTE.length], opacity: 0.25} : {color: DROPPED},
         data: g.steps.map((st, i) => (i === 0 ? 0 : g.steps[i - 1].count - st.count)),
       });
     });
@@ -120,7 +123,7 @@ export class HsFunnel extends LitElement {
     const value = {type: 'value'};
     return {
       tooltip: {trigger: 'axis', axisPointer: {type: 'shadow'}},
-      legend: {type: 'scroll', bottom: 0},
+      legend: {type: 'scroll', bottom: 0, data: groups.length > 1 ? groups.map(g => g.name) : ['Converted', 'Dropped off']},
       grid: {left: horizontal ? 170 : 48, right: 24, top: 16, bottom: 48},
       xAxis: horizontal ? value : category,
       yAxis: horizontal ? category : value,
