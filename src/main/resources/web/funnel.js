@@ -6,7 +6,7 @@ import {base, downloadCsv, formatNumber} from './ui.js';
 import './chart.js';
 import {NO_CATALOG, eventSelect, loadCatalog, propertySelect} from './pickers.js';
 import {RANGES, errorState, percent, rangeQuery, runQuery, stateFromUrl, stateToUrl} from './analysis.js';
-import {isAbort} from './api.js';
+import {api, isAbort} from './api.js';
 
 const WINDOWS = [['PT1H', '1 hour'], ['P1D', '1 day'], ['P7D', '7 days'], ['P14D', '14 days'], ['P30D', '30 days'], ['P90D', '90 days']];
 const CONVERTED = '#4f46e5';
@@ -83,6 +83,8 @@ export class HsFunnel extends LitElement {
   change(next) {
     this.state = next;
     this.who = null;
+    this.listed = null;
+    this.usersCtrl?.abort();
     stateToUrl(next);
     this.run();
   }
@@ -202,6 +204,7 @@ export class HsFunnel extends LitElement {
         <hs-chart .option=${this.chartOption(groups)} label=${`Funnel of ${steps.map(x => x.label).join(', then ')}`}></hs-chart>
         <ol class="steps" aria-label="Steps and drop-off">${steps.map((st, i) => this.renderStepResult(st, i))}</ol>
         ${this.who != null ? this.renderWho() : ''}
+        ${this.listed && this.who == null ? this.renderListed() : ''}
         ${this.showTable ? this.renderTable(groups) : ''}`}
       <div class="total">${this.loading ? 'Updating…' : `Answered in ${this.elapsedMs} ms.`}</div></div>`;
   }
@@ -213,9 +216,44 @@ export class HsFunnel extends LitElement {
       <div class="label">${i + 1}. ${st.label}</div>
       <div>${formatNumber(st.count)} users</div>
       <div class="muted">${percent(st.conversion)} of step 1${i ? html` · ${percent(st.conversion_from_previous)} of previous step` : ''}</div>
+      ${i > 0 ? html`<button @click=${() => this.openUsers(i, 'converted')} aria-label=${`Users who reached step ${i + 1} (${st.count})`}>See the ${formatNumber(st.count)} users</button>` : ''}
       ${i < steps.length - 1 ? html`<button @click=${() => { this.who = i; }} aria-pressed=${this.who === i}
         aria-label=${`Users who dropped off after step ${i + 1} (${dropped})`}>${formatNumber(dropped)} dropped off before step ${i + 2}</button>` : ''}
     </li>`;
+  }
+
+  /** Lists the users who reached step i+1 (converted) from the API, a page at a time. */
+  async openUsers(i, status, offset = 0) {
+    this.who = null;
+    this.usersCtrl?.abort();
+    this.usersCtrl = new AbortController();
+    const prev = offset ? this.listed : null;
+    this.listed = {step: i + 1, status, loading: true, identities: prev?.identities || []};
+    this.requestUpdate();
+    try {
+      const a = await api('/api/query', {method: 'POST', signal: this.usersCtrl.signal,
+        body: {...funnelRequest(this.appId, this.state), users: {step: i + 1, status, offset, limit: 100}}});
+      this.listed = {step: i + 1, status, total: a.users.total, next: a.users.next_offset,
+        identities: [...(prev?.identities || []), ...a.users.identities]};
+    } catch (e) {
+      if (!isAbort(e)) this.listed = {step: i + 1, status, error: e.message, identities: []};
+    }
+    this.requestUpdate();
+  }
+
+  renderListed() {
+    const l = this.listed;
+    const app = encodeURIComponent(this.appId);
+    return html`<section class="who card converted" aria-label="Converted users">
+      <div class="row" style="align-items:center"><h2 style="margin:0">Reached step ${l.step} (${this.answer.steps[l.step - 1]?.label})</h2>
+        <span class="spacer"></span>
+        <button @click=${() => downloadCsv(`funnel-step-${l.step}.csv`, [['identity'], ...l.identities.map(u => [u])])}>Download CSV</button>
+        <button @click=${() => { this.listed = null; this.requestUpdate(); }}>Close</button></div>
+      ${l.error ? html`<p role="alert">${l.error}</p>` : ''}
+      ${l.identities.length ? html`<ul>${l.identities.map(u => html`<li><a href=${`/e/${app}/users/${encodeURIComponent(u)}`}>${u}</a></li>`)}</ul>` : ''}
+      ${l.loading ? html`<p class="muted" role="status">Loading the users…</p>` : l.total != null ? html`<p class="muted">${formatNumber(l.identities.length)} of ${formatNumber(l.total)} users.
+        ${l.next != null ? html`<button @click=${() => this.openUsers(l.step - 1, l.status, l.next)}>Show more</button>` : ''}</p>` : ''}
+    </section>`;
   }
 
   renderWho() {

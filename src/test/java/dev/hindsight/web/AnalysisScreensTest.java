@@ -108,7 +108,7 @@ class AnalysisScreensTest {
                     answer.get("steps").get(2).get("count").asLong() + " users");
 
             // Who dropped off after step 1: the API's list, each a link to the user's page.
-            page.locator("hs-funnel ol.steps button").first().click();
+            page.locator("hs-funnel ol.steps button").filter(new Locator.FilterOptions().setHasText("dropped off before step 2")).click();
             Locator who = page.locator("hs-funnel .who li a");
             List<String> expected = new ArrayList<>();
             answer.get("dropped_off").get(0).get("users").forEach(u -> expected.add(u.asText()));
@@ -118,6 +118,20 @@ class AnalysisScreensTest {
             assertThat(who.first()).hasAttribute("href",
                     "/e/" + web.dev().appId() + "/users/" + java.net.URLEncoder.encode(expected.get(0),
                             java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"));
+            // Who reached step 3: the API's users list for the same question.
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Users who reached step 3")).click();
+            Map<String, Object> withUsers = new HashMap<>(Map.of("app_id", web.dev().appId(), "kind", "funnel", "from", "-30d",
+                    "window", "P14D", "steps", List.of(def("Viewed a product"), def("Added to cart"), def("Purchased")),
+                    "users", Map.of("step", 3, "status", "converted", "limit", 100)));
+            JsonNode reached = web.query(withUsers).get("users");
+            List<String> buyers = new ArrayList<>();
+            reached.get("identities").forEach(u -> buyers.add(u.asText()));
+            Locator listed = page.locator("hs-funnel .who.converted li a");
+            assertThat(listed).hasCount(buyers.size());
+            assertThat(listed.allInnerTexts()).containsExactlyElementsOf(buyers);
+            assertThat(page.locator("hs-funnel .who.converted")).containsText(
+                    String.format("of %,d users", reached.get("total").asLong()));
+            page.locator("hs-funnel ol.steps button").filter(new Locator.FilterOptions().setHasText("dropped off before step 2")).click();
             WebApp.screenshot(page, "funnel");
             assertThat(WebApp.seriousViolations(page)).isEmpty();
 
@@ -151,7 +165,7 @@ class AnalysisScreensTest {
             tabTo(page, select(page, "Step 1"));
             page.keyboard().type("Viewed a product");
             settled(page, "hs-funnel");
-            Locator dropped = page.locator("hs-funnel ol.steps button").first();
+            Locator dropped = page.locator("hs-funnel ol.steps button").filter(new Locator.FilterOptions().setHasText("dropped off before step 2"));
             tabTo(page, dropped);
             page.keyboard().press("Enter");
 
