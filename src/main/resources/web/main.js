@@ -8,12 +8,18 @@ import './login.js';
 import {loadCharts} from './chart.js';
 import './install.js';
 import './graph.js';
+import './funnel.js';
+import './retention.js';
+import './paths.js';
 import './dashboards.js';
 import './settings.js';
 
 /** The screens, in the rail's order: path segment, label, and the element that renders it. */
 const SCREENS = [
   ['graph', 'Graph', appId => html`<hs-graph app-id=${appId}></hs-graph>`],
+  ['funnel', 'Funnel', appId => html`<hs-funnel app-id=${appId}></hs-funnel>`],
+  ['retention', 'Retention', appId => html`<hs-retention app-id=${appId}></hs-retention>`],
+  ['paths', 'Paths', appId => html`<hs-paths app-id=${appId}></hs-paths>`],
   ['dashboards', 'Dashboards', appId => html`<hs-dashboards app-id=${appId}></hs-dashboards>`],
   ['install', 'Install', (appId, env) => html`<hs-install app-id=${appId} .env=${env}></hs-install>`],
   ['settings', 'Settings', appId => html`<hs-settings app-id=${appId}></hs-settings>`],

@@ -71,7 +71,19 @@ public sealed interface Analysis {
      * Users moving through ordered steps: each later step strictly after the previous one and at most
      * {@code windowMs} after the first (see {@link FunnelQuery} for the exact semantics).
      */
-    record Funnel(Scope scope, List<EventSpec> steps, long windowMs, Breakdown breakdown) implements Analysis {
+    record Funnel(Scope scope, List<EventSpec> steps, long windowMs, Breakdown breakdown, FunnelUsers users)
+            implements Analysis {
+        /** A funnel that lists no step's users. */
+        public Funnel(Scope scope, List<EventSpec> steps, long windowMs, Breakdown breakdown) {
+            this(scope, steps, windowMs, breakdown, null);
+        }
+    }
+
+    /**
+     * The users a funnel lists besides its counts: those {@code converted} at {@code step} (1-based: they reached
+     * it) or {@code dropped} there (they reached the step before and not this one), a page of them.
+     */
+    record FunnelUsers(int step, boolean converted, int offset, int limit) {
     }
 
     /**

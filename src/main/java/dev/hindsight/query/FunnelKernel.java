@@ -102,6 +102,13 @@ final class FunnelKernel {
      */
     List<Group> groups(UserResolver resolver, java.util.function.IntPredicate keep,
             List<Map.Entry<String, java.util.function.IntPredicate>> cohorts) {
+        return groups(resolver, keep, cohorts, null);
+    }
+
+    /** As {@link #groups(UserResolver, java.util.function.IntPredicate, List)}, telling {@code eachUser} every kept
+     * user key with the furthest step (from 1) it reached, in one thread. */
+    List<Group> groups(UserResolver resolver, java.util.function.IntPredicate keep,
+            List<Map.Entry<String, java.util.function.IntPredicate>> cohorts, java.util.function.IntBinaryOperator eachUser) {
         List<Results> results = walk(resolver);
         List<Group> out = new ArrayList<>();
         Totals total = new Totals();
@@ -109,6 +116,9 @@ final class FunnelKernel {
             for (int u = 0; u < r.users; u++) {
                 if (keep.test(r.user[u])) {
                     total.add(r, u);
+                    if (eachUser != null) {
+                        eachUser.applyAsInt(r.user[u], r.reach[u]);
+                    }
                 }
             }
         });

@@ -53,6 +53,8 @@ import java.util.function.Function;
 final class FunnelQuery {
     static final long MAX_WINDOW_MS = Duration.ofDays(366).toMillis();
     static final int MAX_STEPS = 20;
+    /** The most users one page of {@code users} lists. */
+    static final int MAX_USERS = 1000;
 
     private FunnelQuery() {
     }
@@ -70,7 +72,30 @@ final class FunnelQuery {
         for (int i = 0; i < steps.size(); i++) {
             out.add(events.apply("/steps/" + i));
         }
-        return new Funnel(scope, out, window(QueryLimits.text(body, "window", "window", "P14D")), breakdown(body));
+        return new Funnel(scope, out, window(QueryLimits.text(body, "window", "window", "P14D")), breakdown(body),
+                users(body.get("users"), out.size()));
+    }
+
+    /** The optional {@code users}: {@code {step, status: "converted" | "dropped", offset?, limit?}}. */
+    static Analysis.FunnelUsers users(JsonNode u, int steps) {
+        if (u == null || u.isNull()) {
+            return null;
+        }
+        if (!u.isObject()) {
+            throw HindsightException.field("users", "must be {step, status, offset?, limit?}");
+        }
+        String status = QueryLimits.text(u, "status", "users.status", null);
+        if (!"converted".equals(status) && !"dropped".equals(status)) {
+            throw HindsightException.field("users.status", "must be converted or dropped");
+        }
+        boolean converted = status.equals("converted");
+        if (!u.has("step")) {
+            throw HindsightException.field("users.step", "is required: the step (from 1) whose users to list");
+        }
+        int step = QueryLimits.whole(u, "step", "users.step", 1, converted ? 1 : 2, steps);
+        int offset = QueryLimits.whole(u, "offset", "users.offset", 0, 0, Integer.MAX_VALUE);
+        int limit = QueryLimits.whole(u, "limit", "users.limit", 100, 1, MAX_USERS);
+        return new Analysis.FunnelUsers(step, converted, offset, limit);
     }
 
     /** A conversion window in milliseconds: a duration ({@code PT1H}, {@code P14D}) or days and weeks ({@code P2W}). */
@@ -129,6 +154,7 @@ final class FunnelQuery {
         CompletableFuture<UserResolver> links = CompletableFuture.supplyAsync(
                 () -> UserResolver.load(engine, f.scope().envId()), Thread::startVirtualThread);
         List<Group> groups;
+        List<Long> listed = new ArrayList<>();
         try {
             FunnelKernel kernel = new FunnelKernel(f, budget);
             engine.partRows(f.scope().envId(), parts(f), kernel::add);
@@ -144,7 +170,13 @@ final class FunnelQuery {
                     cohorts.add(Map.entry(spec.name(), members(engine, f.scope().envId(), spec, f.breakdown().nowMs())));
                 }
             }
-            groups = kernel.groups(links.join(), keep, cohorts);
+            Analysis.FunnelUsers wanted = f.users();
+            groups = kernel.groups(links.join(), keep, cohorts, wanted == null ? null : (user, reached) -> {
+                if (wanted.converted() ? reached >= wanted.step() : reached == wanted.step() - 1) {
+                    listed.add((long) user);
+                }
+                return 0;
+            });
         } catch (RuntimeException e) {
             // The query's work ends with it: the links' statement too, before the query's slot is given back.
             budget.cancelRunning();
@@ -171,6 +203,9 @@ final class FunnelQuery {
                     });
             out.put("breakdowns", breakdowns);
         }
+        if (f.users() != null) {
+            out.put("users", page(f.users(), listed, engine));
+        }
         return out;
     }
 
@@ -193,6 +228,22 @@ final class FunnelQuery {
             parts.add(new Engine.Part(f.scope().fromMs(), to, f.steps().get(k - 1).filter(), property));
         }
         return parts;
+    }
+
+    /** One page of the listed users, by user key (the order the store first saw them), as identities. */
+    private static Map<String, Object> page(Analysis.FunnelUsers u, List<Long> keys, Engine engine) {
+        java.util.Collections.sort(keys);
+        int from = (int) Math.min(keys.size(), (long) u.offset());
+        int to = (int) Math.min(keys.size(), (long) from + u.limit());
+        List<Long> shown = keys.subList(from, to);
+        Map<Long, String> labels = shown.isEmpty() ? Map.of() : engine.userLabels(shown);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("step", u.step());
+        out.put("status", u.converted() ? "converted" : "dropped");
+        out.put("total", keys.size());
+        out.put("identities", shown.stream().map(labels::get).toList());
+        out.put("next_offset", to < keys.size() ? to : null);
+        return out;
     }
 
     /** The labels of every user key the groups list. */

@@ -21,7 +21,7 @@ final class QueryBody {
     private static final Set<String> COMMON = Set.of("app_id", "kind", "from", "to", "time_zone", "cohort", "filters");
     private static final Map<String, Set<String>> TOP = Map.of(
             "graph", Set.of("interval", "series", "breakdown", "formulas"),
-            "funnel", Set.of("steps", "window", "breakdown"),
+            "funnel", Set.of("steps", "window", "breakdown", "users"),
             "retention", Set.of("start", "return", "period", "periods", "breakdown"),
             "paths", Set.of("start", "direction", "depth", "label_with"),
             "users", Set.of("event", "did_not", "properties", "limit"),
@@ -31,6 +31,7 @@ final class QueryBody {
     private static final Set<String> SERIES = Set.of("event", "measure", "property", "aggregate");
     private static final Set<String> FORMULA = Set.of("expression", "name");
     private static final Set<String> BREAKDOWN = Set.of("property", "limit", "cohorts");
+    private static final Set<String> FUNNEL_USERS = Set.of("step", "status", "offset", "limit");
 
     private QueryBody() {
     }
@@ -61,6 +62,7 @@ final class QueryBody {
             case "funnel" -> {
                 each(body.get("steps"), "steps", (s, path) -> event(s, path, errors));
                 breakdown(body, errors);
+                keys(body.get("users"), "users", FUNNEL_USERS, errors);
             }
             case "retention" -> {
                 event(body.get("start"), "start", errors);

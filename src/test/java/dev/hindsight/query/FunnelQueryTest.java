@@ -144,6 +144,68 @@ class FunnelQueryTest {
         assertThat(answer.get("dropped_off")).hasSize(2);
     }
 
+    private static JsonNode users(int step, String status, Integer offset, Integer limit) {
+        Map<String, Object> b = body("P1D", "view", "cart", "buy");
+        Map<String, Object> u = new HashMap<>(Map.of("step", step, "status", status));
+        if (offset != null) {
+            u.put("offset", offset);
+        }
+        if (limit != null) {
+            u.put("limit", limit);
+        }
+        b.put("users", u);
+        return Sends.query(s, s.dev(), b).get("users");
+    }
+
+    private static List<String> identities(JsonNode users) {
+        List<String> out = new ArrayList<>();
+        users.get("identities").forEach(u -> out.add(u.asText()));
+        return out;
+    }
+
+    @Test
+    void listsAStepsConvertedOrDroppedUsersAPageAtATime() {
+        JsonNode bought = users(3, "converted", null, null);
+        assertThat(bought.get("total").asInt()).isEqualTo(2);
+        assertThat(identities(bought)).containsExactlyInAnyOrder("device:a1", "carol");
+        assertThat(bought.get("next_offset").isNull()).isTrue();
+        // Dropped at a step: reached the one before, not this one (the answer's dropped_off of the step before).
+        assertThat(identities(users(2, "dropped", null, null))).containsExactlyInAnyOrderElementsOf(dropped(viewCartBuy(), 1));
+        assertThat(identities(users(3, "dropped", null, null))).containsExactlyInAnyOrderElementsOf(dropped(viewCartBuy(), 2));
+        // Converted at step 2, two at a time: every one of the 7 once, in the store's order.
+        List<String> all = new ArrayList<>();
+        JsonNode page = users(2, "converted", 0, 2);
+        while (true) {
+            assertThat(page.get("total").asInt()).isEqualTo(7);
+            all.addAll(identities(page));
+            if (page.get("next_offset").isNull()) {
+                break;
+            }
+            page = users(2, "converted", page.get("next_offset").asInt(), 2);
+        }
+        assertThat(all).hasSize(7).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrder("device:a1", "carol", "bob", "device:e1", "device:o1", "device:r1", "device:z1");
+        assertThat(identities(users(2, "converted", 6, 2))).hasSize(1);
+        // The counts are the same with or without a list.
+        Map<String, Object> b = body("P1D", "view", "cart", "buy");
+        b.put("users", Map.of("step", 2, "status", "converted"));
+        assertThat(counts(Sends.query(s, s.dev(), b).get("steps"))).containsExactly(9L, 7L, 2L);
+    }
+
+    @Test
+    void aUsersListNamesAStepAndConvertedOrDropped() {
+        for (Map<String, Object> u : List.<Map<String, Object>>of(Map.of("step", 2, "status", "left"),
+                Map.of("step", 1, "status", "dropped"), Map.of("step", 4, "status", "converted"),
+                Map.of("status", "converted"), Map.of("step", 2, "status", "converted", "limit", 1001),
+                Map.of("step", 2, "status", "converted", "page", 2))) {
+            Map<String, Object> b = body("P1D", "view", "cart", "buy");
+            b.put("users", u);
+            TestServer.Response r = Sends.ask(s, s.dev(), b);
+            assertThat(r.status()).as(u + " " + r.body()).isEqualTo(400);
+            assertThat(r.json().get("errors").get(0).get("field").asText()).as(u.toString()).startsWith("users");
+        }
+    }
+
     @Test
     void medianTimeFromThePreviousStepUsesEachUsersChosenAttempt() {
         JsonNode steps = viewCartBuy().get("steps");
