@@ -6,10 +6,16 @@ import {base} from './ui.js';
 import './login.js';
 import './install.js';
 import './graph.js';
+import './users.js';
+import './sessions.js';
+import './live.js';
 
 /** The screens, in the rail's order: path segment, label, and the element that renders it. */
 const SCREENS = [
   ['graph', 'Graph', appId => html`<hs-graph app-id=${appId}></hs-graph>`],
+  ['users', 'Users', appId => html`<hs-users app-id=${appId} .path=${location.pathname}></hs-users>`],
+  ['sessions', 'Sessions', appId => html`<hs-sessions app-id=${appId}></hs-sessions>`],
+  ['live', 'Live events', appId => html`<hs-live app-id=${appId}></hs-live>`],
   ['install', 'Install', (appId, env) => html`<hs-install app-id=${appId} .env=${env}></hs-install>`],
 ];
 
