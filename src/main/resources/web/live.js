@@ -3,7 +3,7 @@
 import {LitElement, html, css} from 'lit';
 import {api, isAbort} from './api.js';
 import {base} from './ui.js';
-import {eventLabel, profileUrl} from './users.js';
+import {eventLabel, userLink} from './users.js';
 
 const KEEP = 300;
 const EVERY_MS = 2000;
@@ -93,13 +93,12 @@ export class HsLive extends LitElement {
         : html`<div class="card"><table>
           <thead><tr><th>Time</th><th>Event</th><th>Page</th><th>Element</th><th>User</th><th>Matches definitions</th></tr></thead>
           <tbody>${this.events.map(e => {
-            const user = e.identity || (e.device_id ? `device:${e.device_id}` : '–');
             return html`<tr data-event-id=${e.event_id}>
               <td class="time">${new Date(e.time).toLocaleTimeString('en-GB')}</td>
               <td><span class="kind">${eventLabel(e)}</span></td>
               <td>${e.path || '–'}</td>
               <td class="el" title=${[e.text, e.hierarchy].filter(Boolean).join('\n')}>${e.text ? html`“${e.text}” ` : ''}${e.hierarchy ? html`<code>${e.hierarchy}</code>` : e.text ? '' : '–'}</td>
-              <td class="user">${user === '–' ? user : html`<a href=${profileUrl(this.appId, user)}>${user}</a>`}</td>
+              <td class="user">${userLink(this.appId, e.identity, e.device_id ? `device:${e.device_id}` : null)}</td>
               <td>${e.definitions.length ? e.definitions.map(d => html`<span class="def">${d.name}</span>`) : html`<span class="muted">–</span>`}</td></tr>`;
           })}</tbody></table>
           ${this.events.length >= KEEP ? html`<p class="muted">The newest ${KEEP} events are kept on this page.</p>` : ''}</div>`}`;

@@ -4,7 +4,7 @@ import {LitElement, html, css} from 'lit';
 import {api, ApiError, isAbort} from './api.js';
 import {base, encodeState, decodeState, formatNumber} from './ui.js';
 import {BUILT_INS} from './pickers.js';
-import {eventLabel, formatWhen, profileUrl} from './users.js';
+import {eventLabel, formatWhen, userLink, userName} from './users.js';
 
 const RANGES = [
   ['today', 'Today'], ['yesterday', 'Yesterday'], ['-7d', 'Last 7 days'], ['-30d', 'Last 30 days'],
@@ -121,12 +121,12 @@ export class HsSessions extends LitElement {
       <tbody>${a.sessions.map((x, i) => {
         const key = `${x.session_id ?? ''}|${x.user_key}|${x.start}|${i}`;
         const open = this.open.has(key);
-        const user = x.identity || x.user_key;
+        const user = userName(x.identity, x.user_key);
         return html`<tr class="session" @click=${e => { if (e.target.tagName !== 'A' && e.target.tagName !== 'BUTTON') this.toggle(key); }}>
           <td class="user"><button class="toggle" aria-expanded=${open ? 'true' : 'false'}
               aria-label=${`${open ? 'Hide' : 'Show'} the events of the session of ${user} at ${formatWhen(x.start)}`}
               @click=${() => this.toggle(key)}>${open ? '▾' : '▸'}</button>
-            <a href=${profileUrl(this.appId, user)} @click=${e => { e.preventDefault(); history.pushState(null, '', profileUrl(this.appId, user)); dispatchEvent(new PopStateEvent('popstate')); }}>${user}</a></td>
+            ${userLink(this.appId, x.identity, x.user_key)}</td>
           <td>${formatWhen(x.start)}</td>
           <td class="num">${formatDuration(x.duration_seconds)}</td>
           <td class="num">${formatNumber(x.event_count)}</td>

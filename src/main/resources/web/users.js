@@ -33,6 +33,19 @@ export function eventLabel(e) {
   return e.kind;
 }
 
+/** What to call a user who may be anonymous: the identity, or "Anonymous (device id)". */
+export function userName(identity, userKey) {
+  if (identity) return identity;
+  return userKey?.startsWith('device:') ? `Anonymous (${userKey.slice(7)})` : (userKey || '–');
+}
+
+/** A user's name, linked to the profile when the user has an identity (an anonymous device has no profile). */
+export function userLink(appId, identity, userKey) {
+  if (!identity) return html`<span class="muted">${userName(identity, userKey)}</span>`;
+  return html`<a href=${profileUrl(appId, identity)}
+    @click=${e => { e.preventDefault(); navigate(profileUrl(appId, identity)); }}>${identity}</a>`;
+}
+
 /** The identity a path names (/e/<app>/users/<identity>), or null for the list. */
 function identityOf(path) {
   const m = /^\/e\/[^/]+\/users\/(.+)$/.exec(path || '');
@@ -45,7 +58,7 @@ function identityOf(path) {
 }
 
 /** Navigates within the app without reloading, and lets the shell notice. */
-function navigate(url) {
+export function navigate(url) {
   history.pushState(null, '', url);
   dispatchEvent(new PopStateEvent('popstate'));
 }
@@ -136,7 +149,8 @@ export class HsUserList extends LitElement {
             @input=${e => this.typed(e.target.value)}></label>
         ${a ? html`<span class="count" aria-live="polite">${formatNumber(a.total)} ${a.total === 1 ? 'user' : 'users'}</span>` : ''}
       </div>
-      ${this.error ? html`<hs-state kind="error" .message=${this.error.message}
+      ${this.error?.status === 403 ? html`<hs-state kind="empty" message="Seeing users needs the analyst role or higher: ask an admin to change your role."></hs-state>`
+        : this.error ? html`<hs-state kind="error" .message=${this.error.message}
           .details=${this.error instanceof ApiError ? this.error.fieldErrors : []} @retry=${() => this.load()}></hs-state>`
         : !a ? html`<hs-state kind="loading" message="Loading users…"></hs-state>`
         : !a.users.length ? html`<hs-state kind="empty" message=${this.search
@@ -146,8 +160,7 @@ export class HsUserList extends LitElement {
             <table>
               <thead><tr><th>User</th><th>Properties</th><th class="num">Events</th><th>First seen</th><th>Last seen</th></tr></thead>
               <tbody>${a.users.map(u => html`<tr>
-                <td><a href=${profileUrl(this.appId, u.identity)}
-                  @click=${e => { e.preventDefault(); navigate(profileUrl(this.appId, u.identity)); }}>${u.identity}</a></td>
+                <td>${userLink(this.appId, u.identity, u.user_key)}</td>
                 <td class="props" title=${propsText(u.properties)}>${propsText(u.properties) || '–'}</td>
                 <td class="num">${formatNumber(u.event_count)}</td>
                 <td>${formatWhen(u.first_seen)}</td>
@@ -256,6 +269,10 @@ export class HsUserProfile extends LitElement {
   render() {
     const back = html`<a class="back" href=${`/e/${encodeURIComponent(this.appId)}/users`}
       @click=${e => { e.preventDefault(); navigate(`/e/${encodeURIComponent(this.appId)}/users`); }}>← All users</a>`;
+    if (this.error?.status === 403) {
+      return html`${back}<h1>${this.identity}</h1><hs-state kind="empty"
+        message="Seeing users needs the analyst role or higher: ask an admin to change your role."></hs-state>`;
+    }
     if (this.error) {
       return html`${back}<h1>${this.identity}</h1><hs-state kind="error" .message=${this.error.message}
         @retry=${() => this.load()}></hs-state>`;
