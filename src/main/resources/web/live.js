@@ -8,6 +8,13 @@ import {eventLabel, userLink} from './users.js';
 const KEEP = 300;
 const EVERY_MS = 2000;
 
+/** An event's time: the time of day for today's, with the date for older ones (a backfilled event). */
+function clock(t) {
+  const d = new Date(t);
+  const time = d.toLocaleTimeString('en-GB');
+  return d.toDateString() === new Date().toDateString() ? time : `${d.toLocaleDateString('en-GB', {day: 'numeric', month: 'short'})} ${time}`;
+}
+
 export class HsLive extends LitElement {
   static properties = {appId: {attribute: 'app-id'}, events: {state: true}, paused: {state: true},
     error: {state: true}, started: {state: true}};
@@ -19,11 +26,12 @@ export class HsLive extends LitElement {
     .paused .dot { background: var(--muted); }
     .spacer { flex: 1; }
     .kind { font-size: 12px; font-weight: 600; padding: 1px 6px; border-radius: 4px; background: var(--accent-soft); color: var(--accent-text); white-space: nowrap; }
-    td.el { max-width: 280px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+    td.el { max-width: 240px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     td.el code { color: var(--muted); font-size: 12px; }
     td.user { max-width: 180px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     td.time { white-space: nowrap; font-variant-numeric: tabular-nums; }
-    .def { display: inline-block; font-size: 12px; padding: 1px 6px; margin: 1px 4px 1px 0; border-radius: 4px; background: var(--ok-bg); color: var(--ok); border: 1px solid #b7e0c2; }
+    td.defs { min-width: 180px; }
+    .def { display: inline-block; white-space: nowrap; font-size: 12px; padding: 1px 6px; margin: 1px 4px 1px 0; border-radius: 4px; background: var(--ok-bg); color: var(--ok); border: 1px solid #b7e0c2; }
     .error { color: var(--danger); font-size: 13px; }
   `];
 
@@ -94,12 +102,12 @@ export class HsLive extends LitElement {
           <thead><tr><th>Time</th><th>Event</th><th>Page</th><th>Element</th><th>User</th><th>Matches definitions</th></tr></thead>
           <tbody>${this.events.map(e => {
             return html`<tr data-event-id=${e.event_id}>
-              <td class="time">${new Date(e.time).toLocaleTimeString('en-GB')}</td>
+              <td class="time">${clock(e.time)}</td>
               <td><span class="kind">${eventLabel(e)}</span></td>
               <td>${e.path || '–'}</td>
               <td class="el" title=${[e.text, e.hierarchy].filter(Boolean).join('\n')}>${e.text ? html`“${e.text}” ` : ''}${e.hierarchy ? html`<code>${e.hierarchy}</code>` : e.text ? '' : '–'}</td>
               <td class="user">${userLink(this.appId, e.identity, e.device_id ? `device:${e.device_id}` : null)}</td>
-              <td>${e.definitions.length ? e.definitions.map(d => html`<span class="def">${d.name}</span>`) : html`<span class="muted">–</span>`}</td></tr>`;
+              <td class="defs">${e.definitions.length ? e.definitions.map(d => html`<span class="def">${d.name}</span>`) : html`<span class="muted">–</span>`}</td></tr>`;
           })}</tbody></table>
           ${this.events.length >= KEEP ? html`<p class="muted">The newest ${KEEP} events are kept on this page.</p>` : ''}</div>`}`;
   }

@@ -84,7 +84,9 @@ export class HsUserList extends LitElement {
     .count { margin-left: auto; color: var(--muted); }
     .dim { opacity: .55; }
     td.props { color: var(--muted); font-size: 13px; max-width: 380px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-    td a { font-weight: 600; word-break: break-all; }
+    td a { font-weight: 600; }
+    td.user { max-width: 260px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+    td.when { white-space: nowrap; }
     .pager { display: flex; gap: 8px; align-items: center; justify-content: flex-end; margin-top: 12px; }
   `];
 
@@ -160,11 +162,11 @@ export class HsUserList extends LitElement {
             <table>
               <thead><tr><th>User</th><th>Properties</th><th class="num">Events</th><th>First seen</th><th>Last seen</th></tr></thead>
               <tbody>${a.users.map(u => html`<tr>
-                <td>${userLink(this.appId, u.identity, u.user_key)}</td>
+                <td class="user" title=${userName(u.identity, u.user_key)}>${userLink(this.appId, u.identity, u.user_key)}</td>
                 <td class="props" title=${propsText(u.properties)}>${propsText(u.properties) || '–'}</td>
                 <td class="num">${formatNumber(u.event_count)}</td>
-                <td>${formatWhen(u.first_seen)}</td>
-                <td>${formatWhen(u.last_seen)}</td></tr>`)}</tbody>
+                <td class="when">${formatWhen(u.first_seen)}</td>
+                <td class="when">${formatWhen(u.last_seen)}</td></tr>`)}</tbody>
             </table>
           </div>
           <nav class="pager" aria-label="Pages">
@@ -196,6 +198,7 @@ export class HsUserProfile extends LitElement {
     .undone { color: var(--muted); }
     td.sel { font-family: var(--mono); font-size: 12px; color: var(--muted); max-width: 300px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .kind { font-size: 12px; font-weight: 600; padding: 1px 6px; border-radius: 4px; background: var(--accent-soft); color: var(--accent-text); }
+    .def { display: inline-block; white-space: nowrap; font-size: 12px; padding: 1px 6px; margin: 1px 0; border-radius: 4px; background: var(--ok-bg); color: var(--ok); border: 1px solid #b7e0c2; }
     .note { font-size: 13px; color: var(--muted); margin: 8px 0 0; }
     .more { margin-top: 12px; }
     .ok { color: var(--ok); }
@@ -314,10 +317,10 @@ export class HsUserProfile extends LitElement {
       <section class="card" aria-labelledby="ev-h">
         <h2 id="ev-h">Events <span class="muted">(newest first)</span></h2>
         ${this.events.length ? html`<table>
-            <thead><tr><th>Time</th><th>Event</th><th>Page</th><th>Element</th></tr></thead>
+            <thead><tr><th>Time</th><th>Event and definitions</th><th>Page</th><th>Element</th></tr></thead>
             <tbody>${this.events.map(e => html`<tr>
               <td>${formatWhen(e.time)}</td>
-              <td><span class="kind">${eventLabel(e)}</span></td>
+              <td><span class="kind">${eventLabel(e)}</span>${(e.definitions || []).map(d => html` <span class="def">${d.name}</span>`)}</td>
               <td>${e.path || '–'}</td>
               <td class="sel" title=${[e.text, e.hierarchy].filter(Boolean).join('\n')}>${e.text ? html`“${e.text}” ` : ''}${e.hierarchy || (e.text ? '' : '–')}</td>
             </tr>`)}</tbody></table>

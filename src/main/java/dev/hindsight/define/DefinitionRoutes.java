@@ -132,29 +132,12 @@ public final class DefinitionRoutes {
                 throw HindsightException.field("after", "must be the cursor of an earlier answer");
             }
         }
-        List<Definition> defs = new java.util.ArrayList<>();
-        List<EventFilter> filters = new java.util.ArrayList<>();
-        List<Definition> all = new java.util.ArrayList<>(catalog.list(env.id()));
-        all.sort(java.util.Comparator.comparingLong(Definition::id));
-        for (Definition d : all) {
-            try {
-                filters.add(Definitions.compile(d.rules()));
-                defs.add(d);
-            } catch (HindsightException e) {
-                // A definition saved before a rule existed no longer compiles: it matches nothing here.
-            }
-        }
-        List<MatchingEvents.Arrival> arrivals = queries.arrivals(env.id(), after, limit, filters);
+        DefinitionMatches.Compiled defs = new DefinitionMatches(catalog, queries).compiled(env.id());
+        List<MatchingEvents.Arrival> arrivals = queries.arrivals(env.id(), after, limit, defs.filters());
         List<Map<String, Object>> events = new java.util.ArrayList<>();
         for (MatchingEvents.Arrival a : arrivals) {
             Map<String, Object> e = EventView.of(a.event());
-            List<Map<String, Object>> matched = new java.util.ArrayList<>();
-            for (int i = 0; i < defs.size(); i++) {
-                if (a.matches()[i]) {
-                    matched.add(Map.of("id", defs.get(i).id(), "name", defs.get(i).name()));
-                }
-            }
-            e.put("definitions", matched);
+            e.put("definitions", defs.named(a.matches()));
             events.add(e);
         }
         Map<String, Object> out = new LinkedHashMap<>();

@@ -26,4 +26,8 @@ public interface MatchingEvents {
      * newest first, each with whether it matches each of {@code filters} (in their order).
      */
     List<Arrival> arrivals(long envId, long afterSeq, int limit, List<EventFilter> filters);
+
+    /** For each of an environment's events named by id, whether it matches each of {@code filters} (in order). */
+    java.util.Map<java.util.UUID, boolean[]> matches(long envId, java.util.Collection<java.util.UUID> eventIds,
+            List<EventFilter> filters);
 }

@@ -138,4 +138,22 @@ class LiveFeedTest {
         // Another environment's key cannot read this one's feed.
         assertThat(live("", other.secretKey()).status()).isIn(401, 403);
     }
+
+    @Test
+    @Order(Integer.MAX_VALUE) // it sends more events: after the others
+    void aUsersEventStreamCarriesTheDefinitionsEachEventMatches() {
+        long upgraded = define("Upgraded", "[{\"kind\":\"custom\",\"event\":\"Upgraded plan\"}]");
+        for (String event : List.of("Upgraded plan", "Downgraded plan")) {
+            TestServer.Response r = s.post("/api/track", TestServer.json("app_id", s.dev().appId(), "identity", "ann",
+                    "event", event), bearer(s.dev().secretKey()));
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+        }
+        JsonNode stream = ok(s.get("/api/users/ann/events?app_id=" + s.dev().appId(), bearer(TestServer.ADMIN)));
+        List<String> shown = new ArrayList<>();
+        stream.get("events").forEach(e -> shown.add(e.get("name").asText() + " " + e.get("definitions")
+                .findValuesAsText("id")));
+        assertThat(shown).containsExactlyInAnyOrder("Upgraded plan [" + upgraded + "]", "Downgraded plan []");
+        JsonNode live = ok(live("?limit=2", TestServer.ADMIN));
+        assertThat(live.get("events").get(1).get("definitions").get(0).get("name").asText()).isEqualTo("Upgraded");
+    }
 }

@@ -140,6 +140,10 @@ class UsersScreenTest {
                     : e.get("kind").asText().equals("identify") ? "identify as " + e.path("identity").asText()
                     : e.get("kind").asText()));
             assertThat(eventRows.locator(".kind")).hasText(kinds.toArray(String[]::new));
+            List<String> defs = new ArrayList<>();
+            events.get("events").forEach(e -> e.get("definitions").forEach(d -> defs.add(d.get("name").asText())));
+            assertThat(defs).as("the demo's events match its definitions").isNotEmpty();
+            assertThat(eventRows.locator(".def")).hasText(defs.toArray(String[]::new));
             WebApp.screenshot(page, "user-profile");
             assertThat(WebApp.seriousViolations(page)).isEmpty();
 
