@@ -26,9 +26,10 @@ export class HsLive extends LitElement {
     .paused .dot { background: var(--muted); }
     .spacer { flex: 1; }
     .kind { font-size: 12px; font-weight: 600; padding: 1px 6px; border-radius: 4px; background: var(--accent-soft); color: var(--accent-text); white-space: nowrap; }
-    td.el { max-width: 240px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+    .card { overflow-x: auto; }
+    td.el { max-width: 200px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     td.el code { color: var(--muted); font-size: 12px; }
-    td.user { max-width: 180px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+    td.user { max-width: 160px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     td.time { white-space: nowrap; font-variant-numeric: tabular-nums; }
     td.defs { min-width: 180px; }
     .def { display: inline-block; white-space: nowrap; font-size: 12px; padding: 1px 6px; margin: 1px 4px 1px 0; border-radius: 4px; background: var(--ok-bg); color: var(--ok); border: 1px solid #b7e0c2; }
