@@ -13,6 +13,9 @@ import './retention.js';
 import './paths.js';
 import './dashboards.js';
 import './settings.js';
+import './users.js';
+import './sessions.js';
+import './live.js';
 
 /** The screens, in the rail's order: path segment, label, and the element that renders it. */
 const SCREENS = [
@@ -21,6 +24,9 @@ const SCREENS = [
   ['retention', 'Retention', appId => html`<hs-retention app-id=${appId}></hs-retention>`],
   ['paths', 'Paths', appId => html`<hs-paths app-id=${appId}></hs-paths>`],
   ['dashboards', 'Dashboards', appId => html`<hs-dashboards app-id=${appId}></hs-dashboards>`],
+  ['users', 'Users', appId => html`<hs-users app-id=${appId} .path=${location.pathname}></hs-users>`],
+  ['sessions', 'Sessions', appId => html`<hs-sessions app-id=${appId}></hs-sessions>`],
+  ['live', 'Live events', appId => html`<hs-live app-id=${appId}></hs-live>`],
   ['install', 'Install', (appId, env) => html`<hs-install app-id=${appId} .env=${env}></hs-install>`],
   ['settings', 'Settings', appId => html`<hs-settings app-id=${appId}></hs-settings>`],
 ];

@@ -23,6 +23,7 @@ import dev.hindsight.http.RateLimits;
 import dev.hindsight.define.DefinitionRoutes;
 import dev.hindsight.demo.Demo;
 import dev.hindsight.identity.UserRoutes;
+import dev.hindsight.define.DefinitionMatches;
 import dev.hindsight.query.QueryRoutes;
 import dev.hindsight.query.QueryTuning;
 import dev.hindsight.project.Environment;
@@ -162,10 +163,10 @@ public final class Hindsight implements AutoCloseable {
         new IngestRoutes(ingest, projects, auth, metrics, limits).register(http);
         new TrackerRoutes(access, settings.publicUrl()).register(http);
         new ProjectRoutes(projects, access).register(http);
-        new UserRoutes(store, queue, access, clock).register(http);
         DuckDbDefinitions definitions = new DuckDbDefinitions(db);
-        new DefinitionRoutes(definitions, new EventQueries(db, DuckDbEventStore.EVENT_COLUMNS,
-                DuckDbEventStore::readEvent), access, clock).register(http);
+        EventQueries eventQueries = new EventQueries(db, DuckDbEventStore.EVENT_COLUMNS, DuckDbEventStore::readEvent);
+        new UserRoutes(store, queue, access, clock, new DefinitionMatches(definitions, eventQueries)).register(http);
+        new DefinitionRoutes(definitions, eventQueries, access, clock).register(http);
         DuckDbCohorts cohorts = new DuckDbCohorts(db);
         queries = new QueryRoutes(definitions, new DuckDbEngine(db), access, clock, settings.queries(), metrics, tuning,
                 new SavedCohorts(cohorts));

@@ -88,6 +88,7 @@ public final class RouteRoles {
             orKey("GET", "/api/cohorts/{id}/changes", Role.ANALYST),
             orKey("GET", "/api/environments/{appId}/snippet", Role.ANALYST),
             orKey("GET", "/api/environments/{appId}/activity", Role.ANALYST),
+            orKey("GET", "/api/environments/{appId}/live", Role.ANALYST),
             // Architects: definitions and cohorts shared with the team.
             orKey("POST", "/api/definitions", Role.ARCHITECT),
             orKey("PUT", "/api/definitions/{id}", Role.ARCHITECT),

@@ -52,6 +52,7 @@ public final class DefinitionRoutes {
             ctx.json(Map.of("definitions", catalog.list(env.id()).stream().map(DefinitionRoutes::view).toList()));
         });
         app.post("/api/definitions/preview", this::preview);
+        app.get("/api/environments/{appId}/live", this::live);
         app.post("/api/definitions", ctx -> {
             Body b = body(ctx);
             Environment env = access.environment(ctx, required(b.appId(), "app_id"));
@@ -92,6 +93,57 @@ public final class DefinitionRoutes {
                 b.status() == null ? old.status() : b.status(), b.rules(), old.createdAt(), clock.millis());
         catalog.update(d);
         return d;
+    }
+
+    /**
+     * The live view's feed: the newest events received after {@code after} (an arrival cursor from the last answer;
+     * none: the newest), newest first, at most {@code limit} (1 to 500, 100), each with the definitions it matches
+     * (by id; by their compiled rules, as the preview and the analyses match them). {@code cursor} is passed back as
+     * {@code after} next time; it stays as sent when nothing new arrived.
+     */
+    private void live(Context ctx) {
+        Environment env = access.environment(ctx, ctx.pathParam("appId"));
+        for (String name : ctx.queryParamMap().keySet()) {
+            if (!name.equals("after") && !name.equals("limit")) {
+                throw HindsightException.field(name, "is not a parameter of the live view (after, limit)");
+            }
+        }
+        int limit = 100;
+        String rawLimit = ctx.queryParam("limit");
+        if (rawLimit != null) {
+            try {
+                limit = Integer.parseInt(rawLimit);
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > 500) {
+                throw HindsightException.field("limit", "must be a whole number from 1 to 500");
+            }
+        }
+        long after = -1;
+        String rawAfter = ctx.queryParam("after");
+        if (rawAfter != null && !rawAfter.isEmpty()) {
+            try {
+                after = Long.parseLong(rawAfter);
+            } catch (NumberFormatException e) {
+                after = -2;
+            }
+            if (after < -1) {
+                throw HindsightException.field("after", "must be the cursor of an earlier answer");
+            }
+        }
+        DefinitionMatches.Compiled defs = new DefinitionMatches(catalog, queries).compiled(env.id());
+        List<MatchingEvents.Arrival> arrivals = queries.arrivals(env.id(), after, limit, defs.filters());
+        List<Map<String, Object>> events = new java.util.ArrayList<>();
+        for (MatchingEvents.Arrival a : arrivals) {
+            Map<String, Object> e = EventView.of(a.event());
+            e.put("definitions", defs.named(a.matches()));
+            events.add(e);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("events", events);
+        out.put("cursor", String.valueOf(arrivals.isEmpty() ? after : arrivals.get(0).seq()));
+        ctx.json(out);
     }
 
     private void preview(Context ctx) {

@@ -1,6 +1,7 @@
 package dev.hindsight.identity;
 
 import dev.hindsight.account.Access;
+import dev.hindsight.define.DefinitionMatches;
 import dev.hindsight.error.ErrorCode;
 import dev.hindsight.error.HindsightException;
 import dev.hindsight.project.Environment;
@@ -24,12 +25,14 @@ public final class UserRoutes {
     private final WriteQueue queue;
     private final Access access;
     private final Clock clock;
+    private final DefinitionMatches definitions;
 
-    public UserRoutes(EventStore store, WriteQueue queue, Access access, Clock clock) {
+    public UserRoutes(EventStore store, WriteQueue queue, Access access, Clock clock, DefinitionMatches definitions) {
         this.store = store;
         this.queue = queue;
         this.access = access;
         this.clock = clock;
+        this.definitions = definitions;
     }
 
     public void register(Javalin app) {
@@ -57,7 +60,15 @@ public final class UserRoutes {
             }
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("identity", identity);
-            body.put("events", page.events().stream().map(EventView::of).toList());
+            // Each event with the definitions it matches, by their rules (as the live view shows them).
+            List<List<Map<String, Object>>> matched = definitions.of(env.id(), page.events());
+            List<Map<String, Object>> events = new java.util.ArrayList<>();
+            for (int i = 0; i < page.events().size(); i++) {
+                Map<String, Object> e = EventView.of(page.events().get(i));
+                e.put("definitions", matched.get(i));
+                events.add(e);
+            }
+            body.put("events", events);
             body.put("next_cursor", page.nextCursor());
             ctx.json(body);
         });

@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * The sessions analysis: request {@code {identity?, limit?: 1..500}}, answer {@code {sessions: [{session_id,
- * user_key, identity, start, end, duration_seconds, landing_page, landing_path, referrer, event_count, events:
+ * user_key, identity, start, end, duration_seconds, landing_page, landing_path, referrer, channel, event_count, events:
  * [{kind, name, path, text, time}]}], total}}.
  *
  * <p>Exact semantics. Sessions are built from the events in [from, to) only (see {@link Engine}), so a session
@@ -20,7 +20,7 @@ import java.util.Map;
  * keeps the sessions of that user (an identity, or a {@code user_key} such as {@code device:abc}). {@code start}
  * and {@code end} are its first and last event's times, {@code duration_seconds} the whole seconds between them;
  * {@code landing_page} and {@code landing_path} are the url and path of its first pageview (null without one);
- * {@code referrer} is its first event's. {@code session_id} is null for a session of events without session ids.
+ * {@code referrer} is its first event's, {@code channel} the {@code $channel} rules applied to these two. {@code session_id} is null for a session of events without session ids.
  * Sessions come newest (latest start) first, at most {@code limit} (default 50); {@code total} counts them all.
  */
 final class SessionsQuery {
@@ -53,6 +53,7 @@ final class SessionsQuery {
                 session.put("landing_page", row.landingPage());
                 session.put("landing_path", row.landingPath());
                 session.put("referrer", row.referrer());
+                session.put("channel", channel(row.landingPage(), row.referrer()));
                 session.put("event_count", row.eventCount());
                 session.put("events", new ArrayList<Map<String, Object>>());
                 total[0] = row.total();
@@ -68,5 +69,19 @@ final class SessionsQuery {
             events.add(event);
         }
         return Map.of("sessions", List.copyOf(sessions.values()), "total", total[0]);
+    }
+
+    /** The session's {@code $channel}, by the one set of rules ({@link dev.hindsight.define.BuiltIns#channel}). */
+    static String channel(String landingPage, String referrer) {
+        String query = null;
+        if (landingPage != null) {
+            int q = landingPage.indexOf('?');
+            if (q >= 0) {
+                int h = landingPage.indexOf('#', q);
+                query = landingPage.substring(q + 1, h < 0 ? landingPage.length() : h);
+            }
+        }
+        return dev.hindsight.define.BuiltIns.channel(dev.hindsight.define.BuiltIns.host(referrer),
+                dev.hindsight.define.BuiltIns.host(landingPage), query);
     }
 }

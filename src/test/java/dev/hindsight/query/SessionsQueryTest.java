@@ -76,6 +76,7 @@ class SessionsQueryTest {
         assertThat(a.get("landing_page").asText()).isEqualTo("https://x.com/landing?utm_source=ad");
         assertThat(a.get("landing_path").asText()).isEqualTo("/landing");
         assertThat(a.get("referrer").asText()).isEqualTo("https://google.com/");
+        assertThat(a.get("channel").asText()).as("by the $channel rules").isEqualTo("search");
         assertThat(a.get("event_count").asLong()).isEqualTo(3);
         List<String> events = new ArrayList<>();
         a.get("events").forEach(e -> events.add(e.get("kind").asText() + " " + e.get("path").asText() + " "
@@ -90,6 +91,7 @@ class SessionsQueryTest {
         assertThat(b.get("identity").isNull()).isTrue();
         assertThat(b.get("landing_path").asText()).isEqualTo("/pricing");
         assertThat(b.get("referrer").asText()).isEqualTo("https://news.ycombinator.com/");
+        assertThat(b.get("channel").asText()).isEqualTo("referral");
         assertThat(b.get("duration_seconds").asLong()).isEqualTo(10);
     }
 

@@ -42,4 +42,51 @@ public final class EventQueries implements MatchingEvents {
                 .append(" ORDER BY time DESC LIMIT ").param(limit);
         return runner.query(sql.text(), sql.params(), sampleMapper);
     }
+
+    @Override
+    public List<Arrival> arrivals(long envId, long afterSeq, int limit, List<EventFilter> filters) {
+        int first = sampleColumns.split(",").length + 1;
+        Sql sql = new Sql().append("SELECT " + sampleColumns + ", seq");
+        for (EventFilter f : filters) {
+            // SQL's unknown (a missing property) is no match.
+            sql.append(", coalesce((").append(dialect.filter(f)).append("), false)");
+        }
+        sql.append(" FROM events WHERE env_id = ").param(envId).append(" AND seq > ").param(afterSeq)
+                .append(" ORDER BY seq DESC LIMIT ").param(limit);
+        return runner.query(sql.text(), sql.params(), rs -> {
+            boolean[] matches = new boolean[filters.size()];
+            for (int i = 0; i < matches.length; i++) {
+                matches[i] = rs.getBoolean(first + 1 + i);
+            }
+            return new Arrival(rs.getLong(first), sampleMapper.map(rs), matches);
+        });
+    }
+
+    @Override
+    public java.util.Map<java.util.UUID, boolean[]> matches(long envId, java.util.Collection<java.util.UUID> eventIds,
+            List<EventFilter> filters) {
+        java.util.Map<java.util.UUID, boolean[]> out = new java.util.HashMap<>();
+        if (eventIds.isEmpty() || filters.isEmpty()) {
+            return out;
+        }
+        Sql sql = new Sql().append("SELECT event_id");
+        for (EventFilter f : filters) {
+            sql.append(", coalesce((").append(dialect.filter(f)).append("), false)");
+        }
+        sql.append(" FROM events WHERE env_id = ").param(envId).append(" AND event_id IN (").list(eventIds).append(")");
+        runner.forEach(sql.text(), sql.params(), rs -> {
+            boolean[] m = new boolean[filters.size()];
+            for (int i = 0; i < m.length; i++) {
+                m[i] = rs.getBoolean(2 + i);
+            }
+            out.merge((java.util.UUID) rs.getObject(1), m, (a, b) -> {
+                boolean[] or = a.clone();
+                for (int i = 0; i < or.length; i++) {
+                    or[i] |= b[i];
+                }
+                return or;
+            });
+        });
+        return out;
+    }
 }
