@@ -6,10 +6,14 @@ import {base} from './ui.js';
 import './login.js';
 import './install.js';
 import './graph.js';
+import './catalog.js';
+import './cohorts.js';
 
 /** The screens, in the rail's order: path segment, label, and the element that renders it. */
 const SCREENS = [
   ['graph', 'Graph', appId => html`<hs-graph app-id=${appId}></hs-graph>`],
+  ['cohorts', 'Cohorts', appId => html`<hs-cohorts app-id=${appId} .path=${location.pathname}></hs-cohorts>`],
+  ['definitions', 'Definitions', appId => html`<hs-definitions app-id=${appId} .path=${location.pathname}></hs-definitions>`],
   ['install', 'Install', (appId, env) => html`<hs-install app-id=${appId} .env=${env}></hs-install>`],
 ];
 
