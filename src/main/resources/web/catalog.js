@@ -395,7 +395,7 @@ export class HsDefinitionEditor extends LitElement {
     this.saving = false;
   }
 
-  async remove() {
+  async deleteDefinition() {
     if (!confirm(`Delete the definition “${this.def.name}”? Reports using it stop counting it.`)) return;
     try {
       await api(`/api/definitions/${this.definitionId}?app_id=${encodeURIComponent(this.appId)}`, {method: 'DELETE'});
@@ -439,7 +439,7 @@ export class HsDefinitionEditor extends LitElement {
           </fieldset>
           ${ro ? '' : html`<div class="actions" style="margin-top:16px">
             <button class="primary" type="submit" ?disabled=${this.saving}>${this.definitionId == null ? 'Create definition' : 'Save'}</button>
-            ${this.definitionId != null ? html`<button type="button" @click=${this.remove}>Delete</button>` : ''}
+            ${this.definitionId != null ? html`<button type="button" @click=${this.deleteDefinition}>Delete</button>` : ''}
             <span role="status" class=${this.message && this.message !== 'Saved.' ? 'err' : 'muted'}>${this.message || ''}</span></div>`}
         </form>
         ${this.renderPreview()}

@@ -212,7 +212,14 @@ export class HsCohort extends LitElement {
   }
 
   updated(changed) {
-    if (changed.has('cohortId') && changed.get('cohortId') !== undefined && this.cohortId != null && this.cohort?.id !== this.cohortId) this.reset();
+    // Saved as new: the same element now shows the saved cohort, whose size and members are loaded now.
+    if (!changed.has('cohortId') || changed.get('cohortId') === undefined || this.cohortId == null) return;
+    if (this.cohort?.id === this.cohortId) {
+      this.loadSize();
+      this.loadMembers();
+    } else {
+      this.reset();
+    }
   }
 
   reset() {
@@ -308,6 +315,7 @@ export class HsCohort extends LitElement {
       }
       this.message = 'Saved.';
       this.cohort = saved;
+      this.model = {...this.model, identities: ''};
       if (this.cohortId == null) {
         this.dispatchEvent(new CustomEvent('saved', {detail: saved}));
       } else {
@@ -321,7 +329,7 @@ export class HsCohort extends LitElement {
     this.saving = false;
   }
 
-  async remove() {
+  async deleteCohort() {
     if (!confirm(`Delete the cohort “${this.cohort.name}”?`)) return;
     try {
       await api(`/api/cohorts/${this.cohortId}?app_id=${encodeURIComponent(this.appId)}`, {method: 'DELETE'});
@@ -373,7 +381,7 @@ export class HsCohort extends LitElement {
           ${this.fieldError('definition')}
         </fieldset>
         ${ro ? '' : html`<div class="actions"><button class="primary" type="submit" ?disabled=${this.saving}>${isNew ? 'Create cohort' : 'Save'}</button>
-          ${isNew ? '' : html`<button type="button" @click=${this.remove}>Delete</button>`}
+          ${isNew ? '' : html`<button type="button" @click=${this.deleteCohort}>Delete</button>`}
           <span role="status" class=${this.message && !this.message.startsWith('Saved') && !this.message.includes('identities read') ? 'err' : 'muted'}>${this.message || ''}</span></div>`}
       </form>
       ${isNew ? '' : html`<div class="sections">${this.renderSize()}${this.renderMembers()}</div>`}`;
@@ -458,7 +466,7 @@ export class HsCohort extends LitElement {
         <tbody>${mem.users.map(u => html`<tr><th scope="row"><a href=${`/e/${app}/users/${encodeURIComponent(u.identity)}`}>${u.identity}</a></th>
           <td class="num">${formatNumber(u.event_count)}</td><td>${u.first_seen?.slice(0, 10) || ''}</td><td>${u.last_seen?.slice(0, 16).replace('T', ' ') || ''}</td></tr>`)}</tbody></table>
         <div class="actions"><button ?disabled=${mem.page === 0} @click=${() => this.pageBack()}>Previous</button>
-          <span class="muted">${formatNumber(mem.page * PAGE + 1)}–${formatNumber(mem.page * PAGE + mem.users.length)} of ${formatNumber(mem.total)}</span>
+          <span class="muted" id="members-range">${formatNumber(mem.page * PAGE + 1)}–${formatNumber(mem.page * PAGE + mem.users.length)} of ${formatNumber(mem.total)}</span>
           <button ?disabled=${!mem.next_cursor} @click=${() => this.loadMembers(mem.next_cursor, mem.stack)}>Next</button></div>`;
     }
     return html`<section class="card" aria-labelledby="members-h"><h2 id="members-h">Members${mem ? html` <span class="muted" id="members-total">${formatNumber(mem.total)}</span>` : ''}</h2>${body}</section>`;

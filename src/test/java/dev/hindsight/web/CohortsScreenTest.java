@@ -116,7 +116,11 @@ class CohortsScreenTest {
             assertThat(WebApp.seriousViolations(page)).isEmpty();
             if (total > 25) {
                 page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Next")).click();
-                assertThat(page.locator("hs-cohort .actions .muted")).containsText("26–");
+                assertThat(page.locator("hs-cohort #members-range")).containsText("26–");
+                assertThat(rows.first()).not().hasText(expected.get(0));
+                page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Previous")).click();
+                assertThat(page.locator("hs-cohort #members-range")).hasText("1–25 of " + DefinitionsScreenTest.format(total));
+                assertThat(rows).hasText(expected.toArray(String[]::new));
             }
             assertThat(errors).isEmpty();
         }
