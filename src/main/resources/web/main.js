@@ -16,6 +16,8 @@ import './settings.js';
 import './users.js';
 import './sessions.js';
 import './live.js';
+import './catalog.js';
+import './cohorts.js';
 
 /** The screens, in the rail's order: path segment, label, and the element that renders it. */
 const SCREENS = [
@@ -27,6 +29,8 @@ const SCREENS = [
   ['users', 'Users', appId => html`<hs-users app-id=${appId} .path=${location.pathname}></hs-users>`],
   ['sessions', 'Sessions', appId => html`<hs-sessions app-id=${appId}></hs-sessions>`],
   ['live', 'Live events', appId => html`<hs-live app-id=${appId}></hs-live>`],
+  ['cohorts', 'Cohorts', appId => html`<hs-cohorts app-id=${appId} .path=${location.pathname}></hs-cohorts>`],
+  ['definitions', 'Definitions', appId => html`<hs-definitions app-id=${appId} .path=${location.pathname}></hs-definitions>`],
   ['install', 'Install', (appId, env) => html`<hs-install app-id=${appId} .env=${env}></hs-install>`],
   ['settings', 'Settings', appId => html`<hs-settings app-id=${appId}></hs-settings>`],
 ];

@@ -1,0 +1,475 @@
+// The Cohorts screen: saved cohorts with their sizes, the builder (dynamic: behaviour and user-property
+// conditions joined by all/any; static: pasted or uploaded identities), size over time and the members.
+// /e/<app>/cohorts, /e/<app>/cohorts/<id>, /e/<app>/cohorts/new.
+import {LitElement, html, css} from 'lit';
+import {api, ApiError, isAbort} from './api.js';
+import {base, formatNumber} from './ui.js';
+import './chart.js';
+import {NO_CATALOG, eventSelect, loadCatalog} from './pickers.js';
+import {myRole, subPath} from './catalog.js';
+
+const CAN_EDIT = new Set(['architect', 'admin']);
+const CONDITIONS = [['did', 'Did an event'], ['did_not', 'Did not do an event'], ['then_not', 'Did an event, then not another'],
+  ['property', 'Has a user property']];
+const UNITS = [['m', 'minutes'], ['h', 'hours'], ['d', 'days'], ['w', 'weeks']];
+const PROP_OPS = [['eq', '='], ['neq', '≠'], ['gt', '>'], ['gte', '≥'], ['lt', '<'], ['lte', '≤'], ['contains', 'contains'],
+  ['is_set', 'is set'], ['is_not_set', 'is not set']];
+const PAGE = 25;
+
+function duration(text, fallback) {
+  const m = /^(\d+)([mhdw])$/.exec(text || '');
+  return m ? {n: Number(m[1]), unit: m[2]} : fallback;
+}
+
+/** A builder condition (flat, with every field) from an API condition, or null when the builder cannot show it. */
+export function fromApi(c) {
+  const base0 = {type: 'did', event: {kind: 'pageview'}, then: {kind: 'pageview'}, at_least: 1, at_most: '', within: {n: 30, unit: 'd'},
+    in_last: {n: 30, unit: 'd'}, use_in_last: false, property: '', op: 'eq', value: ''};
+  if (c.property != null) return {...base0, type: 'property', property: c.property, op: c.op, value: c.value ?? ''};
+  if (c.did_not) return {...base0, type: 'did_not', event: c.did_not, within: duration(c.within, base0.within)};
+  if (c.did && c.then_not) {
+    return {...base0, type: 'then_not', event: c.did, then: c.then_not, within: duration(c.within, {n: 1, unit: 'd'}),
+      use_in_last: !!c.in_last, in_last: duration(c.in_last, base0.in_last)};
+  }
+  if (c.did) return {...base0, type: 'did', event: c.did, at_least: c.at_least ?? 1, at_most: c.at_most ?? '', within: duration(c.within, base0.within)};
+  return null;
+}
+
+/** The API condition of a builder condition. */
+export function toApi(c) {
+  const d = x => `${x.n}${x.unit}`;
+  if (c.type === 'property') {
+    const out = {property: c.property, op: c.op};
+    if (c.op !== 'is_set' && c.op !== 'is_not_set') {
+      out.value = ['gt', 'gte', 'lt', 'lte'].includes(c.op) && c.value !== '' && Number.isFinite(Number(c.value)) ? Number(c.value) : c.value;
+    }
+    return out;
+  }
+  if (c.type === 'did_not') return {did_not: c.event, within: d(c.within)};
+  if (c.type === 'then_not') {
+    const out = {did: c.event, then_not: c.then, within: d(c.within)};
+    if (c.use_in_last) out.in_last = d(c.in_last);
+    return out;
+  }
+  const out = {did: c.event, at_least: Number(c.at_least), within: d(c.within)};
+  if (c.at_most !== '' && c.at_most != null) out.at_most = Number(c.at_most);
+  return out;
+}
+
+/** The builder's model of a cohort: type, join (all/any) and flat conditions; `raw` when it is nested deeper. */
+export function builderModel(cohort) {
+  if (!cohort) return {type: 'dynamic', join: 'all', conditions: [fromApi({did: {kind: 'pageview'}, at_least: 1, within: '30d'})], identities: ''};
+  if (cohort.type === 'static') return {type: 'static', join: 'all', conditions: [], identities: ''};
+  const def = cohort.definition;
+  const list = def.all || def.any || [def];
+  const conditions = list.map(fromApi);
+  if (conditions.some(c => !c)) return {type: 'dynamic', raw: def, join: 'all', conditions: [], identities: ''};
+  return {type: 'dynamic', join: def.any ? 'any' : 'all', conditions, identities: ''};
+}
+
+/** The identities of pasted text or an uploaded file: a JSON array, or CSV / lines (an optional "identity" header). */
+export function parseIdentities(text) {
+  const t = text.trim();
+  if (!t) return [];
+  if (t.startsWith('[')) {
+    const arr = JSON.parse(t);
+    return arr.map(v => (typeof v === 'object' && v ? v.identity : v)).map(String);
+  }
+  const lines = t.split(/\r?\n/).map(l => l.split(',')[0].trim().replace(/^"(.*)"$/, '$1')).filter(Boolean);
+  return lines[0]?.toLowerCase() === 'identity' ? lines.slice(1) : lines;
+}
+
+export class HsCohorts extends LitElement {
+  static properties = {appId: {attribute: 'app-id'}, path: {}, role: {state: true}, cohorts: {state: true}, error: {state: true},
+    next: {state: true}};
+  static styles = [base, css`
+    .top { display: flex; align-items: center; gap: 12px; margin-bottom: 12px; }
+    .top h1 { margin: 0; }
+    .spacer { flex: 1; }
+    a.new { background: var(--accent); color: #fff; text-decoration: none; border-radius: 6px; padding: 6px 12px; font-weight: 600; }
+    .badge { font-size: 11px; font-weight: 600; padding: 1px 6px; border-radius: 4px; background: var(--bg-code); color: var(--muted); }
+  `];
+
+  connectedCallback() {
+    super.connectedCallback();
+    myRole().then(r => { this.role = r; });
+    this.onPop = () => { this.path = location.pathname; };
+    addEventListener('popstate', this.onPop);
+  }
+
+  disconnectedCallback() {
+    super.disconnectedCallback();
+    removeEventListener('popstate', this.onPop);
+    this.ctrl?.abort();
+  }
+
+  updated(changed) {
+    if ((changed.has('path') || changed.has('appId')) && !subPath(this.path, 'cohorts')) this.load();
+  }
+
+  open(sub) {
+    const path = `/e/${encodeURIComponent(this.appId)}/cohorts${sub ? `/${sub}` : ''}`;
+    history.pushState(null, '', path);
+    this.path = path;
+  }
+
+  async load(cursor) {
+    if (!cursor) this.ctrl?.abort();
+    this.ctrl = cursor ? this.ctrl : new AbortController();
+    const signal = this.ctrl.signal;
+    const app = encodeURIComponent(this.appId);
+    this.error = null;
+    try {
+      const page = await api(`/api/cohorts?app_id=${app}&limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {signal});
+      const rows = page.cohorts.map(c => ({...c}));
+      this.cohorts = cursor ? [...this.cohorts, ...rows] : rows;
+      this.total = page.total;
+      this.next = page.next_cursor;
+      // Sizes: a cohort is evaluated when asked, one at a time, so the list shows first and fills in.
+      for (const c of rows) {
+        try {
+          c.size = (await api(`/api/cohorts/${c.id}/members?app_id=${app}&limit=1`, {signal})).total;
+        } catch (e) {
+          if (isAbort(e)) return;
+          c.size = null;
+          c.sizeError = e.message;
+        }
+        this.cohorts = [...this.cohorts];
+      }
+    } catch (e) {
+      if (!isAbort(e)) this.error = e;
+    }
+  }
+
+  render() {
+    const sub = subPath(this.path, 'cohorts');
+    if (sub) {
+      return html`<hs-cohort app-id=${this.appId} .cohortId=${sub === 'new' ? null : Number(sub)} .role=${this.role}
+        @saved=${e => this.open(String(e.detail.id))} @back=${() => this.open('')}></hs-cohort>`;
+    }
+    const app = encodeURIComponent(this.appId);
+    return html`<div class="top"><h1>Cohorts</h1><span class="spacer"></span>
+        ${CAN_EDIT.has(this.role) ? html`<a class="new" href=${`/e/${app}/cohorts/new`} @click=${e => { e.preventDefault(); this.open('new'); }}>New cohort</a>` : ''}</div>
+      ${this.error ? html`<hs-state kind="error" .message=${this.error.message} @retry=${() => this.load()}></hs-state>`
+        : !this.cohorts ? html`<hs-state kind="loading" message="Loading the cohorts…"></hs-state>`
+        : !this.cohorts.length ? html`<hs-state kind="empty" message=${CAN_EDIT.has(this.role) ? 'No cohorts yet. Create one from behaviour (did X at least N times) or a list of identities.' : 'No cohorts yet; architects and admins create them.'}></hs-state>`
+        : html`<table id="cohorts"><thead><tr><th scope="col">Cohort</th><th scope="col">Type</th><th scope="col" class="num">Users now</th>
+            <th scope="col">Updated</th></tr></thead>
+          <tbody>${this.cohorts.map(c => html`<tr data-id=${c.id}>
+            <th scope="row"><a href=${`/e/${app}/cohorts/${c.id}`} @click=${e => { e.preventDefault(); this.open(String(c.id)); }}>${c.name}</a>
+              ${c.description ? html`<small class="muted" style="display:block;font-weight:400">${c.description}</small>` : ''}</th>
+            <td><span class="badge">${c.type}</span></td>
+            <td class="num size">${c.size === undefined ? html`<span class="muted">…</span>` : c.size === null ? html`<span class="muted" title=${c.sizeError}>–</span>` : formatNumber(c.size)}</td>
+            <td>${c.updated_at?.slice(0, 10)}</td></tr>`)}</tbody></table>
+          ${this.next ? html`<p><button @click=${() => this.load(this.next)}>Show more</button></p>` : ''}`}`;
+  }
+}
+customElements.define('hs-cohorts', HsCohorts);
+
+export class HsCohort extends LitElement {
+  static properties = {
+    appId: {attribute: 'app-id'}, cohortId: {attribute: false}, role: {attribute: false},
+    cohort: {state: true}, model: {state: true}, name: {state: true}, description: {state: true}, catalog: {state: true},
+    userProps: {state: true}, errors: {state: true}, message: {state: true}, saving: {state: true}, loadError: {state: true},
+    size: {state: true}, sizeError: {state: true}, members: {state: true}, membersError: {state: true},
+  };
+  static styles = [base, css`
+    .top { display: flex; align-items: center; gap: 12px; margin-bottom: 12px; }
+    .top h1 { margin: 0; }
+    fieldset { border: 0; padding: 0; margin: 0; min-width: 0; display: grid; gap: 12px; }
+    .cond { display: flex; gap: 8px; align-items: end; flex-wrap: wrap; border: 1px solid var(--line); border-radius: 8px; padding: 10px; }
+    .join { font-size: 12px; font-weight: 700; color: var(--muted); text-transform: uppercase; padding-left: 4px; }
+    input[type=number] { width: 72px; }
+    .err { color: var(--danger); font-size: 12px; }
+    .readonly { background: var(--accent-soft); color: var(--accent-text); padding: 8px 12px; border-radius: 6px; margin-bottom: 12px; }
+    .actions { display: flex; gap: 8px; align-items: center; margin-top: 16px; }
+    .sections { display: grid; gap: 16px; margin-top: 16px; }
+    hs-chart { height: 220px; }
+    textarea { width: 100%; box-sizing: border-box; font-family: var(--mono); }
+    label.wide, label.wide input { width: 100%; box-sizing: border-box; }
+    .types { display: flex; gap: 16px; }
+    .types label { flex-direction: row; align-items: center; font-size: 14px; color: var(--fg); }
+  `];
+
+  constructor() {
+    super();
+    this.catalog = NO_CATALOG;
+    this.userProps = [];
+  }
+
+  connectedCallback() {
+    super.connectedCallback();
+    this.ctrl = new AbortController();
+    loadCatalog(this.appId, this.ctrl.signal).then(c => { this.catalog = c; }).catch(() => {});
+    api(`/api/catalog/properties?app_id=${encodeURIComponent(this.appId)}&scope=user&limit=200`, {signal: this.ctrl.signal})
+      .then(p => { this.userProps = p.properties.map(x => x.name); }).catch(() => {});
+    this.reset();
+  }
+
+  disconnectedCallback() {
+    super.disconnectedCallback();
+    this.ctrl?.abort();
+  }
+
+  updated(changed) {
+    // Saved as new: the same element now shows the saved cohort, whose size and members are loaded now.
+    if (!changed.has('cohortId') || changed.get('cohortId') === undefined || this.cohortId == null) return;
+    if (this.cohort?.id === this.cohortId) {
+      this.loadSize();
+      this.loadMembers();
+    } else {
+      this.reset();
+    }
+  }
+
+  reset() {
+    if (this.cohortId == null) {
+      this.model = builderModel(null);
+      this.name = '';
+      this.description = '';
+      return;
+    }
+    this.loadCohort();
+  }
+
+  async loadCohort() {
+    const app = encodeURIComponent(this.appId);
+    try {
+      const c = await api(`/api/cohorts/${this.cohortId}?app_id=${app}`, {signal: this.ctrl.signal});
+      this.cohort = c;
+      this.model = builderModel(c);
+      this.name = c.name;
+      this.description = c.description || '';
+      this.loadSize();
+      this.loadMembers();
+    } catch (e) {
+      if (!isAbort(e)) this.loadError = e;
+    }
+  }
+
+  async loadSize() {
+    this.sizeError = null;
+    try {
+      this.size = await api(`/api/cohorts/${this.cohortId}/size?app_id=${encodeURIComponent(this.appId)}&from=-30d&interval=day`, {signal: this.ctrl.signal});
+    } catch (e) {
+      if (!isAbort(e)) this.sizeError = e;
+    }
+  }
+
+  /** A page of members; `stack` holds the cursors of the pages before it (null for the first), for Previous. */
+  async loadMembers(cursor = null, stack = []) {
+    this.membersError = null;
+    try {
+      const page = await api(`/api/cohorts/${this.cohortId}/members?app_id=${encodeURIComponent(this.appId)}&limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        {signal: this.ctrl.signal});
+      this.members = {...page, stack: [...stack, cursor], page: stack.length};
+    } catch (e) {
+      if (!isAbort(e)) this.membersError = e;
+    }
+  }
+
+  pageBack() {
+    const s = this.members.stack.slice(0, -1);
+    this.loadMembers(s.at(-1), s.slice(0, -1));
+  }
+
+  get readOnly() {
+    return !CAN_EDIT.has(this.role);
+  }
+
+  setCond(i, patch) {
+    this.model = {...this.model, conditions: this.model.conditions.map((c, j) => (j === i ? {...c, ...patch} : c))};
+  }
+
+  definition() {
+    const m = this.model;
+    if (m.type === 'static') {
+      const ids = parseIdentities(m.identities);
+      return this.cohortId == null ? {type: 'static', identities: ids} : {type: 'static'};
+    }
+    if (m.raw) return m.raw;
+    const list = m.conditions.map(toApi);
+    return list.length === 1 ? list[0] : {[m.join]: list};
+  }
+
+  async save() {
+    this.saving = true;
+    this.message = null;
+    this.errors = [];
+    const app = encodeURIComponent(this.appId);
+    try {
+      let definition;
+      try {
+        definition = this.definition();
+      } catch (e) {
+        throw new ApiError(400, {detail: 'The identities are not valid JSON', errors: [{field: 'definition.identities', message: e.message}]});
+      }
+      const body = {app_id: this.appId, name: this.name, definition};
+      if (this.description.trim()) body.description = this.description.trim();
+      const saved = this.cohortId == null
+        ? await api('/api/cohorts', {method: 'POST', body})
+        : await api(`/api/cohorts/${this.cohortId}`, {method: 'PUT', body});
+      if (this.cohortId != null && this.model.type === 'static' && this.model.identities.trim()) {
+        await api(`/api/cohorts/${saved.id}/members?app_id=${app}`, {method: 'POST', body: parseIdentities(this.model.identities)});
+        this.model = {...this.model, identities: ''};
+      }
+      this.message = 'Saved.';
+      this.cohort = saved;
+      this.model = {...this.model, identities: ''};
+      if (this.cohortId == null) {
+        this.dispatchEvent(new CustomEvent('saved', {detail: saved}));
+      } else {
+        this.loadSize();
+        this.loadMembers();
+      }
+    } catch (e) {
+      this.errors = e instanceof ApiError ? e.problem.errors || [] : [];
+      this.message = e.message;
+    }
+    this.saving = false;
+  }
+
+  async deleteCohort() {
+    if (!confirm(`Delete the cohort “${this.cohort.name}”?`)) return;
+    try {
+      await api(`/api/cohorts/${this.cohortId}?app_id=${encodeURIComponent(this.appId)}`, {method: 'DELETE'});
+      this.dispatchEvent(new CustomEvent('back'));
+    } catch (e) {
+      this.message = e.message;
+    }
+  }
+
+  async upload(e) {
+    const file = e.target.files[0];
+    if (!file) return;
+    const text = await file.text();
+    try {
+      const ids = parseIdentities(text);
+      this.model = {...this.model, identities: ids.join('\n')};
+      this.message = `${formatNumber(ids.length)} identities read from ${file.name}.`;
+    } catch (err) {
+      this.message = `${file.name} is neither CSV nor a JSON array: ${err.message}`;
+    }
+  }
+
+  fieldError(prefix) {
+    const found = (this.errors || []).filter(e => e.field === prefix || e.field?.startsWith(`${prefix}.`) || e.field?.startsWith(`${prefix}[`));
+    return found.length ? html`<span class="err" role="alert">${found.map(e => `${e.field}: ${e.message || e.reason}`).join('; ')}</span>` : '';
+  }
+
+  render() {
+    if (this.loadError) return html`<hs-state kind="error" .message=${this.loadError.message} @retry=${() => { this.loadError = null; this.loadCohort(); }}></hs-state>`;
+    if (!this.model || (this.cohortId != null && !this.cohort)) return html`<hs-state kind="loading" message="Loading the cohort…"></hs-state>`;
+    const ro = this.readOnly;
+    const m = this.model;
+    const isNew = this.cohortId == null;
+    return html`<div class="top"><a href=${`/e/${encodeURIComponent(this.appId)}/cohorts`}
+        @click=${e => { e.preventDefault(); this.dispatchEvent(new CustomEvent('back')); }}>← Cohorts</a>
+      <h1>${isNew ? 'New cohort' : this.cohort.name}</h1></div>
+      ${ro ? html`<p class="readonly" id="readonly">Read-only: your role is ${this.role || 'unknown'}, and only architects and admins change cohorts.</p>` : ''}
+      <form class="card" @submit=${e => { e.preventDefault(); if (!ro) this.save(); }}>
+        <fieldset ?disabled=${ro}>
+          <div class="row">
+            <label style="flex:1">Name <input name="name" required .value=${this.name} @input=${e => { this.name = e.target.value; }}>${this.fieldError('name')}</label>
+            <label style="flex:2">Description <input name="description" .value=${this.description} @input=${e => { this.description = e.target.value; }}></label>
+          </div>
+          ${isNew ? html`<div class="types" role="radiogroup" aria-label="Cohort type">
+            <label><input type="radio" name="type" value="dynamic" ?checked=${m.type === 'dynamic'} @change=${() => { this.model = {...m, type: 'dynamic'}; }}> Dynamic: who matches conditions, evaluated when used</label>
+            <label><input type="radio" name="type" value="static" ?checked=${m.type === 'static'} @change=${() => { this.model = {...m, type: 'static'}; }}> Static: a list of identities</label>
+          </div>` : html`<p class="muted">${m.type === 'static' ? `Static cohort of ${formatNumber(this.cohort.identities)} identities (an identity counts as a member once the server has seen it).` : 'Dynamic cohort: its members are whoever matches now.'}</p>`}
+          ${m.type === 'static' ? this.renderStatic(isNew) : this.renderDynamic()}
+          ${this.fieldError('definition')}
+        </fieldset>
+        ${ro ? '' : html`<div class="actions"><button class="primary" type="submit" ?disabled=${this.saving}>${isNew ? 'Create cohort' : 'Save'}</button>
+          ${isNew ? '' : html`<button type="button" @click=${this.deleteCohort}>Delete</button>`}
+          <span role="status" class=${this.message && !this.message.startsWith('Saved') && !this.message.includes('identities read') ? 'err' : 'muted'}>${this.message || ''}</span></div>`}
+      </form>
+      ${isNew ? '' : html`<div class="sections">${this.renderSize()}${this.renderMembers()}</div>`}`;
+  }
+
+  renderStatic(isNew) {
+    const m = this.model;
+    return html`<label class="wide">${isNew ? 'Identities' : 'Add identities'}, one per line, or a JSON array
+        <textarea name="identities" rows="6" .value=${m.identities} @input=${e => { this.model = {...m, identities: e.target.value}; }}
+          placeholder="alice@example.com&#10;bob@example.com"></textarea></label>
+      <label>Or upload a CSV or JSON file <input type="file" accept=".csv,.json,.txt,text/csv,application/json" @change=${this.upload}></label>`;
+  }
+
+  renderDynamic() {
+    const m = this.model;
+    if (m.raw) {
+      return html`<p class="muted">This cohort nests its conditions deeper than the builder shows; its definition as the API holds it:</p>
+        <pre>${JSON.stringify(m.raw, null, 2)}</pre>`;
+    }
+    return html`${m.conditions.length > 1 ? html`<label>Users must match <select name="join" .value=${m.join} @change=${e => { this.model = {...m, join: e.target.value}; }}>
+        <option value="all" ?selected=${m.join === 'all'}>all of these conditions (AND)</option>
+        <option value="any" ?selected=${m.join === 'any'}>any of these conditions (OR)</option></select></label>` : ''}
+      ${m.conditions.map((c, i) => html`${i ? html`<div class="join" aria-hidden="true">${m.join === 'any' ? 'or' : 'and'}</div>` : ''}${this.renderCondition(c, i)}`)}
+      <div><button type="button" @click=${() => { this.model = {...m, conditions: [...m.conditions, fromApi({did: {kind: 'pageview'}, at_least: 1, within: '30d'})]}; }}
+        ?disabled=${m.conditions.length >= 20}>Add a condition</button></div>`;
+  }
+
+  renderCondition(c, i) {
+    const n = i + 1;
+    const at = this.model.conditions.length === 1 ? 'definition' : `definition.${this.model.join}[${i}]`;
+    const dur = (label, key) => html`<label>${label} <input type="number" min="1" aria-label=${`Condition ${n}: ${label} (number)`} .value=${String(c[key].n)}
+        @input=${e => this.setCond(i, {[key]: {...c[key], n: Number(e.target.value)}})}></label>
+      <label>Unit <select aria-label=${`Condition ${n}: ${label} (unit)`} .value=${c[key].unit} @change=${e => this.setCond(i, {[key]: {...c[key], unit: e.target.value}})}>
+        ${UNITS.map(([u, l]) => html`<option value=${u} ?selected=${c[key].unit === u}>${l}</option>`)}</select></label>`;
+    return html`<div class="cond" role="group" aria-label=${`Condition ${n}`}>
+      <label>Condition ${n} <select name=${`cond-${n}`} .value=${c.type} @change=${e => this.setCond(i, {type: e.target.value})}>
+        ${CONDITIONS.map(([v, l]) => html`<option value=${v} ?selected=${c.type === v}>${l}</option>`)}</select></label>
+      ${c.type === 'property' ? html`
+        <label>User property <input list="user-props" .value=${c.property} @input=${e => this.setCond(i, {property: e.target.value})}></label>
+        <datalist id="user-props">${this.userProps.map(p => html`<option value=${p}></option>`)}</datalist>
+        <label>Operator <select .value=${c.op} @change=${e => this.setCond(i, {op: e.target.value})}>
+          ${PROP_OPS.map(([v, l]) => html`<option value=${v} ?selected=${c.op === v}>${l}</option>`)}</select></label>
+        ${c.op === 'is_set' || c.op === 'is_not_set' ? '' : html`<label>Value <input .value=${String(c.value)} @input=${e => this.setCond(i, {value: e.target.value})}></label>`}`
+      : html`
+        ${eventSelect(c.type === 'then_not' ? 'Did' : 'Event', this.catalog, c.event, event => this.setCond(i, {event}))}
+        ${c.type === 'did' ? html`<label>At least <input type="number" min="0" .value=${String(c.at_least)} @input=${e => this.setCond(i, {at_least: e.target.value})}></label>
+          <label>At most <input type="number" min="0" placeholder="any" .value=${String(c.at_most)} @input=${e => this.setCond(i, {at_most: e.target.value})}></label>
+          ${dur('In the last', 'within')}` : ''}
+        ${c.type === 'did_not' ? dur('In the last', 'within') : ''}
+        ${c.type === 'then_not' ? html`${eventSelect('But not then', this.catalog, c.then, then => this.setCond(i, {then}))}
+          ${dur('Within', 'within')}
+          <label style="flex-direction:row;align-items:center"><input type="checkbox" .checked=${c.use_in_last} @change=${e => this.setCond(i, {use_in_last: e.target.checked})}> only in the last</label>
+          ${c.use_in_last ? dur('Period', 'in_last') : ''}` : ''}`}
+      ${this.model.conditions.length > 1 ? html`<button type="button" aria-label=${`Remove condition ${n}`}
+        @click=${() => { this.model = {...this.model, conditions: this.model.conditions.filter((_, j) => j !== i)}; }}>Remove</button>` : ''}
+      ${this.fieldError(at)}
+    </div>`;
+  }
+
+  renderSize() {
+    let body;
+    if (this.sizeError) body = html`<hs-state kind="error" .message=${this.sizeError.message} @retry=${() => this.loadSize()}></hs-state>`;
+    else if (!this.size) body = html`<hs-state kind="loading" message="Evaluating the cohort for each day…"></hs-state>`;
+    else {
+      const pts = this.size.points;
+      body = html`<hs-chart label=${`Cohort size per day, now ${pts.at(-1)?.size ?? 0}`} .option=${{
+        grid: {left: 48, right: 16, top: 16, bottom: 28}, tooltip: {trigger: 'axis'}, xAxis: {type: 'time'}, yAxis: {type: 'value', minInterval: 1},
+        series: [{type: 'line', name: 'Users', showSymbol: false, areaStyle: {opacity: 0.12}, data: pts.map(p => [p.t, p.size])}]}}></hs-chart>`;
+    }
+    return html`<section class="card" aria-labelledby="size-h"><h2 id="size-h">Size over the last 30 days</h2>${body}</section>`;
+  }
+
+  renderMembers() {
+    const mem = this.members;
+    let body;
+    if (this.membersError) body = html`<hs-state kind="error" .message=${this.membersError.message} @retry=${() => this.loadMembers()}></hs-state>`;
+    else if (!mem) body = html`<hs-state kind="loading" message="Listing the members…"></hs-state>`;
+    else if (!mem.users.length) body = html`<hs-state kind="empty" message="Nobody is in this cohort now."></hs-state>`;
+    else {
+      const app = encodeURIComponent(this.appId);
+      body = html`<table id="members"><thead><tr><th scope="col">User</th><th scope="col" class="num">Events</th><th scope="col">First seen</th><th scope="col">Last seen</th></tr></thead>
+        <tbody>${mem.users.map(u => html`<tr><th scope="row"><a href=${`/e/${app}/users/${encodeURIComponent(u.identity)}`}>${u.identity}</a></th>
+          <td class="num">${formatNumber(u.event_count)}</td><td>${u.first_seen?.slice(0, 10) || ''}</td><td>${u.last_seen?.slice(0, 16).replace('T', ' ') || ''}</td></tr>`)}</tbody></table>
+        <div class="actions"><button ?disabled=${mem.page === 0} @click=${() => this.pageBack()}>Previous</button>
+          <span class="muted" id="members-range">${formatNumber(mem.page * PAGE + 1)}–${formatNumber(mem.page * PAGE + mem.users.length)} of ${formatNumber(mem.total)}</span>
+          <button ?disabled=${!mem.next_cursor} @click=${() => this.loadMembers(mem.next_cursor, mem.stack)}>Next</button></div>`;
+    }
+    return html`<section class="card" aria-labelledby="members-h"><h2 id="members-h">Members${mem ? html` <span class="muted" id="members-total">${formatNumber(mem.total)}</span>` : ''}</h2>${body}</section>`;
+  }
+}
+customElements.define('hs-cohort', HsCohort);
