@@ -164,8 +164,11 @@ public final class Hindsight implements AutoCloseable {
         new ProjectRoutes(projects, access).register(http);
         new UserRoutes(store, queue, access, clock).register(http);
         DuckDbDefinitions definitions = new DuckDbDefinitions(db);
-        new DefinitionRoutes(definitions, new EventQueries(db, DuckDbEventStore.EVENT_COLUMNS,
-                DuckDbEventStore::readEvent), access, clock).register(http);
+        DefinitionRoutes definitionRoutes = new DefinitionRoutes(definitions, new EventQueries(db,
+                DuckDbEventStore.EVENT_COLUMNS, DuckDbEventStore::readEvent), access, clock);
+        definitionRoutes.register(http);
+        new dev.hindsight.define.LabelingRoutes(definitionRoutes, projects, accounts, access, limits, clock)
+                .register(http);
         DuckDbCohorts cohorts = new DuckDbCohorts(db);
         queries = new QueryRoutes(definitions, new DuckDbEngine(db), access, clock, settings.queries(), metrics, tuning,
                 new SavedCohorts(cohorts));
