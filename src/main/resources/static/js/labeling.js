@@ -148,7 +148,10 @@
     + '  border: 1px solid #d1d5db; border-radius: 8px; box-shadow: 0 8px 24px rgba(0,0,0,.18); padding: 12px 14px;'
     + '  z-index: 2; text-align: left; }'
     + '.head { display: flex; align-items: center; justify-content: space-between; gap: 8px; margin-bottom: 8px; }'
-    + '.title { font-weight: 600; font-size: 14px; } .who { color: #6b7280; font-size: 12px; }'
+    + '.title { font-weight: 600; font-size: 14px; white-space: nowrap; }'
+    + '.who { color: #4b5563; font-size: 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;'
+    + '  margin: -4px 0 8px; }'
+    + '.panel.left { right: auto; left: 16px; }'
     + 'dl { margin: 0; display: grid; grid-template-columns: 70px 1fr; gap: 4px 8px; }'
     + 'dt { color: #6b7280; } dd { margin: 0; overflow-wrap: anywhere; }'
     + 'code { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; background: #f3f4f6; padding: 1px 4px;'
@@ -168,11 +171,12 @@
     + '</style>'
     + '<div class="box" part="box"></div>'
     + '<section class="panel" role="dialog" aria-label="Hindsight labeling">'
-    + '  <div class="head"><span class="title">Hindsight labeling</span><span class="who"></span>'
+    + '  <div class="head"><span class="title">Hindsight labeling</span>'
     + '    <button type="button" class="close" aria-label="Close labeling">Close</button></div>'
+    + '  <div class="who"></div>'
     + '  <div class="body"><p class="hint">Checking the labeling link…</p></div>'
     + '</section>';
-  var box = root.querySelector('.box'), body = root.querySelector('.body'), who = root.querySelector('.who');
+  var box = root.querySelector('.box'), panel = root.querySelector('.panel'), body = root.querySelector('.body'), who = root.querySelector('.who');
   var hovered = null, picked = null, ready = false, refused = false, counts = {};
 
   function esc(s) {
@@ -224,6 +228,9 @@
     box.style.width = (r.width + 4) + 'px';
     box.style.height = (r.height + 4) + 'px';
     box.className = 'box on' + (cls ? ' ' + cls : '');
+    // The panel moves to the other corner when it would cover the element.
+    var p = panel.getBoundingClientRect();
+    if (r.right > p.left && r.left < p.right && r.bottom > p.top && r.top < p.bottom) panel.classList.toggle('left');
   }
 
   function hide() { box.className = 'box'; }
@@ -270,7 +277,7 @@
     body.innerHTML = '<form class="define" novalidate>'
       + '<label>Event name<input name="name" class="name" required maxlength="200" autocomplete="off"></label>'
       + '<label>Selector<input name="selector" class="selector mono" required maxlength="1000" spellcheck="false" autocomplete="off"></label>'
-      + '<label>Page (path; * matches anything; empty: every page)<input name="path" class="path mono" maxlength="1000" spellcheck="false" autocomplete="off"></label>'
+      + '<label>Page (* matches anything; empty: all pages)<input name="path" class="path mono" maxlength="1000" spellcheck="false" autocomplete="off"></label>'
       + '<p class="msg"><span class="count" aria-live="polite"></span> <span class="match"></span></p>'
       + '<div class="row"><button type="submit" class="primary save">Save</button>'
       + '<button type="button" class="cancel">Cancel</button></div>'
@@ -367,7 +374,8 @@
 
   call('/count', {}).then(function (j) {
     ready = true;
-    who.textContent = j.member + ' · until ' + new Date(j.expires_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    who.textContent = 'As ' + j.member + ', until ' + new Date(j.expires_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    who.title = who.textContent;
     idle();
   }, refuse);
 })();

@@ -177,6 +177,16 @@ class VisualLabelingTest {
         return page.locator("hindsight-labeler " + css);
     }
 
+    /** axe-core's serious and critical violations inside the toolbar (the site's own markup is not ours to judge). */
+    private static List<String> toolbarViolations(Page page) {
+        com.deque.html.axecore.results.AxeResults r = new com.deque.html.axecore.playwright.AxeBuilder(page)
+                .include(List.of("hindsight-labeler")).analyze();
+        assertThat(r.isErrored()).as(r.getErrorMessage()).isFalse();
+        return r.getViolations().stream()
+                .filter(v -> "serious".equals(v.getImpact()) || "critical".equals(v.getImpact()))
+                .map(v -> v.getImpact() + " " + v.getId() + ": " + v.getHelp()).toList();
+    }
+
     @Test
     void anArchitectLabelsAButtonOnTheSiteAndAnalysesCountExactlyItsClicks() throws Exception {
         // Clicks first, through the real tracker: two visitors click "Buy now" three times in all.
@@ -227,6 +237,8 @@ class VisualLabelingTest {
             page.locator("button.add-to-cart").hover();
             assertThat(toolbar(page, "code.selector")).hasText("button[data-hs-id=\"add-mug\"]");
             assertThat(toolbar(page, ".count[data-count]")).hasAttribute("data-count", "2");
+            WebApp.screenshot(page, "visual-labeling-hover");
+            assertThat(toolbarViolations(page)).isEmpty();
 
             // A click picks the element: the site's own handler does not run, the tracker does not record it.
             page.locator("#hs-lab-buy").click();
@@ -235,6 +247,7 @@ class VisualLabelingTest {
             assertThat(toolbar(page, ".count[data-count]")).hasAttribute("data-count", "3");
             assertThat(page.locator("#bought")).hasText("0");
             toolbar(page, "input.name").fill("Bought a mug");
+            assertThat(toolbarViolations(page)).isEmpty();
             toolbar(page, "button.save").click();
             assertThat(toolbar(page, ".result[data-definition]")).containsText("Saved \"Bought a mug\"");
             WebApp.screenshot(page, "visual-labeling");
