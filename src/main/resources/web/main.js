@@ -6,11 +6,13 @@ import {base} from './ui.js';
 import './login.js';
 import './install.js';
 import './graph.js';
+import './label.js';
 
 /** The screens, in the rail's order: path segment, label, and the element that renders it. */
 const SCREENS = [
   ['graph', 'Graph', appId => html`<hs-graph app-id=${appId}></hs-graph>`],
   ['install', 'Install', (appId, env) => html`<hs-install app-id=${appId} .env=${env}></hs-install>`],
+  ['label', 'Label', appId => html`<hs-label app-id=${appId}></hs-label>`],
 ];
 
 /** The screen and environment a path names, such as /e/2056689749/graph. */

@@ -276,6 +276,42 @@ class VisualLabelingTest {
     }
 
     @Test
+    void theLabelScreenGivesAnArchitectALinkThatOpensTheSiteWithTheToolbar() {
+        try (BrowserContext ctx = web.signedIn(ARCHITECT, WebApp.PASSWORD)) {
+            Page page = ctx.newPage();
+            List<String> errors = WebApp.watchErrors(page);
+            page.navigate(web.url("/e/" + appId() + "/label"));
+            page.getByLabel("Page of your site").fill(siteOrigin() + "/elsewhere");
+            page.getByRole(com.microsoft.playwright.options.AriaRole.BUTTON,
+                    new Page.GetByRoleOptions().setName("Get labeling link")).click();
+            Locator open = page.getByRole(com.microsoft.playwright.options.AriaRole.LINK,
+                    new Page.GetByRoleOptions().setName("Open the site with the toolbar"));
+            assertThat(open).isVisible();
+            assertThat(open.getAttribute("href")).matches(java.util.regex.Pattern.quote(siteOrigin()
+                    + "/elsewhere#hindsight-label=") + "[\\w.-]+");
+            WebApp.screenshot(page, "labeling-screen");
+            assertThat(WebApp.seriousViolations(page)).isEmpty();
+            Page site = page.waitForPopup(open::click);
+            assertThat(site.locator("hindsight-labeler .who")).containsText(ARCHITECT);
+            assertThat(errors).isEmpty();
+
+            // A wrong address is named at the field.
+            page.getByLabel("Page of your site").fill("javascript:alert(1)");
+            page.getByRole(com.microsoft.playwright.options.AriaRole.BUTTON,
+                    new Page.GetByRoleOptions().setName("Get labeling link")).click();
+            assertThat(page.locator("hs-label #url-error")).containsText("absolute http(s) URL");
+        }
+        try (BrowserContext ctx = web.signedIn(ANALYST, WebApp.PASSWORD)) {
+            Page page = ctx.newPage();
+            page.navigate(web.url("/e/" + appId() + "/label"));
+            page.getByLabel("Page of your site").fill(siteOrigin() + "/elsewhere");
+            page.getByRole(com.microsoft.playwright.options.AriaRole.BUTTON,
+                    new Page.GetByRoleOptions().setName("Get labeling link")).click();
+            assertThat(page.getByRole(com.microsoft.playwright.options.AriaRole.ALERT)).containsText("needs the role architect");
+        }
+    }
+
+    @Test
     void anExpiredOrForgedLinkIsRefusedAndTheToolbarSaysSo() throws Exception {
         String architectToken = apiToken(ARCHITECT);
         String good = web.send("POST", "/api/environments/" + appId() + "/labeling",
