@@ -15,6 +15,7 @@ export class HsLabel extends LitElement {
     form { display: flex; gap: 12px; align-items: end; flex-wrap: wrap; margin: 12px 0 16px; }
     form label { flex: 1 1 360px; max-width: 560px; }
     .field-error { color: var(--danger); font-size: 12px; }
+    .field-error:empty { display: none; }
     .link { display: flex; flex-direction: column; gap: 10px; }
     .link a.open { font-weight: 600; font-size: 15px; }
     .actions { display: flex; gap: 12px; align-items: center; flex-wrap: wrap; }
