@@ -105,7 +105,24 @@ var api = {
   'version': VERSION
 };
 
+/**
+ * A visual labeling link (#hindsight-label=<token>, made for an architect by the server): the token leaves the
+ * address bar before any event reads the URL, and the labeling toolbar loads from the server (not part of this
+ * bundle, so its size costs sites nothing).
+ */
+function labeling() {
+  var m = /hindsight-label=([\w.-]+)/.exec(location.hash), s;
+  if (!m || !SERVER) return;
+  history.replaceState(history.state, '', location.pathname + location.search +
+    location.hash.replace(/&?hindsight-label=[\w.-]*/, '').replace(/^#$/, ''));
+  W['_hsLabel'] = { 'token': m[1], 'appId': APP_ID, 'server': SERVER };
+  s = D.createElement('script');
+  s.src = SERVER + '/js/labeling.js';
+  (D.head || D.documentElement).appendChild(s);
+}
+
 (function init() {
+  labeling();
   if (CONFIG['secureCookie']) secureCookie = true;
   if (CONFIG['sessionTimeoutMinutes'] > 0) sessionTimeoutMs = CONFIG['sessionTimeoutMinutes'] * 60000;
   (CONFIG['queryBlocklist'] || []).forEach(function (p) { BLOCKLIST.push(('' + p).toLowerCase()); });

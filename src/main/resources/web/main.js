@@ -18,6 +18,7 @@ import './sessions.js';
 import './live.js';
 import './catalog.js';
 import './cohorts.js';
+import './label.js';
 
 /** The screens, in the rail's order: path segment, label, and the element that renders it. */
 const SCREENS = [
@@ -28,9 +29,10 @@ const SCREENS = [
   ['dashboards', 'Dashboards', appId => html`<hs-dashboards app-id=${appId}></hs-dashboards>`],
   ['users', 'Users', appId => html`<hs-users app-id=${appId} .path=${location.pathname}></hs-users>`],
   ['sessions', 'Sessions', appId => html`<hs-sessions app-id=${appId}></hs-sessions>`],
-  ['live', 'Live events', appId => html`<hs-live app-id=${appId}></hs-live>`],
   ['cohorts', 'Cohorts', appId => html`<hs-cohorts app-id=${appId} .path=${location.pathname}></hs-cohorts>`],
   ['definitions', 'Definitions', appId => html`<hs-definitions app-id=${appId} .path=${location.pathname}></hs-definitions>`],
+  ['live', 'Live events', appId => html`<hs-live app-id=${appId}></hs-live>`],
+  ['label', 'Label', appId => html`<hs-label app-id=${appId}></hs-label>`],
   ['install', 'Install', (appId, env) => html`<hs-install app-id=${appId} .env=${env}></hs-install>`],
   ['settings', 'Settings', appId => html`<hs-settings app-id=${appId}></hs-settings>`],
 ];

@@ -166,7 +166,10 @@ public final class Hindsight implements AutoCloseable {
         DuckDbDefinitions definitions = new DuckDbDefinitions(db);
         EventQueries eventQueries = new EventQueries(db, DuckDbEventStore.EVENT_COLUMNS, DuckDbEventStore::readEvent);
         new UserRoutes(store, queue, access, clock, new DefinitionMatches(definitions, eventQueries)).register(http);
-        new DefinitionRoutes(definitions, eventQueries, access, clock).register(http);
+        DefinitionRoutes definitionRoutes = new DefinitionRoutes(definitions, eventQueries, access, clock);
+        definitionRoutes.register(http);
+        new dev.hindsight.define.LabelingRoutes(definitionRoutes, projects, accounts, access, limits, clock)
+                .register(http);
         DuckDbCohorts cohorts = new DuckDbCohorts(db);
         queries = new QueryRoutes(definitions, new DuckDbEngine(db), access, clock, settings.queries(), metrics, tuning,
                 new SavedCohorts(cohorts));

@@ -33,6 +33,12 @@ public final class RouteRoles {
             open("POST", "/api/identify"),
             open("POST", "/api/add_user_properties"),
             open("GET", "/js/hindsight.js"),
+            // Visual labeling's toolbar and the routes it calls from the site with a labeling token (checked there).
+            open("GET", "/js/labeling.js"),
+            open("OPTIONS", "/api/environments/{appId}/labeling/count"),
+            open("POST", "/api/environments/{appId}/labeling/count"),
+            open("OPTIONS", "/api/environments/{appId}/labeling/definitions"),
+            open("POST", "/api/environments/{appId}/labeling/definitions"),
             open("GET", "/api/setup"),
             open("POST", "/api/setup"),
             open("POST", "/api/login"),
@@ -97,6 +103,7 @@ public final class RouteRoles {
             orKey("PUT", "/api/cohorts/{id}", Role.ARCHITECT),
             orKey("DELETE", "/api/cohorts/{id}", Role.ARCHITECT),
             orKey("POST", "/api/cohorts/{id}/members", Role.ARCHITECT),
+            member("POST", "/api/environments/{appId}/labeling", Role.ARCHITECT),
             // Admins: keys, members, environments, privacy settings, identity merges.
             member("GET", "/api/projects", Role.ADMIN),
             member("POST", "/api/projects", Role.ADMIN),

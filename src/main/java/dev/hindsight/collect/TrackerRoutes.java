@@ -48,6 +48,8 @@ public final class TrackerRoutes {
     private final byte[] script;
     private final byte[] gzipped;
     private final String etag;
+    private final byte[] labeling;
+    private final String labelingEtag;
 
     public TrackerRoutes(Access access, Optional<String> publicUrl) {
         this.access = access;
@@ -55,10 +57,25 @@ public final class TrackerRoutes {
         this.script = resource("/static/js/hindsight.js");
         this.gzipped = gzip(script);
         this.etag = "\"" + sha256(script).substring(0, 16) + "\"";
+        this.labeling = resource("/static/js/labeling.js");
+        this.labelingEtag = "\"" + sha256(labeling).substring(0, 16) + "\"";
     }
 
     public void register(Javalin app) {
         app.get("/js/hindsight.js", this::serveScript);
+        // Visual labeling's toolbar: loaded by the tracker only on a labeling link, so not in its size budget.
+        app.get("/js/labeling.js", ctx -> {
+            ctx.header("Cache-Control", "no-cache");
+            ctx.header("ETag", labelingEtag);
+            ctx.header("Access-Control-Allow-Origin", "*");
+            ctx.header(NOSNIFF, "nosniff");
+            ctx.contentType("text/javascript; charset=utf-8");
+            if (labelingEtag.equals(ctx.header("If-None-Match"))) {
+                ctx.status(304);
+            } else {
+                ctx.result(labeling);
+            }
+        });
         app.get("/api/environments/{appId}/snippet", ctx -> {
             ctx.header(NOSNIFF, "nosniff");
             Environment env = access.environment(ctx, ctx.pathParam("appId"));

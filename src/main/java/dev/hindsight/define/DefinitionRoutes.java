@@ -77,7 +77,7 @@ public final class DefinitionRoutes {
         });
     }
 
-    private synchronized Definition create(Environment env, Body b) {
+    synchronized Definition create(Environment env, Body b) {
         check(b);
         unique(env, b.name().strip(), -1);
         long now = clock.millis();
@@ -158,11 +158,20 @@ public final class DefinitionRoutes {
         EventFilter filter = Definitions.compile(b.rules());
         Map<String, Object> out = new LinkedHashMap<>();
         List<MatchingEvents.DayCount> days = queries.dailyCounts(env.id(), filter, from, to);
-        out.put("total", days.stream().mapToLong(MatchingEvents.DayCount::count).sum());
+        out.put("total", total(days));
         out.put("days", days.stream().map(d -> Map.of("day", d.day().toString(), "count", d.count())).toList());
         out.put("samples", queries.samples(env.id(), filter, from, to, 10).stream()
                 .map(EventView::of).toList());
         ctx.json(out);
+    }
+
+    /** The events the rules match in [from, to), counted as the preview (and so every analysis) counts them. */
+    long count(Environment env, List<Rule> rules, long from, long to) {
+        return total(queries.dailyCounts(env.id(), Definitions.compile(rules), from, to));
+    }
+
+    private static long total(List<MatchingEvents.DayCount> days) {
+        return days.stream().mapToLong(MatchingEvents.DayCount::count).sum();
     }
 
     private static void check(Body b) {

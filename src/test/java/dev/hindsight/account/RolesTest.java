@@ -81,8 +81,11 @@ class RolesTest {
                 .containsOnly("/health", "/metrics", "/h", "/api/track", "/api/identify", "/api/add_user_properties",
                         "/js/hindsight.js", "/api/setup", "/api/login", "/api/invites/{token}/accept",
                         // The web app's page, modules and libraries: what they show comes from the guarded API.
-                        "/", "/login", "/setup", "/invite/{token}", "/e/{appId}", "/e/{appId}/<rest>", "/app/{hash}/{file}",
-                        "/_static/<path>");
+                        "/", "/login", "/setup", "/invite/{token}", "/e/{appId}", "/e/{appId}/<rest>",
+                        "/app/{hash}/{file}", "/_static/<path>",
+                        // Visual labeling's toolbar and the routes it calls with a labeling token (checked there).
+                        "/js/labeling.js", "/api/environments/{appId}/labeling/count",
+                        "/api/environments/{appId}/labeling/definitions");
     }
 
     @Test
