@@ -9,7 +9,6 @@ import dev.hindsight.error.ErrorCode;
 import dev.hindsight.error.FieldError;
 import dev.hindsight.error.HindsightException;
 import dev.hindsight.http.Json;
-import dev.hindsight.identity.EventView;
 import dev.hindsight.project.Environment;
 import io.javalin.Javalin;
 import io.javalin.http.Context;

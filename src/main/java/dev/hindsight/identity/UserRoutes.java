@@ -2,6 +2,7 @@ package dev.hindsight.identity;
 
 import dev.hindsight.account.Access;
 import dev.hindsight.define.DefinitionMatches;
+import dev.hindsight.define.EventView;
 import dev.hindsight.error.ErrorCode;
 import dev.hindsight.error.HindsightException;
 import dev.hindsight.project.Environment;

@@ -115,7 +115,7 @@ class DashboardsScreenTest {
             Page page = open(ctx, "/");
             List<String> errors = WebApp.watchErrors(page);
             assertThat(page).hasURL(Pattern.compile("/dashboards$"));
-            assertThat(page.locator("hs-app nav a")).hasText(new String[] {"Dashboards"});
+            assertThat(page.locator("hs-app nav a")).hasText(new String[] {"Dashboards", "Settings"});
             assertThat(page.getByLabel("New dashboard")).hasCount(0);
             // The environment switcher keeps the screen.
             page.getByLabel("Environment").selectOption(web.dev().appId());

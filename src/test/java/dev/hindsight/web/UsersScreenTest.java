@@ -195,8 +195,10 @@ class UsersScreenTest {
         try (BrowserContext ctx = web.signedIn("vic@example.com", WebApp.PASSWORD)) {
             Page page = ctx.newPage();
             page.navigate(web.url(profileUrl));
-            assertThat(page.locator("hs-user-profile hs-state")).hasAttribute("message",
-                    "Seeing users needs the analyst role or higher: ask an admin to change your role.");
+            // A viewer's app has no Users screen: a link to a profile opens the dashboards, the only screen it has.
+            assertThat(page.locator("hs-dashboards")).isVisible();
+            assertThat(page.locator("hs-app nav a")).hasText(new String[] {"Dashboards", "Settings"});
+            assertThat(page.locator("hs-user-profile")).hasCount(0);
             assertThat(page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName(
                     java.util.regex.Pattern.compile("^Undo")))).hasCount(0);
         }

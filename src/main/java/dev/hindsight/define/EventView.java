@@ -1,4 +1,4 @@
-package dev.hindsight.identity;
+package dev.hindsight.define;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
