@@ -4,7 +4,7 @@
 import {LitElement, html, css} from 'lit';
 import {base, downloadCsv, formatNumber} from './ui.js';
 import './chart.js';
-import {NO_CATALOG, eventSelect, formatTime, loadCatalog} from './pickers.js';
+import {NO_CATALOG, eventSelect, formatTime, loadCatalog, propertySelect} from './pickers.js';
 import {RANGES, errorState, percent, rangeQuery, runQuery, stateFromUrl, stateToUrl} from './analysis.js';
 import {isAbort} from './api.js';
 
@@ -17,8 +17,10 @@ export function defaultRetention() {
 
 /** The request the API takes for a retention state. */
 export function retentionRequest(appId, s) {
-  return {app_id: appId, kind: 'retention', ...rangeQuery(s.range), start: s.start, return: s.ret,
+  const q = {app_id: appId, kind: 'retention', ...rangeQuery(s.range), start: s.start, return: s.ret,
     period: s.period, periods: s.periods};
+  if (s.breakdown) q.breakdown = {property: s.breakdown, limit: 10};
+  return q;
 }
 
 /**
@@ -126,6 +128,7 @@ export class HsRetention extends LitElement {
           ${PERIODS.map(([v, l]) => html`<option value=${v} ?selected=${s.period === v}>${l}</option>`)}</select></label>
         <label>Periods shown <input type="number" min="1" max="60" .value=${String(s.periods)}
           @change=${e => { const v = Math.min(60, Math.max(1, Number(e.target.value) || 7)); this.change({...s, periods: v}); }}></label>
+        ${propertySelect('Breakdown', this.catalog, s.breakdown, v => this.change({...s, breakdown: v}))}
       </div></div>
       <div class="display">
         <label>Date range <select @change=${e => this.change({...s, range: e.target.value})}>
@@ -146,6 +149,8 @@ export class HsRetention extends LitElement {
     return html`<div class="result ${this.loading ? 'dim' : ''}" aria-busy=${this.loading}>
       ${empty ? html`<hs-state kind="empty" message="No user did the start event in this range. Pick another start event or a longer date range."></hs-state>` : html`
         ${this.renderCohorts(cohorts)}
+        ${(this.answer.breakdowns || []).map(b => html`<section class="breakdown" aria-label=${`Breakdown ${b.value}`}>
+          <h2>${b.value}</h2>${this.renderCohorts(b.cohorts)}</section>`)}
         <h2>Average retention</h2>
         <hs-chart .option=${this.chartOption(curve)} label="Average retention by period"></hs-chart>
         ${this.showTable ? this.renderNumbers() : ''}`}

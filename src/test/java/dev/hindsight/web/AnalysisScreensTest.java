@@ -230,6 +230,34 @@ class AnalysisScreensTest {
     }
 
     @Test
+    void retentionBrokenDownByChannelShowsEachValuesCohortsAsTheApiAnswers() {
+        try (BrowserContext ctx = web.signedInAsAdmin()) {
+            Page page = open(ctx, "/e/" + web.dev().appId() + "/retention");
+            List<String> errors = WebApp.watchErrors(page);
+            settled(page, "hs-retention");
+            select(page, "Breakdown").selectOption("$channel");
+            assertThat(page.locator("hs-retention section.breakdown").first()).isVisible();
+            settled(page, "hs-retention");
+
+            JsonNode answer = web.query(Map.of("app_id", web.dev().appId(), "kind", "retention", "from", "-30d",
+                    "start", Map.of("kind", "pageview"), "return", Map.of("kind", "pageview"), "period", "day",
+                    "periods", 7, "breakdown", Map.of("property", "$channel", "limit", 10)));
+            Locator sections = page.locator("hs-retention section.breakdown");
+            assertThat(sections).hasCount(answer.get("breakdowns").size());
+            for (int b = 0; b < answer.get("breakdowns").size(); b++) {
+                JsonNode group = answer.get("breakdowns").get(b);
+                assertThat(sections.nth(b).locator("h2")).hasText(group.get("value").asText());
+                List<List<String>> shown = rows(sections.nth(b).locator("table.cohorts"));
+                assertThat(shown).hasSize(group.get("cohorts").size());
+                for (int i = 0; i < shown.size(); i++) {
+                    assertThat(number(shown.get(i).get(1))).isEqualTo(group.get("cohorts").get(i).get("users").asLong());
+                }
+            }
+            assertThat(errors).isEmpty();
+        }
+    }
+
+    @Test
     void pathsShowTheApisStepsAsASankeyAndATable() {
         try (BrowserContext ctx = web.signedInAsAdmin()) {
             Page page = open(ctx, "/e/" + web.dev().appId() + "/paths");
