@@ -1,8 +1,9 @@
-// What the Funnel, Retention and Paths screens share: date ranges as the query API takes them, the question
-// kept in the URL's fragment, a query run with its AbortController, and the error state.
-import {html} from 'lit';
+// What the Graph, Funnel, Retention and Paths screens share: date ranges as the query API takes them, the question
+// kept in the URL's fragment, a query run with its AbortController, the catalog for the pickers, and the error state.
+import {LitElement, html} from 'lit';
 import {api, ApiError, isAbort} from './api.js';
 import {decodeState, encodeState} from './ui.js';
+import {NO_CATALOG, loadCatalog} from './pickers.js';
 
 /** Relative date ranges (README, "Dates and time zones"), stored as tokens so a link stays relative. */
 export const RANGES = [
@@ -62,4 +63,48 @@ export function errorState(error, retry) {
 export function percent(ratio) {
   if (ratio == null) return '–';
   return `${(ratio * 100).toLocaleString('en-US', {maximumFractionDigits: 1})}%`;
+}
+
+/**
+ * An analysis screen: its question (`state`, from and to the URL), the catalog its pickers offer, and the answer of
+ * the query `request()` makes of the state, asked again at every committed change.
+ */
+export class AnalysisScreen extends LitElement {
+  static properties = {
+    appId: {attribute: 'app-id'}, state: {state: true}, answer: {state: true}, error: {state: true},
+    loading: {state: true}, catalog: {state: true}, showTable: {state: true},
+  };
+
+  /** `fallback()` is the question a new screen starts with. */
+  constructor(fallback) {
+    super();
+    this.state = stateFromUrl(fallback);
+    this.catalog = NO_CATALOG;
+    this.showTable = false;
+  }
+
+  connectedCallback() {
+    super.connectedCallback();
+    this.catalogCtrl = new AbortController();
+    loadCatalog(this.appId, this.catalogCtrl.signal).then(c => { this.catalog = c; },
+      e => { if (!isAbort(e)) this.catalog = {...this.catalog, failed: e.message}; });
+    this.run();
+  }
+
+  disconnectedCallback() {
+    super.disconnectedCallback();
+    this.ctrl?.abort();
+    this.catalogCtrl?.abort();
+  }
+
+  /** Sets the state, records it in the URL (one history entry per committed change) and runs the query. */
+  change(next) {
+    this.state = next;
+    stateToUrl(next);
+    this.run();
+  }
+
+  run() {
+    return runQuery(this, this.request());
+  }
 }

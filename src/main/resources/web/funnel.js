@@ -1,11 +1,11 @@
 // The Funnel screen: ordered steps (2 to 20 events), the conversion window, date range and an optional breakdown;
 // bars per step with each step's users, "% of step 1", "% of previous step" and drop-off, and the users who
 // dropped off after a step, each linking to their page. The question lives in the URL's fragment (#q=).
-import {LitElement, html, css} from 'lit';
+import {html, css} from 'lit';
 import {base, downloadCsv, formatNumber} from './ui.js';
 import './chart.js';
-import {NO_CATALOG, eventSelect, loadCatalog, propertySelect} from './pickers.js';
-import {RANGES, errorState, percent, rangeQuery, runQuery, stateFromUrl, stateToUrl} from './analysis.js';
+import {eventSelect, propertySelect} from './pickers.js';
+import {AnalysisScreen, RANGES, errorState, percent, rangeQuery} from './analysis.js';
 import {api, isAbort} from './api.js';
 
 const WINDOWS = [['PT1H', '1 hour'], ['P1D', '1 day'], ['P7D', '7 days'], ['P14D', '14 days'], ['P30D', '30 days'], ['P90D', '90 days']];
@@ -26,11 +26,8 @@ export function funnelRequest(appId, s) {
   return q;
 }
 
-export class HsFunnel extends LitElement {
-  static properties = {
-    appId: {attribute: 'app-id'}, state: {state: true}, answer: {state: true}, error: {state: true},
-    loading: {state: true}, catalog: {state: true}, showTable: {state: true}, who: {state: true},
-  };
+export class HsFunnel extends AnalysisScreen {
+  static properties = {who: {state: true}};
   static styles = [base, css`
     .editor { display: grid; gap: 10px; margin-bottom: 16px; }
     .step { display: flex; gap: 8px; align-items: end; flex-wrap: wrap; }
@@ -59,38 +56,19 @@ export class HsFunnel extends LitElement {
   `];
 
   constructor() {
-    super();
-    this.state = stateFromUrl(defaultFunnel);
-    this.catalog = NO_CATALOG;
-    this.showTable = false;
+    super(defaultFunnel);
     this.who = null;
-  }
-
-  connectedCallback() {
-    super.connectedCallback();
-    this.catalogCtrl = new AbortController();
-    loadCatalog(this.appId, this.catalogCtrl.signal).then(c => { this.catalog = c; },
-      e => { if (!isAbort(e)) this.catalog = {...this.catalog, failed: e.message}; });
-    this.run();
-  }
-
-  disconnectedCallback() {
-    super.disconnectedCallback();
-    this.ctrl?.abort();
-    this.catalogCtrl?.abort();
   }
 
   change(next) {
-    this.state = next;
     this.who = null;
     this.listed = null;
     this.usersCtrl?.abort();
-    stateToUrl(next);
-    this.run();
+    super.change(next);
   }
 
-  run() {
-    return runQuery(this, funnelRequest(this.appId, this.state));
+  request() {
+    return funnelRequest(this.appId, this.state);
   }
 
   /** The lines to draw: the whole funnel, or one per breakdown value. */

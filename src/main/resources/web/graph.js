@@ -1,11 +1,11 @@
 // The Graph screen: series (event + measure), breakdown, date range and interval, as a line, bars or a table,
 // with CSV. The whole question lives in the URL's fragment (#q=), so a link opens the same chart.
-import {LitElement, html, css} from 'lit';
-import {api, ApiError, isAbort} from './api.js';
-import {base, downloadCsv, encodeState, decodeState, formatNumber} from './ui.js';
+import {html, css} from 'lit';
+import {base, downloadCsv, formatNumber} from './ui.js';
+import {AnalysisScreen, errorState} from './analysis.js';
 import './chart.js';
 import './reports.js';
-import {NO_CATALOG, eventSelect, filtersEditor, filtersRequest, formatTime, loadCatalog, propertySelect} from './pickers.js';
+import {eventSelect, filtersEditor, filtersRequest, formatTime, propertySelect} from './pickers.js';
 
 const MEASURES = [
   ['count', 'Total events'], ['users', 'Unique users'], ['sessions', 'Sessions'],
@@ -56,11 +56,7 @@ export function graphRequest(appId, s) {
   return q;
 }
 
-export class HsGraph extends LitElement {
-  static properties = {
-    appId: {attribute: 'app-id'}, state: {state: true}, answer: {state: true}, error: {state: true},
-    loading: {state: true}, catalog: {state: true}, showTable: {state: true},
-  };
+export class HsGraph extends AnalysisScreen {
   static styles = [base, css`
     .editor { display: grid; gap: 12px; margin-bottom: 16px; }
     .filters { display: flex; flex-direction: column; gap: 8px; align-items: flex-start; }
@@ -78,56 +74,11 @@ export class HsGraph extends LitElement {
   `];
 
   constructor() {
-    super();
-    this.state = decodeState(new URLSearchParams(location.hash.slice(1)).get('q') || '') || defaultGraph();
-    this.catalog = NO_CATALOG;
-    this.showTable = false;
+    super(defaultGraph);
   }
 
-  connectedCallback() {
-    super.connectedCallback();
-    this.loadCatalog();
-    this.run();
-  }
-
-  disconnectedCallback() {
-    super.disconnectedCallback();
-    this.ctrl?.abort();
-    this.catalogCtrl?.abort();
-  }
-
-  async loadCatalog() {
-    this.catalogCtrl = new AbortController();
-    try {
-      this.catalog = await loadCatalog(this.appId, this.catalogCtrl.signal);
-    } catch (e) {
-      if (!isAbort(e)) this.catalog = {...this.catalog, failed: e.message};
-    }
-  }
-
-  /** Sets the state, records it in the URL (one history entry per committed change) and runs the query. */
-  change(next) {
-    this.state = next;
-    history.pushState(null, '', `#q=${encodeState(next)}`);
-    this.run();
-  }
-
-  async run() {
-    this.ctrl?.abort();
-    this.ctrl = new AbortController();
-    this.loading = true;
-    this.error = null;
-    try {
-      const started = performance.now();
-      this.answer = await api('/api/query', {method: 'POST', body: graphRequest(this.appId, this.state), signal: this.ctrl.signal});
-      this.elapsedMs = Math.round(performance.now() - started);
-      this.loading = false;
-    } catch (e) {
-      if (isAbort(e)) return;
-      this.loading = false;
-      this.answer = null;
-      this.error = e instanceof ApiError ? e : new ApiError(0, {detail: 'The server cannot be reached.'});
-    }
+  request() {
+    return graphRequest(this.appId, this.state);
   }
 
   /** Every line of the answer (series and formulas), each with its label and points. */
@@ -231,12 +182,7 @@ export class HsGraph extends LitElement {
   }
 
   renderResult() {
-    if (this.error) {
-      const timeout = this.error.problem?.type?.endsWith('query-timeout');
-      return html`<hs-state kind="error" @retry=${() => this.run()}
-        .message=${timeout ? `The query took too long: ${this.error.message}` : this.error.message}
-        .details=${this.error.fieldErrors}></hs-state>`;
-    }
+    if (this.error) return errorState(this.error, () => this.run());
     if (!this.answer) return html`<hs-state kind="loading" message="Running the query…"></hs-state>`;
     const lines = this.lines();
     const empty = lines.every(l => l.points.every(p => !p.value));

@@ -1,11 +1,10 @@
 // The Paths screen: what users did after (or before) an event, step by step within their sessions, as a Sankey
 // diagram with the same numbers as a table (from → to, how many paths) and CSV. The question lives in the URL.
-import {LitElement, html, css} from 'lit';
+import {html, css} from 'lit';
 import {base, downloadCsv, formatNumber} from './ui.js';
 import './chart.js';
-import {NO_CATALOG, eventSelect, loadCatalog} from './pickers.js';
-import {RANGES, errorState, rangeQuery, runQuery, stateFromUrl, stateToUrl} from './analysis.js';
-import {isAbort} from './api.js';
+import {eventSelect} from './pickers.js';
+import {AnalysisScreen, RANGES, errorState, rangeQuery} from './analysis.js';
 
 /** The question a new paths analysis starts with. */
 export function defaultPaths() {
@@ -17,11 +16,8 @@ export function pathsRequest(appId, s) {
   return {app_id: appId, kind: 'paths', ...rangeQuery(s.range), start: s.start, direction: s.direction, depth: s.depth};
 }
 
-export class HsPaths extends LitElement {
-  static properties = {
-    appId: {attribute: 'app-id'}, state: {state: true}, answer: {state: true}, error: {state: true},
-    loading: {state: true}, catalog: {state: true}, showTable: {state: true}, allRows: {state: true},
-  };
+export class HsPaths extends AnalysisScreen {
+  static properties = {allRows: {state: true}};
   static styles = [base, css`
     .editor { margin-bottom: 16px; }
     .display { display: flex; gap: 8px; align-items: end; flex-wrap: wrap; margin: 8px 0; }
@@ -34,35 +30,16 @@ export class HsPaths extends LitElement {
   `];
 
   constructor() {
-    super();
-    this.state = stateFromUrl(defaultPaths);
-    this.catalog = NO_CATALOG;
-    this.showTable = false;
-  }
-
-  connectedCallback() {
-    super.connectedCallback();
-    this.catalogCtrl = new AbortController();
-    loadCatalog(this.appId, this.catalogCtrl.signal).then(c => { this.catalog = c; },
-      e => { if (!isAbort(e)) this.catalog = {...this.catalog, failed: e.message}; });
-    this.run();
-  }
-
-  disconnectedCallback() {
-    super.disconnectedCallback();
-    this.ctrl?.abort();
-    this.catalogCtrl?.abort();
+    super(defaultPaths);
   }
 
   change(next) {
-    this.state = next;
     this.allRows = false;
-    stateToUrl(next);
-    this.run();
+    super.change(next);
   }
 
-  run() {
-    return runQuery(this, pathsRequest(this.appId, this.state));
+  request() {
+    return pathsRequest(this.appId, this.state);
   }
 
   /** Each edge as [from step, from, to step, to, paths], largest first. */

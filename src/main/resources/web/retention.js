@@ -1,12 +1,11 @@
 // The Retention screen: a start event and a return event, the period (day or week), how many periods, and the
 // date range; a cohort table (each cohort's start and size, then the share retained in periods 0..N, shaded by
 // value) and the average retention curve. The question lives in the URL's fragment (#q=).
-import {LitElement, html, css} from 'lit';
+import {html, css} from 'lit';
 import {base, downloadCsv, formatNumber} from './ui.js';
 import './chart.js';
-import {NO_CATALOG, eventSelect, formatTime, loadCatalog, propertySelect} from './pickers.js';
-import {RANGES, errorState, percent, rangeQuery, runQuery, stateFromUrl, stateToUrl} from './analysis.js';
-import {isAbort} from './api.js';
+import {eventSelect, formatTime, propertySelect} from './pickers.js';
+import {AnalysisScreen, RANGES, errorState, percent, rangeQuery} from './analysis.js';
 
 const PERIODS = [['day', 'Day'], ['week', 'Week']];
 
@@ -47,11 +46,7 @@ export function averageCurve(cohorts, periods) {
   return out;
 }
 
-export class HsRetention extends LitElement {
-  static properties = {
-    appId: {attribute: 'app-id'}, state: {state: true}, answer: {state: true}, error: {state: true},
-    loading: {state: true}, catalog: {state: true}, showTable: {state: true},
-  };
+export class HsRetention extends AnalysisScreen {
   static styles = [base, css`
     .editor { margin-bottom: 16px; }
     .display { display: flex; gap: 8px; align-items: end; flex-wrap: wrap; margin: 8px 0; }
@@ -67,34 +62,11 @@ export class HsRetention extends LitElement {
   `];
 
   constructor() {
-    super();
-    this.state = stateFromUrl(defaultRetention);
-    this.catalog = NO_CATALOG;
-    this.showTable = false;
+    super(defaultRetention);
   }
 
-  connectedCallback() {
-    super.connectedCallback();
-    this.catalogCtrl = new AbortController();
-    loadCatalog(this.appId, this.catalogCtrl.signal).then(c => { this.catalog = c; },
-      e => { if (!isAbort(e)) this.catalog = {...this.catalog, failed: e.message}; });
-    this.run();
-  }
-
-  disconnectedCallback() {
-    super.disconnectedCallback();
-    this.ctrl?.abort();
-    this.catalogCtrl?.abort();
-  }
-
-  change(next) {
-    this.state = next;
-    stateToUrl(next);
-    this.run();
-  }
-
-  run() {
-    return runQuery(this, retentionRequest(this.appId, this.state));
+  request() {
+    return retentionRequest(this.appId, this.state);
   }
 
   /** Cohort rows: start, users, then the number retained and the rate of each period. */
