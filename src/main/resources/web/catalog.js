@@ -2,7 +2,7 @@
 // properties seen, and the candidates no definition covers yet) and the definition editor, whose preview follows
 // the rules as they are typed. /e/<app>/definitions, /e/<app>/definitions/<id>, /e/<app>/definitions/new#d=<draft>.
 import {LitElement, html, css, svg} from 'lit';
-import {api, ApiError, isAbort} from './api.js';
+import {api, ApiError, isAbort, me} from './api.js';
 import {base, encodeState, decodeState, formatNumber} from './ui.js';
 import './chart.js';
 
@@ -12,13 +12,6 @@ const TEXT_MODES = [['text', 'equals'], ['text_contains', 'contains'], ['text_re
 const PATH_MODES = [['path', 'equals (* any)'], ['path_contains', 'contains'], ['path_regex', 'matches regex']];
 const OPS = ['=', '!=', 'contains', '>', '<', '>=', '<=', 'is_set', 'is_not_set'];
 const CAN_EDIT = new Set(['architect', 'admin']);
-
-/** The role the signed-in member has (cached per page), or null when it cannot be read. */
-let meOnce;
-export function myRole() {
-  meOnce ||= api('/api/me').then(m => m.role || m.account?.role || null).catch(() => null);
-  return meOnce;
-}
 
 /** The part of the path after /e/<app>/<segment>/ ('' for the list). */
 export function subPath(path, segment) {
@@ -106,7 +99,7 @@ export class HsDefinitions extends LitElement {
 
   connectedCallback() {
     super.connectedCallback();
-    myRole().then(r => { this.role = r; });
+    this.role = me()?.role || null;
     this.onPop = () => { this.path = location.pathname; };
     addEventListener('popstate', this.onPop);
   }

@@ -2,11 +2,11 @@
 // conditions joined by all/any; static: pasted or uploaded identities), size over time and the members.
 // /e/<app>/cohorts, /e/<app>/cohorts/<id>, /e/<app>/cohorts/new.
 import {LitElement, html, css} from 'lit';
-import {api, ApiError, isAbort} from './api.js';
+import {api, ApiError, isAbort, me} from './api.js';
 import {base, formatNumber} from './ui.js';
 import './chart.js';
 import {NO_CATALOG, eventSelect, loadCatalog} from './pickers.js';
-import {myRole, subPath} from './catalog.js';
+import {subPath} from './catalog.js';
 
 const CAN_EDIT = new Set(['architect', 'admin']);
 const CONDITIONS = [['did', 'Did an event'], ['did_not', 'Did not do an event'], ['then_not', 'Did an event, then not another'],
@@ -92,7 +92,7 @@ export class HsCohorts extends LitElement {
 
   connectedCallback() {
     super.connectedCallback();
-    myRole().then(r => { this.role = r; });
+    this.role = me()?.role || null;
     this.onPop = () => { this.path = location.pathname; };
     addEventListener('popstate', this.onPop);
   }

@@ -2,17 +2,10 @@
 // and a user's profile at /e/<app>/users/<identity>: properties, devices, identity merges (admins may undo one),
 // and the user's event stream, newest first.
 import {LitElement, html, css} from 'lit';
-import {api, ApiError, isAbort} from './api.js';
+import {api, ApiError, isAbort, me} from './api.js';
 import {base, encodeState, decodeState, formatNumber} from './ui.js';
 
 const PAGE = 50;
-
-/** The signed-in member (for the role), asked once per page load. */
-let mePromise = null;
-export function currentMember() {
-  mePromise ??= api('/api/me').catch(() => null);
-  return mePromise;
-}
 
 /** The link to a user's profile, which other screens use too. */
 export function profileUrl(appId, identity) {
@@ -206,7 +199,7 @@ export class HsUserProfile extends LitElement {
 
   connectedCallback() {
     super.connectedCallback();
-    currentMember().then(me => { this.role = me?.role || null; });
+    this.role = me()?.role || null;
   }
 
   disconnectedCallback() {
