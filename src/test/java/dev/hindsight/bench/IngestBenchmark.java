@@ -130,6 +130,7 @@ public final class IngestBenchmark {
         AtomicLong next = new AtomicLong();
         AtomicLong failures = new AtomicLong();
         long[][] latencies = new long[clients][];
+        long[][] ends = new long[clients][];
         Thread[] threads = new Thread[clients];
         long start = System.nanoTime();
         for (int c = 0; c < clients; c++) {
@@ -137,6 +138,7 @@ public final class IngestBenchmark {
             threads[c] = Thread.ofPlatform().start(() -> {
                 SyntheticEvents gen = new SyntheticEvents(1000 + client);
                 long[] mine = new long[(int) (requests / clients + 2)];
+                long[] ended = new long[mine.length];
                 int count = 0;
                 try (RawHttpClient conn = new RawHttpClient("localhost", port)) {
                     while (next.getAndIncrement() < requests) {
@@ -147,23 +149,53 @@ public final class IngestBenchmark {
                         }
                         if (count == mine.length) {
                             mine = Arrays.copyOf(mine, count * 2);
+                            ended = Arrays.copyOf(ended, count * 2);
                         }
-                        mine[count++] = System.nanoTime() - t0;
+                        long t1 = System.nanoTime();
+                        ended[count] = t1 - start;
+                        mine[count++] = t1 - t0;
                     }
                 } catch (IOException e) {
                     failures.incrementAndGet();
                     System.err.println("client " + client + " failed: " + e);
                 }
                 latencies[client] = Arrays.copyOf(mine, count);
+                ends[client] = Arrays.copyOf(ended, count);
             });
         }
         for (Thread t : threads) {
             t.join();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        printSlowSeconds(latencies, ends, seconds);
         long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
         return new Result(requests * batch, seconds, all[all.length / 2] / 1e6, all[(int) (all.length * 0.99)] / 1e6,
                 all[all.length - 1] / 1e6, failures.get());
+    }
+
+    /** The seconds of the run in which acknowledgements took over 250 ms: where the p99 comes from. */
+    private static void printSlowSeconds(long[][] latencies, long[][] ends, double seconds) {
+        int n = (int) Math.ceil(seconds) + 1;
+        long[] slow = new long[n];
+        long[] worst = new long[n];
+        for (int c = 0; c < latencies.length; c++) {
+            for (int i = 0; i < latencies[c].length; i++) {
+                int second = (int) (ends[c][i] / 1_000_000_000L);
+                worst[second] = Math.max(worst[second], latencies[c][i]);
+                if (latencies[c][i] > 250_000_000L) {
+                    slow[second]++;
+                }
+            }
+        }
+        StringBuilder line = new StringBuilder("Acknowledgements over 250 ms, by second of the run:");
+        boolean any = false;
+        for (int s = 0; s < n; s++) {
+            if (slow[s] > 0) {
+                line.append(String.format(Locale.ROOT, " %ds: %d (max %.0f ms);", s, slow[s], worst[s] / 1e6));
+                any = true;
+            }
+        }
+        System.out.println(any ? line : line + " none");
     }
 
     private static double processCpuSeconds() {

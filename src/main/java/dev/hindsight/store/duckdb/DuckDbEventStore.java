@@ -49,6 +49,7 @@ public final class DuckDbEventStore implements EventStore {
     private long droppedProperties;
     private long lastDropLog = System.nanoTime() - 120_000_000_000L;
     private final DuckDBConnection writer;
+    private final Checkpointer checkpointer;
     // Writer-thread only: the latest link per device, so that an identify repeated on every page load
     // costs no query. Absent means unknown; an empty string means the device has no link.
     private final Map<String, String> latestLink = new LinkedHashMap<>(16, 0.75f, true) {
@@ -71,9 +72,15 @@ public final class DuckDbEventStore implements EventStore {
     }
 
     public DuckDbEventStore(DuckDb db, Clock clock) {
+        this(db, clock, DuckDb.CHECKPOINT_WAL_BYTES);
+    }
+
+    /** A store that checkpoints once the WAL holds {@code checkpointWalBytes} (tests use a small one). */
+    DuckDbEventStore(DuckDb db, Clock clock, long checkpointWalBytes) {
         this.db = db;
         this.clock = clock;
         this.writer = db.connect();
+        this.checkpointer = new Checkpointer(db, checkpointWalBytes);
         try {
             hierarchies = new Dictionary(writer, "hierarchies", "hierarchy", 100_000);
             actors = new Dictionary(writer, "actors", "key", 200_000);
@@ -179,8 +186,11 @@ public final class DuckDbEventStore implements EventStore {
             }
             throw new IllegalStateException("DuckDB write failed: " + e.getMessage(), e);
         }
-        if (db.walBytes() > DuckDb.CHECKPOINT_WAL_BYTES) {
+        long wal = db.walBytes();
+        if (checkpointer.mustRunInline(wal)) {
             checkpoint();
+        } else {
+            checkpointer.afterCommit(wal);
         }
         return changed;
     }
@@ -232,7 +242,10 @@ public final class DuckDbEventStore implements EventStore {
         return DuckDb.isEngineFault(e);
     }
 
-    /** Folds the WAL into the database file, between commits, when no write transaction is open. */
+    /**
+     * Folds the WAL into the database file on the writer's thread, between commits: only when background checkpoints
+     * (see {@link Checkpointer}) have fallen far behind.
+     */
     private void checkpoint() {
         try {
             // CHECKPOINT may not run inside a transaction, and the writer's connection otherwise always opens one.
@@ -811,6 +824,7 @@ public final class DuckDbEventStore implements EventStore {
 
     @Override
     public void close() {
+        checkpointer.close();
         try {
             writer.close();
         } catch (SQLException e) {
