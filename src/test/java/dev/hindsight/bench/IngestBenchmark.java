@@ -30,8 +30,9 @@ import java.util.regex.Pattern;
  * same run the store's raw append throughput with no HTTP in front (the ceiling), and the ratio of the two.
  *
  * <p>Run it with {@code scripts/bench-ingest.sh [--events=N] [--clients=K] [--batch=B] [--raw-events=N]
- * [--rollup-seconds=S]}; the last is the server's (how often it rolls up sessions' steps for paths while taking
- * events; its default when not given).
+ * [--rollup-seconds=S] [--warmup-events=N]}; rollup-seconds is the server's (how often it rolls up sessions' steps
+ * for paths while taking events; its default when not given), and the warm-up runs the same load before the
+ * measured run (default 300,000 events).
  */
 public final class IngestBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -43,6 +44,7 @@ public final class IngestBenchmark {
         long rawEvents = longArg(args, "raw-events", Math.min(events, 2_000_000));
         String heap = stringArg(args, "server-heap", "1g");
         String rollup = stringArg(args, "rollup-seconds", null);
+        long warmupEvents = longArg(args, "warmup-events", 300_000);
         System.out.printf(Locale.ROOT, "Hindsight ingest benchmark: %,d events, %d clients, batches of %d, server heap %s,"
                 + " rollup every %s s, %d cores%n", events, clients, batch, heap, rollup == null ? "(default)" : rollup,
                 Runtime.getRuntime().availableProcessors());
@@ -61,9 +63,14 @@ public final class IngestBenchmark {
             awaitHealthy(http, base);
             String appId = devAppId(http, base);
             warmUp(http, base, appId, batch);
+            if (warmupEvents > 0) {
+                // The same load as the measured run, so that the JIT has compiled the server's paths for it: what
+                // a server that has run for an hour does, and what a cold one pays once.
+                drive(port, appId, warmupEvents, clients, batch, false);
+            }
             double clientCpu0 = processCpuSeconds();
             double serverCpu0 = serverCpuSeconds(server);
-            Result r = drive(port, appId, events, clients, batch);
+            Result r = drive(port, appId, events, clients, batch, true);
             double clientCpu = processCpuSeconds() - clientCpu0;
             double serverCpu = serverCpuSeconds(server) - serverCpu0;
             System.out.printf(Locale.ROOT, "HTTP end-to-end: %,d events in %.1f s = %,.0f durable events/s; ack latency p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d failed requests%n",
@@ -124,7 +131,7 @@ public final class IngestBenchmark {
     private record Result(long events, double seconds, double p50, double p99, double max, long failures) {
     }
 
-    private static Result drive(int port, String appId, long events, int clients, int batch)
+    private static Result drive(int port, String appId, long events, int clients, int batch, boolean report)
             throws InterruptedException {
         long requests = events / batch;
         AtomicLong next = new AtomicLong();
@@ -167,7 +174,9 @@ public final class IngestBenchmark {
             t.join();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        printSlowSeconds(latencies, ends, seconds);
+        if (report) {
+            printSlowSeconds(latencies, ends, seconds);
+        }
         long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
         return new Result(requests * batch, seconds, all[all.length / 2] / 1e6, all[(int) (all.length * 0.99)] / 1e6,
                 all[all.length - 1] / 1e6, failures.get());
