@@ -1,4 +1,5 @@
-// The Users screen: the users list (search over identities and property values, most recently seen first, paged)
+// The Users screen: the users list (search over identities and property values, a cohort's members only,
+// most recently seen first, paged)
 // and a user's profile at /e/<app>/users/<identity>: properties, devices, identity merges (admins may undo one),
 // and the user's event stream, newest first.
 import {LitElement, html, css} from 'lit';
@@ -69,8 +70,8 @@ export class HsUsers extends LitElement {
 customElements.define('hs-users', HsUsers);
 
 export class HsUserList extends LitElement {
-  static properties = {appId: {attribute: 'app-id'}, search: {state: true}, answer: {state: true},
-    error: {state: true}, loading: {state: true}, cursors: {state: true}};
+  static properties = {appId: {attribute: 'app-id'}, search: {state: true}, cohort: {state: true},
+    cohorts: {state: true}, answer: {state: true}, error: {state: true}, loading: {state: true}, cursors: {state: true}};
   static styles = [base, css`
     .top { display: flex; align-items: end; gap: 16px; margin-bottom: 16px; }
     .top input { width: 320px; }
@@ -87,11 +88,40 @@ export class HsUserList extends LitElement {
     super();
     const s = decodeState((/[#&]q=([^&]*)/.exec(location.hash) || [])[1] || '') || {};
     this.search = s.search || '';
+    this.cohort = s.cohort ? String(s.cohort) : '';
+    this.cohorts = [];
     this.cursors = [null];
   }
 
   connectedCallback() {
     super.connectedCallback();
+    this.load();
+    this.loadCohorts();
+  }
+
+  /** The environment's cohorts for the filter (their first page: a list, not a search). */
+  async loadCohorts() {
+    try {
+      const page = await api(`/api/cohorts?app_id=${encodeURIComponent(this.appId)}&limit=200`);
+      this.cohorts = page.cohorts || [];
+    } catch (e) {
+      // Without cohorts the filter offers "All users" only; the list itself still loads.
+      this.cohorts = [];
+    }
+  }
+
+  /** Keeps the search and the cohort in the URL, so that a link opens the same list. */
+  remember() {
+    const state = {};
+    if (this.search) state.search = this.search;
+    if (this.cohort) state.cohort = this.cohort;
+    history.replaceState(null, '', Object.keys(state).length ? `#q=${encodeState(state)}` : location.pathname);
+  }
+
+  chose(cohort) {
+    this.cohort = cohort;
+    this.remember();
+    this.cursors = [null];
     this.load();
   }
 
@@ -103,7 +133,7 @@ export class HsUserList extends LitElement {
 
   typed(value) {
     this.search = value;
-    history.replaceState(null, '', value ? `#q=${encodeState({search: value})}` : location.pathname);
+    this.remember();
     clearTimeout(this.timer);
     // Debounced: one request when the typing pauses, not one per key.
     this.timer = setTimeout(() => { this.cursors = [null]; this.load(); }, 300);
@@ -116,6 +146,7 @@ export class HsUserList extends LitElement {
     this.error = null;
     const params = new URLSearchParams({app_id: this.appId, limit: String(PAGE)});
     if (this.search.trim()) params.set('search', this.search.trim());
+    if (this.cohort) params.set('cohort', this.cohort);
     const cursor = this.cursors[this.cursors.length - 1];
     if (cursor) params.set('cursor', cursor);
     try {
@@ -142,6 +173,11 @@ export class HsUserList extends LitElement {
         <label>Search users
           <input type="search" placeholder="Identity or property value" .value=${this.search}
             @input=${e => this.typed(e.target.value)}></label>
+        <label>Cohort
+          <select .value=${this.cohort} @change=${e => this.chose(e.target.value)}>
+            <option value="">All users</option>
+            ${this.cohorts.map(c => html`<option value=${String(c.id)} ?selected=${String(c.id) === this.cohort}>${c.name}</option>`)}
+          </select></label>
         ${a ? html`<span class="count" aria-live="polite">${formatNumber(a.total)} ${a.total === 1 ? 'user' : 'users'}</span>` : ''}
       </div>
       ${this.error?.status === 403 ? html`<hs-state kind="empty" message="Seeing users needs the analyst role or higher: ask an admin to change your role."></hs-state>`
@@ -149,7 +185,8 @@ export class HsUserList extends LitElement {
           .details=${this.error instanceof ApiError ? this.error.fieldErrors : []} @retry=${() => this.load()}></hs-state>`
         : !a ? html`<hs-state kind="loading" message="Loading users…"></hs-state>`
         : !a.users.length ? html`<hs-state kind="empty" message=${this.search
-            ? `No user's identity or properties contain "${this.search}".` : 'No users yet: they appear with their first event.'}></hs-state>`
+            ? `No user's identity or properties contain "${this.search}"${this.cohort ? ' in this cohort' : ''}.`
+            : this.cohort ? 'This cohort has no members now.' : 'No users yet: they appear with their first event.'}></hs-state>`
         : html`
           <div class="card ${this.loading ? 'dim' : ''}">
             <table>

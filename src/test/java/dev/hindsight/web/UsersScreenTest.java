@@ -115,6 +115,43 @@ class UsersScreenTest {
     }
 
     @Test
+    void aCohortNarrowsTheListToItsMembersAndTheLinkKeepsIt() {
+        // Two identified demo users in a static cohort: the list shows them alone, as the API answers for the cohort.
+        List<String> members = new ArrayList<>();
+        for (JsonNode u : get("/api/users?app_id=" + app() + "&limit=100").get("users")) {
+            if (!u.get("identity").isNull() && members.size() < 2) {
+                members.add(u.get("identity").asText());
+            }
+        }
+        WebApp.Response made = web.send("POST", "/api/cohorts", Map.of("app_id", app(), "name", "Picked by hand",
+                "definition", Map.of("type", "static", "identities", members)), WebApp.ADMIN_TOKEN);
+        assertThat(made.status()).as(made.body()).isEqualTo(201);
+        long cohort = made.json().get("id").asLong();
+        JsonNode inCohort = get("/api/users?app_id=" + app() + "&limit=50&cohort=" + cohort);
+        assertThat(names(inCohort.get("users"))).containsExactlyInAnyOrderElementsOf(members);
+        try (BrowserContext ctx = web.signedInAsAdmin()) {
+            Page page = ctx.newPage();
+            List<String> errors = WebApp.watchErrors(page);
+            page.navigate(web.url("/e/" + app() + "/users"));
+            assertThat(page.locator("hs-user-list tbody tr")).not().hasCount(0);
+            page.getByLabel("Cohort").selectOption(new com.microsoft.playwright.options.SelectOption()
+                    .setLabel("Picked by hand"));
+            assertThat(page.locator("hs-user-list tbody tr td:first-child")).hasText(names(inCohort.get("users")));
+            assertThat(page.locator("hs-user-list .count")).hasText("2 users");
+
+            // The URL carries the cohort: opened again, the list is the cohort's.
+            String url = page.url();
+            Page again = ctx.newPage();
+            again.navigate(url);
+            assertThat(again.locator("hs-user-list tbody tr td:first-child")).hasText(names(inCohort.get("users")));
+            assertThat(again.getByLabel("Cohort")).hasValue(String.valueOf(cohort));
+            assertThat(errors).isEmpty();
+        } finally {
+            web.send("DELETE", "/api/cohorts/" + cohort + "?app_id=" + app(), null, WebApp.ADMIN_TOKEN);
+        }
+    }
+
+    @Test
     void theProfileShowsTheApisAnswerAndAnAdminUndoesAMerge() {
         String identity = userWithTwoDevices();
         JsonNode profile = get("/api/users/" + enc(identity) + "?app_id=" + app());
