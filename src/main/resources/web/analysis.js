@@ -59,6 +59,11 @@ export function errorState(error, retry) {
     .details=${error.fieldErrors}></hs-state>`;
 }
 
+/** The request's top-level cohort filter for a state that names one (README, "Cohorts"), else nothing. */
+export function cohortQuery(s) {
+  return s.cohort ? {cohort: Number(s.cohort)} : {};
+}
+
 /** A percentage for people, from a ratio (0.256 → "25.6%"). */
 export function percent(ratio) {
   if (ratio == null) return '–';
@@ -72,7 +77,7 @@ export function percent(ratio) {
 export class AnalysisScreen extends LitElement {
   static properties = {
     appId: {attribute: 'app-id'}, state: {state: true}, answer: {state: true}, error: {state: true},
-    loading: {state: true}, catalog: {state: true}, showTable: {state: true},
+    loading: {state: true}, catalog: {state: true}, showTable: {state: true}, cohorts: {state: true},
   };
 
   /** `fallback()` is the question a new screen starts with. */
@@ -81,6 +86,7 @@ export class AnalysisScreen extends LitElement {
     this.state = stateFromUrl(fallback);
     this.catalog = NO_CATALOG;
     this.showTable = false;
+    this.cohorts = [];
   }
 
   connectedCallback() {
@@ -88,7 +94,27 @@ export class AnalysisScreen extends LitElement {
     this.catalogCtrl = new AbortController();
     loadCatalog(this.appId, this.catalogCtrl.signal).then(c => { this.catalog = c; },
       e => { if (!isAbort(e)) this.catalog = {...this.catalog, failed: e.message}; });
+    api(`/api/cohorts?app_id=${encodeURIComponent(this.appId)}&limit=200`, {signal: this.catalogCtrl.signal})
+      .then(page => { this.cohorts = page.cohorts || []; }, () => { this.cohorts = []; });
     this.run();
+  }
+
+  /**
+   * The "Users" control: everybody, or only the members of a saved cohort (the request's top-level `cohort`);
+   * a cohort that no longer exists stays chosen, by its id, so the answer's error says what happened.
+   */
+  cohortPicker() {
+    const s = this.state;
+    const chosen = s.cohort ? String(s.cohort) : '';
+    const known = this.cohorts.some(c => String(c.id) === chosen);
+    return html`<label>Users <select @change=${e => {
+        const {cohort: _, ...rest} = s;
+        this.change(e.target.value ? {...rest, cohort: e.target.value} : rest);
+      }}>
+      <option value="" ?selected=${!chosen}>All users</option>
+      ${this.cohorts.map(c => html`<option value=${String(c.id)} ?selected=${String(c.id) === chosen}>In cohort ${c.name}</option>`)}
+      ${chosen && !known ? html`<option value=${chosen} selected>In cohort #${chosen}</option>` : ''}
+    </select></label>`;
   }
 
   disconnectedCallback() {

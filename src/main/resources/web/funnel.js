@@ -5,7 +5,7 @@ import {html, css} from 'lit';
 import {base, downloadCsv, formatNumber} from './ui.js';
 import './chart.js';
 import {eventSelect, propertySelect} from './pickers.js';
-import {AnalysisScreen, RANGES, errorState, percent, rangeQuery} from './analysis.js';
+import {AnalysisScreen, RANGES, cohortQuery, errorState, percent, rangeQuery} from './analysis.js';
 import {api, isAbort} from './api.js';
 
 const WINDOWS = [['PT1H', '1 hour'], ['P1D', '1 day'], ['P7D', '7 days'], ['P14D', '14 days'], ['P30D', '30 days'], ['P90D', '90 days']];
@@ -21,7 +21,8 @@ export function defaultFunnel() {
 
 /** The request the API takes for a funnel state. */
 export function funnelRequest(appId, s) {
-  const q = {app_id: appId, kind: 'funnel', ...rangeQuery(s.range), window: s.window, steps: s.steps};
+  const q = {app_id: appId, kind: 'funnel', ...rangeQuery(s.range), window: s.window, steps: s.steps,
+    ...cohortQuery(s)};
   if (s.breakdown) q.breakdown = {property: s.breakdown, limit: 10};
   return q;
 }
@@ -138,6 +139,7 @@ export class HsFunnel extends AnalysisScreen {
       <div class="display">
         <label>Date range <select @change=${e => this.change({...s, range: e.target.value})}>
           ${RANGES.map(([v, l]) => html`<option value=${v} ?selected=${s.range === v}>${l}</option>`)}</select></label>
+        ${this.cohortPicker()}
         <span class="spacer"></span>
         <div class="seg" role="group" aria-label="Bars">
           ${[['vertical', 'Vertical'], ['horizontal', 'Horizontal']].map(([v, l]) => html`<button aria-pressed=${s.layout === v}

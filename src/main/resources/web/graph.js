@@ -2,7 +2,7 @@
 // with CSV. The whole question lives in the URL's fragment (#q=), so a link opens the same chart.
 import {html, css} from 'lit';
 import {base, downloadCsv, formatNumber} from './ui.js';
-import {AnalysisScreen, errorState} from './analysis.js';
+import {AnalysisScreen, cohortQuery, errorState} from './analysis.js';
 import './chart.js';
 import './reports.js';
 import {eventSelect, filtersEditor, filtersRequest, formatTime, propertySelect} from './pickers.js';
@@ -36,6 +36,7 @@ export function graphStateOf(q) {
     breakdown: typeof b === 'string' ? b : b?.property || '', view: 'line',
     filters: (q.filters || []).map(f => ({key: f.key, op: f.op, value: f.value == null ? '' : String(f.value)})),
     formulas: (q.formulas || []).map(f => f.expression),
+    ...(typeof q.cohort === 'number' ? {cohort: String(q.cohort)} : {}),
   };
 }
 
@@ -46,7 +47,7 @@ export function graphRequest(appId, s) {
     if (NEEDS_PROPERTY.has(x.measure)) out.property = x.property || '';
     return out;
   });
-  const q = {app_id: appId, kind: 'graph', from: s.range, interval: s.interval, series};
+  const q = {app_id: appId, kind: 'graph', from: s.range, interval: s.interval, series, ...cohortQuery(s)};
   if (s.range === 'today' || s.range === 'yesterday' || s.range === 'this_month' || s.range === 'last_month') q.to = s.range;
   if (s.breakdown) q.breakdown = {property: s.breakdown, limit: 10};
   const filters = filtersRequest(s.filters);
@@ -150,6 +151,7 @@ export class HsGraph extends AnalysisScreen {
       <div class="display">
         <label>Date range <select @change=${e => this.change({...s, range: e.target.value})}>
           ${RANGES.map(([v, l]) => html`<option value=${v} ?selected=${s.range === v}>${l}</option>`)}</select></label>
+        ${this.cohortPicker()}
         <label>Interval <select @change=${e => this.change({...s, interval: e.target.value})}>
           ${INTERVALS.map(([v, l]) => html`<option value=${v} ?selected=${s.interval === v}>${l}</option>`)}</select></label>
         <span class="spacer"></span>

@@ -4,7 +4,7 @@ import {html, css} from 'lit';
 import {base, downloadCsv, formatNumber} from './ui.js';
 import './chart.js';
 import {eventSelect} from './pickers.js';
-import {AnalysisScreen, RANGES, errorState, rangeQuery} from './analysis.js';
+import {AnalysisScreen, RANGES, cohortQuery, errorState, rangeQuery} from './analysis.js';
 
 /** The question a new paths analysis starts with. */
 export function defaultPaths() {
@@ -13,7 +13,8 @@ export function defaultPaths() {
 
 /** The request the API takes for a paths state. */
 export function pathsRequest(appId, s) {
-  return {app_id: appId, kind: 'paths', ...rangeQuery(s.range), start: s.start, direction: s.direction, depth: s.depth};
+  return {app_id: appId, kind: 'paths', ...rangeQuery(s.range), start: s.start, direction: s.direction, depth: s.depth,
+    ...cohortQuery(s)};
 }
 
 export class HsPaths extends AnalysisScreen {
@@ -86,6 +87,7 @@ export class HsPaths extends AnalysisScreen {
       <div class="display">
         <label>Date range <select @change=${e => this.change({...s, range: e.target.value})}>
           ${RANGES.map(([v, l]) => html`<option value=${v} ?selected=${s.range === v}>${l}</option>`)}</select></label>
+        ${this.cohortPicker()}
         <span class="spacer"></span>
         <button @click=${() => { this.showTable = !this.showTable; }} aria-pressed=${this.showTable}>Show numbers</button>
         <button @click=${() => downloadCsv('paths.csv', this.tableRows())} ?disabled=${!this.answer}>Download CSV</button>

@@ -5,7 +5,7 @@ import {html, css} from 'lit';
 import {base, downloadCsv, formatNumber} from './ui.js';
 import './chart.js';
 import {eventSelect, formatTime, propertySelect} from './pickers.js';
-import {AnalysisScreen, RANGES, errorState, percent, rangeQuery} from './analysis.js';
+import {AnalysisScreen, RANGES, cohortQuery, errorState, percent, rangeQuery} from './analysis.js';
 
 const PERIODS = [['day', 'Day'], ['week', 'Week']];
 
@@ -17,7 +17,7 @@ export function defaultRetention() {
 /** The request the API takes for a retention state. */
 export function retentionRequest(appId, s) {
   const q = {app_id: appId, kind: 'retention', ...rangeQuery(s.range), start: s.start, return: s.ret,
-    period: s.period, periods: s.periods};
+    period: s.period, periods: s.periods, ...cohortQuery(s)};
   if (s.breakdown) q.breakdown = {property: s.breakdown, limit: 10};
   return q;
 }
@@ -105,6 +105,7 @@ export class HsRetention extends AnalysisScreen {
       <div class="display">
         <label>Date range <select @change=${e => this.change({...s, range: e.target.value})}>
           ${RANGES.map(([v, l]) => html`<option value=${v} ?selected=${s.range === v}>${l}</option>`)}</select></label>
+        ${this.cohortPicker()}
         <span class="spacer"></span>
         <button @click=${() => { this.showTable = !this.showTable; }} aria-pressed=${this.showTable}>Show numbers</button>
         <button @click=${() => downloadCsv('retention.csv', this.tableRows())} ?disabled=${!this.answer}>Download CSV</button>

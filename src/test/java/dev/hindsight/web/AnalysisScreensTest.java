@@ -77,6 +77,12 @@ class AnalysisScreensTest {
         return page.getByRole(AriaRole.COMBOBOX, new Page.GetByRoleOptions().setName(label));
     }
 
+    /** The "Users" select of an analysis screen: all users, or one cohort's. */
+    private static Locator usersSelect(Page page) {
+        return page.locator("select", new Page.LocatorOptions().setHas(
+                page.locator("option", new Page.LocatorOptions().setHasText("All users"))));
+    }
+
     private static void pick(Page page, String label, String option) {
         select(page, label).selectOption(new SelectOption().setLabel(option));
     }
@@ -149,6 +155,59 @@ class AnalysisScreensTest {
             assertThat(page.locator("hs-funnel table tbody tr").first()).isVisible();
             WebApp.screenshot(page, "funnel-by-channel");
             assertThat(errors).isEmpty();
+        }
+    }
+
+    @Test
+    void aFunnelOfOneCohortsUsersShowsTheApisStepsForThatCohortAndALinkKeepsIt() {
+        // A static cohort of some identified demo users: fewer people than everybody, so the filter shows.
+        List<String> members = new ArrayList<>();
+        WebApp.Response users = web.send("GET", "/api/users?app_id=" + web.dev().appId() + "&limit=200", null,
+                WebApp.ADMIN_TOKEN);
+        for (JsonNode u : users.json().get("users")) {
+            if (!u.get("identity").isNull() && members.size() < 25) {
+                members.add(u.get("identity").asText());
+            }
+        }
+        WebApp.Response made = web.send("POST", "/api/cohorts", Map.of("app_id", web.dev().appId(),
+                "name", "Hand-picked buyers", "definition", Map.of("type", "static", "identities", members)),
+                WebApp.ADMIN_TOKEN);
+        assertThat(made.status()).as(made.body()).isEqualTo(201);
+        long cohort = made.json().get("id").asLong();
+        try (BrowserContext ctx = web.signedInAsAdmin()) {
+            Page page = open(ctx, "/e/" + web.dev().appId() + "/funnel");
+            List<String> errors = WebApp.watchErrors(page);
+            settled(page, "hs-funnel");
+            pick(page, "Step 1", "Viewed a product");
+            pick(page, "Step 2", "Purchased");
+            settled(page, "hs-funnel");
+            usersSelect(page).selectOption(new SelectOption().setLabel("In cohort Hand-picked buyers"));
+            settled(page, "hs-funnel");
+            showNumbers(page);
+
+            Map<String, Object> question = new HashMap<>(Map.of("app_id", web.dev().appId(), "kind", "funnel",
+                    "from", "-30d", "window", "P14D", "steps", List.of(def("Viewed a product"), def("Purchased"))));
+            long everybody = web.query(question).get("steps").get(0).get("count").asLong();
+            question.put("cohort", cohort);
+            JsonNode answer = web.query(question);
+            long inCohort = answer.get("steps").get(0).get("count").asLong();
+            assertThat(inCohort).as("the cohort's product viewers").isPositive().isLessThan(everybody);
+            List<List<String>> shown = rows(page.locator("hs-funnel table"));
+            assertThat(shown).hasSize(2);
+            for (int i = 0; i < 2; i++) {
+                assertThat(number(shown.get(i).get(2))).as("step %d", i + 1)
+                        .isEqualTo(answer.get("steps").get(i).get("count").asLong());
+            }
+
+            // The link holds the cohort: opened again, the same cohort's funnel.
+            Page again = open(ctx, page.url().replace(web.url(""), ""));
+            settled(again, "hs-funnel");
+            assertThat(usersSelect(again)).hasValue(String.valueOf(cohort));
+            showNumbers(again);
+            assertThat(rows(again.locator("hs-funnel table"))).isEqualTo(shown);
+            assertThat(errors).isEmpty();
+        } finally {
+            web.send("DELETE", "/api/cohorts/" + cohort + "?app_id=" + web.dev().appId(), null, WebApp.ADMIN_TOKEN);
         }
     }
 
