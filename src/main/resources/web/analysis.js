@@ -3,7 +3,7 @@
 import {LitElement, html} from 'lit';
 import {api, ApiError, isAbort} from './api.js';
 import {decodeState, encodeState} from './ui.js';
-import {NO_CATALOG, loadCatalog} from './pickers.js';
+import {BY_COHORTS, NO_CATALOG, loadCatalog, propertySelect} from './pickers.js';
 
 /** Relative date ranges (README, "Dates and time zones"), stored as tokens so a link stays relative. */
 export const RANGES = [
@@ -64,6 +64,16 @@ export function cohortQuery(s) {
   return s.cohort ? {cohort: Number(s.cohort)} : {};
 }
 
+/**
+ * The request's breakdown for a state: by a property (its 10 values with most users), or by the cohorts chosen
+ * with it (their ids are kept in the state, so a link asks about the same cohorts), else nothing.
+ */
+export function breakdownQuery(s) {
+  if (!s.breakdown) return {};
+  if (s.breakdown === BY_COHORTS) return {breakdown: {cohorts: s.breakdownCohorts || []}};
+  return {breakdown: {property: s.breakdown, limit: 10}};
+}
+
 /** A percentage for people, from a ratio (0.256 → "25.6%"). */
 export function percent(ratio) {
   if (ratio == null) return '–';
@@ -97,6 +107,17 @@ export class AnalysisScreen extends LitElement {
     api(`/api/cohorts?app_id=${encodeURIComponent(this.appId)}&limit=200`, {signal: this.catalogCtrl.signal})
       .then(page => { this.cohorts = page.cohorts || []; }, () => { this.cohorts = []; });
     this.run();
+  }
+
+  /** The "Breakdown" control: none, each saved cohort (when there are any), or a built-in or event property. */
+  breakdownPicker() {
+    const s = this.state;
+    return propertySelect('Breakdown', this.catalog, s.breakdown, v => {
+      const {breakdownCohorts: _, ...rest} = s;
+      // The first 10 cohorts, as the API takes at most 10 in a breakdown.
+      this.change(v === BY_COHORTS ? {...rest, breakdown: v, breakdownCohorts: this.cohorts.slice(0, 10).map(c => c.id)}
+        : {...rest, breakdown: v});
+    }, 'None', this.cohorts.length > 0 || s.breakdown === BY_COHORTS);
   }
 
   /**

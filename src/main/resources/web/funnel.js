@@ -4,8 +4,8 @@
 import {html, css} from 'lit';
 import {base, downloadCsv, formatNumber} from './ui.js';
 import './chart.js';
-import {eventSelect, propertySelect} from './pickers.js';
-import {AnalysisScreen, RANGES, cohortQuery, errorState, percent, rangeQuery} from './analysis.js';
+import {eventSelect} from './pickers.js';
+import {AnalysisScreen, RANGES, breakdownQuery, cohortQuery, errorState, percent, rangeQuery} from './analysis.js';
 import {api, isAbort} from './api.js';
 
 const WINDOWS = [['PT1H', '1 hour'], ['P1D', '1 day'], ['P7D', '7 days'], ['P14D', '14 days'], ['P30D', '30 days'], ['P90D', '90 days']];
@@ -23,7 +23,7 @@ export function defaultFunnel() {
 export function funnelRequest(appId, s) {
   const q = {app_id: appId, kind: 'funnel', ...rangeQuery(s.range), window: s.window, steps: s.steps,
     ...cohortQuery(s)};
-  if (s.breakdown) q.breakdown = {property: s.breakdown, limit: 10};
+  Object.assign(q, breakdownQuery(s));
   return q;
 }
 
@@ -133,7 +133,7 @@ export class HsFunnel extends AnalysisScreen {
             ?disabled=${s.steps.length >= 20}>Add step</button>
           <label>Conversion window <select @change=${e => this.change({...s, window: e.target.value})}>
             ${WINDOWS.map(([v, l]) => html`<option value=${v} ?selected=${s.window === v}>${l}</option>`)}</select></label>
-          ${propertySelect('Breakdown', this.catalog, s.breakdown, v => this.change({...s, breakdown: v}))}
+          ${this.breakdownPicker()}
         </div>
       </div>
       <div class="display">

@@ -2,10 +2,10 @@
 // with CSV. The whole question lives in the URL's fragment (#q=), so a link opens the same chart.
 import {html, css} from 'lit';
 import {base, downloadCsv, formatNumber} from './ui.js';
-import {AnalysisScreen, cohortQuery, errorState} from './analysis.js';
+import {AnalysisScreen, breakdownQuery, cohortQuery, errorState} from './analysis.js';
 import './chart.js';
 import './reports.js';
-import {eventSelect, filtersEditor, filtersRequest, formatTime, propertySelect} from './pickers.js';
+import {eventSelect, filtersEditor, filtersRequest, formatTime} from './pickers.js';
 
 const MEASURES = [
   ['count', 'Total events'], ['users', 'Unique users'], ['sessions', 'Sessions'],
@@ -33,7 +33,8 @@ export function graphStateOf(q) {
   return {
     series: (q.series || []).map(x => ({event: x.event, measure: x.measure || 'count', ...(x.property ? {property: x.property} : {})})),
     range: q.from || '-30d', interval: q.interval || 'day',
-    breakdown: typeof b === 'string' ? b : b?.property || '', view: 'line',
+    breakdown: typeof b === 'string' ? b : b?.cohorts ? '@cohorts' : b?.property || '', view: 'line',
+    ...(b?.cohorts ? {breakdownCohorts: b.cohorts} : {}),
     filters: (q.filters || []).map(f => ({key: f.key, op: f.op, value: f.value == null ? '' : String(f.value)})),
     formulas: (q.formulas || []).map(f => f.expression),
     ...(typeof q.cohort === 'number' ? {cohort: String(q.cohort)} : {}),
@@ -49,7 +50,7 @@ export function graphRequest(appId, s) {
   });
   const q = {app_id: appId, kind: 'graph', from: s.range, interval: s.interval, series, ...cohortQuery(s)};
   if (s.range === 'today' || s.range === 'yesterday' || s.range === 'this_month' || s.range === 'last_month') q.to = s.range;
-  if (s.breakdown) q.breakdown = {property: s.breakdown, limit: 10};
+  Object.assign(q, breakdownQuery(s));
   const filters = filtersRequest(s.filters);
   if (filters.length) q.filters = filters;
   const formulas = (s.formulas || []).filter(f => f.trim());
@@ -138,7 +139,7 @@ export class HsGraph extends AnalysisScreen {
             ?disabled=${s.series.length >= 10}>Add series</button>
           <button @click=${() => this.change({...s, formulas: [...(s.formulas || []), '']})}
             ?disabled=${(s.formulas || []).length >= 10}>Add formula</button>
-          ${propertySelect('Breakdown', this.catalog, s.breakdown, v => this.change({...s, breakdown: v}))}
+          ${this.breakdownPicker()}
         </div>
         ${(s.formulas || []).map((f, i) => html`<div class="row">
           <label>Formula ${i + 1} <input .value=${f} placeholder="A / B" size="24"

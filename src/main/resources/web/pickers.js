@@ -67,14 +67,18 @@ export function eventSelect(label, catalog, event, onChange) {
  * A labelled select of properties: the built-ins, then the catalog's event properties; `none` names the empty
  * choice (such as "None" for no breakdown). `onChange` gets the property name ('' for none).
  */
-export function propertySelect(label, catalog, value, onChange, none = 'None') {
+export function propertySelect(label, catalog, value, onChange, none = 'None', byCohorts = false) {
   return html`<label>${label}
     <select @change=${e => onChange(e.target.value)} .value=${value || ''}>
       <option value="" ?selected=${!value}>${none}</option>
+      ${byCohorts ? html`<optgroup label="Cohorts"><option value=${BY_COHORTS} ?selected=${value === BY_COHORTS}>Each saved cohort</option></optgroup>` : ''}
       <optgroup label="Session and device">${BUILT_INS.map(([k, l]) => html`<option value=${k} ?selected=${value === k}>${l}</option>`)}</optgroup>
       <optgroup label="Event properties">${catalog.properties.map(p => html`<option value=${p} ?selected=${value === p}>${p}</option>`)}</optgroup>
     </select></label>`;
 }
+
+/** The breakdown choice "each saved cohort": not a property name (those never start with @). */
+export const BY_COHORTS = '@cohorts';
 
 /** A time of an answer's point as the table shows it: a date for days and longer, with the hour for hours. */
 export function formatTime(t, interval) {

@@ -4,8 +4,8 @@
 import {html, css} from 'lit';
 import {base, downloadCsv, formatNumber} from './ui.js';
 import './chart.js';
-import {eventSelect, formatTime, propertySelect} from './pickers.js';
-import {AnalysisScreen, RANGES, cohortQuery, errorState, percent, rangeQuery} from './analysis.js';
+import {eventSelect, formatTime} from './pickers.js';
+import {AnalysisScreen, RANGES, breakdownQuery, cohortQuery, errorState, percent, rangeQuery} from './analysis.js';
 
 const PERIODS = [['day', 'Day'], ['week', 'Week']];
 
@@ -18,7 +18,7 @@ export function defaultRetention() {
 export function retentionRequest(appId, s) {
   const q = {app_id: appId, kind: 'retention', ...rangeQuery(s.range), start: s.start, return: s.ret,
     period: s.period, periods: s.periods, ...cohortQuery(s)};
-  if (s.breakdown) q.breakdown = {property: s.breakdown, limit: 10};
+  Object.assign(q, breakdownQuery(s));
   return q;
 }
 
@@ -100,7 +100,7 @@ export class HsRetention extends AnalysisScreen {
           ${PERIODS.map(([v, l]) => html`<option value=${v} ?selected=${s.period === v}>${l}</option>`)}</select></label>
         <label>Periods shown <input type="number" min="1" max="60" .value=${String(s.periods)}
           @change=${e => { const v = Math.min(60, Math.max(1, Number(e.target.value) || 7)); this.change({...s, periods: v}); }}></label>
-        ${propertySelect('Breakdown', this.catalog, s.breakdown, v => this.change({...s, breakdown: v}))}
+        ${this.breakdownPicker()}
       </div></div>
       <div class="display">
         <label>Date range <select @change=${e => this.change({...s, range: e.target.value})}>

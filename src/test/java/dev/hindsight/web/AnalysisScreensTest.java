@@ -317,6 +317,61 @@ class AnalysisScreensTest {
     }
 
     @Test
+    void retentionBrokenDownByCohortShowsEachCohortsGridAsTheApiAnswers() {
+        List<String> members = new ArrayList<>();
+        for (JsonNode u : web.send("GET", "/api/users?app_id=" + web.dev().appId() + "&limit=200", null,
+                WebApp.ADMIN_TOKEN).json().get("users")) {
+            if (!u.get("identity").isNull() && members.size() < 40) {
+                members.add(u.get("identity").asText());
+            }
+        }
+        WebApp.Response made = web.send("POST", "/api/cohorts", Map.of("app_id", web.dev().appId(),
+                "name", "Early identified", "definition", Map.of("type", "static", "identities", members)),
+                WebApp.ADMIN_TOKEN);
+        assertThat(made.status()).as(made.body()).isEqualTo(201);
+        long cohort = made.json().get("id").asLong();
+        try (BrowserContext ctx = web.signedInAsAdmin()) {
+            Page page = open(ctx, "/e/" + web.dev().appId() + "/retention");
+            List<String> errors = WebApp.watchErrors(page);
+            settled(page, "hs-retention");
+            select(page, "Breakdown").selectOption(new SelectOption().setLabel("Each saved cohort"));
+            assertThat(page.locator("hs-retention section.breakdown").first()).isVisible();
+            settled(page, "hs-retention");
+
+            // The screen asks about the saved cohorts (at most 10, in the list's order): the API's answer for them.
+            List<Long> ids = new ArrayList<>();
+            web.send("GET", "/api/cohorts?app_id=" + web.dev().appId() + "&limit=10", null, WebApp.ADMIN_TOKEN).json()
+                    .get("cohorts").forEach(c -> ids.add(c.get("id").asLong()));
+            assertThat(ids).contains(cohort);
+            JsonNode answer = web.query(Map.of("app_id", web.dev().appId(), "kind", "retention", "from", "-30d",
+                    "start", Map.of("kind", "pageview"), "return", Map.of("kind", "pageview"), "period", "day",
+                    "periods", 7, "breakdown", Map.of("cohorts", ids)));
+            Locator sections = page.locator("hs-retention section.breakdown");
+            assertThat(sections).hasCount(ids.size());
+            for (int b = 0; b < ids.size(); b++) {
+                JsonNode group = answer.get("breakdowns").get(b);
+                assertThat(sections.nth(b).locator("h2")).hasText(group.get("value").asText());
+                List<List<String>> shown = rows(sections.nth(b).locator("table.cohorts"));
+                for (int i = 0; i < shown.size(); i++) {
+                    assertThat(number(shown.get(i).get(1))).isEqualTo(group.get("cohorts").get(i).get("users").asLong());
+                }
+            }
+            long members40 = 0;
+            for (JsonNode g : answer.get("breakdowns")) {
+                if (g.get("value").asText().equals("Early identified")) {
+                    for (JsonNode c : g.get("cohorts")) {
+                        members40 += c.get("users").asLong();
+                    }
+                }
+            }
+            assertThat(members40).as("the cohort's members who viewed a page").isPositive().isLessThanOrEqualTo(40);
+            assertThat(errors).isEmpty();
+        } finally {
+            web.send("DELETE", "/api/cohorts/" + cohort + "?app_id=" + web.dev().appId(), null, WebApp.ADMIN_TOKEN);
+        }
+    }
+
+    @Test
     void pathsShowTheApisStepsAsASankeyAndATable() {
         try (BrowserContext ctx = web.signedInAsAdmin()) {
             Page page = open(ctx, "/e/" + web.dev().appId() + "/paths");
