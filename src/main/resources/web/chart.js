@@ -31,6 +31,9 @@ export class HsChart extends LitElement {
     this.resizer.observe(this);
     // Tests and screenshots wait for this: the chart has drawn its current option.
     this.chart.on('finished', () => { this.dataset.rendered = 'true'; });
+    // A click on a data item (a bar, a point) as a DOM event, for screens that open what it stands for.
+    this.chart.on('click', p => this.dispatchEvent(new CustomEvent('chart-click', {bubbles: true, composed: true,
+      detail: {seriesIndex: p.seriesIndex, seriesName: p.seriesName, dataIndex: p.dataIndex}})));
     this.apply();
   }
 

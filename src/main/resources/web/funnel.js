@@ -181,7 +181,8 @@ export class HsFunnel extends AnalysisScreen {
       ${empty ? html`<hs-state kind="empty" message="No user did step 1 in this range. Pick another first step or a longer date range."></hs-state>` : html`
         <p class="headline"><strong>${percent(last.conversion)}</strong> of the ${formatNumber(steps[0].count)} users who did
           step 1 reached step ${steps.length} (${formatNumber(last.count)} users).</p>
-        <hs-chart .option=${this.chartOption(groups)} label=${`Funnel of ${steps.map(x => x.label).join(', then ')}`}></hs-chart>
+        <hs-chart .option=${this.chartOption(groups)} label=${`Funnel of ${steps.map(x => x.label).join(', then ')}`}
+          @chart-click=${e => this.barClicked(e.detail, groups)}></hs-chart>
         <ol class="steps" aria-label="Steps and drop-off">${steps.map((st, i) => this.renderStepResult(st, i))}</ol>
         ${this.who != null ? this.renderWho() : ''}
         ${this.listed && this.who == null ? this.renderListed() : ''}
@@ -200,6 +201,16 @@ export class HsFunnel extends AnalysisScreen {
       ${i < steps.length - 1 ? html`<button @click=${() => { this.who = i; }} aria-pressed=${this.who === i}
         aria-label=${`Users who dropped off after step ${i + 1} (${dropped})`}>${formatNumber(dropped)} dropped off before step ${i + 2}</button>` : ''}
     </li>`;
+  }
+
+  /**
+   * A click on a bar of the whole funnel opens its users, as the step's buttons do: the converted part of step
+   * i+1 its users who reached it, the dropped-off part those who did step i but not step i+1.
+   */
+  barClicked({seriesIndex, dataIndex}, groups) {
+    if (groups.length !== 1 || dataIndex < 1) return;
+    if (seriesIndex === 0) this.openUsers(dataIndex, 'converted');
+    else if (seriesIndex === 1) { this.listed = null; this.who = dataIndex - 1; }
   }
 
   /** Lists the users who reached step i+1 (converted) from the API, a page at a time. */

@@ -212,6 +212,45 @@ class AnalysisScreensTest {
     }
 
     @Test
+    void clickingAFunnelBarOpensItsConvertedOrDroppedUsers() {
+        try (BrowserContext ctx = web.signedInAsAdmin()) {
+            Page page = open(ctx, "/e/" + web.dev().appId() + "/funnel");
+            List<String> errors = WebApp.watchErrors(page);
+            settled(page, "hs-funnel");
+            pick(page, "Step 1", "Viewed a product");
+            pick(page, "Step 2", "Added to cart");
+            settled(page, "hs-funnel");
+            // Where the middle of step 2's converted part, and of its dropped-off part, are drawn.
+            Locator chart = page.locator("hs-funnel hs-chart");
+            @SuppressWarnings("unchecked")
+            List<Number> at = (List<Number>) chart.evaluate("""
+                    el => {
+                      const o = el.chart.getOption();
+                      const reached = o.series[0].data[1], dropped = o.series[1].data[1];
+                      return [...el.chart.convertToPixel({seriesIndex: 0}, [1, reached / 2]),
+                              ...el.chart.convertToPixel({seriesIndex: 1}, [1, reached + dropped / 2])];
+                    }""");
+
+            chart.click(new Locator.ClickOptions().setPosition(at.get(0).doubleValue(), at.get(1).doubleValue()));
+            JsonNode reached = web.query(Map.of("app_id", web.dev().appId(), "kind", "funnel", "from", "-30d",
+                    "window", "P14D", "steps", List.of(def("Viewed a product"), def("Added to cart")),
+                    "users", Map.of("step", 2, "status", "converted", "limit", 100))).get("users");
+            List<String> expected = new ArrayList<>();
+            reached.get("identities").forEach(u -> expected.add(u.asText()));
+            assertThat(page.locator("hs-funnel .who.converted h2")).containsText("Reached step 2");
+            Locator listed = page.locator("hs-funnel .who.converted li a");
+            assertThat(listed).hasCount(expected.size());
+            assertThat(listed.allInnerTexts()).containsExactlyElementsOf(expected);
+
+            chart.click(new Locator.ClickOptions().setPosition(at.get(2).doubleValue(), at.get(3).doubleValue()));
+            assertThat(page.locator("hs-funnel section[aria-label='Dropped-off users'] h2"))
+                    .containsText("Did step 1 (Viewed a product) but not step 2 (Added to cart)");
+            assertThat(page.locator("hs-funnel .who.converted")).hasCount(0);
+            assertThat(errors).isEmpty();
+        }
+    }
+
+    @Test
     void aFunnelIsBuiltAndReadWithTheKeyboardAlone() {
         try (BrowserContext ctx = web.signedInAsAdmin()) {
             Page page = open(ctx, "/e/" + web.dev().appId() + "/funnel");
