@@ -2,7 +2,7 @@
 // for a date range and an optional built-in property filter; a session opens to its events in order.
 import {LitElement, html, css} from 'lit';
 import {api, ApiError, isAbort} from './api.js';
-import {base, encodeState, decodeState, formatNumber} from './ui.js';
+import {base, encodeState, decodeState, downloadCsv, formatNumber} from './ui.js';
 import {BUILT_INS} from './pickers.js';
 import {eventLabel, formatWhen, userLink, userName} from './users.js';
 
@@ -107,6 +107,7 @@ export class HsSessions extends LitElement {
         <label>equals <input .value=${s.value || ''} ?disabled=${!s.key} placeholder=${s.key ? 'Value' : 'Pick a property'}
           @input=${e => this.change({...s, value: e.target.value.trim()}, true)}></label>
         ${a ? html`<span class="count" aria-live="polite">${formatNumber(a.total)} ${a.total === 1 ? 'session' : 'sessions'}${a.total > a.sessions.length ? `, newest ${a.sessions.length} shown` : ''}</span>` : ''}
+        ${a?.sessions.length ? html`<button @click=${() => downloadCsv('sessions.csv', sessionRows(a.sessions))}>Download CSV</button>` : ''}
       </div>
       ${this.error ? html`<hs-state kind="error" .message=${this.error.message}
           .details=${this.error instanceof ApiError ? this.error.fieldErrors : []} @retry=${() => this.load()}></hs-state>`
@@ -139,3 +140,9 @@ export class HsSessions extends LitElement {
   }
 }
 customElements.define('hs-sessions', HsSessions);
+
+/** The sessions shown, one CSV row each: times as the API gives them, the duration in seconds. */
+export function sessionRows(sessions) {
+  return [['identity', 'user_key', 'start', 'duration_seconds', 'event_count', 'landing_page', 'channel'],
+    ...sessions.map(x => [x.identity ?? '', x.user_key, x.start, x.duration_seconds, x.event_count, x.landing_page ?? '', x.channel ?? ''])];
+}

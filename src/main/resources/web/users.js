@@ -4,7 +4,7 @@
 // and the user's event stream, newest first.
 import {LitElement, html, css} from 'lit';
 import {api, ApiError, isAbort, me} from './api.js';
-import {base, encodeState, decodeState, formatNumber} from './ui.js';
+import {base, encodeState, decodeState, downloadCsv, formatNumber} from './ui.js';
 
 const PAGE = 50;
 
@@ -200,6 +200,7 @@ export class HsUserList extends LitElement {
             </table>
           </div>
           <nav class="pager" aria-label="Pages">
+            <button @click=${() => downloadCsv(`users-page-${pageNo}.csv`, userRows(a.users))}>Download CSV</button>
             <span class="muted">Page ${pageNo}</span>
             <button ?disabled=${pageNo === 1} @click=${() => this.page(-1)}>Previous</button>
             <button ?disabled=${!a.next_cursor} @click=${() => this.page(1)}>Next</button>
@@ -207,6 +208,12 @@ export class HsUserList extends LitElement {
   }
 }
 customElements.define('hs-user-list', HsUserList);
+
+/** A page of users, one CSV row each: the properties as JSON, times as the API gives them. */
+export function userRows(users) {
+  return [['identity', 'user_key', 'properties', 'event_count', 'first_seen', 'last_seen'],
+    ...users.map(u => [u.identity ?? '', u.user_key, JSON.stringify(u.properties || {}), u.event_count, u.first_seen, u.last_seen])];
+}
 
 function propsText(p) {
   return Object.entries(p || {}).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ');

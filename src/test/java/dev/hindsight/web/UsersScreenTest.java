@@ -50,6 +50,16 @@ class UsersScreenTest {
         return r.json();
     }
 
+    /** Clicks a CSV download button and returns the file's lines. */
+    private static List<String> download(Page page, Locator button) {
+        com.microsoft.playwright.Download d = page.waitForDownload(button::click);
+        try {
+            return List.of(new String(java.nio.file.Files.readAllBytes(d.path()), StandardCharsets.UTF_8).split("\r\n"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** How the screens name a user: the identity, or an anonymous device's id. */
     private static String name(JsonNode row) {
         JsonNode id = row.get("identity");
@@ -99,6 +109,15 @@ class UsersScreenTest {
             assertThat(page.locator("hs-user-list .count")).hasText(String.format("%,d users", pro.get("total").asLong()));
             assertThat(page.locator("hs-user-list tbody tr td:first-child")).hasText(
                     names(pro.get("users")));
+
+            // The CSV holds the page shown: a header, then each user of the API's answer, in order.
+            List<String> csv = download(page, page.locator("hs-user-list").getByRole(AriaRole.BUTTON,
+                    new Locator.GetByRoleOptions().setName("Download CSV")));
+            assertThat(csv.get(0)).isEqualTo("identity,user_key,properties,event_count,first_seen,last_seen");
+            assertThat(csv).hasSize(pro.get("users").size() + 1);
+            for (int i = 0; i < pro.get("users").size(); i++) {
+                assertThat(csv.get(i + 1)).contains("," + pro.get("users").get(i).get("user_key").asText() + ",");
+            }
 
             // Paging: the next page is the API's next page.
             if (!pro.get("next_cursor").isNull()) {
@@ -262,6 +281,17 @@ class UsersScreenTest {
             assertThat(rows.locator("td:nth-child(4)")).hasText(counts.toArray(String[]::new));
             assertThat(rows.locator(".chan")).hasText(channels.toArray(String[]::new));
             assertThat(page.locator("hs-sessions .count")).containsText(String.format("%,d sessions", answer.get("total").asLong()));
+
+            // The CSV holds the sessions shown, in order: user key, start and events as the API answers them.
+            List<String> csv = download(page, page.locator("hs-sessions").getByRole(AriaRole.BUTTON,
+                    new Locator.GetByRoleOptions().setName("Download CSV")));
+            assertThat(csv.get(0)).isEqualTo("identity,user_key,start,duration_seconds,event_count,landing_page,channel");
+            assertThat(csv).hasSize(answer.get("sessions").size() + 1);
+            for (int i = 0; i < answer.get("sessions").size(); i++) {
+                JsonNode x = answer.get("sessions").get(i);
+                assertThat(csv.get(i + 1)).contains("," + x.get("user_key").asText() + "," + x.get("start").asText()
+                        + ",").contains("," + x.get("event_count").asLong() + ",");
+            }
 
             // A session opens to its events, in order.
             rows.first().locator("button.toggle").click();
