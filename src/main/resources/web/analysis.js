@@ -3,7 +3,7 @@
 import {LitElement, html} from 'lit';
 import {api, ApiError, isAbort} from './api.js';
 import {decodeState, encodeState} from './ui.js';
-import {BY_COHORTS, NO_CATALOG, loadCatalog, propertySelect} from './pickers.js';
+import {BY_COHORTS, NO_CATALOG, loadCatalog, loadCohorts, propertySelect} from './pickers.js';
 
 /** Relative date ranges (README, "Dates and time zones"), stored as tokens so a link stays relative. */
 export const RANGES = [
@@ -104,8 +104,7 @@ export class AnalysisScreen extends LitElement {
     this.catalogCtrl = new AbortController();
     loadCatalog(this.appId, this.catalogCtrl.signal).then(c => { this.catalog = c; },
       e => { if (!isAbort(e)) this.catalog = {...this.catalog, failed: e.message}; });
-    api(`/api/cohorts?app_id=${encodeURIComponent(this.appId)}&limit=200`, {signal: this.catalogCtrl.signal})
-      .then(page => { this.cohorts = page.cohorts || []; }, () => { this.cohorts = []; });
+    loadCohorts(this.appId, this.catalogCtrl.signal).then(c => { this.cohorts = c; });
     this.run();
   }
 

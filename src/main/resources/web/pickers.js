@@ -77,6 +77,11 @@ export function propertySelect(label, catalog, value, onChange, none = 'None', b
     </select></label>`;
 }
 
+/** The environment's saved cohorts for a picker (the first 200: a list to choose from, not a search); [] on failure. */
+export function loadCohorts(appId, signal) {
+  return api(`/api/cohorts?app_id=${encodeURIComponent(appId)}&limit=200`, {signal}).then(p => p.cohorts || [], () => []);
+}
+
 /** The breakdown choice "each saved cohort": not a property name (those never start with @). */
 export const BY_COHORTS = '@cohorts';
 

@@ -5,6 +5,7 @@
 import {LitElement, html, css} from 'lit';
 import {api, ApiError, isAbort, me} from './api.js';
 import {base, encodeState, decodeState, downloadCsv, formatNumber} from './ui.js';
+import {loadCohorts} from './pickers.js';
 
 const PAGE = 50;
 
@@ -96,18 +97,7 @@ export class HsUserList extends LitElement {
   connectedCallback() {
     super.connectedCallback();
     this.load();
-    this.loadCohorts();
-  }
-
-  /** The environment's cohorts for the filter (their first page: a list, not a search). */
-  async loadCohorts() {
-    try {
-      const page = await api(`/api/cohorts?app_id=${encodeURIComponent(this.appId)}&limit=200`);
-      this.cohorts = page.cohorts || [];
-    } catch (e) {
-      // Without cohorts the filter offers "All users" only; the list itself still loads.
-      this.cohorts = [];
-    }
+    loadCohorts(this.appId).then(c => { this.cohorts = c; });
   }
 
   /** Keeps the search and the cohort in the URL, so that a link opens the same list. */

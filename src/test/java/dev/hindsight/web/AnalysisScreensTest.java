@@ -161,19 +161,8 @@ class AnalysisScreensTest {
     @Test
     void aFunnelOfOneCohortsUsersShowsTheApisStepsForThatCohortAndALinkKeepsIt() {
         // A static cohort of some identified demo users: fewer people than everybody, so the filter shows.
-        List<String> members = new ArrayList<>();
-        WebApp.Response users = web.send("GET", "/api/users?app_id=" + web.dev().appId() + "&limit=200", null,
-                WebApp.ADMIN_TOKEN);
-        for (JsonNode u : users.json().get("users")) {
-            if (!u.get("identity").isNull() && members.size() < 25) {
-                members.add(u.get("identity").asText());
-            }
-        }
-        WebApp.Response made = web.send("POST", "/api/cohorts", Map.of("app_id", web.dev().appId(),
-                "name", "Hand-picked buyers", "definition", Map.of("type", "static", "identities", members)),
-                WebApp.ADMIN_TOKEN);
-        assertThat(made.status()).as(made.body()).isEqualTo(201);
-        long cohort = made.json().get("id").asLong();
+        WebApp.Cohort picked = web.staticCohort("Hand-picked buyers", 25);
+        long cohort = picked.id();
         try (BrowserContext ctx = web.signedInAsAdmin()) {
             Page page = open(ctx, "/e/" + web.dev().appId() + "/funnel");
             List<String> errors = WebApp.watchErrors(page);
@@ -207,7 +196,7 @@ class AnalysisScreensTest {
             assertThat(rows(again.locator("hs-funnel table"))).isEqualTo(shown);
             assertThat(errors).isEmpty();
         } finally {
-            web.send("DELETE", "/api/cohorts/" + cohort + "?app_id=" + web.dev().appId(), null, WebApp.ADMIN_TOKEN);
+            web.deleteCohort(cohort);
         }
     }
 
@@ -357,18 +346,8 @@ class AnalysisScreensTest {
 
     @Test
     void retentionBrokenDownByCohortShowsEachCohortsGridAsTheApiAnswers() {
-        List<String> members = new ArrayList<>();
-        for (JsonNode u : web.send("GET", "/api/users?app_id=" + web.dev().appId() + "&limit=200", null,
-                WebApp.ADMIN_TOKEN).json().get("users")) {
-            if (!u.get("identity").isNull() && members.size() < 40) {
-                members.add(u.get("identity").asText());
-            }
-        }
-        WebApp.Response made = web.send("POST", "/api/cohorts", Map.of("app_id", web.dev().appId(),
-                "name", "Early identified", "definition", Map.of("type", "static", "identities", members)),
-                WebApp.ADMIN_TOKEN);
-        assertThat(made.status()).as(made.body()).isEqualTo(201);
-        long cohort = made.json().get("id").asLong();
+        WebApp.Cohort picked = web.staticCohort("Early identified", 40);
+        long cohort = picked.id();
         try (BrowserContext ctx = web.signedInAsAdmin()) {
             Page page = open(ctx, "/e/" + web.dev().appId() + "/retention");
             List<String> errors = WebApp.watchErrors(page);
@@ -406,7 +385,7 @@ class AnalysisScreensTest {
             assertThat(members40).as("the cohort's members who viewed a page").isPositive().isLessThanOrEqualTo(40);
             assertThat(errors).isEmpty();
         } finally {
-            web.send("DELETE", "/api/cohorts/" + cohort + "?app_id=" + web.dev().appId(), null, WebApp.ADMIN_TOKEN);
+            web.deleteCohort(cohort);
         }
     }
 

@@ -136,16 +136,9 @@ class UsersScreenTest {
     @Test
     void aCohortNarrowsTheListToItsMembersAndTheLinkKeepsIt() {
         // Two identified demo users in a static cohort: the list shows them alone, as the API answers for the cohort.
-        List<String> members = new ArrayList<>();
-        for (JsonNode u : get("/api/users?app_id=" + app() + "&limit=100").get("users")) {
-            if (!u.get("identity").isNull() && members.size() < 2) {
-                members.add(u.get("identity").asText());
-            }
-        }
-        WebApp.Response made = web.send("POST", "/api/cohorts", Map.of("app_id", app(), "name", "Picked by hand",
-                "definition", Map.of("type", "static", "identities", members)), WebApp.ADMIN_TOKEN);
-        assertThat(made.status()).as(made.body()).isEqualTo(201);
-        long cohort = made.json().get("id").asLong();
+        WebApp.Cohort picked = web.staticCohort("Picked by hand", 2);
+        long cohort = picked.id();
+        List<String> members = picked.members();
         JsonNode inCohort = get("/api/users?app_id=" + app() + "&limit=50&cohort=" + cohort);
         assertThat(names(inCohort.get("users"))).containsExactlyInAnyOrderElementsOf(members);
         try (BrowserContext ctx = web.signedInAsAdmin()) {
@@ -166,7 +159,7 @@ class UsersScreenTest {
             assertThat(again.getByLabel("Cohort")).hasValue(String.valueOf(cohort));
             assertThat(errors).isEmpty();
         } finally {
-            web.send("DELETE", "/api/cohorts/" + cohort + "?app_id=" + app(), null, WebApp.ADMIN_TOKEN);
+            web.deleteCohort(cohort);
         }
     }
 

@@ -137,6 +137,35 @@ public final class WebApp implements AutoCloseable {
     }
 
     /** A request with {@code body} as JSON (or none), with the admin token or another bearer token (or none). */
+    /**
+     * Saves a static cohort of the development environment's first {@code size} identified users (most recently
+     * seen first), and returns its id and members.
+     */
+    public Cohort staticCohort(String name, int size) {
+        List<String> members = new java.util.ArrayList<>();
+        for (JsonNode u : send("GET", "/api/users?app_id=" + dev().appId() + "&limit=200", null, ADMIN_TOKEN).json()
+                .get("users")) {
+            if (!u.get("identity").isNull() && members.size() < size) {
+                members.add(u.get("identity").asText());
+            }
+        }
+        Response made = send("POST", "/api/cohorts", Map.of("app_id", dev().appId(), "name", name,
+                "definition", Map.of("type", "static", "identities", members)), ADMIN_TOKEN);
+        if (made.status() != 201) {
+            throw new AssertionError("cohort not saved: " + made.body());
+        }
+        return new Cohort(made.json().get("id").asLong(), List.copyOf(members));
+    }
+
+    /** A saved cohort: its id and the identities it holds. */
+    public record Cohort(long id, List<String> members) {
+    }
+
+    /** Deletes a cohort of the development environment. */
+    public void deleteCohort(long id) {
+        send("DELETE", "/api/cohorts/" + id + "?app_id=" + dev().appId(), null, ADMIN_TOKEN);
+    }
+
     public Response send(String method, String path, Object body, String bearer) {
         try {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path))).method(method, body == null
