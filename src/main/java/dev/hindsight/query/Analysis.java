@@ -87,7 +87,7 @@ public sealed interface Analysis {
     }
 
     /**
-     * The cohort grid: users by the {@code period} (day or week) of their first {@code start} event, and how many
+     * The cohort grid: users by the {@code period} (day, week or month) of their first {@code start} event, and how many
      * did {@code returning} in each of the following {@code periods} periods, optionally also split by a
      * {@code breakdown} (null: none) of each user's first start event or by cohorts (see {@link RetentionQuery}).
      */
@@ -99,13 +99,31 @@ public sealed interface Analysis {
             this(scope, start, returning, period, periods, null);
         }
 
-        /** The length of a period in milliseconds: UTC days have no daylight-saving changes. */
+        /**
+         * The length of a day or week period in milliseconds on the local wall clock (see {@link LocalTimes}), where
+         * every day has 24 hours; a month has no fixed length.
+         */
         public long periodMs() {
             return switch (period) {
                 case "day" -> 86_400_000L;
                 case "week" -> 7 * 86_400_000L;
-                default -> throw new IllegalArgumentException(period);
+                default -> throw new IllegalArgumentException("a " + period + " has no fixed length");
             };
+        }
+
+        /**
+         * The period k, counted from a cohort's start, that a moment falls in: both are wall-clock times as epoch ms
+         * (see {@link LocalTimes}); months are calendar months, so January 31 to February 1 is one month on.
+         */
+        public int periodOf(long cohortLocalMs, long localMs) {
+            if (!period.equals("month")) {
+                return (int) Math.floorDiv(localMs - cohortLocalMs, periodMs());
+            }
+            java.time.LocalDateTime a = java.time.LocalDateTime.ofEpochSecond(Math.floorDiv(cohortLocalMs, 1000), 0,
+                    java.time.ZoneOffset.UTC);
+            java.time.LocalDateTime b = java.time.LocalDateTime.ofEpochSecond(Math.floorDiv(localMs, 1000), 0,
+                    java.time.ZoneOffset.UTC);
+            return (b.getYear() * 12 + b.getMonthValue()) - (a.getYear() * 12 + a.getMonthValue());
         }
     }
 

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The retention analysis: request {@code {start: event, return: event, period: "day" | "week", periods: N,
+ * The retention analysis: request {@code {start: event, return: event, period: "day" | "week" | "month", periods: N,
  * breakdown?: property | {property, limit} | {cohorts: [id, ...]}}}, answer {@code {cohorts: [{start, users,
  * retained: [n0 .. nN], rates: [...]}], breakdowns?: [{value, cohorts: [...]}]}}.
  *
@@ -22,7 +22,7 @@ import java.util.function.Function;
  * <ul>
  * <li>A user is a resolved user of the {@link Engine} (merged devices are one user, their anonymous events
  * before the identify included); only the request's environment and events inside [from, to) are read.
- * <li>A user's cohort is the period (day, or week from Monday, of the query's time zone: see {@link Buckets})
+ * <li>A user's cohort is the period (day, week from Monday, or calendar month of the query's time zone: see {@link Buckets})
  * holding their first start event inside [from, to). A cohort may start before {@code from} when {@code from} is
  * not at a period's start.
  * <li>The user is retained in period k (0 &le; k &le; N) when they did the return event inside the k-th period
@@ -42,7 +42,7 @@ import java.util.function.Function;
  * </ul>
  */
 final class RetentionQuery {
-    static final List<String> PERIODS = List.of("day", "week");
+    static final List<String> PERIODS = List.of("day", "week", "month");
     static final int MAX_PERIODS = 60;
 
     private RetentionQuery() {
@@ -133,8 +133,11 @@ final class RetentionQuery {
             List<Long> counts = new ArrayList<>();
             List<Double> rates = new ArrayList<>();
             for (int k = 0; k <= r.periods(); k++) {
-                long periodStart = Buckets.startOf(r.period().equals("day") ? first.plusDays(k) : first.plusWeeks(k),
-                        zone);
+                long periodStart = Buckets.startOf(switch (r.period()) {
+                    case "day" -> first.plusDays(k);
+                    case "week" -> first.plusWeeks(k);
+                    default -> first.plusMonths(k);
+                }, zone);
                 Long count = periodStart < r.scope().toMs() ? byPeriod.getOrDefault(k, 0L) : null;
                 counts.add(count);
                 rates.add(count == null || size == 0 ? null : (double) count / size);

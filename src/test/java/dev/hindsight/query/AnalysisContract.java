@@ -191,7 +191,7 @@ abstract class AnalysisContract {
         Random r = new Random(SEED + 3);
         for (int q = 0; q < 25; q++) {
             String fields = "\"start\":" + event(r) + ",\"return\":" + event(r) + ",\"period\":\""
-                    + (r.nextBoolean() ? "day" : "week") + "\",\"periods\":" + (1 + r.nextInt(10));
+                    + pick(r, List.of("day", "week", "month")) + "\",\"periods\":" + (1 + r.nextInt(10));
             assertSameAnswer(r, "retention", 24 + r.nextInt(DAYS * 24), fields);
             // The same grid split by a property of the users' first start events.
             assertSameAnswer(r, "retention", 24 + r.nextInt(DAYS * 24), fields + ",\"breakdown\":{\"property\":\""
@@ -268,7 +268,7 @@ abstract class AnalysisContract {
                         + (r.nextBoolean() ? ",\"breakdown\":{\"property\":\"plan\",\"limit\":1}" : "")
                         + ",\"formulas\":[{\"expression\":\"A / B\"}]";
                 case "retention" -> "\"start\":" + a + ",\"return\":" + b + ",\"period\":\""
-                        + (r.nextBoolean() ? "day" : "week") + "\",\"periods\":" + (1 + r.nextInt(6));
+                        + pick(r, List.of("day", "week", "month")) + "\",\"periods\":" + (1 + r.nextInt(6));
                 case "funnel" -> "\"steps\":[" + a + "," + b + "],\"window\":\"" + pick(r, WINDOWS) + "\"";
                 case "paths" -> "\"start\":" + a + ",\"depth\":" + (1 + r.nextInt(4)) + ",\"direction\":\""
                         + (r.nextBoolean() ? "after" : "before") + "\"";

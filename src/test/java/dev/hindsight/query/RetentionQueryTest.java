@@ -157,7 +157,7 @@ class RetentionQueryTest {
     @Test
     void periodsOutsideOneToSixtyAndUnknownPeriodsAreRefusedNamingTheField() {
         for (Map.Entry<String, Object[]> bad : Map.of("periods", new Object[] {"day", 61}, "period",
-                new Object[] {"month", 3}).entrySet()) {
+                new Object[] {"year", 3}).entrySet()) {
             TestServer.Response r = Sends.ask(s, s.dev(), body("2026-11-02T00:00:00Z", (String) bad.getValue()[0],
                     (Integer) bad.getValue()[1], "signup", "open"));
             assertThat(r.status()).isEqualTo(400);

@@ -42,6 +42,9 @@ public interface Dialect {
     /** Integer division rounding towards minus infinity of two non-negative integers. */
     String intDiv(String a, String b);
 
+    /** The expression numbering {@code timestamp}'s calendar month: year times 12 plus month, so months subtract. */
+    String monthNumber(String timestamp);
+
     /** The aggregate value of {@code value} in the first row by {@code order} where {@code condition} holds. */
     String firstIf(String value, String order, String condition);
 

@@ -86,6 +86,11 @@ public final class DuckDbDialect implements Dialect {
     }
 
     @Override
+    public String monthNumber(String timestamp) {
+        return "(year(" + timestamp + ") * 12 + month(" + timestamp + "))";
+    }
+
+    @Override
     public String firstIf(String value, String order, String condition) {
         return "first(" + value + " ORDER BY " + order + ")" + (condition == null ? "" : " FILTER (WHERE " + condition + ")");
     }

@@ -36,10 +36,11 @@ final class RetentionSql {
         sql.append(", f AS (SELECT user_key, min(time) AS first FROM m WHERE s GROUP BY user_key)");
         sql.append(", c AS (SELECT user_key, first, " + d.truncate(r.period(), LocalTimeSql.local(local, d, "first"))
                 + " AS cohort FROM f)");
-        sql.append(", k AS (SELECT DISTINCT c.user_key, c.cohort, "
-                + d.intDiv(d.epochMs(LocalTimeSql.local(local, d, "m.time")) + " - " + d.epochMs("c.cohort"),
-                        String.valueOf(r.periodMs()))
-                + " AS k FROM c JOIN m ON m.user_key = c.user_key AND m.r AND m.time >= c.first)");
+        String at = LocalTimeSql.local(local, d, "m.time");
+        // Months have no fixed length: their k is the difference of calendar month numbers.
+        String k = r.period().equals("month") ? d.monthNumber(at) + " - " + d.monthNumber("c.cohort")
+                : d.intDiv(d.epochMs(at) + " - " + d.epochMs("c.cohort"), String.valueOf(r.periodMs()));
+        sql.append(", k AS (SELECT DISTINCT c.user_key, c.cohort, " + k + " AS k FROM c JOIN m ON m.user_key = c.user_key AND m.r AND m.time >= c.first)");
         if (b != null) {
             sql.append(", g AS (");
             groups(sql, r, b);

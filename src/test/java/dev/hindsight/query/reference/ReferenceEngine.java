@@ -547,7 +547,7 @@ public final class ReferenceEngine implements Engine {
             for (Resolved e : returns) {
                 if (e.userKey().equals(u.getKey()) && e.ev().time() >= u.getValue()) {
                     // Periods on the local wall clock, where every day has 24 hours.
-                    int k = (int) Math.floorDiv(localMs(e.ev().time(), zone) - cohort, r.periodMs());
+                    int k = r.periodOf(cohort, localMs(e.ev().time(), zone));
                     if (k <= r.periods()) {
                         for (String g : groups) {
                             retained.computeIfAbsent(g, x -> new TreeMap<>()).computeIfAbsent(cohort, c -> new TreeMap<>())
