@@ -113,26 +113,32 @@ final class BuiltInSql {
         };
     }
 
-    /** {@link BuiltIns#channel}, rule by rule. */
+    /**
+     * {@link BuiltIns#channel}, rule by rule. Each field is worked out once and bound to a lambda's parameter: written
+     * out in place, the rules repeat the referrer's host a dozen times, and DuckDB's common-subexpression pass then
+     * hoists those regexes out of the CASE that guards them, so they ran for every row of a query, not only for the
+     * events without a session (4 s instead of 0.6 s over 2 million events with a session each).
+     */
     private static String channel(UnaryOperator<String> col) {
         String query = col.apply("query");
-        String medium = "lower(" + param(query, "utm_medium") + ")";
-        String source = "lower(" + param(query, "utm_source") + ")";
-        String referrer = host(col.apply("referrer"));
-        String clickIds = "regexp_matches(coalesce(" + query + ", ''), '(^|&)(" + String.join("|", BuiltIns.CLICK_IDS)
-                + ")(=|&|$)')";
+        String fields = "struct_pack(medium := lower(" + param(query, "utm_medium") + "), source := lower("
+                + param(query, "utm_source") + "), referrer := " + host(col.apply("referrer")) + ", url := "
+                + host(col.apply("url")) + ", query := coalesce(" + query + ", ''))";
+        String medium = "f.medium";
+        String referrer = "f.referrer";
+        String clickIds = "regexp_matches(f.query, '(^|&)(" + String.join("|", BuiltIns.CLICK_IDS) + ")(=|&|$)')";
         String social = "(list_has_any(string_split(" + referrer + ", '.'), " + list(BuiltIns.SOCIAL_LABELS) + ") OR "
                 + BuiltIns.SOCIAL_HOSTS.stream().sorted().map(h -> referrer + " = " + literal(h) + " OR ends_with("
                         + referrer + ", " + literal("." + h) + ")").collect(Collectors.joining(" OR ")) + ")";
         String search = "list_has_any(string_split(" + referrer + ", '.'), " + list(BuiltIns.SEARCH_LABELS) + ")";
-        return "(CASE WHEN " + medium + " IN " + in(BuiltIns.PAID_MEDIUMS) + " OR starts_with(" + medium + ", 'paid') OR "
-                + clickIds + " THEN 'paid'"
-                + " WHEN " + medium + " IN " + in(BuiltIns.EMAIL_MEDIUMS) + " OR " + source + " IN "
+        return "list_transform([" + fields + "], lambda f: CASE WHEN " + medium + " IN " + in(BuiltIns.PAID_MEDIUMS)
+                + " OR starts_with(" + medium + ", 'paid') OR " + clickIds + " THEN 'paid'"
+                + " WHEN " + medium + " IN " + in(BuiltIns.EMAIL_MEDIUMS) + " OR f.source IN "
                 + in(BuiltIns.EMAIL_SOURCES) + " THEN 'email'"
                 + " WHEN " + medium + " IN " + in(BuiltIns.SOCIAL_MEDIUMS) + " OR coalesce(" + social + ", FALSE) THEN 'social'"
                 + " WHEN coalesce(" + search + ", FALSE) THEN 'search'"
-                + " WHEN " + referrer + " IS NOT NULL AND " + referrer + " IS DISTINCT FROM " + host(col.apply("url"))
-                + " THEN 'referral' ELSE 'direct' END)";
+                + " WHEN " + referrer + " IS NOT NULL AND " + referrer + " IS DISTINCT FROM f.url"
+                + " THEN 'referral' ELSE 'direct' END)[1]";
     }
 
     /** The lower-cased host of a URL expression ({@link BuiltIns#host}), NULL when it has none. */

@@ -154,8 +154,31 @@ final class Identities {
         return new Sql().append("SELECT tp, actor, " + VALUE_CODE + " AS code, CAST(NULL AS VARCHAR) AS label FROM (")
                 .append(partRows(d, envId, parts))
                 .append(") r UNION ALL SELECT NULL, NULL, " + VALUE_CODE + ", value FROM (")
-                .append(scans(d, envId, parts.stream().filter(p -> p.property() != null).toList(), true, k -> "NULL AS tp"))
+                .append(labels(d, envId, parts.stream().filter(p -> p.property() != null).toList()))
                 .append(") v WHERE value IS NOT NULL GROUP BY value");
+    }
+
+    /**
+     * The values the parts' rows may take, as a relation of one column {@code value}: a session-level built-in's are
+     * the values kept for the environment's sessions (a few distinct ones over a small table, where the parts' own
+     * rows would repeat the join to it), with those of the part's events without a session; any other property's
+     * are its part's own values. A superset is harmless: only the codes the rows carry are looked up.
+     */
+    private static Sql labels(Dialect d, long envId, List<Part> parts) {
+        Sql sql = new Sql();
+        for (int i = 0; i < parts.size(); i++) {
+            Part p = parts.get(i);
+            sql.append(i == 0 ? "" : " UNION ALL ");
+            if (!BuiltInSql.isSessionLevel(p.property())) {
+                sql.append(scans(d, envId, List.of(p), true, k -> "NULL AS tp"));
+                continue;
+            }
+            sql.append("SELECT NULL AS tp, " + SessionFirsts.column(p.property()) + " AS value FROM session_firsts"
+                    + " WHERE sf_env = ").param(envId).append(" UNION ALL SELECT NULL, " + BuiltInSql.session(p.property(), c -> c)
+                            + " FROM events WHERE ").append(range(d, envId, p.fromMs(), p.toMs())).append(" AND ")
+                    .append(d.filter(p.filter())).append(" AND session_key IS NULL");
+        }
+        return sql;
     }
 
     /**
