@@ -1,4 +1,4 @@
-// The Retention screen: a start event and a return event, the period (day or week), how many periods, and the
+// The Retention screen: a start event and a return event, the period (day, week or month), how many periods, and the
 // date range; a cohort table (each cohort's start and size, then the share retained in periods 0..N, shaded by
 // value) and the average retention curve. The question lives in the URL's fragment (#q=).
 import {html, css} from 'lit';
@@ -7,7 +7,8 @@ import './chart.js';
 import {eventSelect, formatTime} from './pickers.js';
 import {AnalysisScreen, RANGES, breakdownQuery, cohortQuery, errorState, percent, rangeQuery} from './analysis.js';
 
-const PERIODS = [['day', 'Day'], ['week', 'Week']];
+const PERIODS = [['day', 'Day'], ['week', 'Week'], ['month', 'Month']];
+const UNITS = {day: 'Day', week: 'Week', month: 'Month'};
 
 /** The question a new retention starts with. */
 export function defaultRetention() {
@@ -79,7 +80,7 @@ export class HsRetention extends AnalysisScreen {
   }
 
   chartOption(curve) {
-    const unit = this.state.period === 'week' ? 'Week' : 'Day';
+    const unit = UNITS[this.state.period] || 'Day';
     return {
       tooltip: {trigger: 'axis', valueFormatter: v => percent(v)},
       grid: {left: 56, right: 24, top: 16, bottom: 32},
@@ -132,7 +133,7 @@ export class HsRetention extends AnalysisScreen {
 
   renderCohorts(cohorts) {
     const n = this.state.periods;
-    const unit = this.state.period === 'week' ? 'Week' : 'Day';
+    const unit = UNITS[this.state.period] || 'Day';
     const ks = Array.from({length: n + 1}, (_, k) => k);
     return html`<div class="scroll"><table class="cohorts">
       <caption class="muted" style="text-align:left">Share of each cohort that came back, by ${unit.toLowerCase()} since their first start event (– not begun yet)</caption>
@@ -148,7 +149,7 @@ export class HsRetention extends AnalysisScreen {
     const rows = this.tableRows();
     return html`<h2>Users retained</h2><div class="scroll"><table class="numbers">
       <thead><tr><th scope="col">Cohort</th><th scope="col" class="num">Users</th>
-        ${Array.from({length: this.state.periods + 1}, (_, k) => html`<th scope="col" class="num">Period ${k}</th>`)}</tr></thead>
+        ${Array.from({length: this.state.periods + 1}, (_, k) => html`<th scope="col" class="num">${UNITS[this.state.period] || 'Period'} ${k}</th>`)}</tr></thead>
       <tbody>${rows.slice(1).map(r => html`<tr><th scope="row">${formatTime(r[0], 'day')}</th><td class="num">${formatNumber(r[1])}</td>
         ${r.slice(2).filter((_, i) => i % 2 === 0).map(v => html`<td class="num">${formatNumber(v)}</td>`)}</tr>`)}</tbody>
     </table></div>`;

@@ -317,6 +317,46 @@ class AnalysisScreensTest {
     }
 
     @Test
+    void retentionByCalendarMonthShowsTheApisMonthlyCohortsAndALinkKeepsThePeriod() {
+        try (BrowserContext ctx = web.signedInAsAdmin()) {
+            Page page = open(ctx, "/e/" + web.dev().appId() + "/retention");
+            List<String> errors = WebApp.watchErrors(page);
+            settled(page, "hs-retention");
+            pick(page, "Period", "Month");
+            page.getByLabel("Periods shown").fill("2");
+            page.getByLabel("Periods shown").press("Enter");
+            pick(page, "Date range", "Last 90 days");
+            settled(page, "hs-retention");
+            assertThat(page.locator("hs-retention table.cohorts thead")).containsText("Month 2");
+            showNumbers(page);
+
+            JsonNode answer = web.query(Map.of("app_id", web.dev().appId(), "kind", "retention", "from", "-90d",
+                    "start", Map.of("kind", "pageview"), "return", Map.of("kind", "pageview"), "period", "month",
+                    "periods", 2));
+            List<List<String>> shown = rows(page.locator("hs-retention table.numbers"));
+            assertThat(shown).hasSize(answer.get("cohorts").size());
+            for (int i = 0; i < shown.size(); i++) {
+                JsonNode c = answer.get("cohorts").get(i);
+                assertThat(shown.get(i).get(0)).isEqualTo(c.get("start").asText().substring(0, 10));
+                assertThat(number(shown.get(i).get(1))).isEqualTo(c.get("users").asLong());
+                for (int k = 0; k <= 2; k++) {
+                    JsonNode r = c.get("retained").get(k);
+                    assertThat(number(shown.get(i).get(2 + k))).as("cohort %d month %d", i, k)
+                            .isEqualTo(r.isNull() ? null : r.asLong());
+                }
+            }
+            assertThat(answer.get("cohorts").get(0).get("start").asText()).as("a calendar month's first day")
+                    .matches("\\d{4}-\\d{2}-01T.*|\\d{4}-\\d{2}-(28|29|30|31)T.*");
+
+            Page again = open(ctx, page.url().replace(web.url(""), ""));
+            settled(again, "hs-retention");
+            assertThat(select(again, "Period")).hasValue("month");
+            assertThat(rows(again.locator("hs-retention table.cohorts"))).isEqualTo(rows(page.locator("hs-retention table.cohorts")));
+            assertThat(errors).isEmpty();
+        }
+    }
+
+    @Test
     void retentionBrokenDownByChannelShowsEachValuesCohortsAsTheApiAnswers() {
         try (BrowserContext ctx = web.signedInAsAdmin()) {
             Page page = open(ctx, "/e/" + web.dev().appId() + "/retention");
