@@ -1,5 +1,6 @@
 package dev.hindsight.cohort;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.error.ErrorCode;
@@ -10,6 +11,8 @@ import dev.hindsight.http.Bodies;
 import dev.hindsight.http.Json;
 import dev.hindsight.project.Environment;
 import dev.hindsight.query.Analysis;
+import dev.hindsight.query.CohortRef;
+import dev.hindsight.query.UserPage;
 import dev.hindsight.query.QueryRoutes;
 import io.javalin.Javalin;
 import dev.hindsight.http.Params;
@@ -49,6 +52,10 @@ final class CohortRoutes {
     private final Access access;
     private final Clock clock;
 
+    /** A page of a cohort's members: the cohort, then the page's members. */
+    private record Members(CohortRef cohort, @JsonUnwrapped UserPage page) {
+    }
+
     CohortRoutes(CohortCatalog catalog, QueryRoutes queries, Access access, Clock clock) {
         this.catalog = catalog;
         this.queries = queries;
@@ -86,11 +93,8 @@ final class CohortRoutes {
         app.get("/api/cohorts/{id}/members", ctx -> {
             Environment env = env(ctx, Set.of("app_id", "limit", "cursor"));
             Analysis.CohortSpec c = spec(env, pathId(ctx));
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("cohort", Map.of("id", c.id(), "name", c.name()));
-            out.putAll(queries.users(env, null, new Analysis.CohortFilter(c, false, clock.millis()),
-                    limit(ctx), ctx.queryParam("cursor")));
-            ctx.json(out);
+            ctx.json(new Members(CohortRef.of(c), queries.users(env, null,
+                    new Analysis.CohortFilter(c, false, clock.millis()), limit(ctx), ctx.queryParam("cursor"))));
         });
         app.get("/api/cohorts/{id}/size", ctx -> {
             Environment env = env(ctx, Set.of("app_id", "from", "to", "interval"));

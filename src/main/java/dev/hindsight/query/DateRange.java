@@ -9,9 +9,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -61,14 +59,10 @@ record DateRange(long fromMs, long toMs, ZoneId zone) {
     }
 
     /** The range as the answer echoes it: both bounds as instants and as local times, and the zone. */
-    Map<String, Object> echo() {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("from", Instant.ofEpochMilli(fromMs).toString());
-        out.put("to", Instant.ofEpochMilli(toMs).toString());
-        out.put("from_local", Instant.ofEpochMilli(fromMs).atZone(zone).toOffsetDateTime().toString());
-        out.put("to_local", Instant.ofEpochMilli(toMs).atZone(zone).toOffsetDateTime().toString());
-        out.put("time_zone", zone.getId());
-        return out;
+    Answer.Range echo() {
+        return new Answer.Range(Instant.ofEpochMilli(fromMs).toString(), Instant.ofEpochMilli(toMs).toString(),
+                Instant.ofEpochMilli(fromMs).atZone(zone).toOffsetDateTime().toString(),
+                Instant.ofEpochMilli(toMs).atZone(zone).toOffsetDateTime().toString(), zone.getId());
     }
 
     private static Point point(String field, String text, boolean isFrom, ZoneId zone, long now) {

@@ -12,7 +12,6 @@ import java.time.Period;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -145,11 +144,11 @@ final class FunnelQuery {
         return new Breakdown(property, limit);
     }
 
-    static Map<String, Object> run(Funnel f, Engine engine) {
+    static Answer.Funnel run(Funnel f, Engine engine) {
         return run(f, engine, QueryBudget.unlimited());
     }
 
-    static Map<String, Object> run(Funnel f, Engine engine, QueryBudget budget) {
+    static Answer.Funnel run(Funnel f, Engine engine, QueryBudget budget) {
         // The links are read while the engine runs the scan.
         CompletableFuture<UserResolver> links = CompletableFuture.supplyAsync(
                 () -> UserResolver.load(engine, f.scope().envId()), Thread::startVirtualThread);
@@ -185,28 +184,17 @@ final class FunnelQuery {
         }
         Map<Long, String> labels = labels(groups, engine);
         Group total = groups.get(0);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("steps", steps(f, total));
-        out.put("dropped_off", dropped(total, labels));
+        List<Answer.FunnelGroup> breakdowns = null;
         if (f.breakdown() != null) {
-            List<Map<String, Object>> breakdowns = new ArrayList<>();
             // Cohort groups come in the request's order; property values by users at step 1.
-            groups.stream().filter(g -> !g.total())
+            breakdowns = groups.stream().filter(g -> !g.total())
                     .sorted(f.breakdown().byCohort() ? (a, b) -> 0
                             : Comparator.comparingLong((Group g) -> -g.counts()[0]).thenComparing(Group::value))
-                    .forEach(g -> {
-                        Map<String, Object> line = new LinkedHashMap<>();
-                        line.put("value", g.value());
-                        line.put("steps", steps(f, g));
-                        line.put("dropped_off", dropped(g, labels));
-                        breakdowns.add(line);
-                    });
-            out.put("breakdowns", breakdowns);
+                    .map(g -> new Answer.FunnelGroup(g.value(), steps(f, g), dropped(g, labels)))
+                    .toList();
         }
-        if (f.users() != null) {
-            out.put("users", page(f.users(), listed, engine));
-        }
-        return out;
+        return new Answer.Funnel(steps(f, total), dropped(total, labels), breakdowns,
+                f.users() == null ? null : page(f.users(), listed, engine));
     }
 
     /** Whether a user key is a member of the cohort at {@code nowMs}, by the engine's membership relation. */
@@ -231,19 +219,14 @@ final class FunnelQuery {
     }
 
     /** One page of the listed users, by user key (the order the store first saw them), as identities. */
-    private static Map<String, Object> page(Analysis.FunnelUsers u, List<Long> keys, Engine engine) {
+    private static Answer.StepUsers page(Analysis.FunnelUsers u, List<Long> keys, Engine engine) {
         java.util.Collections.sort(keys);
         int from = (int) Math.min(keys.size(), (long) u.offset());
         int to = (int) Math.min(keys.size(), (long) from + u.limit());
         List<Long> shown = keys.subList(from, to);
         Map<Long, String> labels = shown.isEmpty() ? Map.of() : engine.userLabels(shown);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("step", u.step());
-        out.put("status", u.converted() ? "converted" : "dropped");
-        out.put("total", keys.size());
-        out.put("identities", shown.stream().map(labels::get).toList());
-        out.put("next_offset", to < keys.size() ? to : null);
-        return out;
+        return new Answer.StepUsers(u.step(), u.converted() ? "converted" : "dropped", keys.size(),
+                shown.stream().map(labels::get).toList(), to < keys.size() ? Integer.valueOf(to) : null);
     }
 
     /** The labels of every user key the groups list. */
@@ -256,25 +239,20 @@ final class FunnelQuery {
         return engine.userLabels(keys);
     }
 
-    private static List<Map<String, Object>> steps(Funnel f, Group g) {
-        List<Map<String, Object>> out = new ArrayList<>();
+    private static List<Answer.Step> steps(Funnel f, Group g) {
+        List<Answer.Step> out = new ArrayList<>();
         long[] c = g.counts();
         for (int k = 0; k < c.length; k++) {
-            Map<String, Object> step = new LinkedHashMap<>();
-            step.put("label", f.steps().get(k).label());
-            step.put("count", c[k]);
-            step.put("conversion", ratio(c[k], c[0]));
-            step.put("conversion_from_previous", ratio(c[k], c[Math.max(0, k - 1)]));
-            step.put("median_seconds_from_previous", g.medians()[k]);
-            out.add(step);
+            out.add(new Answer.Step(f.steps().get(k).label(), c[k], ratio(c[k], c[0]),
+                    ratio(c[k], c[Math.max(0, k - 1)]), g.medians()[k]));
         }
         return out;
     }
 
-    private static List<Map<String, Object>> dropped(Group g, Map<Long, String> labels) {
-        List<Map<String, Object>> out = new ArrayList<>();
+    private static List<Answer.DroppedOff> dropped(Group g, Map<Long, String> labels) {
+        List<Answer.DroppedOff> out = new ArrayList<>();
         for (int k = 0; k < g.dropped().size(); k++) {
-            out.add(Map.of("step", k + 1, "users", g.dropped().get(k).stream().map(labels::get).sorted().toList()));
+            out.add(new Answer.DroppedOff(k + 1, g.dropped().get(k).stream().map(labels::get).sorted().toList()));
         }
         return out;
     }

@@ -149,10 +149,10 @@ final class GraphQuery {
         return out;
     }
 
-    static Map<String, Object> run(Graph g, Engine engine) {
+    static Answer.Graph run(Graph g, Engine engine) {
         List<Long> buckets = Buckets.between(g.scope().fromMs(), g.scope().toMs(), g.interval(), g.scope().zone());
         LocalTimes local = LocalTimes.of(g.scope().zone(), g.scope().fromMs(), g.scope().toMs());
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<Answer.Line> out = new ArrayList<>();
         // Per series, per breakdown value (null without a breakdown), per bucket start: the value.
         List<Map<String, Map<Long, Double>>> values = new ArrayList<>();
         for (Series s : g.series()) {
@@ -170,28 +170,13 @@ final class GraphQuery {
             }
             values.add(byBreakdown);
             for (Map.Entry<String, Map<Long, Double>> e : byBreakdown.entrySet()) {
-                Map<String, Object> line = new LinkedHashMap<>();
-                line.put("label", s.event().label());
-                line.put("measure", s.measure());
-                if (s.property() != null) {
-                    line.put("property", s.property());
-                }
-                if (s.aggregate() != null) {
-                    line.put("aggregate", s.aggregate());
-                }
-                if (g.breakdown() != null) {
-                    line.put("breakdown", e.getKey());
-                }
-                line.put("points", points(buckets, t -> value(s, e.getValue(), t)));
-                out.add(line);
+                // Without a breakdown the key is null and the line has no breakdown member; with one, every
+                // value is named ("(none)" for no value).
+                out.add(new Answer.Line(s.event().label(), s.measure(), s.property(), s.aggregate(),
+                        g.breakdown() != null ? e.getKey() : null, points(buckets, t -> value(s, e.getValue(), t))));
             }
         }
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("series", out);
-        if (!g.formulas().isEmpty()) {
-            answer.put("formulas", formulas(g, buckets, values));
-        }
-        return answer;
+        return new Answer.Graph(out, g.formulas().isEmpty() ? null : formulas(g, buckets, values));
     }
 
     /**
@@ -199,9 +184,9 @@ final class GraphQuery {
      * (of every series when it reads none), pairing the series' values by breakdown value and bucket. A series
      * without a line for a value counts zero there, or, for a measure that is not a count, has no value.
      */
-    private static List<Map<String, Object>> formulas(Graph g, List<Long> buckets,
+    private static List<Answer.FormulaLine> formulas(Graph g, List<Long> buckets,
             List<Map<String, Map<Long, Double>>> values) {
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<Answer.FormulaLine> out = new ArrayList<>();
         for (Formula f : g.formulas()) {
             List<Integer> refs = f.refs().isEmpty()
                     ? java.util.stream.IntStream.range(0, g.series().size()).boxed().toList() : f.refs();
@@ -212,25 +197,18 @@ final class GraphQuery {
                 keys.add(null);
             }
             for (String key : keys) {
-                Map<String, Object> line = new LinkedHashMap<>();
-                line.put("name", f.name());
-                line.put("expression", f.expression());
-                if (g.breakdown() != null) {
-                    line.put("breakdown", key);
-                }
-                line.put("points", points(buckets, t -> f.eval(i -> {
+                out.add(new Answer.FormulaLine(f.name(), f.expression(), key, points(buckets, t -> f.eval(i -> {
                     Series s = g.series().get(i);
-                    Object v = value(s, values.get(i).getOrDefault(key, Map.of()), t);
-                    return v == null ? null : ((Number) v).doubleValue();
-                })));
-                out.add(line);
+                    Number v = value(s, values.get(i).getOrDefault(key, Map.of()), t);
+                    return v == null ? null : v.doubleValue();
+                }))));
             }
         }
         return out;
     }
 
     /** A line's value at bucket {@code t}: a whole number for a count (0 when none), else a number or null. */
-    private static Object value(Series s, Map<Long, Double> line, long t) {
+    private static Number value(Series s, Map<Long, Double> line, long t) {
         Double v = line.get(t);
         if (s.counts()) {
             return v == null ? 0L : Math.round(v);
@@ -238,13 +216,10 @@ final class GraphQuery {
         return v;
     }
 
-    private static List<Map<String, Object>> points(List<Long> buckets, java.util.function.LongFunction<Object> value) {
-        List<Map<String, Object>> points = new ArrayList<>();
+    private static List<Answer.Point> points(List<Long> buckets, java.util.function.LongFunction<Number> value) {
+        List<Answer.Point> points = new ArrayList<>();
         for (long t : buckets) {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("t", Instant.ofEpochMilli(t).toString());
-            p.put("value", value.apply(t));
-            points.add(p);
+            points.add(new Answer.Point(Instant.ofEpochMilli(t).toString(), value.apply(t)));
         }
         return points;
     }

@@ -94,11 +94,11 @@ final class PathsQuery {
         return out;
     }
 
-    static Map<String, Object> run(Paths p, Engine engine) {
+    static Answer.Paths run(Paths p, Engine engine) {
         return run(p, engine, QueryBudget.unlimited(), QueryTuning.DEFAULT);
     }
 
-    static Map<String, Object> run(Paths p, Engine engine, QueryBudget budget, QueryTuning tuning) {
+    static Answer.Paths run(Paths p, Engine engine, QueryBudget budget, QueryTuning tuning) {
         Engine.PathsLayout layout = engine.pathsLayout(p, tuning.packedBits());
         List<PathsKernel.Row> rows;
         try (PathsKernel kernel = new PathsKernel(p.depth(), p.before(), budget)) {
@@ -127,28 +127,17 @@ final class PathsQuery {
             nodeCounts.merge(id, r.count(), Long::sum);
             edgeCounts.merge(p.before() ? List.of(id, prev) : List.of(prev, id), r.count(), Long::sum);
         }
-        List<Map<String, Object>> nodes = new ArrayList<>();
+        List<Answer.Node> nodes = new ArrayList<>();
         nodeCounts.forEach((id, n) -> {
             int colon = id.indexOf(':');
-            Map<String, Object> node = new LinkedHashMap<>();
-            node.put("id", id);
-            node.put("step", Integer.parseInt(id.substring(0, colon)));
-            node.put("label", id.substring(colon + 1));
-            node.put("count", n);
-            nodes.add(node);
+            nodes.add(new Answer.Node(id, Integer.parseInt(id.substring(0, colon)), id.substring(colon + 1), n));
         });
-        nodes.sort(Comparator.<Map<String, Object>>comparingInt(n -> (Integer) n.get("step"))
-                .thenComparing(n -> -(Long) n.get("count")).thenComparing(n -> (String) n.get("label")));
-        List<Map<String, Object>> edges = new ArrayList<>();
-        edgeCounts.forEach((e, n) -> {
-            Map<String, Object> edge = new LinkedHashMap<>();
-            edge.put("source", e.get(0));
-            edge.put("target", e.get(1));
-            edge.put("count", n);
-            edges.add(edge);
-        });
-        edges.sort(Comparator.<Map<String, Object>>comparingLong(e -> -(Long) e.get("count"))
-                .thenComparing(e -> (String) e.get("source")).thenComparing(e -> (String) e.get("target")));
-        return Map.of("nodes", nodes, "edges", edges);
+        nodes.sort(Comparator.comparingInt(Answer.Node::step).thenComparingLong(n -> -n.count())
+                .thenComparing(Answer.Node::label));
+        List<Answer.Edge> edges = new ArrayList<>();
+        edgeCounts.forEach((e, n) -> edges.add(new Answer.Edge(e.get(0), e.get(1), n)));
+        edges.sort(Comparator.comparingLong((Answer.Edge e) -> -e.count()).thenComparing(Answer.Edge::source)
+                .thenComparing(Answer.Edge::target));
+        return new Answer.Paths(nodes, edges);
     }
 }

@@ -147,7 +147,7 @@ public final class QueryRoutes implements AutoCloseable {
     }
 
     /** A page of the users list of {@code env} (see {@link UserList}), within the query bounds. */
-    public Map<String, Object> users(Environment env, String search, Analysis.CohortFilter cohort, int limit,
+    public UserPage users(Environment env, String search, Analysis.CohortFilter cohort, int limit,
             String cursor) {
         Analysis.Users u = UserList.analysis(env.id(), search, cohort, limit, cursor);
         return onEngine(e -> UserList.page(u, e));
@@ -157,7 +157,7 @@ public final class QueryRoutes implements AutoCloseable {
      * A cohort's size at the end of each day or week of [from, to) (as {@code POST /api/query} reads a range, in
      * the environment's zone), within the query bounds.
      */
-    public Map<String, Object> cohortSizes(Environment env, Analysis.CohortSpec c, String from, String to,
+    public CohortSizes cohortSizes(Environment env, Analysis.CohortSpec c, String from, String to,
             String interval) {
         if (from == null || from.isBlank()) {
             throw HindsightException.field("from", "is required");
@@ -167,12 +167,12 @@ public final class QueryRoutes implements AutoCloseable {
     }
 
     /** Who joined and left a cohort since an instant, within the query bounds. */
-    public Map<String, Object> cohortChanges(Environment env, Analysis.CohortSpec c, String since) {
+    public CohortChanges cohortChanges(Environment env, Analysis.CohortSpec c, String since) {
         return onEngine(e -> UserList.changes(e, env.id(), c, since, clock));
     }
 
     /** Runs work on the engine as an analysis runs: through the gate, on the pool, within the time and memory bounds. */
-    private Map<String, Object> onEngine(java.util.function.Function<Engine, Map<String, Object>> work) {
+    private <T> T onEngine(java.util.function.Function<Engine, T> work) {
         return gate.run(() -> bounded(budget -> work.apply(engine.watched(budget))));
     }
 
@@ -252,11 +252,15 @@ public final class QueryRoutes implements AutoCloseable {
         return analysis;
     }
 
+    /** What {@code POST /api/query} writes: the answer's members, then the query's {@code range}. */
+    private record Answered(@com.fasterxml.jackson.annotation.JsonUnwrapped Answer answer, Answer.Range range) {
+    }
+
     /** The answer to an analysis as JSON, run within the query bounds (time, memory, concurrency, answer size). */
     public byte[] answer(Analysis analysis) {
-        Map<String, Object> answer = new java.util.LinkedHashMap<>(gate.run(() -> bounded(analysis)));
         Scope scope = analysis.scope();
-        answer.put("range", new DateRange(scope.fromMs(), scope.toMs(), scope.zone()).echo());
+        Answered answer = new Answered(gate.run(() -> bounded(analysis)),
+                new DateRange(scope.fromMs(), scope.toMs(), scope.zone()).echo());
         byte[] json;
         try {
             json = Json.MAPPER.writeValueAsBytes(answer);
@@ -272,11 +276,11 @@ public final class QueryRoutes implements AutoCloseable {
     }
 
     /** Runs an analysis within its time and memory limits, and translates the engine's refusals. */
-    private Map<String, Object> bounded(Analysis analysis) {
+    private Answer bounded(Analysis analysis) {
         return bounded(budget -> run(analysis, budget));
     }
 
-    private Map<String, Object> bounded(java.util.function.Function<QueryBudget, Map<String, Object>> work) {
+    private <T> T bounded(java.util.function.Function<QueryBudget, T> work) {
         QueryBudget budget = new QueryBudget(bounds.timeoutMs(), memoryBytes);
         // Again and again after the deadline: a cancel that reaches a statement just before it starts is lost.
         ScheduledFuture<?> deadline = timers.scheduleWithFixedDelay(budget::expire, bounds.timeoutMs(), 50,
@@ -308,11 +312,11 @@ public final class QueryRoutes implements AutoCloseable {
     public static final List<String> KINDS = List.of("graph", "funnel", "retention", "paths", "users", "sessions");
 
     /** Runs an analysis: each kind has a class that parses its request and shapes its answer. */
-    public Map<String, Object> run(Analysis a) {
+    public Answer run(Analysis a) {
         return pool.run(() -> run(a, QueryBudget.unlimited()));
     }
 
-    Map<String, Object> run(Analysis a, QueryBudget budget) {
+    Answer run(Analysis a, QueryBudget budget) {
         return run(a, engine.watched(budget), budget, tuning);
     }
 
@@ -320,7 +324,7 @@ public final class QueryRoutes implements AutoCloseable {
      * Runs an analysis on {@code engine} rather than this server's: the analyses are written once against the
      * port, and the engine contract tests run them on every engine.
      */
-    public Map<String, Object> run(Analysis a, Engine engine) {
+    public Answer run(Analysis a, Engine engine) {
         return pool.run(() -> run(a, engine, QueryBudget.unlimited(), tuning));
     }
 
@@ -329,7 +333,7 @@ public final class QueryRoutes implements AutoCloseable {
         return engine;
     }
 
-    private static Map<String, Object> run(Analysis a, Engine e, QueryBudget budget, QueryTuning tuning) {
+    private static Answer run(Analysis a, Engine e, QueryBudget budget, QueryTuning tuning) {
         return switch (a) {
             case Graph g -> GraphQuery.run(g, e);
             case Analysis.Funnel f -> FunnelQuery.run(f, e, budget);

@@ -82,7 +82,7 @@ final class RetentionQuery {
         }
     }
 
-    static Map<String, Object> run(Retention r, Engine engine) {
+    static Answer.Retention run(Retention r, Engine engine) {
         LocalTimes local = LocalTimes.of(r.scope().zone(), r.scope().fromMs(), r.scope().toMs());
         // Per breakdown group (null: every user), per cohort start: the size (k = -1) and the users per period.
         Map<String, Map<Long, Map<Integer, Long>>> cells = new LinkedHashMap<>();
@@ -95,8 +95,7 @@ final class RetentionQuery {
             cells.computeIfAbsent(row.breakdown(), b -> new HashMap<>()).computeIfAbsent(cohort, c -> new HashMap<>())
                     .put(row.k(), row.users());
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("cohorts", grid(r, cells.getOrDefault(null, Map.of())));
+        List<Answer.RetentionGroup> breakdowns = null;
         if (r.breakdown() != null) {
             List<Map.Entry<String, Map<Long, Map<Integer, Long>>>> groups = new ArrayList<>(cells.entrySet());
             groups.removeIf(e -> e.getKey() == null);
@@ -105,16 +104,12 @@ final class RetentionQuery {
                 groups.sort(java.util.Comparator.comparingLong((Map.Entry<String, Map<Long, Map<Integer, Long>>> e)
                         -> -size(e.getValue())).thenComparing(Map.Entry::getKey));
             }
-            List<Map<String, Object>> breakdowns = new ArrayList<>();
+            breakdowns = new ArrayList<>();
             for (Map.Entry<String, Map<Long, Map<Integer, Long>>> g : groups) {
-                Map<String, Object> line = new LinkedHashMap<>();
-                line.put("value", g.getKey());
-                line.put("cohorts", grid(r, g.getValue()));
-                breakdowns.add(line);
+                breakdowns.add(new Answer.RetentionGroup(g.getKey(), grid(r, g.getValue())));
             }
-            out.put("breakdowns", breakdowns);
         }
-        return out;
+        return new Answer.Retention(grid(r, cells.getOrDefault(null, Map.of())), breakdowns);
     }
 
     /** The users of a group's grid: the sum of its cohorts' sizes. */
@@ -123,9 +118,9 @@ final class RetentionQuery {
     }
 
     /** One grid: a cohort per period of the range, from its cells by cohort start and k (-1: the size). */
-    private static List<Map<String, Object>> grid(Retention r, Map<Long, Map<Integer, Long>> cells) {
+    private static List<Answer.Cohort> grid(Retention r, Map<Long, Map<Integer, Long>> cells) {
         java.time.ZoneId zone = r.scope().zone();
-        List<Map<String, Object>> cohorts = new ArrayList<>();
+        List<Answer.Cohort> cohorts = new ArrayList<>();
         for (long start : Buckets.between(r.scope().fromMs(), r.scope().toMs(), r.period(), zone)) {
             java.time.LocalDate first = Buckets.localDate(start, zone);
             Map<Integer, Long> byPeriod = cells.getOrDefault(start, Map.of());
@@ -142,12 +137,7 @@ final class RetentionQuery {
                 counts.add(count);
                 rates.add(count == null || size == 0 ? null : (double) count / size);
             }
-            Map<String, Object> cohort = new LinkedHashMap<>();
-            cohort.put("start", Instant.ofEpochMilli(start).toString());
-            cohort.put("users", size);
-            cohort.put("retained", counts);
-            cohort.put("rates", rates);
-            cohorts.add(cohort);
+            cohorts.add(new Answer.Cohort(Instant.ofEpochMilli(start).toString(), size, counts, rates));
         }
         return cohorts;
     }

@@ -36,39 +36,24 @@ final class SessionsQuery {
         return new Sessions(scope, id == null || id.isNull() ? null : id.asText(), limit);
     }
 
-    static Map<String, Object> run(Sessions s, Engine engine) {
-        Map<String, Map<String, Object>> sessions = new LinkedHashMap<>();
-        long[] total = {0};
+    static Answer.Sessions run(Sessions s, Engine engine) {
+        // Per session, in the engine's order: its first row (which carries the session's figures) and its events.
+        Map<String, Engine.SessionRow> first = new LinkedHashMap<>();
+        Map<String, List<Answer.SessionEvent>> events = new LinkedHashMap<>();
+        long total = 0;
         for (Engine.SessionRow row : engine.sessions(s)) {
-            Map<String, Object> session = sessions.computeIfAbsent(row.sessionKey(), k -> new LinkedHashMap<>());
-            if (session.isEmpty()) {
-                long start = row.startMs();
-                long end = row.endMs();
-                session.put("session_id", row.sessionId());
-                session.put("user_key", row.userKey());
-                session.put("identity", row.identity());
-                session.put("start", Instant.ofEpochMilli(start).toString());
-                session.put("end", Instant.ofEpochMilli(end).toString());
-                session.put("duration_seconds", (end - start) / 1000);
-                session.put("landing_page", row.landingPage());
-                session.put("landing_path", row.landingPath());
-                session.put("referrer", row.referrer());
-                session.put("channel", channel(row.landingPage(), row.referrer()));
-                session.put("event_count", row.eventCount());
-                session.put("events", new ArrayList<Map<String, Object>>());
-                total[0] = row.total();
+            if (first.putIfAbsent(row.sessionKey(), row) == null) {
+                total = row.total();
             }
-            Map<String, Object> event = new LinkedHashMap<>();
-            event.put("kind", row.kind());
-            event.put("name", row.name());
-            event.put("path", row.path());
-            event.put("text", row.text());
-            event.put("time", Instant.ofEpochMilli(row.timeMs()).toString());
-            @SuppressWarnings("unchecked")
-            List<Map<String, Object>> events = (List<Map<String, Object>>) session.get("events");
-            events.add(event);
+            events.computeIfAbsent(row.sessionKey(), k -> new ArrayList<>()).add(new Answer.SessionEvent(row.kind(),
+                    row.name(), row.path(), row.text(), Instant.ofEpochMilli(row.timeMs()).toString()));
         }
-        return Map.of("sessions", List.copyOf(sessions.values()), "total", total[0]);
+        List<Answer.Session> sessions = new ArrayList<>();
+        first.forEach((key, row) -> sessions.add(new Answer.Session(row.sessionId(), row.userKey(), row.identity(),
+                Instant.ofEpochMilli(row.startMs()).toString(), Instant.ofEpochMilli(row.endMs()).toString(),
+                (row.endMs() - row.startMs()) / 1000, row.landingPage(), row.landingPath(), row.referrer(),
+                channel(row.landingPage(), row.referrer()), row.eventCount(), events.get(key))));
+        return new Answer.Sessions(sessions, total);
     }
 
     /** The session's {@code $channel}, by the one set of rules ({@link dev.hindsight.define.BuiltIns#channel}). */

@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -54,18 +53,13 @@ final class UserList {
     }
 
     /** The page: {@code users}, {@code total} (every user that qualifies) and {@code next_cursor}. */
-    static Map<String, Object> page(Users u, Engine engine) {
+    static UserPage page(Users u, Engine engine) {
         List<Engine.UserRow> rows = engine.users(u);
         int limit = u.limit() - 1;
         List<Engine.UserRow> shown = rows.subList(0, Math.min(limit, rows.size()));
-        @SuppressWarnings("unchecked")
-        List<Object> users = (List<Object>) UsersQuery.view(shown).get("users");
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("users", users);
-        out.put("total", rows.isEmpty() ? 0 : rows.get(0).total());
         Engine.UserRow last = shown.isEmpty() ? null : shown.get(shown.size() - 1);
-        out.put("next_cursor", rows.size() > limit ? encode(new UserCursor(last.lastMs(), last.userKey())) : null);
-        return out;
+        return new UserPage(UsersQuery.view(shown), rows.isEmpty() ? 0 : rows.get(0).total(),
+                rows.size() > limit ? encode(new UserCursor(last.lastMs(), last.userKey())) : null);
     }
 
     static String encode(UserCursor c) {
@@ -87,7 +81,7 @@ final class UserList {
      * A cohort's size at the end of each {@code interval} (day or week) of [from, to) in {@code zone}: its members
      * at the bucket's end, or at now for a bucket that has not ended.
      */
-    static Map<String, Object> sizes(Engine engine, long envId, CohortSpec c, DateRange range, String interval,
+    static CohortSizes sizes(Engine engine, long envId, CohortSpec c, DateRange range, String interval,
             Clock clock) {
         if (!interval.equals("day") && !interval.equals("week")) {
             throw HindsightException.field("interval", "must be day or week");
@@ -98,25 +92,17 @@ final class UserList {
                     + " size is given for at most " + MAX_SIZE_POINTS + " of them: narrow the range or take weeks");
         }
         long now = clock.millis();
-        List<Map<String, Object>> points = new ArrayList<>();
+        List<CohortSizes.Point> points = new ArrayList<>();
         for (int i = 0; i < starts.size(); i++) {
             long end = Math.min(i + 1 < starts.size() ? starts.get(i + 1) : range.toMs(), now);
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("t", Instant.ofEpochMilli(starts.get(i)).toString());
-            p.put("at", Instant.ofEpochMilli(end).toString());
-            p.put("size", engine.cohortMembers(envId, c.definition(), end).length);
-            points.add(p);
+            points.add(new CohortSizes.Point(Instant.ofEpochMilli(starts.get(i)).toString(),
+                    Instant.ofEpochMilli(end).toString(), engine.cohortMembers(envId, c.definition(), end).length));
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("cohort", Map.of("id", c.id(), "name", c.name()));
-        out.put("interval", interval);
-        out.put("points", points);
-        out.put("range", range.echo());
-        return out;
+        return new CohortSizes(CohortRef.of(c), interval, points, range.echo());
     }
 
     /** Who joined and who left a cohort between {@code since} (an instant) and now, by their text, sorted. */
-    static Map<String, Object> changes(Engine engine, long envId, CohortSpec c, String since, Clock clock) {
+    static CohortChanges changes(Engine engine, long envId, CohortSpec c, String since, Clock clock) {
         long now = clock.millis();
         long from;
         try {
@@ -136,13 +122,9 @@ final class UserList {
         Set<Long> all = new TreeSet<>(added);
         all.addAll(removed);
         Map<Long, String> labels = all.isEmpty() ? Map.of() : engine.userLabels(all);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("cohort", Map.of("id", c.id(), "name", c.name()));
-        out.put("since", Instant.ofEpochMilli(from).toString());
-        out.put("until", Instant.ofEpochMilli(now).toString());
-        out.put("added", added.stream().map(labels::get).sorted().toList());
-        out.put("removed", removed.stream().map(labels::get).sorted().toList());
-        return out;
+        return new CohortChanges(CohortRef.of(c), Instant.ofEpochMilli(from).toString(),
+                Instant.ofEpochMilli(now).toString(), added.stream().map(labels::get).sorted().toList(),
+                removed.stream().map(labels::get).sorted().toList());
     }
 
     private static Set<Long> keys(int[] members) {

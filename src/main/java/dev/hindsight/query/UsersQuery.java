@@ -1,6 +1,5 @@
 package dev.hindsight.query;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.define.Definitions;
 import dev.hindsight.define.PropertyFilter;
@@ -13,9 +12,7 @@ import dev.hindsight.query.Analysis.Users;
 import dev.hindsight.define.EventFilter.PropertyMatches;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -72,30 +69,27 @@ final class UsersQuery {
         return new Users(scope, event, didNot, props, limit);
     }
 
-    static Map<String, Object> run(Users u, Engine engine) {
-        return view(engine.users(u));
+    static Answer.Users run(Users u, Engine engine) {
+        List<Engine.UserRow> rows = engine.users(u);
+        return new Answer.Users(view(rows), rows.isEmpty() ? 0 : rows.get(rows.size() - 1).total());
     }
 
-    /** The answer of the users of {@code rows}. */
-    static Map<String, Object> view(List<Engine.UserRow> rows) {
-        long[] total = {0};
-        List<Map<String, Object>> users = new ArrayList<>();
+    /** The users of {@code rows}, as answers list them. */
+    static List<Answer.User> view(List<Engine.UserRow> rows) {
+        List<Answer.User> users = new ArrayList<>();
         for (Engine.UserRow row : rows) {
-            Map<String, Object> user = new LinkedHashMap<>();
-            user.put("identity", row.identity());
-            user.put("user_key", row.userKey());
+            JsonNode properties;
             try {
-                user.put("properties", Json.MAPPER.readValue(row.propertiesJson(), new TypeReference<Map<String, Object>>() {
-                }));
+                properties = Json.MAPPER.readTree(row.propertiesJson());
             } catch (Exception e) {
                 throw new IllegalStateException("user properties are not a JSON object: " + row.propertiesJson(), e);
             }
-            user.put("event_count", row.eventCount());
-            user.put("first_seen", Instant.ofEpochMilli(row.firstMs()).toString());
-            user.put("last_seen", Instant.ofEpochMilli(row.lastMs()).toString());
-            total[0] = row.total();
-            users.add(user);
+            if (properties == null || !properties.isObject()) {
+                throw new IllegalStateException("user properties are not a JSON object: " + row.propertiesJson());
+            }
+            users.add(new Answer.User(row.identity(), row.userKey(), properties, row.eventCount(),
+                    Instant.ofEpochMilli(row.firstMs()).toString(), Instant.ofEpochMilli(row.lastMs()).toString()));
         }
-        return Map.of("users", users, "total", total[0]);
+        return users;
     }
 }

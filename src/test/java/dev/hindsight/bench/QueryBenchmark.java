@@ -10,6 +10,7 @@ import dev.hindsight.query.Analysis.EventSpec;
 import dev.hindsight.query.Analysis.Scope;
 import dev.hindsight.query.Buckets;
 import dev.hindsight.define.EventFilter;
+import dev.hindsight.query.Answer;
 import dev.hindsight.query.QueryRoutes;
 import dev.hindsight.store.duckdb.DuckDb;
 import dev.hindsight.store.duckdb.DuckDbDefinitions;
@@ -174,9 +175,9 @@ public final class QueryBenchmark {
                     hs[i] = Double.NaN;
                     continue;
                 }
-                Object[] last = new Object[1];
+                Answer[] last = new Answer[1];
                 hs[i] = median(runs, () -> last[0] = routes.run(a));
-                hsAnswer[i] = summary(i, (Map<?, ?>) last[0]);
+                hsAnswer[i] = summary(i, last[0]);
                 System.out.printf(Locale.ROOT, "  %-9s %8.1f ms   %s%n    runs (ms, sorted): %s%n    answer: %s%n", NAMES[i],
                         hs[i], describe[i], lastRuns, abbreviate(hsAnswer[i]));
             }
@@ -459,86 +460,81 @@ public final class QueryBenchmark {
     }
 
     /** Hindsight's answer as a canonical string: what PostgreSQL's must equal. */
-    private static String summary(int kind, Map<?, ?> answer) {
+    private static String summary(int kind, Answer answer) {
         switch (kind) {
 
             case 0 -> {
                 List<Long> values = new ArrayList<>();
-                for (Object p : (List<?>) ((Map<?, ?>) ((List<?>) answer.get("series")).get(0)).get("points")) {
-                    values.add(((Number) ((Map<?, ?>) p).get("value")).longValue());
+                for (Answer.Point p : ((Answer.Graph) answer).series().get(0).points()) {
+                    values.add(p.value().longValue());
                 }
                 return "total " + values.stream().mapToLong(Long::longValue).sum() + " user-days; per day " + values;
             }
             case 1 -> {
                 List<String> steps = new ArrayList<>();
-                for (Object s : (List<?>) answer.get("steps")) {
-                    Map<?, ?> m = (Map<?, ?>) s;
-                    Object med = m.get("median_seconds_from_previous");
-                    steps.add(m.get("count") + (med == null ? "" : String.format(Locale.ROOT, " (median %.3f s)", (Double) med)));
+                for (Answer.Step st : ((Answer.Funnel) answer).steps()) {
+                    Double med = st.medianSecondsFromPrevious();
+                    steps.add(st.count() + (med == null ? "" : String.format(Locale.ROOT, " (median %.3f s)", med)));
                 }
                 return "steps " + steps;
             }
             case 4 -> {
                 List<Double> values = new ArrayList<>();
-                for (Object p : (List<?>) ((Map<?, ?>) ((List<?>) answer.get("series")).get(0)).get("points")) {
-                    values.add((Double) ((Map<?, ?>) p).get("value"));
+                for (Answer.Point p : ((Answer.Graph) answer).series().get(0).points()) {
+                    values.add((Double) p.value());
                 }
                 return revenueSummary(values);
             }
             case 5 -> {
                 Map<String, List<Double>> byValue = new TreeMap<>();
-                for (Object o : (List<?>) answer.get("series")) {
-                    Map<?, ?> line = (Map<?, ?>) o;
+                for (Answer.Line line : ((Answer.Graph) answer).series()) {
                     List<Double> values = new ArrayList<>();
-                    for (Object p : (List<?>) line.get("points")) {
-                        values.add((Double) ((Map<?, ?>) p).get("value"));
+                    for (Answer.Point p : line.points()) {
+                        values.add((Double) p.value());
                     }
-                    byValue.put(String.valueOf(line.get("breakdown")), values);
+                    byValue.put(String.valueOf(line.breakdown()), values);
                 }
                 return breakdownRevenueSummary(byValue);
             }
             case 6 -> {
                 Map<String, List<Long>> byValue = new TreeMap<>();
-                for (Object o : (List<?>) answer.get("breakdowns")) {
-                    Map<?, ?> line = (Map<?, ?>) o;
+                for (Answer.FunnelGroup line : ((Answer.Funnel) answer).breakdowns()) {
                     List<Long> counts = new ArrayList<>();
-                    for (Object st : (List<?>) line.get("steps")) {
-                        counts.add(((Number) ((Map<?, ?>) st).get("count")).longValue());
+                    for (Answer.Step st : line.steps()) {
+                        counts.add(st.count());
                     }
-                    byValue.put(String.valueOf(line.get("value")), counts);
+                    byValue.put(String.valueOf(line.value()), counts);
                 }
                 return "users per step by value " + byValue;
             }
             case 2, 7 -> {
-                return retentionSummary(answer);
+                return retentionSummary((Answer.Retention) answer);
             }
             default -> {
+                Answer.Paths paths = (Answer.Paths) answer;
                 Map<String, Long> nodes = new TreeMap<>();
-                for (Object o : (List<?>) answer.get("nodes")) {
-                    Map<?, ?> m = (Map<?, ?>) o;
-                    nodes.put((String) m.get("id"), ((Number) m.get("count")).longValue());
+                for (Answer.Node n : paths.nodes()) {
+                    nodes.put(n.id(), n.count());
                 }
                 Map<String, Long> edges = new TreeMap<>();
-                for (Object o : (List<?>) answer.get("edges")) {
-                    Map<?, ?> m = (Map<?, ?>) o;
-                    edges.put(m.get("source") + " -> " + m.get("target"), ((Number) m.get("count")).longValue());
+                for (Answer.Edge e : paths.edges()) {
+                    edges.put(e.source() + " -> " + e.target(), e.count());
                 }
                 return pathsSummary(nodes, edges);
             }
         }
     }
 
-    private static String retentionSummary(Map<?, ?> answer) {
+    private static String retentionSummary(Answer.Retention answer) {
         long users = 0;
         long retained = 0;
         List<String> grid = new ArrayList<>();
-        for (Object o : (List<?>) answer.get("cohorts")) {
-            Map<?, ?> m = (Map<?, ?>) o;
-            users += ((Number) m.get("users")).longValue();
-            for (Object r : (List<?>) m.get("retained")) {
-                retained += r == null ? 0 : ((Number) r).longValue();
+        for (Answer.Cohort c : answer.cohorts()) {
+            users += c.users();
+            for (Long r : c.retained()) {
+                retained += r == null ? 0 : r;
             }
-            grid.add(m.get("users") + ":" + m.get("retained"));
+            grid.add(c.users() + ":" + c.retained());
         }
         return "cohort users " + users + ", retained cells sum " + retained + "; grid " + grid;
     }

@@ -283,7 +283,7 @@ abstract class AnalysisContract {
     void theRandomQueriesFindData() {
         var analysis = parse(new Random(SEED + 7), "graph", DAYS * 24,
                 "\"interval\":\"day\",\"series\":[{\"event\":{\"kind\":\"pageview\"}}]");
-        Map<String, Object> answer = answer(engine, analysis);
+        Answer answer = answer(engine, analysis);
         assertThat(answer.toString()).as("a graph of page views has some").containsPattern("value=[1-9]");
         assertAlike(analysis.toString(), answer(oracle, analysis), answer);
     }
@@ -299,8 +299,8 @@ abstract class AnalysisContract {
     /** Runs the analysis on both engines and compares the answers. */
     private void assertSameAnswer(dev.hindsight.query.Analysis analysis) {
         queries++;
-        Map<String, Object> expected = answer(oracle, analysis);
-        Map<String, Object> actual;
+        Answer expected = answer(oracle, analysis);
+        Answer actual;
         try {
             actual = answer(engine, analysis);
         } catch (RuntimeException e) {
@@ -332,7 +332,7 @@ abstract class AnalysisContract {
         }
     }
 
-    protected Map<String, Object> answer(Engine e, dev.hindsight.query.Analysis a) {
+    protected Answer answer(Engine e, dev.hindsight.query.Analysis a) {
         return server.app().queries().run(a, e);
     }
 
@@ -361,14 +361,45 @@ abstract class AnalysisContract {
         compare(what, "", expected, actual);
     }
 
+    /** The value of a record's component. */
+    private static Object component(java.lang.reflect.RecordComponent c, Record r) {
+        try {
+            return c.getAccessor().invoke(r);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static void compare(String what, String path, Object expected, Object actual) {
         if (expected instanceof Double x && actual instanceof Double y) {
             if (Math.abs(x - y) > 1e-9 * Math.max(1, Math.abs(x))) {
                 fail(what + " at " + path + ": expected " + x + " but was " + y);
             }
-        } else if (expected instanceof Map<?, ?> x && actual instanceof Map<?, ?> y) {
-            assertThat(y.keySet()).as(what + " at " + path).isEqualTo(x.keySet());
-            x.forEach((k, v) -> compare(what, path + "." + k, v, y.get(k)));
+        } else if (expected instanceof Record x && actual instanceof Record y) {
+            assertThat(y.getClass()).as(what + " at " + path).isEqualTo(x.getClass());
+            for (java.lang.reflect.RecordComponent c : x.getClass().getRecordComponents()) {
+                compare(what, path + "." + c.getName(), component(c, x), component(c, y));
+            }
+        } else if (expected instanceof JsonNode x && actual instanceof JsonNode y && x.isContainerNode()
+                && y.getNodeType() == x.getNodeType()) {
+            // A free-form JSON member (a user's properties): compared as the maps and lists it holds.
+            if (x.isObject()) {
+                List<String> xs = new ArrayList<>();
+                List<String> ys = new ArrayList<>();
+                x.fieldNames().forEachRemaining(xs::add);
+                y.fieldNames().forEachRemaining(ys::add);
+                assertThat(new java.util.TreeSet<>(ys)).as(what + " at " + path).isEqualTo(new java.util.TreeSet<>(xs));
+                xs.forEach(k -> compare(what, path + "." + k, x.get(k), y.get(k)));
+            } else {
+                if (x.size() != y.size()) {
+                    fail(what + " at " + path + ": expected " + x + " but was " + y);
+                }
+                for (int i = 0; i < x.size(); i++) {
+                    compare(what, path + "[" + i + "]", x.get(i), y.get(i));
+                }
+            }
+        } else if (expected instanceof JsonNode x && actual instanceof JsonNode y && x.isDouble() && y.isDouble()) {
+            compare(what, path, x.doubleValue(), y.doubleValue());
         } else if (expected instanceof List<?> x && actual instanceof List<?> y) {
             if (x.size() != y.size()) {
                 fail(what + " at " + path + ": expected " + x + " but was " + y);

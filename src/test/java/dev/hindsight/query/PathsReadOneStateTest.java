@@ -17,7 +17,6 @@ import dev.hindsight.store.duckdb.SessionSteps;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,7 +46,7 @@ class PathsReadOneStateTest {
             Paths p = new Paths(new Scope(1, T, T + 86_400_000L), new EventSpec("Viewed pricing", Definitions.compile(
                     List.of(new Rule("pageview", null, null, null, null, null, "/pricing", null, null, null, null, null)))),
                     false, 3, List.of());
-            Map<String, Object> before = PathsQuery.run(p, new DuckDbEngine(db));
+            Answer.Paths before = PathsQuery.run(p, new DuckDbEngine(db));
             assertThat(before.toString()).contains("1:pageview /docs");
 
             // Just before the query reads the rolled-up sessions, a page view arrives in each session, between its

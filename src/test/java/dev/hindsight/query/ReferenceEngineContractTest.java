@@ -72,15 +72,12 @@ class ReferenceEngineContractTest extends AnalysisContract {
                 expected.put(line.breakdown(), line.points());
             }
             Map<String, Map<Long, Double>> actual = new HashMap<>();
-            for (Object o : (List<?>) answer(engine(server), a).get("series")) {
-                Map<?, ?> line = (Map<?, ?>) o;
+            for (Answer.Line line : ((Answer.Graph) answer(engine(server), a)).series()) {
                 Map<Long, Double> points = new LinkedHashMap<>();
-                for (Object p : (List<?>) line.get("points")) {
-                    Object v = ((Map<?, ?>) p).get("value");
-                    points.put(Instant.parse((String) ((Map<?, ?>) p).get("t")).toEpochMilli(),
-                            v == null ? null : ((Number) v).doubleValue());
+                for (Answer.Point p : line.points()) {
+                    points.put(Instant.parse(p.t()).toEpochMilli(), p.value() == null ? null : p.value().doubleValue());
                 }
-                actual.put((String) line.get("breakdown"), points);
+                actual.put(line.breakdown(), points);
             }
             assertThat(actual.keySet()).as(a.toString()).isEqualTo(expected.keySet());
             expected.forEach((line, points) -> {
