@@ -68,10 +68,13 @@ public final class AnalysisSql {
             // The value once per event: a built-in property's may be a lookup (see BuiltInSql), not to be repeated;
             // a session-level one's is a join to the sessions' kept values.
             String property = g.breakdown().property();
-            sql.append(BuiltInSql.isSessionLevel(property)
-                    ? ", eb AS (SELECT *, " + BuiltInSql.joinedValue(property) + " AS bv FROM ev"
-                            + " LEFT JOIN session_firsts ON sf_key = ev.session_key)"
-                    : ", eb AS (SELECT *, " + d.property(property) + " AS bv FROM ev)");
+            if (BuiltInSql.isSessionLevel(property)) {
+                sql.append(", eb AS (SELECT *, " + BuiltInSql.joinedValue(property) + " AS bv FROM ev LEFT JOIN ")
+                        .append(SessionFirsts.relation(d, g.scope().envId(), g.scope().toMs()))
+                        .append(" sf ON sf_key = ev.session_key)");
+            } else {
+                sql.append(", eb AS (SELECT *, " + d.property(property) + " AS bv FROM ev)");
+            }
             // The top values are those of the series' events; a property measure then takes those with a number.
             if (x != null) {
                 sql.append(", ebn AS (SELECT * FROM (SELECT *, " + x + " AS x FROM eb) WHERE x IS NOT NULL)");

@@ -122,8 +122,13 @@ final class Identities {
                 sql.append(", ").append(p.property() == null ? "CAST(NULL AS VARCHAR)"
                         : joined ? BuiltInSql.joinedValue(p.property()) : d.property(p.property())).append(" AS value");
             }
-            sql.append(joined ? " FROM events LEFT JOIN session_firsts ON sf_key = session_key WHERE " : " FROM events WHERE ").append(range(d, envId, p.fromMs(), p.toMs())).append(" AND ")
-                    .append(d.filter(p.filter()));
+            if (joined) {
+                sql.append(" FROM events LEFT JOIN ").append(SessionFirsts.relation(d, envId, p.toMs()))
+                        .append(" sf ON sf_key = session_key WHERE ");
+            } else {
+                sql.append(" FROM events WHERE ");
+            }
+            sql.append(range(d, envId, p.fromMs(), p.toMs())).append(" AND ").append(d.filter(p.filter()));
         }
         return sql;
     }

@@ -26,6 +26,18 @@ final class SessionFirsts {
     static final List<String> KEYS = BuiltIns.ALL.entrySet().stream()
             .filter(e -> e.getValue() == BuiltIns.Level.SESSION).map(java.util.Map.Entry::getKey).toList();
 
+    /**
+     * The kept sessions an environment's events before {@code toMs} can be in, as a relation to join on
+     * {@code sf_key}: a session's first event comes before any of its events. The bounds are also what makes
+     * DuckDB build the join's hash table on this side: without them it takes the filtered events for the smaller
+     * side (it guesses 5 to 8 times too few) and builds millions of wide rows (1.6 times the time over 4.7 million
+     * page views).
+     */
+    static Sql relation(Dialect d, long envId, long toMs) {
+        return new Sql().append("(SELECT * FROM session_firsts WHERE sf_env = ").param(envId)
+                .append(" AND sf_time < " + d.timestampParam() + ")").params(toMs);
+    }
+
     /** The column of a session-level built-in. */
     static String column(String key) {
         return "sf_" + key.substring(1);
