@@ -3,21 +3,15 @@
 // the rules as they are typed. /e/<app>/definitions, /e/<app>/definitions/<id>, /e/<app>/definitions/new#d=<draft>.
 import {LitElement, html, css, svg} from 'lit';
 import {api, ApiError, isAbort, me} from './api.js';
-import {base, encodeState, decodeState, formatNumber} from './ui.js';
+import {base, encodeState, decodeState, formatNumber, SubRoutes} from './ui.js';
 import './chart.js';
+import {OPS} from './pickers.js';
 
 const TABS = [['events', 'Events'], ['properties', 'Properties'], ['candidates', 'Candidates']];
 const RULE_KINDS = [['click', 'Click'], ['submit', 'Submit'], ['change', 'Change'], ['pageview', 'Pageview'], ['custom', 'Custom event']];
 const TEXT_MODES = [['text', 'equals'], ['text_contains', 'contains'], ['text_regex', 'matches regex']];
 const PATH_MODES = [['path', 'equals (* any)'], ['path_contains', 'contains'], ['path_regex', 'matches regex']];
-const OPS = ['=', '!=', 'contains', '>', '<', '>=', '<=', 'is_set', 'is_not_set'];
 const CAN_EDIT = new Set(['architect', 'admin']);
-
-/** The part of the path after /e/<app>/<segment>/ ('' for the list). */
-export function subPath(path, segment) {
-  const m = new RegExp(`^/e/[^/]+/${segment}/([^/]+)`).exec(path || '');
-  return m ? decodeURIComponent(m[1]) : '';
-}
 
 /** An inline SVG sparkline of values (no axes), labelled for screen readers. */
 export function sparkline(values, label) {
@@ -95,29 +89,25 @@ export class HsDefinitions extends LitElement {
     super();
     this.tab = new URLSearchParams(location.hash.slice(1)).get('tab') || 'events';
     this.search = '';
+    this.routes = new SubRoutes(this, 'definitions');
   }
 
   connectedCallback() {
     super.connectedCallback();
     this.role = me()?.role || null;
-    this.onPop = () => { this.path = location.pathname; };
-    addEventListener('popstate', this.onPop);
   }
 
   disconnectedCallback() {
     super.disconnectedCallback();
-    removeEventListener('popstate', this.onPop);
     this.ctrl?.abort();
   }
 
   updated(changed) {
-    if ((changed.has('path') || changed.has('appId')) && !subPath(this.path, 'definitions')) this.load();
+    if ((changed.has('path') || changed.has('appId')) && !this.routes.sub) this.load();
   }
 
   open(sub, hash = '') {
-    const path = `/e/${encodeURIComponent(this.appId)}/definitions${sub ? `/${sub}` : ''}`;
-    history.pushState(null, '', path + hash);
-    this.path = path;
+    this.routes.open(sub, hash);
   }
 
   async load() {
@@ -195,7 +185,7 @@ export class HsDefinitions extends LitElement {
   }
 
   render() {
-    const sub = subPath(this.path, 'definitions');
+    const sub = this.routes.sub;
     if (sub) {
       return html`<hs-definition-editor app-id=${this.appId} .definitionId=${sub === 'new' ? null : Number(sub)} .role=${this.role}
         .draft=${sub === 'new' ? decodeState(new URLSearchParams(location.hash.slice(1)).get('d') || '') : null}
@@ -466,7 +456,7 @@ export class HsDefinitionEditor extends LitElement {
           <label>Path <input .value=${r.path} placeholder="/products/*" @input=${e => this.setRule(i, {path: e.target.value})}>${this.fieldError(`${at}.${r.pathMode}`)}</label></div>`}
       ${r.properties.map((p, j) => html`<div class="pair">
         <label>Property <input .value=${p.key} @input=${e => this.setProp(i, j, {key: e.target.value})}></label>
-        <label>Operator <select .value=${p.op} @change=${e => this.setProp(i, j, {op: e.target.value})}>${OPS.map(o => html`<option ?selected=${p.op === o}>${o}</option>`)}</select></label>
+        <label>Operator <select .value=${p.op} @change=${e => this.setProp(i, j, {op: e.target.value})}>${OPS.map(([v, l]) => html`<option value=${v} ?selected=${p.op === v}>${l}</option>`)}</select></label>
         <label>Value <input .value=${p.value ?? ''} ?disabled=${p.op === 'is_set' || p.op === 'is_not_set'} @input=${e => this.setProp(i, j, {value: e.target.value})}></label>
         <button type="button" aria-label=${`Remove property condition ${j + 1} of rule ${n}`} @click=${() => this.setRule(i, {properties: r.properties.filter((_, k) => k !== j)})}>×</button></div>`)}
       ${this.fieldError(`${at}.properties`)}

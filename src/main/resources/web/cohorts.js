@@ -3,10 +3,9 @@
 // /e/<app>/cohorts, /e/<app>/cohorts/<id>, /e/<app>/cohorts/new.
 import {LitElement, html, css} from 'lit';
 import {api, ApiError, isAbort, me} from './api.js';
-import {base, formatNumber} from './ui.js';
+import {base, formatNumber, SubRoutes} from './ui.js';
 import './chart.js';
 import {NO_CATALOG, eventSelect, loadCatalog} from './pickers.js';
-import {subPath} from './catalog.js';
 
 const CAN_EDIT = new Set(['architect', 'admin']);
 const CONDITIONS = [['did', 'Did an event'], ['did_not', 'Did not do an event'], ['then_not', 'Did an event, then not another'],
@@ -90,27 +89,27 @@ export class HsCohorts extends LitElement {
     .badge { font-size: 11px; font-weight: 600; padding: 1px 6px; border-radius: 4px; background: var(--bg-code); color: var(--muted); }
   `];
 
+  constructor() {
+    super();
+    this.routes = new SubRoutes(this, 'cohorts');
+  }
+
   connectedCallback() {
     super.connectedCallback();
     this.role = me()?.role || null;
-    this.onPop = () => { this.path = location.pathname; };
-    addEventListener('popstate', this.onPop);
   }
 
   disconnectedCallback() {
     super.disconnectedCallback();
-    removeEventListener('popstate', this.onPop);
     this.ctrl?.abort();
   }
 
   updated(changed) {
-    if ((changed.has('path') || changed.has('appId')) && !subPath(this.path, 'cohorts')) this.load();
+    if ((changed.has('path') || changed.has('appId')) && !this.routes.sub) this.load();
   }
 
   open(sub) {
-    const path = `/e/${encodeURIComponent(this.appId)}/cohorts${sub ? `/${sub}` : ''}`;
-    history.pushState(null, '', path);
-    this.path = path;
+    this.routes.open(sub);
   }
 
   async load(cursor) {
@@ -142,7 +141,7 @@ export class HsCohorts extends LitElement {
   }
 
   render() {
-    const sub = subPath(this.path, 'cohorts');
+    const sub = this.routes.sub;
     if (sub) {
       return html`<hs-cohort app-id=${this.appId} .cohortId=${sub === 'new' ? null : Number(sub)} .role=${this.role}
         @saved=${e => this.open(String(e.detail.id))} @back=${() => this.open('')}></hs-cohort>`;

@@ -38,41 +38,11 @@ class CohortsScreenTest {
         return web.dev().appId();
     }
 
-    private static Page open(BrowserContext ctx, String path) {
-        Page page = ctx.newPage();
-        page.navigate(web.url(path));
-        return page;
-    }
-
-    private static JsonNode get(String path) {
-        WebApp.Response r = web.send("GET", path, null, WebApp.ADMIN_TOKEN);
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        return r.json();
-    }
-
-    private static long definitionId(String name) {
-        for (JsonNode d : get("/api/definitions?app_id=" + app()).get("definitions")) {
-            if (d.get("name").asText().equals(name)) {
-                return d.get("id").asLong();
-            }
-        }
-        throw new AssertionError("no definition " + name);
-    }
-
-    private static long cohortId(String name) {
-        for (JsonNode c : get("/api/cohorts?app_id=" + app() + "&limit=200").get("cohorts")) {
-            if (c.get("name").asText().equals(name)) {
-                return c.get("id").asLong();
-            }
-        }
-        throw new AssertionError("no cohort " + name);
-    }
-
     @Test
     void aCohortBuiltInTheBuilderIsSavedAndShowsTheApisSizeAndMembers() {
-        long product = definitionId("Viewed a product");
+        long product = web.definitionId("Viewed a product");
         try (BrowserContext ctx = web.signedInAsAdmin()) {
-            Page page = open(ctx, "/e/" + app() + "/cohorts/new");
+            Page page = web.open(ctx, "/e/" + app() + "/cohorts/new");
             List<String> errors = WebApp.watchErrors(page);
             page.getByLabel("Name", new Page.GetByLabelOptions().setExact(true)).fill("Product browsers on a plan");
             Locator first = page.locator("hs-cohort .cond").nth(0);
@@ -90,15 +60,15 @@ class CohortsScreenTest {
             page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create cohort")).click();
             assertThat(page).hasURL(Pattern.compile("/cohorts/\\d+$"));
 
-            long id = cohortId("Product browsers on a plan");
-            JsonNode saved = get("/api/cohorts/" + id + "?app_id=" + app());
+            long id = web.cohortId("Product browsers on a plan");
+            JsonNode saved = web.get("/api/cohorts/" + id + "?app_id=" + app());
             assertThat(saved.get("definition").toString()).isEqualTo("{\"all\":[{\"did\":{\"definition\":" + product
                     + "},\"at_least\":2,\"within\":\"30d\"},{\"property\":\"plan\",\"op\":\"is_set\"}]}");
 
-            JsonNode members = get("/api/cohorts/" + id + "/members?app_id=" + app() + "&limit=25");
+            JsonNode members = web.get("/api/cohorts/" + id + "/members?app_id=" + app() + "&limit=25");
             long total = members.get("total").asLong();
             assertThat(total).as("the demo has signed-up product viewers").isPositive();
-            assertThat(page.locator("hs-cohort #members-total")).hasText(DefinitionsScreenTest.format(total));
+            assertThat(page.locator("hs-cohort #members-total")).hasText(WebApp.format(total));
             List<String> expected = new ArrayList<>();
             members.get("users").forEach(u -> expected.add(u.get("identity").asText()));
             Locator rows = page.locator("hs-cohort table#members tbody tr th a");
@@ -107,7 +77,7 @@ class CohortsScreenTest {
             assertThat(rows.first()).hasAttribute("href", "/e/" + app() + "/users/"
                     + java.net.URLEncoder.encode(expected.get(0), java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"));
 
-            JsonNode size = get("/api/cohorts/" + id + "/size?app_id=" + app() + "&from=-30d&interval=day");
+            JsonNode size = web.get("/api/cohorts/" + id + "/size?app_id=" + app() + "&from=-30d&interval=day");
             JsonNode points = size.get("points");
             assertThat(points.get(points.size() - 1).get("size").asLong()).isEqualTo(total);
             assertThat(page.locator("hs-cohort hs-chart[data-rendered=true]")).isVisible();
@@ -119,7 +89,7 @@ class CohortsScreenTest {
                 assertThat(page.locator("hs-cohort #members-range")).containsText("26–");
                 assertThat(rows.first()).not().hasText(expected.get(0));
                 page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Previous")).click();
-                assertThat(page.locator("hs-cohort #members-range")).hasText("1–25 of " + DefinitionsScreenTest.format(total));
+                assertThat(page.locator("hs-cohort #members-range")).hasText("1–25 of " + WebApp.format(total));
                 assertThat(rows).hasText(expected.toArray(String[]::new));
             }
             assertThat(errors).isEmpty();
@@ -129,17 +99,17 @@ class CohortsScreenTest {
     @Test
     void theListShowsEachCohortsSizeAndAStaticCohortTakesPastedIdentities() {
         List<String> known = new ArrayList<>();
-        for (JsonNode u : get("/api/users?app_id=" + app() + "&limit=100").get("users")) {
+        for (JsonNode u : web.get("/api/users?app_id=" + app() + "&limit=100").get("users")) {
             if (known.size() < 3 && u.hasNonNull("identity")) {
                 known.add(u.get("identity").asText());
             }
         }
         assertThat(known).hasSize(3);
         WebApp.Response made = web.send("POST", "/api/cohorts", Map.of("app_id", app(), "name", "Recent purchasers",
-                "definition", Map.of("did", Map.of("definition", definitionId("Purchased")), "within", "30d")), WebApp.ADMIN_TOKEN);
+                "definition", Map.of("did", Map.of("definition", web.definitionId("Purchased")), "within", "30d")), WebApp.ADMIN_TOKEN);
         assertThat(made.status()).as(made.body()).isEqualTo(201);
         try (BrowserContext ctx = web.signedInAsAdmin()) {
-            Page page = open(ctx, "/e/" + app() + "/cohorts/new");
+            Page page = web.open(ctx, "/e/" + app() + "/cohorts/new");
             List<String> errors = WebApp.watchErrors(page);
             page.getByLabel("Name", new Page.GetByLabelOptions().setExact(true)).fill("Hand-picked");
             page.getByLabel("Static").check();
@@ -150,13 +120,13 @@ class CohortsScreenTest {
 
             page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("← Cohorts")).click();
             Locator list = page.locator("hs-cohorts table#cohorts");
-            JsonNode cohorts = get("/api/cohorts?app_id=" + app() + "&limit=200").get("cohorts");
+            JsonNode cohorts = web.get("/api/cohorts?app_id=" + app() + "&limit=200").get("cohorts");
             assertThat(list.locator("tbody tr")).hasCount(cohorts.size());
             for (JsonNode c : cohorts) {
-                long total = get("/api/cohorts/" + c.get("id").asLong() + "/members?app_id=" + app() + "&limit=1")
+                long total = web.get("/api/cohorts/" + c.get("id").asLong() + "/members?app_id=" + app() + "&limit=1")
                         .get("total").asLong();
                 assertThat(list.locator("tr[data-id=\"" + c.get("id").asLong() + "\"] td.size"))
-                        .hasText(DefinitionsScreenTest.format(total));
+                        .hasText(WebApp.format(total));
             }
             WebApp.screenshot(page, "cohorts");
             assertThat(WebApp.seriousViolations(page)).isEmpty();
@@ -171,7 +141,7 @@ class CohortsScreenTest {
         assertThat(made.status()).as(made.body()).isEqualTo(201);
         String analyst = web.invite("cora@example.com", "analyst");
         try (BrowserContext ctx = web.signedIn(analyst, WebApp.PASSWORD)) {
-            Page page = open(ctx, "/e/" + app() + "/cohorts/" + made.json().get("id").asLong());
+            Page page = web.open(ctx, "/e/" + app() + "/cohorts/" + made.json().get("id").asLong());
             List<String> errors = WebApp.watchErrors(page);
             assertThat(page.locator("hs-cohort #readonly")).containsText("analyst");
             assertThat(page.getByLabel("Value", new Page.GetByLabelOptions().setExact(true))).hasValue("pro");
