@@ -4,6 +4,7 @@ import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertTha
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
@@ -17,9 +18,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Cohorts screen in Chromium over the demo shop: a cohort built in the builder is saved as the API reads it,
- * its size and members are the API's, the list shows each cohort's size, and a static cohort takes pasted
- * identities.
+ * The Cohorts screen in Chromium over the demo shop: a cohort built in the builder (flat, or in groups nested two
+ * levels and more) is saved as the API reads it, its size and members are the
+ * API's, a nested cohort made through the API shows in the builder and saves back unchanged, the list shows each
+ * cohort's size, and a static cohort takes pasted identities.
  */
 class CohortsScreenTest {
     private static WebApp web;
@@ -34,8 +36,51 @@ class CohortsScreenTest {
         web.close();
     }
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private static String app() {
         return web.dev().appId();
+    }
+
+    private static JsonNode json(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A condition's, group's or builder control's locator by its accessible name, exactly. */
+    private static Locator named(Page page, AriaRole role, String name) {
+        return page.locator("hs-cohort").getByRole(role, new Locator.GetByRoleOptions().setName(name).setExact(true));
+    }
+
+    /** Clicks Save and waits for the API's answer to the cohort's PUT. */
+    private static void save(Page page, long id) {
+        com.microsoft.playwright.Response put = page.waitForResponse(r -> r.request().method().equals("PUT")
+                && r.url().endsWith("/api/cohorts/" + id), () -> named(page, AriaRole.BUTTON, "Save").click());
+        assertThat(put.status()).isEqualTo(200);
+        assertThat(page.locator("hs-cohort .actions [role=status]")).hasText("Saved.");
+    }
+
+    /** The saved cohort's members total and first page on the screen are the API's. */
+    private static long assertShowsTheApisMembers(Page page, long id) {
+        JsonNode members = web.get("/api/cohorts/" + id + "/members?app_id=" + app() + "&limit=25");
+        long total = members.get("total").asLong();
+        assertThat(page.locator("hs-cohort #members-total")).hasText(WebApp.format(total));
+        // An anonymous member (a device never identified) shows as such, without a profile link.
+        List<String> expected = new ArrayList<>();
+        members.get("users").forEach(u -> expected.add(u.get("identity").isNull()
+                ? "Anonymous (" + u.get("user_key").asText().substring("device:".length()) + ")" : u.get("identity").asText()));
+        Locator rows = page.locator("hs-cohort table#members tbody tr th");
+        assertThat(rows).hasCount(expected.size());
+        if (!expected.isEmpty()) {
+            assertThat(rows).hasText(expected.toArray(String[]::new));
+        }
+        JsonNode points = web.get("/api/cohorts/" + id + "/size?app_id=" + app() + "&from=-30d&interval=day").get("points");
+        assertThat(points.get(points.size() - 1).get("size").asLong()).isEqualTo(total);
+        assertThat(page.locator("hs-cohort hs-chart")).hasAttribute("label", Pattern.compile("now " + total + "$"));
+        return total;
     }
 
     @Test
@@ -92,6 +137,147 @@ class CohortsScreenTest {
                 assertThat(page.locator("hs-cohort #members-range")).hasText("1–25 of " + WebApp.format(total));
                 assertThat(rows).hasText(expected.toArray(String[]::new));
             }
+            assertThat(errors).isEmpty();
+        }
+    }
+
+    @Test
+    void aCohortNestedTwoLevelsDeepIsBuiltInTheBuilderAndShowsTheApisMembers() {
+        long product = web.definitionId("Viewed a product");
+        long purchased = web.definitionId("Purchased");
+        // Viewed a product twice, and (on the pro plan, or not (purchased in the last 7 days and on any plan)).
+        JsonNode intended = json("""
+                {"all": [
+                  {"did": {"definition": %d}, "at_least": 2, "within": "30d"},
+                  {"any": [
+                    {"property": "plan", "op": "eq", "value": "pro"},
+                    {"not": {"all": [
+                      {"did": {"definition": %d}, "at_least": 1, "within": "7d"},
+                      {"property": "plan", "op": "is_set"}]}}]}]}""".formatted(product, purchased));
+        try (BrowserContext ctx = web.signedInAsAdmin()) {
+            Page page = web.open(ctx, "/e/" + app() + "/cohorts/new");
+            List<String> errors = WebApp.watchErrors(page);
+            page.getByLabel("Name", new Page.GetByLabelOptions().setExact(true)).fill("Browsers, pro or not recent buyers");
+            Locator c1 = named(page, AriaRole.GROUP, "Condition 1");
+            Locator event = c1.getByRole(AriaRole.COMBOBOX, new Locator.GetByRoleOptions().setName("Event").setExact(true));
+            assertThat(event).containsText("Viewed a product");
+            event.selectOption("d:" + product);
+            c1.getByLabel("At least").fill("2");
+
+            // Group 2 (any, the other join than its parent's) inside the cohort's all.
+            named(page, AriaRole.BUTTON, "Add a group").click();
+            Locator g2 = named(page, AriaRole.GROUP, "Group 2");
+            assertThat(g2.locator("select[name='group-2']")).hasValue("any");
+            assertThat(page.locator("hs-cohort select[name=join]")).hasValue("all");
+            Locator c21 = named(page, AriaRole.GROUP, "Condition 2.1");
+            c21.locator("select[name='cond-2.1']").selectOption("property");
+            c21.getByRole(AriaRole.COMBOBOX, new Locator.GetByRoleOptions().setName("User property").setExact(true)).fill("plan");
+            c21.getByLabel("Operator").selectOption("eq");
+            c21.getByLabel("Value", new Locator.GetByLabelOptions().setExact(true)).fill("pro");
+
+            // Group 2.2 (all) inside group 2, negated: two levels of nesting below the cohort's own group.
+            named(page, AriaRole.BUTTON, "Add a group to group 2").click();
+            Locator g22 = named(page, AriaRole.GROUP, "Group 2.2");
+            assertThat(g22.locator("select[name='group-2.2']")).hasValue("all");
+            named(page, AriaRole.CHECKBOX, "Not: group 2.2").check();
+            Locator c221 = named(page, AriaRole.GROUP, "Condition 2.2.1");
+            c221.getByRole(AriaRole.COMBOBOX, new Locator.GetByRoleOptions().setName("Event").setExact(true))
+                    .selectOption("d:" + purchased);
+            c221.getByLabel("Condition 2.2.1: In the last (number)").fill("7");
+            named(page, AriaRole.BUTTON, "Add a condition to group 2.2").click();
+            Locator c222 = named(page, AriaRole.GROUP, "Condition 2.2.2");
+            assertThat(c222.locator("select[name='cond-2.2.2']")).isFocused();
+            c222.locator("select[name='cond-2.2.2']").selectOption("property");
+            c222.getByRole(AriaRole.COMBOBOX, new Locator.GetByRoleOptions().setName("User property").setExact(true)).fill("plan");
+            c222.getByLabel("Operator").selectOption("is_set");
+            assertThat(page.locator("hs-cohort .group")).hasCount(2);
+            assertThat(g22).hasClass(Pattern.compile("negated"));
+            page.locator("hs-cohort form").screenshot(new Locator.ScreenshotOptions()
+                    .setPath(java.nio.file.Path.of("target", "screenshots", "cohort-nested-builder.png")));
+            assertThat(WebApp.seriousViolations(page)).isEmpty();
+
+            page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create cohort")).click();
+            assertThat(page).hasURL(Pattern.compile("/cohorts/\\d+$"));
+            long id = web.cohortId("Browsers, pro or not recent buyers");
+            assertThat(web.get("/api/cohorts/" + id + "?app_id=" + app()).get("definition")).isEqualTo(intended);
+            long total = assertShowsTheApisMembers(page, id);
+            assertThat(total).as("the demo has such users").isPositive();
+            // The saved cohort shows in the builder as it was built.
+            assertThat(named(page, AriaRole.CHECKBOX, "Not: group 2.2")).isChecked();
+            assertThat(page.locator("hs-cohort .group")).hasCount(2);
+            WebApp.screenshot(page, "cohort-nested");
+            assertThat(WebApp.seriousViolations(page)).isEmpty();
+            assertThat(errors).isEmpty();
+        }
+    }
+
+    @Test
+    void aNestedCohortMadeThroughTheApiShowsInTheBuilderAndSavesBackUnchanged() {
+        long checkout = web.definitionId("Started checkout");
+        long purchased = web.definitionId("Purchased");
+        // Forms the builder writes otherwise are kept: at_least left out, the operator as a symbol, an event's
+        // property filters, did_not, then_not with in_last, a not of a condition and of a group.
+        String text = """
+                {"any": [
+                  {"all": [
+                    {"did": {"definition": %d}, "within": "14d"},
+                    {"not": {"property": "plan", "op": "=", "value": "pro"}}]},
+                  {"all": [
+                    {"did": {"definition": %d}, "then_not": {"definition": %d}, "within": "1d", "in_last": "30d"},
+                    {"not": {"any": [
+                      {"did_not": {"kind": "pageview", "properties": [{"key": "$channel", "op": "=", "value": "search"}]}, "within": "7d"},
+                      {"property": "plan", "op": "is_not_set"}]}}]}]}""".formatted(checkout, checkout, purchased);
+        JsonNode definition = json(text);
+        WebApp.Response made = web.send("POST", "/api/cohorts", Map.of("app_id", app(), "name", "Checkout, nested",
+                "definition", definition), WebApp.ADMIN_TOKEN);
+        assertThat(made.status()).as(made.body()).isEqualTo(201);
+        long id = made.json().get("id").asLong();
+        try (BrowserContext ctx = web.signedInAsAdmin()) {
+            Page page = web.open(ctx, "/e/" + app() + "/cohorts/" + id);
+            List<String> errors = WebApp.watchErrors(page);
+            assertThat(page.locator("hs-cohort select[name=join]")).hasValue("any");
+            assertThat(page.locator("hs-cohort .group")).hasCount(3);
+            assertThat(page.locator("hs-cohort select[name='group-1']")).hasValue("all");
+            assertThat(page.locator("hs-cohort select[name='group-2']")).hasValue("all");
+            assertThat(page.locator("hs-cohort select[name='group-2.2']")).hasValue("any");
+            assertThat(page.locator("hs-cohort select[name='cond-1.1']")).hasValue("did");
+            Locator c11 = named(page, AriaRole.GROUP, "Condition 1.1");
+            assertThat(c11.getByRole(AriaRole.COMBOBOX, new Locator.GetByRoleOptions().setName("Event").setExact(true)))
+                    .hasValue("d:" + checkout);
+            assertThat(c11.getByLabel("At least")).hasValue("1");
+            assertThat(c11.getByLabel("Condition 1.1: In the last (number)")).hasValue("14");
+            assertThat(named(page, AriaRole.CHECKBOX, "Not: condition 1.1")).not().isChecked();
+            assertThat(named(page, AriaRole.CHECKBOX, "Not: condition 1.2")).isChecked();
+            Locator c12 = named(page, AriaRole.GROUP, "Condition 1.2");
+            assertThat(c12.locator("select[name='cond-1.2']")).hasValue("property");
+            assertThat(c12.getByLabel("Operator")).hasValue("eq");
+            assertThat(c12.getByLabel("Value", new Locator.GetByLabelOptions().setExact(true))).hasValue("pro");
+            Locator c21 = named(page, AriaRole.GROUP, "Condition 2.1");
+            assertThat(c21.locator("select[name='cond-2.1']")).hasValue("then_not");
+            assertThat(c21.getByRole(AriaRole.COMBOBOX, new Locator.GetByRoleOptions().setName("But not then").setExact(true)))
+                    .hasValue("d:" + purchased);
+            assertThat(c21.getByLabel("only in the last")).isChecked();
+            assertThat(named(page, AriaRole.CHECKBOX, "Not: group 2.2")).isChecked();
+            Locator c221 = named(page, AriaRole.GROUP, "Condition 2.2.1");
+            assertThat(c221.locator("select[name='cond-2.2.1']")).hasValue("did_not");
+            assertThat(c221).containsText("with 1 property filter");
+            assertThat(named(page, AriaRole.GROUP, "Condition 2.2.2").getByLabel("Operator")).hasValue("is_not_set");
+            assertShowsTheApisMembers(page, id);
+            assertThat(WebApp.seriousViolations(page)).isEmpty();
+
+            // Saved without a change: the definition is the one made.
+            save(page, id);
+            JsonNode saved = web.get("/api/cohorts/" + id + "?app_id=" + app()).get("definition");
+            assertThat(saved.toString()).isEqualTo(definition.toString());
+
+            // One edit changes that condition alone: condition 1.2 no longer negated, the rest as it was.
+            named(page, AriaRole.CHECKBOX, "Not: condition 1.2").uncheck();
+            save(page, id);
+            JsonNode edited = definition.deepCopy();
+            ((com.fasterxml.jackson.databind.node.ArrayNode) edited.get("any").get(0).get("all"))
+                    .set(1, json("{\"property\": \"plan\", \"op\": \"=\", \"value\": \"pro\"}"));
+            assertThat(web.get("/api/cohorts/" + id + "?app_id=" + app()).get("definition")).isEqualTo(edited);
+            assertShowsTheApisMembers(page, id);
             assertThat(errors).isEmpty();
         }
     }
