@@ -3,7 +3,7 @@
 // the rules as they are typed. /e/<app>/definitions, /e/<app>/definitions/<id>, /e/<app>/definitions/new#d=<draft>.
 import {LitElement, html, css, svg} from 'lit';
 import {api, ApiError, isAbort, me} from './api.js';
-import {base, encodeState, decodeState, formatNumber, SubRoutes} from './ui.js';
+import {base, encodeState, decodeState, focusIfLost, formatNumber, SubRoutes} from './ui.js';
 import './chart.js';
 import {OPS} from './pickers.js';
 
@@ -71,6 +71,7 @@ export class HsDefinitions extends LitElement {
   static styles = [base, css`
     .top { display: flex; align-items: center; gap: 12px; margin-bottom: 12px; }
     .top h1 { margin: 0; }
+    h1:focus { outline: none; }
     .spacer { flex: 1; }
     [role=tablist] { display: flex; gap: 4px; border-bottom: 1px solid var(--line); margin-bottom: 12px; }
     [role=tab] { border: 0; border-bottom: 2px solid transparent; border-radius: 0; background: none; padding: 8px 12px; color: var(--muted); }
@@ -103,7 +104,10 @@ export class HsDefinitions extends LitElement {
   }
 
   updated(changed) {
-    if ((changed.has('path') || changed.has('appId')) && !this.routes.sub) this.load();
+    if ((changed.has('path') || changed.has('appId')) && !this.routes.sub) {
+      this.load();
+      focusIfLost(this.renderRoot.querySelector('h1'));
+    }
   }
 
   open(sub, hash = '') {
@@ -191,7 +195,7 @@ export class HsDefinitions extends LitElement {
         .draft=${sub === 'new' ? decodeState(new URLSearchParams(location.hash.slice(1)).get('d') || '') : null}
         @saved=${e => this.open(String(e.detail.id))} @back=${() => this.open('')}></hs-definition-editor>`;
     }
-    return html`<div class="top"><h1>Definitions</h1><span class="spacer"></span>
+    return html`<div class="top"><h1 tabindex="-1">Definitions</h1><span class="spacer"></span>
         ${CAN_EDIT.has(this.role) ? html`<a class="new" href=${`/e/${encodeURIComponent(this.appId)}/definitions/new`}
           @click=${e => { e.preventDefault(); this.open('new'); }}>New definition</a>` : ''}</div>
       <div role="tablist" aria-label="Catalog" @keydown=${this.onTabKey}>
@@ -275,6 +279,7 @@ export class HsDefinitionEditor extends LitElement {
   static styles = [base, css`
     .top { display: flex; align-items: center; gap: 12px; margin-bottom: 12px; }
     .top h1 { margin: 0; }
+    h1:focus { outline: none; }
     .grid { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 16px; align-items: start; }
     @media (max-width: 900px) { .grid { grid-template-columns: 1fr; } }
     fieldset { border: 0; padding: 0; margin: 0; min-width: 0; display: grid; gap: 12px; }
@@ -310,6 +315,15 @@ export class HsDefinitionEditor extends LitElement {
     super.disconnectedCallback();
     clearTimeout(this.timer);
     this.ctrl?.abort();
+  }
+
+  updated() {
+    // Opened from a link that went away with the catalog: the keyboard continues from this screen's heading.
+    const h1 = this.renderRoot.querySelector('h1');
+    if (h1 && !this.headingShown) {
+      this.headingShown = true;
+      focusIfLost(h1);
+    }
   }
 
   async loadDefinition() {
@@ -401,7 +415,7 @@ export class HsDefinitionEditor extends LitElement {
     const ro = this.readOnly;
     return html`<div class="top"><a href=${`/e/${encodeURIComponent(this.appId)}/definitions`}
         @click=${e => { e.preventDefault(); this.dispatchEvent(new CustomEvent('back')); }}>← Definitions</a>
-      <h1>${this.definitionId == null ? 'New definition' : d.name || 'Definition'}</h1></div>
+      <h1 tabindex="-1">${this.definitionId == null ? 'New definition' : d.name || 'Definition'}</h1></div>
       ${ro ? html`<p class="readonly" id="readonly">Read-only: your role is ${this.role || 'unknown'}, and only architects and admins change definitions. The preview still shows what it matches.</p>` : ''}
       <div class="grid">
         <form class="card" @submit=${e => { e.preventDefault(); if (!ro) this.save(); }}>

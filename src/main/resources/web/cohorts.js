@@ -5,7 +5,7 @@
 import {LitElement, html, css, nothing} from 'lit';
 import {repeat} from 'lit/directives/repeat.js';
 import {api, ApiError, isAbort, me} from './api.js';
-import {base, formatNumber, SubRoutes} from './ui.js';
+import {base, focusIfLost, formatNumber, SubRoutes} from './ui.js';
 import './chart.js';
 import {userLink} from './users.js';
 import {NO_CATALOG, OPS, eventSelect, loadCatalog} from './pickers.js';
@@ -195,6 +195,7 @@ export class HsCohorts extends LitElement {
   static styles = [base, css`
     .top { display: flex; align-items: center; gap: 12px; margin-bottom: 12px; }
     .top h1 { margin: 0; }
+    h1:focus { outline: none; }
     .spacer { flex: 1; }
     a.new { background: var(--accent); color: #fff; text-decoration: none; border-radius: 6px; padding: 6px 12px; font-weight: 600; }
     .badge { font-size: 11px; font-weight: 600; padding: 1px 6px; border-radius: 4px; background: var(--bg-code); color: var(--muted); }
@@ -216,7 +217,10 @@ export class HsCohorts extends LitElement {
   }
 
   updated(changed) {
-    if ((changed.has('path') || changed.has('appId')) && !this.routes.sub) this.load();
+    if ((changed.has('path') || changed.has('appId')) && !this.routes.sub) {
+      this.load();
+      focusIfLost(this.renderRoot.querySelector('h1'));
+    }
   }
 
   open(sub) {
@@ -258,7 +262,7 @@ export class HsCohorts extends LitElement {
         @saved=${e => this.open(String(e.detail.id))} @back=${() => this.open('')}></hs-cohort>`;
     }
     const app = encodeURIComponent(this.appId);
-    return html`<div class="top"><h1>Cohorts</h1><span class="spacer"></span>
+    return html`<div class="top"><h1 tabindex="-1">Cohorts</h1><span class="spacer"></span>
         ${CAN_EDIT.has(this.role) ? html`<a class="new" href=${`/e/${app}/cohorts/new`} @click=${e => { e.preventDefault(); this.open('new'); }}>New cohort</a>` : ''}</div>
       ${this.error ? html`<hs-state kind="error" .message=${this.error.message} @retry=${() => this.load()}></hs-state>`
         : !this.cohorts ? html`<hs-state kind="loading" message="Loading the cohorts…"></hs-state>`
@@ -286,6 +290,7 @@ export class HsCohort extends LitElement {
   static styles = [base, css`
     .top { display: flex; align-items: center; gap: 12px; margin-bottom: 12px; }
     .top h1 { margin: 0; }
+    h1:focus { outline: none; }
     fieldset { border: 0; padding: 0; margin: 0; min-width: 0; display: grid; gap: 12px; }
     .children { display: grid; gap: 6px; }
     .cond { display: flex; gap: 8px; align-items: end; flex-wrap: wrap; border: 1px solid var(--line); border-radius: 8px; padding: 10px;
@@ -342,6 +347,12 @@ export class HsCohort extends LitElement {
   }
 
   updated(changed) {
+    // Opened from a link that went away with the list: the keyboard continues from this screen's heading.
+    const h1 = this.renderRoot.querySelector('h1');
+    if (h1 && !this.headingShown) {
+      this.headingShown = true;
+      focusIfLost(h1);
+    }
     // After adding or removing a condition or group, the focus goes where the keyboard user continues.
     if (this.focusNext) {
       const target = this.renderRoot.querySelector(this.focusNext);
@@ -527,7 +538,7 @@ export class HsCohort extends LitElement {
     this.shownErrors = new Set();
     return html`<div class="top"><a href=${`/e/${encodeURIComponent(this.appId)}/cohorts`}
         @click=${e => { e.preventDefault(); this.dispatchEvent(new CustomEvent('back')); }}>← Cohorts</a>
-      <h1>${isNew ? 'New cohort' : this.cohort.name}</h1></div>
+      <h1 tabindex="-1">${isNew ? 'New cohort' : this.cohort.name}</h1></div>
       ${ro ? html`<p class="readonly" id="readonly">Read-only: your role is ${this.role || 'unknown'}, and only architects and admins change cohorts.</p>` : ''}
       <form class="card" @submit=${e => { e.preventDefault(); if (!ro) this.save(); }}>
         <fieldset ?disabled=${ro}>

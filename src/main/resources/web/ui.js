@@ -141,6 +141,15 @@ export class SubRoutes {
   }
 }
 
+/**
+ * Focuses `el` (a screen's heading, with tabindex=-1) when the focus was lost, as when the link or button that
+ * opened the screen went away with the screen before it: the keyboard then continues from the new screen's top.
+ */
+export function focusIfLost(el) {
+  const a = document.activeElement;
+  if (el && (!a || a === document.body)) el.focus();
+}
+
 /** A number for people: thousands separated, at most two decimals. */
 export function formatNumber(v) {
   if (v == null) return '–';

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Cohorts screen in Chromium over the demo shop: a cohort built in the builder (flat, or in groups nested two
- * levels and more) is saved as the API reads it, its size and members are the
+ * levels and more, with the mouse or the keyboard alone) is saved as the API reads it, its size and members are the
  * API's, a nested cohort made through the API shows in the builder and saves back unchanged, the list shows each
  * cohort's size, and a static cohort takes pasted identities.
  */
@@ -277,6 +277,91 @@ class CohortsScreenTest {
             ((com.fasterxml.jackson.databind.node.ArrayNode) edited.get("any").get(0).get("all"))
                     .set(1, json("{\"property\": \"plan\", \"op\": \"=\", \"value\": \"pro\"}"));
             assertThat(web.get("/api/cohorts/" + id + "?app_id=" + app()).get("definition")).isEqualTo(edited);
+            assertShowsTheApisMembers(page, id);
+            assertThat(errors).isEmpty();
+        }
+    }
+
+    @Test
+    void aNestedCohortIsMadeWithTheKeyboardAlone() {
+        long product = web.definitionId("Viewed a product");
+        long purchased = web.definitionId("Purchased");
+        JsonNode intended = json("""
+                {"all": [
+                  {"did": {"definition": %d}, "at_least": 3, "within": "30d"},
+                  {"not": {"any": [
+                    {"property": "plan", "op": "eq", "value": "pro"},
+                    {"did": {"definition": %d}, "at_least": 1, "within": "30d"}]}}]}""".formatted(product, purchased));
+        try (BrowserContext ctx = web.signedInAsAdmin()) {
+            Page page = web.open(ctx, "/e/" + app() + "/cohorts");
+            List<String> errors = WebApp.watchErrors(page);
+            assertThat(page.locator("hs-cohorts h1")).hasText("Cohorts");
+            WebApp.tabTo(page, "New cohort");
+            page.keyboard().press("Enter");
+            assertThat(page).hasURL(Pattern.compile("/cohorts/new$"));
+            // The link went away with the list: the focus is on the new screen's heading, not lost to the page.
+            assertThat(page.locator("hs-cohort h1")).isFocused();
+            page.keyboard().press("Tab");
+            assertThat(page.getByLabel("Name", new Page.GetByLabelOptions().setExact(true))).isFocused();
+            page.keyboard().type("Keyboard cohort");
+
+            // Condition 1: an event chosen by typing its name, at least 3 by the arrow keys.
+            Locator c1 = named(page, AriaRole.GROUP, "Condition 1");
+            Locator event1 = c1.getByRole(AriaRole.COMBOBOX, new Locator.GetByRoleOptions().setName("Event").setExact(true));
+            assertThat(event1).containsText("Viewed a product");
+            WebApp.tabTo(page, event1);
+            page.keyboard().type("Viewed a product");
+            assertThat(event1).hasValue("d:" + product);
+            page.keyboard().press("Tab");
+            assertThat(c1.getByLabel("At least")).isFocused();
+            page.keyboard().press("ArrowUp");
+            page.keyboard().press("ArrowUp");
+            assertThat(c1.getByLabel("At least")).hasValue("3");
+
+            // Add a group: the focus lands on its join; Shift+Tab reaches its Not, Space negates it.
+            WebApp.tabTo(page, named(page, AriaRole.BUTTON, "Add a group"));
+            page.keyboard().press("Enter");
+            Locator join = page.locator("hs-cohort select[name='group-2']");
+            assertThat(join).isFocused();
+            assertThat(join).hasValue("any");
+            page.keyboard().press("Shift+Tab");
+            Locator not = named(page, AriaRole.CHECKBOX, "Not: group 2");
+            assertThat(not).isFocused();
+            page.keyboard().press("Space");
+            assertThat(not).isChecked();
+
+            // Condition 2.1: a user property, by the arrow keys on its type and typing.
+            WebApp.tabTo(page, "cond-2.1");
+            for (int i = 0; i < 3; i++) {
+                page.keyboard().press("ArrowDown");
+            }
+            Locator c21 = named(page, AriaRole.GROUP, "Condition 2.1");
+            assertThat(c21.locator("select[name='cond-2.1']")).hasValue("property");
+            page.keyboard().press("Tab");
+            assertThat(c21.getByRole(AriaRole.COMBOBOX, new Locator.GetByRoleOptions().setName("User property").setExact(true))).isFocused();
+            page.keyboard().type("plan");
+            page.keyboard().press("Tab");
+            assertThat(c21.getByLabel("Operator")).isFocused();
+            page.keyboard().press("Tab");
+            page.keyboard().type("pro");
+            assertThat(c21.getByLabel("Value", new Locator.GetByLabelOptions().setExact(true))).hasValue("pro");
+
+            // Another condition in group 2: the focus lands on its type; its event is chosen by typing.
+            WebApp.tabTo(page, "Add a condition to group 2");
+            page.keyboard().press("Enter");
+            Locator c22 = named(page, AriaRole.GROUP, "Condition 2.2");
+            assertThat(c22.locator("select[name='cond-2.2']")).isFocused();
+            page.keyboard().press("Tab");
+            Locator event22 = c22.getByRole(AriaRole.COMBOBOX, new Locator.GetByRoleOptions().setName("Event").setExact(true));
+            assertThat(event22).isFocused();
+            page.keyboard().type("Purchased");
+            assertThat(event22).hasValue("d:" + purchased);
+
+            WebApp.tabTo(page, "Create cohort");
+            page.keyboard().press("Enter");
+            assertThat(page).hasURL(Pattern.compile("/cohorts/\\d+$"));
+            long id = web.cohortId("Keyboard cohort");
+            assertThat(web.get("/api/cohorts/" + id + "?app_id=" + app()).get("definition")).isEqualTo(intended);
             assertShowsTheApisMembers(page, id);
             assertThat(errors).isEmpty();
         }

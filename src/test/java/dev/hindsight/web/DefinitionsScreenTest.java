@@ -176,7 +176,10 @@ class DefinitionsScreenTest {
             page.keyboard().press("Enter");
             assertThat(page).hasURL(Pattern.compile("/definitions/new$"));
             assertThat(page.locator("hs-definition-editor #preview-total")).isVisible();
-            WebApp.tabTo(page, "name");
+            // The link went away with the catalog: the focus is on the editor's heading, the name one Tab away.
+            assertThat(page.locator("hs-definition-editor h1")).isFocused();
+            page.keyboard().press("Tab");
+            assertThat(page.getByLabel("Name", new Page.GetByLabelOptions().setExact(true))).isFocused();
             page.keyboard().type("Signup - Submitted (keyboard)");
             WebApp.tabTo(page, "Rule 1 kind");
             page.keyboard().press("ArrowDown"); // click → submit
