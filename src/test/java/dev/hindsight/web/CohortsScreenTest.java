@@ -357,6 +357,15 @@ class CohortsScreenTest {
             page.keyboard().type("Purchased");
             assertThat(event22).hasValue("d:" + purchased);
 
+            // A condition added and removed again: the focus passes to the group before it, not to the page.
+            WebApp.tabTo(page, named(page, AriaRole.BUTTON, "Add a condition"));
+            page.keyboard().press("Enter");
+            assertThat(page.locator("hs-cohort select[name='cond-3']")).isFocused();
+            WebApp.tabTo(page, "Remove condition 3");
+            page.keyboard().press("Enter");
+            assertThat(named(page, AriaRole.GROUP, "Condition 3")).hasCount(0);
+            assertThat(named(page, AriaRole.CHECKBOX, "Not: group 2")).isFocused();
+
             WebApp.tabTo(page, "Create cohort");
             page.keyboard().press("Enter");
             assertThat(page).hasURL(Pattern.compile("/cohorts/\\d+$"));
