@@ -293,10 +293,13 @@ export class HsCohort extends LitElement {
     h1:focus { outline: none; }
     fieldset { border: 0; padding: 0; margin: 0; min-width: 0; display: grid; gap: 12px; }
     .children { display: grid; gap: 6px; }
-    .cond { display: flex; gap: 8px; align-items: end; flex-wrap: wrap; border: 1px solid var(--line); border-radius: 8px; padding: 10px;
+    .cond { display: flex; gap: 8px; align-items: end; border: 1px solid var(--line); border-radius: 8px; padding: 8px;
       background: var(--bg-raised); }
+    .fields { flex: 1; min-width: 0; display: flex; gap: 8px; align-items: end; flex-wrap: wrap; }
+    .fields .err { flex-basis: 100%; }
+    .pair { display: inline-flex; gap: 8px; align-items: end; }
     .group { display: grid; gap: 8px; border: 1px solid var(--line); border-left: 4px solid var(--accent); border-radius: 8px;
-      padding: 10px 10px 10px 16px; background: var(--bg); }
+      padding: 10px 8px 10px 12px; background: var(--bg); }
     .group .group { background: var(--bg-raised); }
     .group .group .group { background: var(--bg); }
     .group .group .group .group { background: var(--bg-raised); }
@@ -310,11 +313,10 @@ export class HsCohort extends LitElement {
     label.not:has(input:checked) { border-color: var(--danger); color: var(--danger); background: #fdecea; }
     label.not:has(input:focus-visible) { outline: 2px solid var(--accent); outline-offset: 2px; }
     label.not input { margin: 0; }
-    .cond .remove { margin-left: auto; }
     .adds { display: flex; gap: 8px; align-items: center; }
     .group .adds button { border-style: dashed; background: transparent; font-size: 13px; padding: 3px 10px; }
-    .raw pre { margin: 0; flex: 1; }
-    input[type=number] { width: 72px; }
+    .raw pre { margin: 0; flex-basis: 100%; }
+    input[type=number] { width: 60px; }
     .err { color: var(--danger); font-size: 12px; }
     .readonly { background: var(--accent-soft); color: var(--accent-text); padding: 8px 12px; border-radius: 6px; margin-bottom: 12px; }
     .actions { display: flex; gap: 8px; align-items: center; margin-top: 16px; }
@@ -631,17 +633,17 @@ export class HsCohort extends LitElement {
     const inner = c.not ? `${at}.not` : at;
     const what = `condition ${num}`;
     if (c.kind === 'raw') {
-      return html`<div class="cond raw ${c.not ? 'negated' : ''}" role="group" aria-label=${`Condition ${num}`} id=${`n-${c.id}`}>
+      return html`<div class="cond raw" role="group" aria-label=${`Condition ${num}`} id=${`n-${c.id}`}><div class="fields">
         <span class="muted">Condition ${num}, kept as the API holds it (the builder does not edit it):</span>
-        <pre>${JSON.stringify(c.json)}</pre>${this.removeButton(c, what)}${this.fieldError(at)}</div>`;
+        <pre>${JSON.stringify(c.json)}</pre>${this.fieldError(at)}</div>${this.removeButton(c, what)}</div>`;
     }
     const set = patch => this.setNode(c.id, patch);
-    const dur = (label, key) => html`<label>${label} <input type="number" min="1" aria-label=${`Condition ${num}: ${label} (number)`} .value=${String(c[key].n)}
+    const dur = (label, key) => html`<span class="pair"><label>${label} <input type="number" min="1" aria-label=${`Condition ${num}: ${label} (number)`} .value=${String(c[key].n)}
         @input=${e => set({[key]: {...c[key], n: Number(e.target.value)}})}></label>
       <label>Unit <select aria-label=${`Condition ${num}: ${label} (unit)`} .value=${c[key].unit} @change=${e => set({[key]: {...c[key], unit: e.target.value}})}>
-        ${UNITS.map(([u, l]) => html`<option value=${u} ?selected=${c[key].unit === u}>${l}</option>`)}</select></label>`;
+        ${UNITS.map(([u, l]) => html`<option value=${u} ?selected=${c[key].unit === u}>${l}</option>`)}</select></label></span>`;
     const filters = e => (e.properties?.length ? html`<span class="muted">with ${e.properties.length} property filter${e.properties.length > 1 ? 's' : ''}</span>` : '');
-    return html`<div class="cond ${c.not ? 'negated' : ''}" role="group" aria-label=${`Condition ${num}`} id=${`n-${c.id}`}>
+    return html`<div class="cond ${c.not ? 'negated' : ''}" role="group" aria-label=${`Condition ${num}`} id=${`n-${c.id}`}><div class="fields">
       ${this.notToggle(c, what)}
       <label>Condition ${num} <select name=${`cond-${num}`} class="type" .value=${c.type} @change=${e => set({type: e.target.value})}>
         ${CONDITIONS.map(([v, l]) => html`<option value=${v} ?selected=${c.type === v}>${l}</option>`)}</select></label>
@@ -660,8 +662,8 @@ export class HsCohort extends LitElement {
           ${dur('Within', 'within')}
           <label style="flex-direction:row;align-items:center"><input type="checkbox" .checked=${c.use_in_last} @change=${e => set({use_in_last: e.target.checked})}> only in the last</label>
           ${c.use_in_last ? dur('Period', 'in_last') : ''}` : ''}`}
+      ${this.fieldError(at, true)}${this.fieldError(inner)}</div>
       ${this.removeButton(c, what)}
-      ${this.fieldError(at, true)}${this.fieldError(inner)}
     </div>`;
   }
 

@@ -216,12 +216,14 @@ class CohortsScreenTest {
         long checkout = web.definitionId("Started checkout");
         long purchased = web.definitionId("Purchased");
         // Forms the builder writes otherwise are kept: at_least left out, the operator as a symbol, an event's
-        // property filters, did_not, then_not with in_last, a not of a condition and of a group.
+        // property filters, did_not, then_not with in_last, a not of a condition and of a group, a not of a not (which
+        // the builder shows as JSON and keeps).
         String text = """
                 {"any": [
                   {"all": [
                     {"did": {"definition": %d}, "within": "14d"},
-                    {"not": {"property": "plan", "op": "=", "value": "pro"}}]},
+                    {"not": {"property": "plan", "op": "=", "value": "pro"}},
+                    {"not": {"not": {"property": "plan", "op": "is_set"}}}]},
                   {"all": [
                     {"did": {"definition": %d}, "then_not": {"definition": %d}, "within": "1d", "in_last": "30d"},
                     {"not": {"any": [
@@ -252,6 +254,8 @@ class CohortsScreenTest {
             assertThat(c12.locator("select[name='cond-1.2']")).hasValue("property");
             assertThat(c12.getByLabel("Operator")).hasValue("eq");
             assertThat(c12.getByLabel("Value", new Locator.GetByLabelOptions().setExact(true))).hasValue("pro");
+            assertThat(named(page, AriaRole.GROUP, "Condition 1.3").locator("pre"))
+                    .hasText("{\"not\":{\"not\":{\"property\":\"plan\",\"op\":\"is_set\"}}}");
             Locator c21 = named(page, AriaRole.GROUP, "Condition 2.1");
             assertThat(c21.locator("select[name='cond-2.1']")).hasValue("then_not");
             assertThat(c21.getByRole(AriaRole.COMBOBOX, new Locator.GetByRoleOptions().setName("But not then").setExact(true)))
