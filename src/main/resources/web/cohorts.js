@@ -605,6 +605,7 @@ export class HsCohort extends LitElement {
 
   /** Add a condition and Add a group at the end of group `g` (the root when it has no number), off at the API's limits. */
   renderAdds(g, num) {
+    if (this.readOnly) return '';
     const canCond = fits(this.withAdded(g.id, PROBE_CONDITION));
     const canGroup = fits(this.withAdded(g.id, PROBE_GROUP));
     return html`<div class="adds">
@@ -625,7 +626,7 @@ export class HsCohort extends LitElement {
 
   /** Remove, unless the node holds the cohort's last condition. */
   removeButton(n, what) {
-    return leaves(this.model.root) > leaves(n) ? html`<button type="button" class="remove" aria-label=${`Remove ${what}`}
+    return !this.readOnly && leaves(this.model.root) > leaves(n) ? html`<button type="button" class="remove" aria-label=${`Remove ${what}`}
       @click=${() => this.remove(n.id)}>Remove</button>` : '';
   }
 

@@ -431,6 +431,8 @@ class CohortsScreenTest {
             assertThat(page.getByLabel("Value", new Page.GetByLabelOptions().setExact(true))).hasValue("pro");
             assertThat(page.getByLabel("Value", new Page.GetByLabelOptions().setExact(true))).isDisabled();
             assertThat(page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Save"))).hasCount(0);
+            assertThat(page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Add a condition"))).hasCount(0);
+            assertThat(page.getByRole(AriaRole.CHECKBOX, new Page.GetByRoleOptions().setName("Not: condition 1"))).isDisabled();
             assertThat(page.locator("hs-cohort table#members tbody tr")).not().hasCount(0);
             assertThat(errors).isEmpty();
         }
