@@ -3,21 +3,15 @@
 // the rules as they are typed. /e/<app>/definitions, /e/<app>/definitions/<id>, /e/<app>/definitions/new#d=<draft>.
 import {LitElement, html, css, svg} from 'lit';
 import {api, ApiError, isAbort, me} from './api.js';
-import {base, encodeState, decodeState, formatNumber} from './ui.js';
+import {base, encodeState, decodeState, focusIfLost, formatNumber, SubRoutes} from './ui.js';
 import './chart.js';
+import {OPS} from './pickers.js';
 
 const TABS = [['events', 'Events'], ['properties', 'Properties'], ['candidates', 'Candidates']];
 const RULE_KINDS = [['click', 'Click'], ['submit', 'Submit'], ['change', 'Change'], ['pageview', 'Pageview'], ['custom', 'Custom event']];
 const TEXT_MODES = [['text', 'equals'], ['text_contains', 'contains'], ['text_regex', 'matches regex']];
 const PATH_MODES = [['path', 'equals (* any)'], ['path_contains', 'contains'], ['path_regex', 'matches regex']];
-const OPS = ['=', '!=', 'contains', '>', '<', '>=', '<=', 'is_set', 'is_not_set'];
 const CAN_EDIT = new Set(['architect', 'admin']);
-
-/** The part of the path after /e/<app>/<segment>/ ('' for the list). */
-export function subPath(path, segment) {
-  const m = new RegExp(`^/e/[^/]+/${segment}/([^/]+)`).exec(path || '');
-  return m ? decodeURIComponent(m[1]) : '';
-}
 
 /** An inline SVG sparkline of values (no axes), labelled for screen readers. */
 export function sparkline(values, label) {
@@ -77,6 +71,7 @@ export class HsDefinitions extends LitElement {
   static styles = [base, css`
     .top { display: flex; align-items: center; gap: 12px; margin-bottom: 12px; }
     .top h1 { margin: 0; }
+    h1:focus { outline: none; }
     .spacer { flex: 1; }
     [role=tablist] { display: flex; gap: 4px; border-bottom: 1px solid var(--line); margin-bottom: 12px; }
     [role=tab] { border: 0; border-bottom: 2px solid transparent; border-radius: 0; background: none; padding: 8px 12px; color: var(--muted); }
@@ -95,29 +90,28 @@ export class HsDefinitions extends LitElement {
     super();
     this.tab = new URLSearchParams(location.hash.slice(1)).get('tab') || 'events';
     this.search = '';
+    this.routes = new SubRoutes(this, 'definitions');
   }
 
   connectedCallback() {
     super.connectedCallback();
     this.role = me()?.role || null;
-    this.onPop = () => { this.path = location.pathname; };
-    addEventListener('popstate', this.onPop);
   }
 
   disconnectedCallback() {
     super.disconnectedCallback();
-    removeEventListener('popstate', this.onPop);
     this.ctrl?.abort();
   }
 
   updated(changed) {
-    if ((changed.has('path') || changed.has('appId')) && !subPath(this.path, 'definitions')) this.load();
+    if ((changed.has('path') || changed.has('appId')) && !this.routes.sub) {
+      this.load();
+      focusIfLost(this.renderRoot.querySelector('h1'));
+    }
   }
 
   open(sub, hash = '') {
-    const path = `/e/${encodeURIComponent(this.appId)}/definitions${sub ? `/${sub}` : ''}`;
-    history.pushState(null, '', path + hash);
-    this.path = path;
+    this.routes.open(sub, hash);
   }
 
   async load() {
@@ -195,13 +189,13 @@ export class HsDefinitions extends LitElement {
   }
 
   render() {
-    const sub = subPath(this.path, 'definitions');
+    const sub = this.routes.sub;
     if (sub) {
       return html`<hs-definition-editor app-id=${this.appId} .definitionId=${sub === 'new' ? null : Number(sub)} .role=${this.role}
         .draft=${sub === 'new' ? decodeState(new URLSearchParams(location.hash.slice(1)).get('d') || '') : null}
         @saved=${e => this.open(String(e.detail.id))} @back=${() => this.open('')}></hs-definition-editor>`;
     }
-    return html`<div class="top"><h1>Definitions</h1><span class="spacer"></span>
+    return html`<div class="top"><h1 tabindex="-1">Definitions</h1><span class="spacer"></span>
         ${CAN_EDIT.has(this.role) ? html`<a class="new" href=${`/e/${encodeURIComponent(this.appId)}/definitions/new`}
           @click=${e => { e.preventDefault(); this.open('new'); }}>New definition</a>` : ''}</div>
       <div role="tablist" aria-label="Catalog" @keydown=${this.onTabKey}>
@@ -285,6 +279,7 @@ export class HsDefinitionEditor extends LitElement {
   static styles = [base, css`
     .top { display: flex; align-items: center; gap: 12px; margin-bottom: 12px; }
     .top h1 { margin: 0; }
+    h1:focus { outline: none; }
     .grid { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 16px; align-items: start; }
     @media (max-width: 900px) { .grid { grid-template-columns: 1fr; } }
     fieldset { border: 0; padding: 0; margin: 0; min-width: 0; display: grid; gap: 12px; }
@@ -320,6 +315,15 @@ export class HsDefinitionEditor extends LitElement {
     super.disconnectedCallback();
     clearTimeout(this.timer);
     this.ctrl?.abort();
+  }
+
+  updated() {
+    // Opened from a link that went away with the catalog: the keyboard continues from this screen's heading.
+    const h1 = this.renderRoot.querySelector('h1');
+    if (h1 && !this.headingShown) {
+      this.headingShown = true;
+      focusIfLost(h1);
+    }
   }
 
   async loadDefinition() {
@@ -411,7 +415,7 @@ export class HsDefinitionEditor extends LitElement {
     const ro = this.readOnly;
     return html`<div class="top"><a href=${`/e/${encodeURIComponent(this.appId)}/definitions`}
         @click=${e => { e.preventDefault(); this.dispatchEvent(new CustomEvent('back')); }}>← Definitions</a>
-      <h1>${this.definitionId == null ? 'New definition' : d.name || 'Definition'}</h1></div>
+      <h1 tabindex="-1">${this.definitionId == null ? 'New definition' : d.name || 'Definition'}</h1></div>
       ${ro ? html`<p class="readonly" id="readonly">Read-only: your role is ${this.role || 'unknown'}, and only architects and admins change definitions. The preview still shows what it matches.</p>` : ''}
       <div class="grid">
         <form class="card" @submit=${e => { e.preventDefault(); if (!ro) this.save(); }}>
@@ -466,7 +470,7 @@ export class HsDefinitionEditor extends LitElement {
           <label>Path <input .value=${r.path} placeholder="/products/*" @input=${e => this.setRule(i, {path: e.target.value})}>${this.fieldError(`${at}.${r.pathMode}`)}</label></div>`}
       ${r.properties.map((p, j) => html`<div class="pair">
         <label>Property <input .value=${p.key} @input=${e => this.setProp(i, j, {key: e.target.value})}></label>
-        <label>Operator <select .value=${p.op} @change=${e => this.setProp(i, j, {op: e.target.value})}>${OPS.map(o => html`<option ?selected=${p.op === o}>${o}</option>`)}</select></label>
+        <label>Operator <select .value=${p.op} @change=${e => this.setProp(i, j, {op: e.target.value})}>${OPS.map(([v, l]) => html`<option value=${v} ?selected=${p.op === v}>${l}</option>`)}</select></label>
         <label>Value <input .value=${p.value ?? ''} ?disabled=${p.op === 'is_set' || p.op === 'is_not_set'} @input=${e => this.setProp(i, j, {value: e.target.value})}></label>
         <button type="button" aria-label=${`Remove property condition ${j + 1} of rule ${n}`} @click=${() => this.setRule(i, {properties: r.properties.filter((_, k) => k !== j)})}>×</button></div>`)}
       ${this.fieldError(`${at}.properties`)}

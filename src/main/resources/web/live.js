@@ -1,8 +1,9 @@
 // The Live view: events as they arrive (polled every 2 s from the live feed), newest on top, each with the
-// definitions it matches; Pause stops the polling, and at most KEEP events stay in the page.
+// definitions it matches; Pause stops the polling, and at most KEEP events stay in the page. Download CSV gives
+// the events shown.
 import {LitElement, html, css} from 'lit';
 import {api, isAbort} from './api.js';
-import {base} from './ui.js';
+import {base, downloadCsv} from './ui.js';
 import {eventLabel, userLink} from './users.js';
 
 const KEEP = 300;
@@ -13,6 +14,16 @@ function clock(t) {
   const d = new Date(t);
   const time = d.toLocaleTimeString('en-GB');
   return d.toDateString() === new Date().toDateString() ? time : `${d.toLocaleDateString('en-GB', {day: 'numeric', month: 'short'})} ${time}`;
+}
+
+/**
+ * The events shown, one CSV row each, newest first: times as the API gives them, the user's identity and device,
+ * and the names of the definitions each matches, joined by "; ".
+ */
+export function liveRows(events) {
+  return [['event_id', 'time', 'kind', 'name', 'path', 'text', 'hierarchy', 'identity', 'device_id', 'definitions'],
+    ...events.map(e => [e.event_id, e.time, e.kind, e.name ?? '', e.path ?? '', e.text ?? '', e.hierarchy ?? '', e.identity ?? '',
+      e.device_id ?? '', e.definitions.map(d => d.name).join('; ')])];
 }
 
 export class HsLive extends LitElement {
@@ -94,6 +105,7 @@ export class HsLive extends LitElement {
           ? 'Paused' : 'Listening: new events appear every 2 seconds'}</span>
         <span class="spacer"></span>
         ${this.error ? html`<span class="error" role="alert">Could not load new events: ${this.error}</span>` : ''}
+        ${this.events.length ? html`<button @click=${() => downloadCsv('live-events.csv', liveRows(this.events))}>Download CSV</button>` : ''}
         <button class=${this.paused ? 'primary' : ''} aria-pressed=${this.paused ? 'true' : 'false'}
           @click=${() => this.togglePause()}>${this.paused ? 'Resume' : 'Pause'}</button>
       </div>

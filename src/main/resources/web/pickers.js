@@ -91,9 +91,12 @@ export function formatTime(t, interval) {
   return interval === 'hour' ? t.slice(0, 16).replace('T', ' ') : t.slice(0, 10);
 }
 
-/** The filter operators the API takes (README, "properties" filters). */
-export const OPS = [['=', 'is'], ['!=', 'is not'], ['contains', 'contains'], ['>', '>'], ['<', '<'], ['>=', '≥'],
-  ['<=', '≤'], ['is_set', 'is set'], ['is_not_set', 'is not set']];
+/**
+ * The filter operators the API takes: the symbol of event filters (README, "properties" filters), its label, and
+ * the name a cohort's user-property condition writes (README, "Cohorts"; it takes the symbols too).
+ */
+export const OPS = [['=', 'is', 'eq'], ['!=', 'is not', 'neq'], ['contains', 'contains', 'contains'], ['>', '>', 'gt'],
+  ['<', '<', 'lt'], ['>=', '≥', 'gte'], ['<=', '≤', 'lte'], ['is_set', 'is set', 'is_set'], ['is_not_set', 'is not set', 'is_not_set']];
 
 /** Filters as the API takes them: complete rows only, numbers as numbers where a comparison needs one. */
 export function filtersRequest(filters) {

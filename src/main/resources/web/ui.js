@@ -102,6 +102,54 @@ export function decodeState(text) {
   }
 }
 
+/** The part of the path after /e/<app>/<segment>/ ('' for the screen's own page), such as a cohort's id. */
+export function subPath(path, segment) {
+  const m = new RegExp(`^/e/[^/]+/${segment}/([^/]+)`).exec(path || '');
+  return m ? decodeURIComponent(m[1]) : '';
+}
+
+/**
+ * The places of a screen below /e/<app>/<segment>/ (a list, an item, "new"): the host's `path` follows the address
+ * on back and forward, `sub` is the place it names, and `open` goes to another. A Lit reactive controller.
+ */
+export class SubRoutes {
+  constructor(host, segment) {
+    this.host = host;
+    this.segment = segment;
+    this.onPop = () => { host.path = location.pathname; };
+    host.addController(this);
+  }
+
+  hostConnected() {
+    addEventListener('popstate', this.onPop);
+  }
+
+  hostDisconnected() {
+    removeEventListener('popstate', this.onPop);
+  }
+
+  /** The place the host's path names: '' for the list. */
+  get sub() {
+    return subPath(this.host.path, this.segment);
+  }
+
+  /** Goes to `sub` ('' for the list), with an optional `#…` fragment, as a new history entry. */
+  open(sub, hash = '') {
+    const path = `/e/${encodeURIComponent(this.host.appId)}/${this.segment}${sub ? `/${sub}` : ''}`;
+    history.pushState(null, '', path + hash);
+    this.host.path = path;
+  }
+}
+
+/**
+ * Focuses `el` (a screen's heading, with tabindex=-1) when the focus was lost, as when the link or button that
+ * opened the screen went away with the screen before it: the keyboard then continues from the new screen's top.
+ */
+export function focusIfLost(el) {
+  const a = document.activeElement;
+  if (el && (!a || a === document.body)) el.focus();
+}
+
 /** A number for people: thousands separated, at most two decimals. */
 export function formatNumber(v) {
   if (v == null) return '–';

@@ -246,14 +246,14 @@ class AnalysisScreensTest {
             List<String> errors = WebApp.watchErrors(page);
             settled(page, "hs-funnel");
             Locator step2 = select(page, "Step 2");
-            tabTo(page, step2);
+            WebApp.tabTo(page, step2);
             page.keyboard().type("Added to cart");
             assertThat(step2).hasValue("d:" + definitions.get("Added to cart"));
-            tabTo(page, select(page, "Step 1"));
+            WebApp.tabTo(page, select(page, "Step 1"));
             page.keyboard().type("Viewed a product");
             settled(page, "hs-funnel");
             Locator dropped = page.locator("hs-funnel ol.steps button").filter(new Locator.FilterOptions().setHasText("dropped off before step 2"));
-            tabTo(page, dropped);
+            WebApp.tabTo(page, dropped);
             page.keyboard().press("Enter");
 
             JsonNode answer = web.query(Map.of("app_id", web.dev().appId(), "kind", "funnel", "from", "-30d",
@@ -264,17 +264,6 @@ class AnalysisScreensTest {
                     .hasCount(answer.get("dropped_off").get(0).get("users").size());
             assertThat(errors).isEmpty();
         }
-    }
-
-    /** Presses Tab (Shift+Tab back once past the end) until {@code target} has the focus. */
-    private static void tabTo(Page page, Locator target) {
-        for (int i = 0; i < 80; i++) {
-            if ((Boolean) target.evaluate("e => e.getRootNode().activeElement === e")) {
-                return;
-            }
-            page.keyboard().press(i < 40 ? "Tab" : "Shift+Tab");
-        }
-        throw new AssertionError("Tab never reached " + target);
     }
 
     @Test

@@ -11,7 +11,6 @@ import com.microsoft.playwright.options.AriaRole;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -40,49 +39,24 @@ class DefinitionsScreenTest {
         return web.dev().appId();
     }
 
-    private static Page open(BrowserContext ctx, String path) {
-        Page page = ctx.newPage();
-        page.navigate(web.url(path));
-        return page;
-    }
-
-    private static JsonNode get(String path) {
-        WebApp.Response r = web.send("GET", path, null, WebApp.ADMIN_TOKEN);
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        return r.json();
-    }
-
-    static String format(long n) {
-        return String.format(Locale.US, "%,d", n);
-    }
-
-    private static long definitionId(String name) {
-        for (JsonNode d : get("/api/definitions?app_id=" + app()).get("definitions")) {
-            if (d.get("name").asText().equals(name)) {
-                return d.get("id").asLong();
-            }
-        }
-        throw new AssertionError("no definition " + name);
-    }
-
     @Test
     void theCatalogShowsTheApisCountsWithATrendPerRow() {
         try (BrowserContext ctx = web.signedInAsAdmin()) {
-            Page page = open(ctx, "/e/" + app() + "/definitions");
+            Page page = web.open(ctx, "/e/" + app() + "/definitions");
             List<String> errors = WebApp.watchErrors(page);
             Locator rows = page.locator("hs-definitions table#events tbody tr");
-            JsonNode events = get("/api/catalog/events?app_id=" + app() + "&limit=200");
+            JsonNode events = web.get("/api/catalog/events?app_id=" + app() + "&limit=200");
             int expectedRows = events.get("definitions").size() + events.get("custom_events").size();
             assertThat(expectedRows).as("the demo has definitions").isGreaterThan(5);
             assertThat(rows).hasCount(expectedRows);
             assertThat(page.locator("hs-definitions table#events svg.spark")).hasCount(expectedRows);
             for (JsonNode d : events.get("definitions")) {
                 assertThat(page.locator("hs-definitions tr[data-name=\"" + d.get("name").asText() + "\"] td.count"))
-                        .hasText(format(d.get("count").asLong()));
+                        .hasText(WebApp.format(d.get("count").asLong()));
             }
             for (JsonNode c : events.get("custom_events")) {
                 assertThat(page.locator("hs-definitions tr[data-name=\"" + c.get("name").asText() + "\"] td.count"))
-                        .hasText(format(c.get("count").asLong()));
+                        .hasText(WebApp.format(c.get("count").asLong()));
             }
             WebApp.screenshot(page, "definitions");
             assertThat(WebApp.seriousViolations(page)).isEmpty();
@@ -104,17 +78,17 @@ class DefinitionsScreenTest {
     @Test
     void typingASelectorUpdatesThePreviewAndAnArchitectSavesTheDefinition() {
         try (BrowserContext ctx = web.signedInAsAdmin()) {
-            Page page = open(ctx, "/e/" + app() + "/definitions/new");
+            Page page = web.open(ctx, "/e/" + app() + "/definitions/new");
             List<String> errors = WebApp.watchErrors(page);
             Locator total = page.locator("hs-definition-editor #preview-total");
             long anyClick = previewTotal(Map.of("kind", "click"));
-            assertThat(total).hasText(format(anyClick));
+            assertThat(total).hasText(WebApp.format(anyClick));
 
             String selector = "section.item button[data-action=add]";
             page.getByLabel("Selector").pressSequentially(selector);
             long expected = previewTotal(Map.of("kind", "click", "selector", selector));
             assertThat(expected).as("the redesigned button was clicked").isPositive().isLessThan(anyClick);
-            assertThat(total).hasText(format(expected));
+            assertThat(total).hasText(WebApp.format(expected));
             assertThat(page.locator("hs-definition-editor hs-chart[data-rendered=true]")).isVisible();
             assertThat(page.locator("hs-definition-editor table.samples tbody tr")).not().hasCount(0);
 
@@ -126,8 +100,8 @@ class DefinitionsScreenTest {
             page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create definition")).click();
             assertThat(page).hasURL(Pattern.compile("/definitions/\\d+$"));
 
-            long id = definitionId("Cart - Added (new markup)");
-            JsonNode saved = get("/api/definitions/" + id + "?app_id=" + app());
+            long id = web.definitionId("Cart - Added (new markup)");
+            JsonNode saved = web.get("/api/definitions/" + id + "?app_id=" + app());
             assertThat(saved.get("status").asText()).isEqualTo("verified");
             assertThat(saved.get("category").asText()).isEqualTo("commerce");
             assertThat(saved.get("rules")).hasSize(1);
@@ -140,7 +114,7 @@ class DefinitionsScreenTest {
     @Test
     void aSelectorTheApiRefusesIsExplainedNextToTheField() {
         try (BrowserContext ctx = web.signedInAsAdmin()) {
-            Page page = open(ctx, "/e/" + app() + "/definitions/new");
+            Page page = web.open(ctx, "/e/" + app() + "/definitions/new");
             assertThat(page.locator("hs-definition-editor #preview-total")).isVisible();
             page.getByLabel("Selector").fill("a + b");
             // The API names rules[0].selector; the message sits under the selector field.
@@ -152,17 +126,17 @@ class DefinitionsScreenTest {
     @Test
     void anAnalystSeesTheEditorReadOnly() {
         String analyst = web.invite("ana@example.com", "analyst");
-        long id = definitionId("Added to cart");
+        long id = web.definitionId("Added to cart");
         try (BrowserContext ctx = web.signedIn(analyst, WebApp.PASSWORD)) {
-            Page page = open(ctx, "/e/" + app() + "/definitions/" + id);
+            Page page = web.open(ctx, "/e/" + app() + "/definitions/" + id);
             List<String> errors = WebApp.watchErrors(page);
             assertThat(page.locator("hs-definition-editor #readonly")).containsText("analyst");
             assertThat(page.getByLabel("Name", new Page.GetByLabelOptions().setExact(true))).hasValue("Added to cart");
             assertThat(page.getByLabel("Name", new Page.GetByLabelOptions().setExact(true))).isDisabled();
             assertThat(page.locator("hs-definition-editor .rule")).hasCount(2);
             assertThat(page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Save"))).hasCount(0);
-            long expected = previewTotal(get("/api/definitions/" + id + "?app_id=" + app()).get("rules"));
-            assertThat(page.locator("hs-definition-editor #preview-total")).hasText(format(expected));
+            long expected = previewTotal(web.get("/api/definitions/" + id + "?app_id=" + app()).get("rules"));
+            assertThat(page.locator("hs-definition-editor #preview-total")).hasText(WebApp.format(expected));
             assertThat(WebApp.seriousViolations(page)).isEmpty();
             assertThat(errors).isEmpty();
         }
@@ -170,9 +144,9 @@ class DefinitionsScreenTest {
 
     @Test
     void aCandidateOpensANewDefinitionPrefilledWithItsSelector() {
-        JsonNode first = get("/api/catalog/candidates?app_id=" + app() + "&limit=50").get("candidates").get(0);
+        JsonNode first = web.get("/api/catalog/candidates?app_id=" + app() + "&limit=50").get("candidates").get(0);
         try (BrowserContext ctx = web.signedInAsAdmin()) {
-            Page page = open(ctx, "/e/" + app() + "/definitions");
+            Page page = web.open(ctx, "/e/" + app() + "/definitions");
             List<String> errors = WebApp.watchErrors(page);
             page.getByRole(AriaRole.TAB, new Page.GetByRoleOptions().setName("Candidates")).click();
             Locator define = page.locator("hs-definitions table#candidates tbody tr").first()
@@ -195,49 +169,31 @@ class DefinitionsScreenTest {
     @Test
     void aNewDefinitionIsMadeWithTheKeyboardAlone() {
         try (BrowserContext ctx = web.signedInAsAdmin()) {
-            Page page = open(ctx, "/e/" + app() + "/definitions");
+            Page page = web.open(ctx, "/e/" + app() + "/definitions");
             List<String> errors = WebApp.watchErrors(page);
             assertThat(page.locator("hs-definitions table#events tbody tr").first()).isVisible();
-            tabTo(page, "New definition");
+            WebApp.tabTo(page, "New definition");
             page.keyboard().press("Enter");
             assertThat(page).hasURL(Pattern.compile("/definitions/new$"));
             assertThat(page.locator("hs-definition-editor #preview-total")).isVisible();
-            tabTo(page, "name");
+            // The link went away with the catalog: the focus is on the editor's heading, the name one Tab away.
+            assertThat(page.locator("hs-definition-editor h1")).isFocused();
+            page.keyboard().press("Tab");
+            assertThat(page.getByLabel("Name", new Page.GetByLabelOptions().setExact(true))).isFocused();
             page.keyboard().type("Signup - Submitted (keyboard)");
-            tabTo(page, "Rule 1 kind");
+            WebApp.tabTo(page, "Rule 1 kind");
             page.keyboard().press("ArrowDown"); // click → submit
             assertThat(page.getByLabel("Rule 1 kind")).hasValue("submit");
-            tabTo(page, "selector");
+            WebApp.tabTo(page, "selector");
             page.keyboard().type("form#signup");
-            tabTo(page, "Create definition");
+            WebApp.tabTo(page, "Create definition");
             page.keyboard().press("Enter");
             assertThat(page).hasURL(Pattern.compile("/definitions/\\d+$"));
-            JsonNode saved = get("/api/definitions/" + definitionId("Signup - Submitted (keyboard)") + "?app_id=" + app());
+            JsonNode saved = web.get("/api/definitions/" + web.definitionId("Signup - Submitted (keyboard)") + "?app_id=" + app());
             assertThat(saved.get("rules").get(0).get("kind").asText()).isEqualTo("submit");
             assertThat(saved.get("rules").get(0).get("selector").asText()).isEqualTo("form#signup");
             assertThat(errors).isEmpty();
         }
-    }
-
-    /**
-     * Presses Tab (at most 60 times) until the focused element, looked up through shadow roots, is named
-     * {@code name} (its text, aria-label, name attribute or class).
-     */
-    static void tabTo(Page page, String name) {
-        for (int i = 0; i < 60; i++) {
-            page.keyboard().press("Tab");
-            Object focused = page.evaluate("() => { let a = document.activeElement;"
-                    + " while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;"
-                    + " if (!a) return ''; const own = a.labels && a.labels[0] ? a.labels[0].textContent : '';"
-                    + " return [a.getAttribute('aria-label'), a.getAttribute('name'), a.className, a.textContent, own]"
-                    + ".map(s => (s || '').trim()).join('|'); }");
-            for (String part : String.valueOf(focused).split("\\|")) {
-                if (part.equals(name) || part.startsWith(name + " ")) {
-                    return;
-                }
-            }
-        }
-        throw new AssertionError("Tab never reached " + name);
     }
 
     private static long previewTotal(Object rule) {

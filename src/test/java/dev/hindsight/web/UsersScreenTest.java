@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The Users (list and profile), Sessions and Live view screens in Chromium over the demo shop: they show what the
  * API answers, search narrows the list, an admin undoes a merge from the profile (others get no button), a
- * session opens to its events in order, and the live view shows a sent event with the definitions it matches.
+ * session opens to its events in order, and the live view shows a sent event with the definitions it matches. The
+ * lists' CSV downloads hold the rows shown.
  */
 class UsersScreenTest {
     private static WebApp web;
@@ -58,6 +59,20 @@ class UsersScreenTest {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** A CSV line of {@code cells}, quoted as RFC 4180 asks (as the app's CSV is). */
+    private static String csvLine(String... cells) {
+        List<String> out = new ArrayList<>();
+        for (String c : cells) {
+            out.add(c.contains(",") || c.contains("\"") || c.contains("\n") || c.contains("\r")
+                    ? "\"" + c.replace("\"", "\"\"") + "\"" : c);
+        }
+        return String.join(",", out);
+    }
+
+    private static String text(JsonNode e, String field) {
+        return e.hasNonNull(field) ? e.get(field).asText() : "";
     }
 
     /** How the screens name a user: the identity, or an anonymous device's id. */
@@ -344,6 +359,27 @@ class UsersScreenTest {
                     .findValuesAsText("name").toArray(String[]::new));
             assertThat(top.locator(".def")).hasText("Live upgrade");
             assertThat(rows).hasCount(101);
+
+            // The CSV holds the events shown, newest first, as the live feed answers them.
+            JsonNode shown = get("/api/environments/" + app() + "/live?limit=101").get("events");
+            assertThat(shown).hasSize(101);
+            List<String> ids = new ArrayList<>();
+            List<String> users = new ArrayList<>();
+            List<String> expected = new ArrayList<>();
+            for (JsonNode e : shown) {
+                ids.add(e.get("event_id").asText());
+                users.add(e.hasNonNull("identity") ? e.get("identity").asText() : "Anonymous (" + text(e, "device_id") + ")");
+                expected.add(csvLine(e.get("event_id").asText(), e.get("time").asText(), e.get("kind").asText(), text(e, "name"),
+                        text(e, "path"), text(e, "text"), text(e, "hierarchy"), text(e, "identity"), text(e, "device_id"),
+                        String.join("; ", e.get("definitions").findValuesAsText("name"))));
+            }
+            assertThat(rows.evaluateAll("rs => rs.map(r => r.dataset.eventId)")).isEqualTo(ids);
+            assertThat(rows.locator("td.user")).hasText(users.toArray(String[]::new));
+            List<String> csv = download(page, page.locator("hs-live").getByRole(AriaRole.BUTTON,
+                    new Locator.GetByRoleOptions().setName("Download CSV")));
+            assertThat(csv.get(0)).isEqualTo("event_id,time,kind,name,path,text,hierarchy,identity,device_id,definitions");
+            assertThat(csv.subList(1, csv.size())).containsExactlyElementsOf(expected);
+            assertThat(csv.get(1)).endsWith(",live@example.com,,Live upgrade");
             WebApp.screenshot(page, "live");
             assertThat(WebApp.seriousViolations(page)).isEmpty();
 

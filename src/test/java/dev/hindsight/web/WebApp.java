@@ -3,6 +3,7 @@ package dev.hindsight.web;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.options.Cookie;
 import dev.hindsight.Hindsight;
@@ -22,6 +23,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -136,7 +138,92 @@ public final class WebApp implements AutoCloseable {
         return r.json();
     }
 
-    /** A request with {@code body} as JSON (or none), with the admin token or another bearer token (or none). */
+    /** A new page of {@code ctx} at {@code path} of the app. */
+    public Page open(BrowserContext ctx, String path) {
+        Page page = ctx.newPage();
+        page.navigate(url(path));
+        return page;
+    }
+
+    /** The API's answer to a GET with the admin token, which must be 200. */
+    public JsonNode get(String path) {
+        Response r = send("GET", path, null, ADMIN_TOKEN);
+        if (r.status() != 200) {
+            throw new AssertionError("GET " + path + ": " + r.status() + " " + r.body());
+        }
+        return r.json();
+    }
+
+    /** The id of the development environment's definition named {@code name}. */
+    public long definitionId(String name) {
+        for (JsonNode d : get("/api/definitions?app_id=" + dev().appId()).get("definitions")) {
+            if (d.get("name").asText().equals(name)) {
+                return d.get("id").asLong();
+            }
+        }
+        throw new AssertionError("no definition " + name);
+    }
+
+    /** The id of the development environment's cohort named {@code name}. */
+    public long cohortId(String name) {
+        for (JsonNode c : get("/api/cohorts?app_id=" + dev().appId() + "&limit=200").get("cohorts")) {
+            if (c.get("name").asText().equals(name)) {
+                return c.get("id").asLong();
+            }
+        }
+        throw new AssertionError("no cohort " + name);
+    }
+
+    /** A whole number as the screens show it (en-US thousands separators). */
+    public static String format(long n) {
+        return String.format(Locale.US, "%,d", n);
+    }
+
+    /**
+     * Presses Tab (at most 60 times) until the focused element, looked up through shadow roots, is named
+     * {@code name} (its text, aria-label, name attribute, class or label).
+     */
+    public static void tabTo(Page page, String name) {
+        for (int i = 0; i < 60; i++) {
+            page.keyboard().press("Tab");
+            if (focusedIs(page, name)) {
+                return;
+            }
+        }
+        throw new AssertionError("Tab never reached " + name);
+    }
+
+    /** Presses Tab (Shift+Tab back once past 40 presses) until {@code target} has the focus. */
+    public static void tabTo(Page page, Locator target) {
+        for (int i = 0; i < 80; i++) {
+            if (hasFocus(target)) {
+                return;
+            }
+            page.keyboard().press(i < 40 ? "Tab" : "Shift+Tab");
+        }
+        throw new AssertionError("Tab never reached " + target);
+    }
+
+    /** Whether {@code target} has the focus (in its document or shadow root). */
+    public static boolean hasFocus(Locator target) {
+        return (Boolean) target.evaluate("e => e.getRootNode().activeElement === e");
+    }
+
+    /** Whether the focused element, looked up through shadow roots, is named {@code name} (as {@link #tabTo}). */
+    public static boolean focusedIs(Page page, String name) {
+        Object focused = page.evaluate("() => { let a = document.activeElement;"
+                + " while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;"
+                + " if (!a) return ''; const own = a.labels && a.labels[0] ? a.labels[0].textContent : '';"
+                + " return [a.getAttribute('aria-label'), a.getAttribute('name'), a.className, a.textContent, own]"
+                + ".map(s => (s || '').trim()).join('|'); }");
+        for (String part : String.valueOf(focused).split("\\|")) {
+            if (part.equals(name) || part.startsWith(name + " ")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Saves a static cohort of the development environment's first {@code size} identified users (most recently
      * seen first), and returns its id and members.
@@ -166,6 +253,7 @@ public final class WebApp implements AutoCloseable {
         send("DELETE", "/api/cohorts/" + id + "?app_id=" + dev().appId(), null, ADMIN_TOKEN);
     }
 
+    /** A request with {@code body} as JSON (or none), with the admin token or another bearer token (or none). */
     public Response send(String method, String path, Object body, String bearer) {
         try {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path))).method(method, body == null
