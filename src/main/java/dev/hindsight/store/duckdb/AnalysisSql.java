@@ -72,6 +72,8 @@ public final class AnalysisSql {
                 sql.append(", eb AS (SELECT *, " + BuiltInSql.joinedValue(property) + " AS bv FROM ev LEFT JOIN ")
                         .append(SessionFirsts.relation(d, g.scope().envId(), g.scope().toMs()))
                         .append(" sf ON sf_key = ev.session_key)");
+            } else if (BuiltInSql.isUserLevel(property)) {
+                sql.append(", eb AS (" + BuiltInSql.userJoined(property, "ev") + ")");
             } else {
                 sql.append(", eb AS (SELECT *, " + d.property(property) + " AS bv FROM ev)");
             }
