@@ -143,8 +143,7 @@ class CohortsMatchTheReferenceTest {
     }
 
     private static Map<String, Object> props(String user) {
-        String identity = Dataset.identityOf(user);
-        return identity == null ? Map.of() : g.data().userProperties().getOrDefault(identity, Map.of());
+        return g.data().properties(user);
     }
 
     private static final Map<Long, Map<String, List<Resolved>>> BY_USER = new HashMap<>();

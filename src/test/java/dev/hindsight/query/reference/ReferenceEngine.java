@@ -47,8 +47,8 @@ import java.util.regex.Pattern;
  * <p>Keys are its own: identities and devices get integer keys from 1 (one space for both, as the port says),
  * raw labels and session ids too. Each event's seq is its position in the dataset (the dataset's times are distinct,
  * so it never decides an order). It has no rollup of sessions' steps: its paths layout says {@code rolled = -1} and
- * {@link #rolledUpSteps} serves nothing. Anonymous users have no properties (the dataset keeps identities' only), and
- * events have no {@code href}. A request field it was not written for (see {@link #known}), a built-in
+ * {@link #rolledUpSteps} serves nothing. Users' properties are the dataset's ({@link Dataset#properties}: an
+ * anonymous user's are its device's), and events have no {@code href}. A request field it was not written for (see {@link #known}), a built-in
  * {@code $} property, or an {@code href} condition is refused with an {@link UnsupportedOperationException} naming
  * it, never ignored: the lead extends this one file as the port grows.
  */
@@ -586,8 +586,7 @@ public final class ReferenceEngine implements Engine {
             for (Resolved r : e.getValue()) {
                 did |= u.event() == null || matches(u.event().filter(), r.ev());
             }
-            String identity = Dataset.identityOf(e.getKey());
-            Map<String, Object> props = identity == null ? Map.of() : data.userProperties().getOrDefault(identity, Map.of());
+            Map<String, Object> props = data.properties(e.getKey());
             boolean keep = did != u.didNot();
             for (EventFilter.PropertyMatches p : u.properties()) {
                 keep &= property(p, props);
