@@ -202,10 +202,18 @@ public record Dataset(List<Ev> events, List<Link> links, Map<String, Map<String,
      * split where more than 30 minutes pass.
      */
     public List<List<Resolved>> sessions(long from, long to) {
+        return sessions(from, to, user -> true);
+    }
+
+    /** {@link #sessions(long, long)} of the events of the users {@code keep} keeps only. */
+    public List<List<Resolved>> sessions(long from, long to, Predicate<String> keep) {
         Map<String, List<Resolved>> out = new LinkedHashMap<>();
         Map<String, Long> lastLoose = new HashMap<>();
         Map<String, Integer> looseCount = new HashMap<>();
         for (Resolved r : resolved(from, to)) {
+            if (!keep.test(r.userKey())) {
+                continue;
+            }
             String key;
             if (r.ev().session() != null) {
                 key = "s:" + r.ev().session();
