@@ -53,9 +53,9 @@ import java.util.regex.Pattern;
  * raw labels and session ids too. Each event's seq is its position in the dataset (the dataset's times are distinct,
  * so it never decides an order). It has no rollup of sessions' steps: its paths layout says {@code rolled = -1} and
  * {@link #rolledUpSteps} serves nothing. Users' properties are the dataset's ({@link Dataset#properties}: an
- * anonymous user's are its device's), and events have no {@code href}. A request field it was not written for (see {@link #known}), a built-in
- * {@code $} property, or an {@code href} condition is refused with an {@link UnsupportedOperationException} naming
- * it, never ignored: the lead extends this one file as the port grows.
+ * anonymous user's are its device's), and events have no {@code href}. A request field it was not written for (see
+ * {@link #known}), a built-in {@code $} property, or an {@code href} condition is refused with an
+ * {@link UnsupportedOperationException} naming it, never ignored: the lead extends this one file as the port grows.
  */
 public final class ReferenceEngine implements Engine {
     private static final ObjectMapper JSON = new ObjectMapper();
