@@ -21,10 +21,11 @@ import java.util.function.Predicate;
  * A generated dataset (seeded, so a failure repeats), sent to a test server and kept as a {@link Dataset} for the
  * references: 30 devices with one to three sessions each (some without session ids, some with long pauses),
  * server-side events through {@code /api/track}, identifies through {@code /h} that merge devices and re-identify
- * some, and user properties. Browser events carry event properties ({@code plan}, a string, and {@code seats}, a
- * number, each sometimes absent) and sometimes a referrer; pageviews' URLs sometimes carry utm tags, an ad click id
- * or a fragment (for the built-in properties). Over one day from {@link #NOV10}, or with {@code days}
- * above one, each session and server event moved to a random one of that many days. {@code events} names the
+ * some, user properties, and anonymous devices' own properties before the identifies (which copy them to users).
+ * Browser events carry event properties ({@code plan}, a string, and {@code seats}, a number, each sometimes absent)
+ * and sometimes a referrer; pageviews' URLs sometimes carry utm tags, an ad click id or a fragment (for the built-in
+ * properties). Over one day from {@link #NOV10}, or with {@code days} above one, each session and server event moved
+ * to a random one of that many days. {@code events} names the
  * events queries ask about (raw kinds and three definitions), {@code eventJson} their request JSON.
  */
 record GeneratedTraffic(Dataset data, Map<String, Named> events, Map<String, String> eventJson) {
@@ -154,6 +155,20 @@ record GeneratedTraffic(Dataset data, Map<String, Named> events, Map<String, Str
                         .status()).isEqualTo(200);
             }
         }
+        // Anonymous devices' own properties, set by the tracker before any identify, at times inside the data's days
+        // (from a random sequence of their own, as above): an identify copies them to a user without newer values.
+        Random anonymous = new Random(seed * 131 + 3);
+        List<Map<String, Object>> deviceSets = new ArrayList<>();
+        for (int d = 0; d < 30; d++) {
+            String device = "d" + d;
+            for (int k = anonymous.nextInt(3) == 0 ? 1 + anonymous.nextInt(2) : 0; k > 0; k--) {
+                long at = NOV10 + anonymous.nextInt(days) * DAY + anonymous.nextInt(86_000) * 1000L + 500 + 2 * d + k;
+                Map<String, Object> p = map("plan", List.of("trial", "pro", "starter").get(anonymous.nextInt(3)),
+                        "seats", anonymous.nextBoolean() ? 1 + anonymous.nextInt(9) : null);
+                p.forEach((name, value) -> history.add(new Dataset.PropertySet(null, device, name, value, at)));
+                deviceSets.add(map("kind", "user_properties", "device_id", device, "properties", p, "time", at));
+            }
+        }
         props.forEach((identity, p) -> p.forEach((name, value) ->
                 history.add(new Dataset.PropertySet(identity, null, name, value, Long.MAX_VALUE))));
         List<List<Map<String, Object>>> halves = List.of(new ArrayList<>(), new ArrayList<>());
@@ -163,6 +178,7 @@ record GeneratedTraffic(Dataset data, Map<String, Named> events, Map<String, Str
         t.browser(s.dev(), halves.get(0));
         midway.run();
         t.browser(s.dev(), halves.get(1));
+        t.browser(s.dev(), deviceSets);
         t.browser(s.dev(), identifies);
         for (Ev e : events) {
             if (e.device() == null) {

@@ -98,7 +98,7 @@ class MeasuresMatchReferenceTest {
         }
         List<Ev> all = new ArrayList<>(g.data().events());
         all.addAll(purchases);
-        data = new Dataset(all, g.data().links(), g.data().userProperties());
+        data = new Dataset(all, g.data().links(), g.data().userProperties(), g.data().history());
     }
 
     @AfterAll

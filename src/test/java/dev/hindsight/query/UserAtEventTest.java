@@ -24,6 +24,10 @@ import org.junit.jupiter.api.Test;
  * alice  plan free from 01:00, pro from 10:00; opens at 00:30, 02:00, 05:00, 12:00, 20:00; buys at 03:00, 13:00
  * bob    plan team from 01:00; device d8, anonymous, opens at 02:00, identified as bob at 06:00
  * d9     never identified; its own plan (set by the tracker, without identity) trial from 01:00; opens 00:30, 03:00
+ * carl   device d5, anonymous: plan starter from 01:00 (set by the tracker); reads at 00:30 and 02:00; identified as
+ *        carl at 04:00 (the identify copies starter to carl); reads at 05:00 and 06:00 sent with the identity
+ * dora   device d6, anonymous: plan basic from 01:00; reads at 02:00; identified as dora through /api/identify at
+ *        04:00; reads at 05:00 with the identity
  * </pre>
  */
 class UserAtEventTest {
@@ -49,7 +53,21 @@ class UserAtEventTest {
                 "time", D + H));
         ev.add(custom("d9", "open", D + H / 2, null));
         ev.add(custom("d9", "open", D + 3 * H, null));
+        for (String d : List.of("d5", "d6")) {
+            ev.add(Map.of("kind", "user_properties", "device_id", d, "properties",
+                    Map.of("plan", d.equals("d5") ? "starter" : "basic"), "time", D + H));
+        }
+        ev.add(custom("d5", "read", D + H / 2, null));
+        ev.add(custom("d5", "read", D + 2 * H, null));
+        ev.add(identify("d5", "carl", D + 4 * H));
+        ev.add(identified("d5", "carl", "read", D + 5 * H, null));
+        ev.add(identified("d5", "carl", "read", D + 6 * H, null));
+        ev.add(custom("d6", "read", D + 2 * H, null));
+        ev.add(identified("d6", "dora", "read", D + 5 * H, null));
         Sends.browser(s, s.dev(), ev);
+        TestServer.Response r = s.post("/api/identify", TestServer.json("app_id", s.dev().appId(), "user_id", "dora",
+                "anonymous_id", "d6", "timestamp", D + 4 * H), bearer(s.dev().secretKey()));
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
     }
 
     @AfterAll
@@ -65,8 +83,13 @@ class UserAtEventTest {
 
     /** Opens on Nov 2 by breakdown value: value -> count. */
     private static Map<String, Long> opens(String breakdown, List<Map<String, Object>> filters) {
-        Map<String, Object> body = new HashMap<>(Map.of("kind", "graph", "from", "2026-11-02", "to", "2026-11-02",
-                "interval", "day", "series", List.of(Map.of("event", Sends.event("open"), "measure", "count")),
+        return counts("open", "2026-11-02", breakdown, filters);
+    }
+
+    /** Events {@code name} from {@code from} to the end of Nov 2 by breakdown value: value -> count. */
+    private static Map<String, Long> counts(String name, String from, String breakdown, List<Map<String, Object>> filters) {
+        Map<String, Object> body = new HashMap<>(Map.of("kind", "graph", "from", from, "to", "2026-11-02",
+                "interval", "day", "series", List.of(Map.of("event", Sends.event(name), "measure", "count")),
                 "filters", filters));
         if (breakdown != null) {
             body.put("breakdown", Map.of("property", breakdown, "limit", 10));
@@ -95,6 +118,18 @@ class UserAtEventTest {
         // The latest value puts every one of alice's opens on pro.
         assertThat(opens("$user.plan", List.of())).containsOnly(Map.entry("pro", 5L), Map.entry("team", 1L),
                 Map.entry("trial", 2L));
+    }
+
+    @Test
+    void anIdentifyCopiesTheAnonymousDevicesPropertiesToTheUserFromTheIdentifyOn() {
+        // carl's reads sent with his identity after the identify are on starter, as $user.plan says; his anonymous
+        // reads before it are his device's (starter from 01:00, none before); dora's likewise through the server API.
+        assertThat(counts("read", "2026-11-02", "$user_at_event.plan", List.of())).containsOnly(
+                Map.entry("starter", 3L), Map.entry("basic", 2L), Map.entry("(none)", 1L));
+        assertThat(counts("read", "2026-11-02", "$user.plan", List.of())).containsOnly(
+                Map.entry("starter", 4L), Map.entry("basic", 2L));
+        assertThat(counts("read", "2026-11-02T04:00:00Z", null, List.of(where("$user_at_event.plan", "starter"))))
+                .containsExactly(Map.entry("all", 2L));
     }
 
     @Test

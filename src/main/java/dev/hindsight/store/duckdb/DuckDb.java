@@ -313,9 +313,11 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
     /**
      * Creates {@code property_history}, the history of user property sets that {@code $user_at_event.<name>} reads
      * (see BuiltInSql): a row per property set, by owner ({@code i:} and the identity, or {@code d:} and the device
-     * for an anonymous user's), in the same commit as the set. Owners are text, not the actors dictionary's keys:
-     * a user may have properties before any event or link names it. A store made before it gets it filled from the
-     * current properties, valid from the beginning (their history was not kept), in one transaction.
+     * for an anonymous user's), in the same commit as the set, and a row per value an identify copies from the
+     * device to the user (see DuckDbEventStore#copyDeviceProperties), in the identify's commit. Owners are text, not
+     * the actors dictionary's keys: a user may have properties before any event or link names it. A store made
+     * before it gets it filled from the current properties, valid from the beginning (their history was not kept),
+     * in one transaction; a user's current properties hold the values identifies copied to it, so those are there.
      */
     private static void addPropertyHistory(Connection c, Statement st) throws SQLException {
         upgrade(c, st, "property_history", "valid_from",

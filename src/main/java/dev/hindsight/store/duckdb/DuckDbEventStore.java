@@ -468,8 +468,12 @@ public final class DuckDbEventStore implements EventStore {
 
     /**
      * Gives the users that new links name the properties their devices had as anonymous users, where the user has
-     * no newer value (Heap keeps an anonymous user's properties when it is identified). One statement for all of a
-     * commit's new links; a device without properties costs nothing more.
+     * no newer value (Heap keeps an anonymous user's properties when it is identified), and writes each value so
+     * copied into the user's history ({@code property_history}), valid from the identify (or from the device's
+     * set, if that is dated later): from then on {@code $user_at_event.<name>} of the user's events reads it, as
+     * {@code $user.<name>} does. Of several devices of one user linked in one commit, the newest value wins (ties
+     * by the earlier link, then the device). Two statements for all of a commit's new links; a device without
+     * properties costs nothing more.
      */
     private void copyDeviceProperties(List<Object[]> links) throws SQLException {
         if (links.isEmpty()) {
@@ -477,24 +481,43 @@ public final class DuckDbEventStore implements EventStore {
         }
         StringBuilder values = new StringBuilder();
         for (int i = 0; i < links.size(); i++) {
-            values.append(i == 0 ? "" : ", ").append("(?::BIGINT, ?, ?)");
+            values.append(i == 0 ? "" : ", ").append("(?::BIGINT, ?, ?, ?::BIGINT)");
+        }
+        String copied = """
+                FROM (VALUES %s) l(env_id, device_id, identity, linked_at)
+                JOIN device_properties d ON d.env_id = l.env_id AND d.device_id = l.device_id
+                LEFT JOIN user_properties u ON u.env_id = d.env_id AND u.identity = l.identity AND u.key = d.key
+                WHERE u.updated_at IS NULL OR d.updated_at > u.updated_at
+                QUALIFY row_number() OVER (PARTITION BY d.env_id, l.identity, d.key
+                  ORDER BY d.updated_at DESC, l.linked_at, l.device_id) = 1""".formatted(values);
+        // The history first: it compares with the user's values before the copy changes them.
+        try (PreparedStatement ps = writer.prepareStatement("""
+                INSERT INTO property_history (env_id, owner, name, value, valid_from)
+                SELECT d.env_id, 'i:' || l.identity, d.key, d.value, greatest(epoch_ms(l.linked_at), d.updated_at)"""
+                + " " + copied + " ON CONFLICT (env_id, owner, name, valid_from) DO UPDATE SET value = excluded.value")) {
+            bindLinks(ps, links);
+            ps.executeUpdate();
         }
         try (PreparedStatement ps = writer.prepareStatement("""
                 INSERT INTO user_properties (env_id, identity, key, value, updated_at)
-                SELECT d.env_id, l.identity, d.key, d.value, d.updated_at
-                FROM (VALUES %s) l(env_id, device_id, identity)
-                JOIN device_properties d ON d.env_id = l.env_id AND d.device_id = l.device_id
-                QUALIFY row_number() OVER (PARTITION BY d.env_id, l.identity, d.key ORDER BY d.updated_at DESC) = 1
+                SELECT d.env_id, l.identity, d.key, d.value, d.updated_at"""
+                + " " + copied + """
+
                 ON CONFLICT (env_id, identity, key) DO UPDATE SET value = excluded.value,
-                  updated_at = excluded.updated_at WHERE excluded.updated_at > user_properties.updated_at"""
-                .formatted(values))) {
-            int p = 1;
-            for (Object[] l : links) {
-                ps.setLong(p++, (long) l[0]);
-                ps.setString(p++, (String) l[1]);
-                ps.setString(p++, (String) l[2]);
-            }
+                  updated_at = excluded.updated_at WHERE excluded.updated_at > user_properties.updated_at""")) {
+            bindLinks(ps, links);
             ps.executeUpdate();
+        }
+    }
+
+    /** Binds each new link's env, device, identity and time (epoch ms) to the VALUES of {@link #copyDeviceProperties}. */
+    private static void bindLinks(PreparedStatement ps, List<Object[]> links) throws SQLException {
+        int p = 1;
+        for (Object[] l : links) {
+            ps.setLong(p++, (long) l[0]);
+            ps.setString(p++, (String) l[1]);
+            ps.setString(p++, (String) l[2]);
+            ps.setLong(p++, (long) l[3]);
         }
     }
 

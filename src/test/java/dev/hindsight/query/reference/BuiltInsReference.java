@@ -10,7 +10,8 @@ import java.util.Optional;
  * The built-in properties of an event computed in plain Java from a {@link Dataset}, as {@link BuiltIns} defines
  * them: event-level ones from the event's url, path and hash; session-level ones from the first event (by time) of
  * all the events with its session id, or the event itself without one; {@code $user.<name>} from the event's
- * identity, else its device's last link, and {@code $user_at_event.<name>} from the history of sets to it. Browser,
+ * identity, else its device's last link, else its device, and {@code $user_at_event.<name>} from the history of
+ * sets to it (with the values identifies copied to it). Browser,
  * OS and location are not in the dataset.
  */
 public final class BuiltInsReference {
@@ -60,20 +61,28 @@ public final class BuiltInsReference {
         };
     }
 
+    /**
+     * The user's latest value ({@link Dataset#properties}): of the event's identity, else of its device's last link's
+     * identity, else (when that has none, or the device was never identified) of the device.
+     */
     private static String userProperty(Dataset data, Ev e, String name) {
         String identity = e.identity();
         if (identity == null && e.device() != null) {
             identity = data.links().stream().filter(l -> l.device().equals(e.device()) && !l.undone())
                     .max(Comparator.comparingLong(Link::validFrom)).map(Link::identity).orElse(null);
         }
-        Object v = Optional.ofNullable(identity).map(i -> data.userProperties().get(i)).map(p -> p.get(name)).orElse(null);
+        Object v = Optional.ofNullable(identity).map(i -> data.properties(i).get(name)).orElse(null);
+        if (v == null && e.identity() == null && e.device() != null) {
+            v = data.deviceProperties(e.device()).get(name);
+        }
         return v == null ? null : String.valueOf(v);
     }
 
     /**
      * The user's property at the event's time: of the sets to the identity of {@link #userProperty} (the event's,
-     * else its device's last link), the last at or before the event; else, for an event without an identity, of the
-     * sets to its device. Of sets at one instant, the later made.
+     * else its device's last link), its own and those its identifies copied ({@link Dataset#sets}), the last at or
+     * before the event; else, for an event without an identity, of the sets to its device. Of sets at one instant,
+     * the later made.
      */
     private static String userPropertyAtEvent(Dataset data, Ev e, String name) {
         String identity = e.identity();
@@ -92,7 +101,7 @@ public final class BuiltInsReference {
     private static Object at(Dataset data, long time, String name, String identity, String device) {
         Object v = null;
         long when = Long.MIN_VALUE;
-        for (Dataset.PropertySet p : data.history()) {
+        for (Dataset.PropertySet p : data.sets()) {
             boolean mine = identity != null ? identity.equals(p.identity())
                     : p.identity() == null && device.equals(p.device());
             if (mine && p.name().equals(name) && p.time() <= time && p.time() >= when) {

@@ -12,19 +12,134 @@ import java.util.function.Predicate;
 
 /**
  * A dataset as plain Java, for the brute-force reference implementations: the events, the identity links in the
- * order they were made, each identity's user properties (their latest values), and the history of user property
- * sets in the order they were made. Times are distinct, so order never needs a tie-break.
+ * order they were made, each identity's user properties (their latest values, as the test set them), the history
+ * of user property sets (to identities and to anonymous devices) in the order they were made, and the static
+ * cohorts' lists. Times are distinct, so order never needs a tie-break.
+ *
+ * <p>The links and the history are each in the order they were made; how they interleave is the order the tests
+ * send them in: every set dated before the server's now ({@link Long#MAX_VALUE}, see {@link PropertySet}) was made
+ * before every link, and the sets at the server's now after them all. That decides what identifies copy from
+ * devices to users ({@link #copies}).
  */
 public record Dataset(List<Ev> events, List<Link> links, Map<String, Map<String, Object>> userProperties,
-        List<PropertySet> history) {
+        List<PropertySet> history, List<Listing> listings) {
 
     /** A dataset without a history of property sets. */
     public Dataset(List<Ev> events, List<Link> links, Map<String, Map<String, Object>> userProperties) {
         this(events, links, userProperties, List.of());
     }
 
-    /** A user property set at {@code time}: to {@code identity}, or with a null identity to the anonymous device's. */
+    /** A dataset without static cohorts. */
+    public Dataset(List<Ev> events, List<Link> links, Map<String, Map<String, Object>> userProperties,
+            List<PropertySet> history) {
+        this(events, links, userProperties, history, List.of());
+    }
+
+    /** This dataset with the static cohorts' lists {@code listings}. */
+    public Dataset withListings(List<Listing> listings) {
+        return new Dataset(events, links, userProperties, history, listings);
+    }
+
+    /**
+     * A user property set at {@code time}: to {@code identity}, or with a null identity to the anonymous device's.
+     * A set at the server's now, after every event, has the time {@link Long#MAX_VALUE}.
+     */
     public record PropertySet(String identity, String device, String name, Object value, long time) {
+    }
+
+    /**
+     * An identity on the list of the static cohort {@code cohortId} from {@code addedAt} until {@code removedAt}
+     * (null: still listed); an identity listed again later has a listing per span.
+     */
+    public record Listing(long cohortId, String identity, long addedAt, Long removedAt) {
+    }
+
+    /** A value an identify copied from a device to its user, and the time of the device's set it copied. */
+    private record Copy(PropertySet set, long deviceSetTime) {
+    }
+
+    /**
+     * The sets that identifies make: at each link (in the order made), each property of the device (its latest set)
+     * is copied to the identity when the identity has no set of it at all, or only older ones (its sets made before
+     * the link, and the copies of earlier links, dated by the device's sets they copied): a set to the identity
+     * dated at the link, or at the device's set if that is later. Undone links copied too.
+     */
+    public List<PropertySet> copies() {
+        return copied().stream().map(Copy::set).toList();
+    }
+
+    private List<Copy> copied() {
+        // The time of each identity's latest set of each name, as the links find it.
+        Map<String, Long> latest = new HashMap<>();
+        Map<String, PropertySet> devices = new LinkedHashMap<>();
+        for (PropertySet p : history) {
+            if (p.identity() != null && p.time() != Long.MAX_VALUE) {
+                latest.merge(p.identity() + "\u0000" + p.name(), p.time(), Math::max);
+            } else if (p.identity() == null) {
+                devices.merge(p.device() + "\u0000" + p.name(), p, (a, b) -> b.time() >= a.time() ? b : a);
+            }
+        }
+        List<Copy> out = new ArrayList<>();
+        for (Link l : links) {
+            for (PropertySet d : devices.values()) {
+                String key = l.identity() + "\u0000" + d.name();
+                if (d.device().equals(l.device()) && (!latest.containsKey(key) || d.time() > latest.get(key))) {
+                    out.add(new Copy(new PropertySet(l.identity(), null, d.name(), d.value(),
+                            Math.max(l.validFrom(), d.time())), d.time()));
+                    latest.put(key, d.time());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Every set to identities and devices: the history and the identifies' {@link #copies}. */
+    public List<PropertySet> sets() {
+        List<PropertySet> out = new ArrayList<>(history);
+        out.addAll(copies());
+        return out;
+    }
+
+    /**
+     * The current properties of a user (a resolved user key), as the users analysis and cohorts read them: an
+     * identity's latest value of each property, of its sets and the copies its identifies made (a copy dated by the
+     * device's set), then its {@link #userProperties}; an anonymous device's latest of its own sets.
+     */
+    public Map<String, Object> properties(String userKey) {
+        String identity = identityOf(userKey);
+        if (identity == null) {
+            return deviceProperties(userKey.substring("device:".length()));
+        }
+        Map<String, Object> out = new HashMap<>();
+        Map<String, Long> when = new HashMap<>();
+        for (PropertySet p : history) {
+            if (identity.equals(p.identity()) && p.time() >= when.getOrDefault(p.name(), Long.MIN_VALUE)) {
+                out.put(p.name(), p.value());
+                when.put(p.name(), p.time());
+            }
+        }
+        for (Copy c : copied()) {
+            if (identity.equals(c.set().identity()) && c.deviceSetTime() > when.getOrDefault(c.set().name(), Long.MIN_VALUE)) {
+                out.put(c.set().name(), c.set().value());
+                when.put(c.set().name(), c.deviceSetTime());
+            }
+        }
+        out.putAll(userProperties.getOrDefault(identity, Map.of()));
+        return out;
+    }
+
+    /** An anonymous device's properties: the latest of its own sets of each. */
+    public Map<String, Object> deviceProperties(String device) {
+        Map<String, Object> out = new HashMap<>();
+        Map<String, Long> when = new HashMap<>();
+        for (PropertySet p : history) {
+            if (p.identity() == null && device.equals(p.device())
+                    && p.time() >= when.getOrDefault(p.name(), Long.MIN_VALUE)) {
+                out.put(p.name(), p.value());
+                when.put(p.name(), p.time());
+            }
+        }
+        return out;
     }
 
     /** One stored event; {@code url} and {@code referrer} as sent, {@code props} its event properties. */
@@ -87,10 +202,18 @@ public record Dataset(List<Ev> events, List<Link> links, Map<String, Map<String,
      * split where more than 30 minutes pass.
      */
     public List<List<Resolved>> sessions(long from, long to) {
+        return sessions(from, to, user -> true);
+    }
+
+    /** {@link #sessions(long, long)} of the events of the users {@code keep} keeps only. */
+    public List<List<Resolved>> sessions(long from, long to, Predicate<String> keep) {
         Map<String, List<Resolved>> out = new LinkedHashMap<>();
         Map<String, Long> lastLoose = new HashMap<>();
         Map<String, Integer> looseCount = new HashMap<>();
         for (Resolved r : resolved(from, to)) {
+            if (!keep.test(r.userKey())) {
+                continue;
+            }
             String key;
             if (r.ev().session() != null) {
                 key = "s:" + r.ev().session();

@@ -13,6 +13,7 @@ import dev.hindsight.query.Analysis.Series;
 import dev.hindsight.query.Analysis.Sessions;
 import dev.hindsight.query.Analysis.Users;
 import dev.hindsight.query.Engine;
+import dev.hindsight.query.Membership;
 import dev.hindsight.query.reference.Dataset.Ev;
 import dev.hindsight.query.reference.Dataset.Link;
 import dev.hindsight.query.reference.Dataset.Resolved;
@@ -35,6 +36,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -42,15 +45,17 @@ import java.util.regex.Pattern;
  * plainly as possible (a loop over every event for every question), so that the analyses can run on it and the
  * engine contract suite can hold each real engine to it. It reuses the references' rules: users as
  * {@link Dataset#userKey} resolves them, sessions as {@link Dataset#sessions} builds them, raw labels as
- * {@link Dataset#rawLabel} writes them, numbers as {@link GraphReference#number} reads them.
+ * {@link Dataset#rawLabel} writes them, numbers as {@link GraphReference#number} reads them. Cohort membership is
+ * {@link Membership}'s definition evaluated user by user (a static list's from {@link Dataset#listings}), and a
+ * cohort filter or breakdown keeps or groups each event by its resolved user's membership.
  *
  * <p>Keys are its own: identities and devices get integer keys from 1 (one space for both, as the port says),
  * raw labels and session ids too. Each event's seq is its position in the dataset (the dataset's times are distinct,
  * so it never decides an order). It has no rollup of sessions' steps: its paths layout says {@code rolled = -1} and
- * {@link #rolledUpSteps} serves nothing. Anonymous users have no properties (the dataset keeps identities' only), and
- * events have no {@code href}. A request field it was not written for (see {@link #known}), a built-in
- * {@code $} property, or an {@code href} condition is refused with an {@link UnsupportedOperationException} naming
- * it, never ignored: the lead extends this one file as the port grows.
+ * {@link #rolledUpSteps} serves nothing. Users' properties are the dataset's ({@link Dataset#properties}: an
+ * anonymous user's are its device's), and events have no {@code href}. A request field it was not written for (see
+ * {@link #known}), a built-in {@code $} property, or an {@code href} condition is refused with an
+ * {@link UnsupportedOperationException} naming it, never ignored: the lead extends this one file as the port grows.
  */
 public final class ReferenceEngine implements Engine {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -118,7 +123,7 @@ public final class ReferenceEngine implements Engine {
 
     /** The dataset of the scope's environment, once the scope has no field this engine does not know. */
     private Dataset check(Scope scope) {
-        known(scope, "envId", "fromMs", "toMs", "zone");
+        known(scope, "envId", "fromMs", "toMs", "zone", "cohort");
         Dataset data = environments.get(scope.envId());
         if (data == null) {
             throw new IllegalArgumentException("the reference engine holds environments " + environments.keySet()
@@ -159,10 +164,92 @@ public final class ReferenceEngine implements Engine {
         }
     }
 
-    /** Cohort membership is not in this engine yet: refused by name, as every field it does not answer. */
+    // ---- Cohorts -------------------------------------------------------------------------------------------
+
     @Override
-    public int[] cohortMembers(long envId, dev.hindsight.query.Membership m, long nowMs) {
-        throw unsupported("cohortMembers");
+    public int[] cohortMembers(long envId, Membership m, long nowMs) {
+        Dataset data = check(new Scope(envId, 0, 0));
+        return members(data, m, nowMs).stream().mapToInt(this::keyOf).sorted().toArray();
+    }
+
+    /** The integer key of a user of the dataset (an identity, or {@code device:} and a device id). */
+    private int keyOf(String userKey) {
+        String identity = Dataset.identityOf(userKey);
+        return identity != null ? key("i:" + identity) : key("d:" + userKey.substring("device:".length()));
+    }
+
+    /**
+     * The members of {@code m} at {@code now}, as {@link Membership} defines them, by the dataset's user keys: for a
+     * static list, its identities listed at {@code now} that the store has seen (in an event or a link); else every
+     * user with an event before {@code now} for whom the rule holds, over their events before {@code now}.
+     */
+    private Set<String> members(Dataset data, Membership m, long now) {
+        Set<String> out = new TreeSet<>();
+        if (m instanceof Membership.Listed l) {
+            for (Dataset.Listing x : data.listings()) {
+                if (x.cohortId() == l.cohortId() && x.addedAt() <= now && (x.removedAt() == null || x.removedAt() > now)
+                        && keys.containsKey("i:" + x.identity())) {
+                    out.add(x.identity());
+                }
+            }
+            return out;
+        }
+        Map<String, List<Ev>> byUser = new LinkedHashMap<>();
+        for (Resolved r : data.resolved(0, now)) {
+            byUser.computeIfAbsent(r.userKey(), k -> new ArrayList<>()).add(r.ev());
+        }
+        byUser.forEach((user, events) -> {
+            if (holds(data, m, user, events, now)) {
+                out.add(user);
+            }
+        });
+        return out;
+    }
+
+    /** Whether the rule holds for {@code user}, whose events before {@code now} are {@code events}, in time order. */
+    private static boolean holds(Dataset data, Membership m, String user, List<Ev> events, long now) {
+        return switch (m) {
+            case Membership.Did d -> {
+                long from = Math.max(0, now - d.withinMs());
+                long n = events.stream().filter(e -> e.time() >= from && matches(d.event(), e)).count();
+                yield n >= d.atLeast() && (d.atMost() == null || n <= d.atMost());
+            }
+            case Membership.DidThenNot t -> {
+                long from = t.inLastMs() == null ? 0 : Math.max(0, now - t.inLastMs());
+                yield events.stream().anyMatch(a -> a.time() >= from && matches(t.first(), a)
+                        && events.stream().noneMatch(b -> b.time() >= a.time() && b.time() <= a.time() + t.withinMs()
+                                && matches(t.then(), b)));
+            }
+            case Membership.HasProperty p -> property(p.match(), data.properties(user));
+            case Membership.All a -> a.of().stream().allMatch(x -> holds(data, x, user, events, now));
+            case Membership.Any a -> a.of().stream().anyMatch(x -> holds(data, x, user, events, now));
+            case Membership.Not n -> !holds(data, n.of(), user, events, now);
+            case Membership.Listed l -> throw new IllegalArgumentException("a static list inside a dynamic rule");
+        };
+    }
+
+    /** Whether the scope's cohort filter keeps the user (every user without one). */
+    private Predicate<String> kept(Dataset data, Scope scope) {
+        Analysis.CohortFilter c = scope.cohort();
+        if (c == null) {
+            return u -> true;
+        }
+        Set<String> in = members(data, c.cohort().definition(), c.nowMs());
+        return u -> in.contains(u) != c.not();
+    }
+
+    /**
+     * The groups of a breakdown by cohorts each user is in: the names of the cohorts it is a member of at the
+     * breakdown's now (none for a user in none).
+     */
+    private Map<String, List<String>> cohortGroups(Dataset data, Analysis.Breakdown b) {
+        Map<String, List<String>> out = new HashMap<>();
+        for (Analysis.CohortSpec c : b.cohorts()) {
+            for (String u : members(data, c.definition(), b.nowMs())) {
+                out.computeIfAbsent(u, x -> new ArrayList<>()).add(c.name());
+            }
+        }
+        return out;
     }
 
     /** The refusal of a field this engine does not answer, naming it. */
@@ -342,14 +429,20 @@ public final class ReferenceEngine implements Engine {
             // A measure reads the event's own numbers (GraphReference.number), never a built-in's.
             throw unsupported("a measure of the built-in property " + s.property());
         }
-        if (g.breakdown() != null) {
+        boolean byCohort = g.breakdown() != null && g.breakdown().byCohort();
+        if (byCohort) {
+            known(g.breakdown(), "cohorts", "nowMs", "limit");
+        } else if (g.breakdown() != null) {
             known(g.breakdown(), "property", "limit");
             own(g.breakdown().property());
         }
-        List<Resolved> matching = events(data, g.scope().fromMs(), g.scope().toMs(), s.event().filter());
+        Predicate<String> keep = kept(data, g.scope());
+        List<Resolved> matching = new ArrayList<>(events(data, g.scope().fromMs(), g.scope().toMs(), s.event().filter()));
+        matching.removeIf(r -> !keep.test(r.userKey()));
+        Map<String, List<String>> cohorts = byCohort ? cohortGroups(data, g.breakdown()) : Map.of();
         // The breakdown's top values, by events (all matching events, numeric or not), ties by value.
         Set<String> top = new HashSet<>();
-        if (g.breakdown() != null) {
+        if (g.breakdown() != null && !byCohort) {
             Map<String, Long> counts = new HashMap<>();
             for (Resolved r : matching) {
                 String v = value(r.ev(), g.breakdown().property());
@@ -367,13 +460,20 @@ public final class ReferenceEngine implements Engine {
             if (s.property() != null && GraphReference.number(r, s.property()) == null) {
                 continue;
             }
-            String line = null;
-            if (g.breakdown() != null) {
+            // The event's lines: none, its value's, or (by cohorts) one per cohort of its user, maybe none.
+            List<String> lines = new ArrayList<>();
+            if (byCohort) {
+                lines.addAll(cohorts.getOrDefault(r.userKey(), List.of()));
+            } else if (g.breakdown() != null) {
                 String v = value(r.ev(), g.breakdown().property());
-                line = v == null ? "(none)" : top.contains(v) ? v : "(other)";
+                lines.add(v == null ? "(none)" : top.contains(v) ? v : "(other)");
+            } else {
+                lines.add(null);
             }
-            groups.computeIfAbsent(bucketKey(r.ev().time(), g.interval(), g.scope().zone()), k -> new TreeMap<>(
-                    Comparator.nullsLast(Comparator.naturalOrder()))).computeIfAbsent(line, k -> new ArrayList<>()).add(r);
+            for (String line : lines) {
+                groups.computeIfAbsent(bucketKey(r.ev().time(), g.interval(), g.scope().zone()), k -> new TreeMap<>(
+                        Comparator.nullsLast(Comparator.naturalOrder()))).computeIfAbsent(line, k -> new ArrayList<>()).add(r);
+            }
         }
         List<GraphRow> out = new ArrayList<>();
         groups.forEach((bucket, lines) -> lines.forEach((line, events) ->
@@ -495,20 +595,27 @@ public final class ReferenceEngine implements Engine {
         known(r, "scope", "start", "returning", "period", "periods", "breakdown");
         known(r.start());
         known(r.returning());
-        if (r.breakdown() != null) {
+        boolean byCohort = r.breakdown() != null && r.breakdown().byCohort();
+        if (byCohort) {
+            known(r.breakdown(), "cohorts", "nowMs", "limit");
+        } else if (r.breakdown() != null) {
             known(r.breakdown(), "property", "limit");
             own(r.breakdown().property());
         }
         java.time.ZoneId zone = r.scope().zone();
         long from = r.scope().fromMs();
         long to = r.scope().toMs();
+        Predicate<String> keep = kept(data, r.scope());
         // Each user's first start event, and the breakdown value on it (of several at that time, a value before
         // none, then the smallest).
         Map<String, Long> first = new LinkedHashMap<>();
         Map<String, String> valueOf = new HashMap<>();
         for (Resolved e : events(data, from, to, r.start().filter())) {
+            if (!keep.test(e.userKey())) {
+                continue;
+            }
             first.putIfAbsent(e.userKey(), e.ev().time());
-            if (r.breakdown() != null && first.get(e.userKey()) == e.ev().time()) {
+            if (r.breakdown() != null && !byCohort && first.get(e.userKey()) == e.ev().time()) {
                 String v = value(e.ev(), r.breakdown().property());
                 String had = valueOf.get(e.userKey());
                 if (v != null && (had == null || v.compareTo(had) < 0)) {
@@ -516,9 +623,10 @@ public final class ReferenceEngine implements Engine {
                 }
             }
         }
-        // The breakdown's top values, by users, ties by value; each user's group.
-        Map<String, String> groupOf = new HashMap<>();
-        if (r.breakdown() != null) {
+        // The breakdown's top values, by users, ties by value; each user's groups (by cohorts, maybe none).
+        Map<String, List<String>> groupsOf = byCohort ? cohortGroups(data, r.breakdown())
+                : new HashMap<>();
+        if (r.breakdown() != null && !byCohort) {
             Map<String, Long> counts = new HashMap<>();
             valueOf.values().forEach(v -> counts.merge(v, 1L, Long::sum));
             Set<String> top = new HashSet<>();
@@ -527,7 +635,7 @@ public final class ReferenceEngine implements Engine {
                     .forEach(e -> top.add(e.getKey()));
             for (String u : first.keySet()) {
                 String v = valueOf.get(u);
-                groupOf.put(u, v == null ? "(none)" : top.contains(v) ? v : "(other)");
+                groupsOf.put(u, List.of(v == null ? "(none)" : top.contains(v) ? v : "(other)"));
             }
         }
         List<Resolved> returns = events(data, from, to, r.returning().filter());
@@ -538,9 +646,7 @@ public final class ReferenceEngine implements Engine {
             long cohort = bucketKey(u.getValue(), r.period(), zone);
             List<String> groups = new ArrayList<>();
             groups.add(null);
-            if (groupOf.containsKey(u.getKey())) {
-                groups.add(groupOf.get(u.getKey()));
-            }
+            groups.addAll(groupsOf.getOrDefault(u.getKey(), List.of()));
             for (String g : groups) {
                 sizes.computeIfAbsent(g, x -> new TreeMap<>()).merge(cohort, 1L, Long::sum);
             }
@@ -558,8 +664,8 @@ public final class ReferenceEngine implements Engine {
             }
         }
         List<RetentionRow> out = new ArrayList<>();
-        sizes.forEach((g, byCohort) -> byCohort.forEach((cohort, n) -> out.add(new RetentionRow(cohort, -1, n, g))));
-        retained.forEach((g, byCohort) -> byCohort.forEach((cohort, byK) -> byK.forEach((k, users) ->
+        sizes.forEach((g, byStart) -> byStart.forEach((cohort, n) -> out.add(new RetentionRow(cohort, -1, n, g))));
+        retained.forEach((g, byStart) -> byStart.forEach((cohort, byK) -> byK.forEach((k, users) ->
                 out.add(new RetentionRow(cohort, k, users.size(), g)))));
         return out;
     }
@@ -571,9 +677,12 @@ public final class ReferenceEngine implements Engine {
         Dataset data = check(u.scope());
         known(u, "scope", "event", "didNot", "properties", "limit");
         known(u.event());
+        Predicate<String> inScope = kept(data, u.scope());
         Map<String, List<Resolved>> byUser = new LinkedHashMap<>();
         for (Resolved r : data.resolved(u.scope().fromMs(), u.scope().toMs())) {
-            byUser.computeIfAbsent(r.userKey(), k -> new ArrayList<>()).add(r);
+            if (inScope.test(r.userKey())) {
+                byUser.computeIfAbsent(r.userKey(), k -> new ArrayList<>()).add(r);
+            }
         }
         record Qualified(String user, Map<String, Object> props, List<Resolved> events) {
             long last() {
@@ -586,8 +695,7 @@ public final class ReferenceEngine implements Engine {
             for (Resolved r : e.getValue()) {
                 did |= u.event() == null || matches(u.event().filter(), r.ev());
             }
-            String identity = Dataset.identityOf(e.getKey());
-            Map<String, Object> props = identity == null ? Map.of() : data.userProperties().getOrDefault(identity, Map.of());
+            Map<String, Object> props = data.properties(e.getKey());
             boolean keep = did != u.didNot();
             for (EventFilter.PropertyMatches p : u.properties()) {
                 keep &= property(p, props);
@@ -620,7 +728,7 @@ public final class ReferenceEngine implements Engine {
         Dataset data = check(s.scope());
         known(s, "scope", "identity", "limit");
         List<List<Resolved>> all = new ArrayList<>();
-        for (List<Resolved> session : data.sessions(s.scope().fromMs(), s.scope().toMs())) {
+        for (List<Resolved> session : data.sessions(s.scope().fromMs(), s.scope().toMs(), kept(data, s.scope()))) {
             if (s.identity() == null || s.identity().equals(session.get(0).userKey())) {
                 all.add(session);
             }
@@ -667,6 +775,8 @@ public final class ReferenceEngine implements Engine {
     @Override
     public void pathRows(Paths p, PathsLayout layout, long unjoinedTail, PathRow row) {
         Dataset data = check(p.scope());
+        // With a cohort filter, only the starts of the cohort's users count (a session without a start is left out).
+        Predicate<String> keep = kept(data, p.scope());
         Map<String, Integer> sessionIds = new HashMap<>();
         int gapSessions = 0;
         for (List<Resolved> session : data.sessions(p.scope().fromMs(), p.scope().toMs())) {
@@ -675,7 +785,7 @@ public final class ReferenceEngine implements Engine {
             // The bound of the session's events: its first start (after), or its last (before).
             Long bound = null;
             for (Resolved r : session) {
-                if (matches(p.start().filter(), r.ev()) && (bound == null || p.before())) {
+                if (isStart(p, r, keep) && (bound == null || p.before())) {
                     bound = r.ev().time();
                 }
             }
@@ -686,7 +796,7 @@ public final class ReferenceEngine implements Engine {
                 Ev e = r.ev();
                 long us = e.time() * 1000;
                 long seq = seqs.get(e);
-                if (matches(p.start().filter(), e)) {
+                if (isStart(p, r, keep)) {
                     row.accept(number * 4294967296L, us, seq);
                 }
                 if (p.before() ? e.time() > bound : e.time() < bound) {
@@ -698,6 +808,11 @@ public final class ReferenceEngine implements Engine {
                 }
             }
         }
+    }
+
+    /** Whether an event is a start of the paths: it matches the start event and its user is one the scope keeps. */
+    private static boolean isStart(Paths p, Resolved r, Predicate<String> keep) {
+        return matches(p.start().filter(), r.ev()) && keep.test(r.userKey());
     }
 
     /** An event's label in a paths analysis: its raw label's id, or the position of the first listed event it matches. */

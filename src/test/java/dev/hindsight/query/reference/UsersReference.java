@@ -61,8 +61,7 @@ public final class UsersReference {
         byUser.forEach((key, events) -> {
             boolean did = event == null || events.stream().anyMatch(r -> event.test().test(r.ev()));
             String identity = Dataset.identityOf(key);
-            Map<String, Object> props = identity == null ? Map.of()
-                    : data.userProperties().getOrDefault(identity, Map.of());
+            Map<String, Object> props = data.properties(key);
             if (did == didNot || !conditions.stream().allMatch(c -> c.test(props))) {
                 return;
             }

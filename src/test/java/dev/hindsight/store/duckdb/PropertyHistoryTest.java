@@ -51,8 +51,33 @@ class PropertyHistoryTest {
             store.write(List.of(new WriteOp.SetDeviceProperties(1, "d1", Map.of("plan", "trial"), T)));
             store.write(List.of(new WriteOp.Identify(1, "d1", "bob", T + 5, "browser")));
             store.write(List.of(new WriteOp.SetDeviceProperties(1, "d1", Map.of("plan", "pro"), T + 10)));
+            // The identify copies the device's trial to bob, in bob's history from the identify on.
             assertThat(history(db)).containsExactly("d:d1 plan=\"trial\" @" + T, "d:d1 plan=\"pro\" @" + (T + 10),
-                    "i:bob plan=\"pro\" @" + (T + 10));
+                    "i:bob plan=\"trial\" @" + (T + 5), "i:bob plan=\"pro\" @" + (T + 10));
+        }
+    }
+
+    @Test
+    void anIdentifyCopiesTheDevicesPropertiesIntoTheUsersHistoryWhereItCopiesThemToTheUser() {
+        try (DuckDb db = new DuckDb(dir); DuckDbEventStore store = new DuckDbEventStore(db)) {
+            store.write(List.of(new WriteOp.SetUserProperties(1, "erin", Map.of("plan", "free"), T - 5),
+                    new WriteOp.SetUserProperties(1, "carol", Map.of("plan", "pro"), T + 3),
+                    new WriteOp.SetDeviceProperties(1, "d1", Map.of("plan", "trial", "seats", 2), T),
+                    new WriteOp.SetDeviceProperties(1, "d2", Map.of("plan", "trial"), T),
+                    // Dated after the identify that copies it (a device's clock ahead): it holds from its own time.
+                    new WriteOp.SetDeviceProperties(1, "d3", Map.of("plan", "team"), T + 20)));
+            store.write(List.of(new WriteOp.Identify(1, "d1", "erin", T + 5, "browser"),
+                    new WriteOp.Identify(1, "d2", "carol", T + 5, "browser"),
+                    new WriteOp.Identify(1, "d3", "dave", T + 10, "browser")));
+            // erin's free is older than the device's trial: the user takes trial (and seats), from the identify;
+            // carol's pro is newer: she keeps it, and her history gains nothing.
+            assertThat(history(db)).filteredOn(h -> h.startsWith("i:")).containsExactly(
+                    "i:carol plan=\"pro\" @" + (T + 3), "i:dave plan=\"team\" @" + (T + 20),
+                    "i:erin plan=\"free\" @" + (T - 5), "i:erin plan=\"trial\" @" + (T + 5),
+                    "i:erin seats=2 @" + (T + 5));
+            assertThat(db.query("SELECT identity || ' ' || key || '=' || value FROM user_properties ORDER BY ALL",
+                    List.of(), rs -> rs.getString(1))).containsExactly("carol plan=\"pro\"", "dave plan=\"team\"",
+                    "erin plan=\"trial\"", "erin seats=2");
         }
     }
 
@@ -75,14 +100,18 @@ class PropertyHistoryTest {
         try (DuckDb db = new DuckDb(dir); DuckDbEventStore store = new DuckDbEventStore(db)) {
             store.write(List.of(new WriteOp.SetUserProperties(1, "alice", Map.of("plan", "free"), T),
                     new WriteOp.SetUserProperties(1, "alice", Map.of("plan", "pro"), T + 10),
-                    new WriteOp.SetDeviceProperties(1, "d2", Map.of("plan", "trial"), T)));
+                    new WriteOp.SetDeviceProperties(1, "d2", Map.of("plan", "trial"), T),
+                    // A user with only what an identify copied from its device: the copy is among its properties.
+                    new WriteOp.SetDeviceProperties(1, "d3", Map.of("seats", 4), T)));
+            store.write(List.of(new WriteOp.Identify(1, "d3", "frank", T + 5, "browser")));
         }
         try (DuckDb db = new DuckDb(dir); Connection c = db.connect(); Statement st = c.createStatement()) {
             st.execute("DROP TABLE property_history");
             st.execute("CHECKPOINT");
         }
         try (DuckDb db = new DuckDb(dir); DuckDbEventStore store = new DuckDbEventStore(db)) {
-            assertThat(history(db)).containsExactly("d:d2 plan=\"trial\" @0", "i:alice plan=\"pro\" @0");
+            assertThat(history(db)).containsExactly("d:d2 plan=\"trial\" @0", "d:d3 seats=4 @0",
+                    "i:alice plan=\"pro\" @0", "i:frank seats=4 @0");
             // Sets after the upgrade are kept as they come.
             store.write(List.of(new WriteOp.SetUserProperties(1, "alice", Map.of("plan", "team"), T + 20)));
             assertThat(history(db)).contains("i:alice plan=\"team\" @" + (T + 20));
