@@ -60,7 +60,14 @@ public final class Sender {
             Thread.currentThread().interrupt();
             return new Outcome.Retryable(0, "", "interrupted", null);
         }
-        return classify(resp.statusCode(), resp.body(), resp.headers().firstValue("Retry-After"), r);
+        Optional<String> retryAfter = resp.headers().firstValue("Retry-After");
+        if (retryAfter.isEmpty() && resp.statusCode() == 429) {
+            // HubSpot announces its rolling window instead of Retry-After
+            retryAfter = resp.headers().firstValue("X-HubSpot-RateLimit-Interval-Milliseconds")
+                    .filter(ms -> ms.matches("\\d+"))
+                    .map(ms -> String.valueOf((Long.parseLong(ms) + 999) / 1000));
+        }
+        return classify(resp.statusCode(), resp.body(), retryAfter, r);
     }
 
     Outcome classify(int status, String body, Optional<String> retryAfter, BuiltRequest r) {
