@@ -100,6 +100,10 @@ class MetaDestinationTest {
         long s = Fixtures.NOW.minus(Duration.ofHours(1)).getEpochSecond();
         assertThat(sender.send(with(ok, ok.body().replace("\"event_time\":" + s, "\"event_time\":" + s * 1000))))
                 .isInstanceOf(Outcome.Permanent.class);
+        // older than 7 days
+        long old = Fixtures.NOW.minus(Duration.ofDays(8)).getEpochSecond();
+        assertThat(sender.send(with(ok, ok.body().replace("\"event_time\":" + s, "\"event_time\":" + old))))
+                .isInstanceOfSatisfying(Outcome.Permanent.class, p -> assertThat(p.body()).contains("more than 7 days"));
         // a wrong token
         var badToken = new BuiltRequest(ok.destination(), ok.purpose(), ok.method(), ok.uri(),
                 java.util.Map.of("Content-Type", "application/json", "Authorization", "Bearer nope"), ok.body(),
