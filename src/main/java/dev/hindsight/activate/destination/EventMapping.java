@@ -1,0 +1,56 @@
+package dev.hindsight.activate.destination;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An environment's mapping from canonical events to one destination's event names and fields.
+ * A canonical event without a rule is not sent to that destination (skipped as {@code not-mapped}).
+ *
+ * @param rules canonical event name -> rule
+ */
+public record EventMapping(Map<String, Rule> rules) {
+    public EventMapping {
+        rules = Map.copyOf(rules);
+    }
+
+    /**
+     * @param name   the destination's event name (Meta "Purchase", GA4 "purchase", HubSpot "pe123_purchase")
+     * @param fields destination field -> canonical property; empty means every property under its own name
+     */
+    public record Rule(String name, Map<String, String> fields) {
+        public Rule {
+            fields = fields == null ? Map.of() : Map.copyOf(new LinkedHashMap<>(fields));
+        }
+
+        public static Rule of(String name) {
+            return new Rule(name, Map.of());
+        }
+    }
+
+    public Optional<Rule> rule(String canonicalEvent) {
+        return Optional.ofNullable(rules.get(canonicalEvent));
+    }
+
+    public static EventMapping of(Map<String, Rule> rules) {
+        return new EventMapping(rules);
+    }
+
+    /** The mapped fields of an event's properties, in the rule's order; nulls are left out. */
+    public static Map<String, Object> fields(Rule rule, Map<String, Object> properties) {
+        Map<String, Object> props = properties == null ? Map.of() : properties;
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (rule.fields().isEmpty()) {
+            props.forEach((k, v) -> {
+                if (v != null) out.put(k, v);
+            });
+        } else {
+            rule.fields().forEach((dest, canonical) -> {
+                Object v = props.get(canonical);
+                if (v != null) out.put(dest, v);
+            });
+        }
+        return out;
+    }
+}

@@ -1,0 +1,113 @@
+package dev.hindsight.activate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A local server standing in for a platform: a Javalin app on a free port that checks the platform's
+ * documented request rules, and that fails on demand (the next requests answer 429, 500, 400, or hang
+ * until the client has given up).
+ */
+abstract class StandIn implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A failure to serve instead of the next request's normal answer. */
+    record Failure(int status, String body, Map<String, String> headers, boolean hang) {
+        static Failure status(int status, String body) {
+            return new Failure(status, body, Map.of(), false);
+        }
+
+        static Failure rateLimited(String retryAfter) {
+            return new Failure(429, "{\"status\":\"error\",\"message\":\"rate limited\"}",
+                    Map.of("Retry-After", retryAfter), false);
+        }
+
+        /** Holds the answer until the stand-in closes: the client's timeout fires first. */
+        static Failure slow() {
+            return new Failure(200, "{}", Map.of(), true);
+        }
+    }
+
+    /** A request the stand-in saw, as received. */
+    record Received(String path, Map<String, String> query, Map<String, String> headers, String body) {
+        JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    protected final Clock clock;
+    protected final Javalin app;
+    private final Deque<Failure> failures = new ArrayDeque<>();
+    private final CountDownLatch closing = new CountDownLatch(1);
+    final List<Received> received = Collections.synchronizedList(new ArrayList<>());
+
+    StandIn(Clock clock) {
+        this.clock = clock;
+        this.app = Javalin.create(cfg -> cfg.showJavalinBanner = false);
+        app.before(ctx -> {
+            var h = new java.util.TreeMap<String, String>(String.CASE_INSENSITIVE_ORDER);
+            h.putAll(ctx.headerMap());
+            var q = new java.util.TreeMap<String, String>();
+            ctx.queryParamMap().forEach((k, v) -> q.put(k, v.getFirst()));
+            received.add(new Received(ctx.path(), q, h, ctx.body()));
+            Failure f;
+            synchronized (failures) {
+                f = failures.poll();
+            }
+            if (f != null) {
+                if (f.hang()) closing.await(30, TimeUnit.SECONDS);
+                f.headers().forEach(ctx::header);
+                ctx.status(f.status()).contentType("application/json").result(f.body());
+                ctx.skipRemainingHandlers();
+            }
+        });
+        routes(app);
+        app.start("127.0.0.1", 0);
+    }
+
+    protected abstract void routes(Javalin app);
+
+    String baseUrl() {
+        return "http://127.0.0.1:" + app.port();
+    }
+
+    StandIn failNext(Failure... f) {
+        synchronized (failures) {
+            failures.addAll(List.of(f));
+        }
+        return this;
+    }
+
+    static JsonNode parse(Context ctx) {
+        try {
+            return JSON.readTree(ctx.body());
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    static boolean isLowerHex64(JsonNode n) {
+        return n != null && n.isTextual() && n.asText().matches("[0-9a-f]{64}");
+    }
+
+    @Override
+    public void close() {
+        closing.countDown();
+        app.stop();
+    }
+}
