@@ -42,7 +42,8 @@ public final class DuckDbCanonical implements CanonicalStore {
             sql.append(" UNION ALL ");
         }
         if (conflicts) {
-            sql.append("SELECT event_id, event, source, received_at, payload, NULL, id FROM canonical_conflicts"
+            sql.append("SELECT event_id, event, source, received_at, payload, NULL AS violations, id AS conflict_id"
+                    + " FROM canonical_conflicts"
                     + " WHERE env_id = ?");
             params.add(envId);
             if (event != null) {
@@ -88,7 +89,8 @@ public final class DuckDbCanonical implements CanonicalStore {
 
     private static Row read(ResultSet rs) throws SQLException {
         long conflict = rs.getLong(7);
+        Long conflictId = rs.wasNull() ? null : conflict;
         return new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getString(5),
-                rs.getString(6), rs.wasNull() ? null : conflict);
+                rs.getString(6), conflictId);
     }
 }
