@@ -161,6 +161,8 @@ public final class Hindsight implements AutoCloseable {
         access.install(http);
         new AccountRoutes(accounts, access, limits, settings.publicUrl()).register(http);
         new IngestRoutes(ingest, projects, auth, metrics, limits).register(http);
+        new dev.hindsight.activate.ActivateRoutes(queue, new dev.hindsight.store.duckdb.DuckDbRegistry(db),
+                new dev.hindsight.store.duckdb.DuckDbCanonical(db), auth, access, limits, metrics, clock).register(http);
         new TrackerRoutes(access, settings.publicUrl()).register(http);
         new ProjectRoutes(projects, access).register(http);
         DuckDbDefinitions definitions = new DuckDbDefinitions(db);

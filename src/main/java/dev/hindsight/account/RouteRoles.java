@@ -32,6 +32,7 @@ public final class RouteRoles {
             open("POST", "/api/track"),
             open("POST", "/api/identify"),
             open("POST", "/api/add_user_properties"),
+            open("POST", "/api/capture"),
             open("GET", "/js/hindsight.js"),
             // Visual labeling's toolbar and the routes it calls from the site with a labeling token (checked there).
             open("GET", "/js/labeling.js"),
@@ -95,6 +96,16 @@ public final class RouteRoles {
             orKey("GET", "/api/environments/{appId}/snippet", Role.ANALYST),
             orKey("GET", "/api/environments/{appId}/activity", Role.ANALYST),
             orKey("GET", "/api/environments/{appId}/live", Role.ANALYST),
+            // The schema registry: analysts read it and its violations, and propose mappings as drafts.
+            orKey("GET", "/api/environments/{appId}/registry/schemas", Role.ANALYST),
+            orKey("GET", "/api/environments/{appId}/registry/schemas/{event}", Role.ANALYST),
+            orKey("GET", "/api/environments/{appId}/registry/schemas/{event}/versions", Role.ANALYST),
+            orKey("GET", "/api/environments/{appId}/registry/mappings", Role.ANALYST),
+            orKey("GET", "/api/environments/{appId}/registry/mappings/{id}", Role.ANALYST),
+            orKey("GET", "/api/environments/{appId}/registry/mappings/{id}/versions", Role.ANALYST),
+            orKey("GET", "/api/environments/{appId}/registry/violations", Role.ANALYST),
+            member("POST", "/api/environments/{appId}/registry/mappings", Role.ANALYST),
+            member("PUT", "/api/environments/{appId}/registry/mappings/{id}", Role.ANALYST),
             // Architects: definitions and cohorts shared with the team.
             orKey("POST", "/api/definitions", Role.ARCHITECT),
             orKey("PUT", "/api/definitions/{id}", Role.ARCHITECT),
@@ -104,6 +115,13 @@ public final class RouteRoles {
             orKey("DELETE", "/api/cohorts/{id}", Role.ARCHITECT),
             orKey("POST", "/api/cohorts/{id}/members", Role.ARCHITECT),
             member("POST", "/api/environments/{appId}/labeling", Role.ARCHITECT),
+            // The registry's contract: schemas, approvals, deletions and reprocessing, by architects and admins.
+            member("POST", "/api/environments/{appId}/registry/schemas", Role.ARCHITECT),
+            member("PUT", "/api/environments/{appId}/registry/schemas/{event}", Role.ARCHITECT),
+            member("DELETE", "/api/environments/{appId}/registry/schemas/{event}", Role.ARCHITECT),
+            member("DELETE", "/api/environments/{appId}/registry/mappings/{id}", Role.ARCHITECT),
+            member("POST", "/api/environments/{appId}/registry/mappings/{id}/approve", Role.ARCHITECT),
+            member("POST", "/api/environments/{appId}/registry/violations/reprocess", Role.ARCHITECT),
             // Admins: keys, members, environments, privacy settings, identity merges.
             member("GET", "/api/projects", Role.ADMIN),
             member("POST", "/api/projects", Role.ADMIN),

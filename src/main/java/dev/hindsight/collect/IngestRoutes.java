@@ -165,7 +165,7 @@ public final class IngestRoutes {
      * {@code /h} also {@code text/plain} (what {@code navigator.sendBeacon} and a CORS-simple fetch send). A request
      * without a Content-Type is read as JSON, as many server-side HTTP clients send none.
      */
-    static void requireJson(Context ctx, boolean textPlain) {
+    public static void requireJson(Context ctx, boolean textPlain) {
         String header = ctx.header("Content-Type");
         if (header == null || header.isBlank()) {
             return;

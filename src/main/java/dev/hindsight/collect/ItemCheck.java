@@ -17,7 +17,7 @@ import java.util.TreeSet;
  * Reads and checks the members of one item of a request (an event, a user), collecting every problem with
  * its full JSON path and batch index rather than stopping at the first.
  */
-final class ItemCheck {
+public final class ItemCheck {
     static final int MAX_NAME = 1024;
     static final int MAX_PROPERTY_VALUE = 1023;
     static final int MAX_PROPERTY_KEY = 1024;
@@ -32,7 +32,7 @@ final class ItemCheck {
     private final Integer index;
     final List<FieldError> errors = new ArrayList<>();
 
-    ItemCheck(Fields item, String prefix, Integer index) {
+    public ItemCheck(Fields item, String prefix, Integer index) {
         this.item = item;
         this.prefix = prefix;
         this.index = index;
@@ -40,19 +40,24 @@ final class ItemCheck {
     }
 
     /** The item's JSON path ({@code events[3]}), or {@code whole} when the request body is the item. */
-    String path(String whole) {
+    public String path(String whole) {
         return prefix.isEmpty() ? whole : prefix.substring(0, prefix.length() - 1);
     }
 
-    Integer index() {
+    public Integer index() {
         return index;
     }
 
-    boolean ok() {
+    /** What is wrong with the item so far, each with its path and batch index. */
+    public List<FieldError> errors() {
+        return List.copyOf(errors);
+    }
+
+    public boolean ok() {
         return errors.isEmpty();
     }
 
-    void fail(String field, String message) {
+    public void fail(String field, String message) {
         String path = prefix + field;
         // One reason per field: a string already refused as invalid Unicode is not also "required" or "too long".
         if (errors.stream().noneMatch(e -> e.field().equals(path))) {
@@ -61,7 +66,7 @@ final class ItemCheck {
     }
 
     /** Fails every member of the item that is not in {@code known} (see {@link KnownFields}). */
-    void onlyKnown(Set<String> known) {
+    public void onlyKnown(Set<String> known) {
         for (String name : item.names()) {
             if (!known.contains(name)) {
                 fail(name, "is not a known field here; known fields are " + new TreeSet<>(known));
@@ -69,7 +74,7 @@ final class ItemCheck {
         }
     }
 
-    String string(String field, int max, boolean required) {
+    public String string(String field, int max, boolean required) {
         Object v = item.get(field);
         if (v == null) {
             if (required) {
@@ -115,7 +120,7 @@ final class ItemCheck {
         return n == null ? null : n.intValue();
     }
 
-    String identity(String field, boolean required) {
+    public String identity(String field, boolean required) {
         Object v = item.get(field);
         if (v == null && !required) {
             return null;
@@ -141,7 +146,7 @@ final class ItemCheck {
      * An ISO-8601 instant (a zone-less one is taken as UTC) or epoch milliseconds, from 2000-01-01 to 24 hours
      * after {@code now}; checked before any conversion, so that no value wraps.
      */
-    Long timestamp(String field, long now) {
+    public Long timestamp(String field, long now) {
         Object v = item.get(field);
         if (v == null) {
             return null;
@@ -192,7 +197,7 @@ final class ItemCheck {
     }
 
     /** An event's properties after the limits: at most 500, values shorter than 1024 characters, keys not empty. */
-    Map<String, Object> properties() {
+    public Map<String, Object> properties() {
         return properties("properties", MAX_EVENT_PROPERTIES, "event");
     }
 
@@ -227,12 +232,12 @@ final class ItemCheck {
         return props;
     }
 
-    List<String> flattened() {
+    public List<String> flattened() {
         return item.flattened();
     }
 
     /** Property keys whose numbers were stored as their exact text. */
-    List<String> keptAsText() {
+    public List<String> keptAsText() {
         return item.keptAsText();
     }
 

@@ -17,6 +17,7 @@ public enum ErrorCode {
     GONE(ErrorType.NOT_FOUND, "gone", "No longer valid"),
     REQUEST_TIMEOUT(ErrorType.USER_ERROR, "request-timeout", "Request timeout"),
     CONFLICT(ErrorType.CONFLICT, "conflict", "Conflict"),
+    EVENT_ID_CONFLICT(ErrorType.CONFLICT, "event-id-conflict", "Event id taken by another payload"),
     PAYLOAD_TOO_LARGE(ErrorType.USER_ERROR, "payload-too-large", "Payload too large"),
     UNSUPPORTED_MEDIA_TYPE(ErrorType.USER_ERROR, "unsupported-media-type", "Unsupported media type"),
     RATE_LIMITED(ErrorType.THROTTLED, "rate-limited", "Too many requests"),

@@ -55,7 +55,7 @@ public final class Problems {
             case FORBIDDEN, ORIGIN_NOT_ALLOWED, CSRF -> 403;
             case NOT_FOUND, UNKNOWN_APP_ID -> 404;
             case REQUEST_TIMEOUT -> 408;
-            case CONFLICT -> 409;
+            case CONFLICT, EVENT_ID_CONFLICT -> 409;
             case GONE -> 410;
             case PAYLOAD_TOO_LARGE -> 413;
             case UNSUPPORTED_MEDIA_TYPE -> 415;

@@ -43,6 +43,8 @@ public final class VersionedStore implements EventStore {
             case WriteOp.SetUserProperties p -> p.envId();
             case WriteOp.SetDeviceProperties p -> p.envId();
             case WriteOp.UndoLink u -> u.envId();
+            case WriteOp.Capture c -> c.row().envId();
+            case WriteOp.SetCanonicalStatus c -> c.envId();
         };
     }
 

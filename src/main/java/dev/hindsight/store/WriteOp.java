@@ -1,5 +1,6 @@
 package dev.hindsight.store;
 
+import java.util.List;
 import java.util.Map;
 
 /** One durable change handed to the write queue: the writer applies a batch of them in one commit. */
@@ -34,5 +35,28 @@ public sealed interface WriteOp {
 
     /** Undo a merge: the link stops attributing the device's anonymous events to the user. */
     record UndoLink(long envId, long linkId, long at) implements WriteOp {
+    }
+
+    /**
+     * Capture a canonical event: in the writer's commit, the store looks its {@code event_id} up among the canonical
+     * events it keeps (for ever, not a window). New: it stores {@code row}, the raw {@code event} (the canonical event as
+     * an ordinary custom event of every analysis) and every op of {@code with} (such as the identify that links the
+     * anonymous device to the user, and later the delivery outbox's rows), all in the same commit. The same id with the
+     * same payload hash: nothing (a duplicate). Another hash: only the conflict is recorded. {@code result} receives
+     * which it was.
+     */
+    record Capture(CanonicalRow row, RawEvent event, List<WriteOp> with, CanonicalRow.Result result) implements WriteOp {
+        public Capture {
+            with = List.copyOf(with);
+            for (WriteOp op : with) {
+                if (op instanceof Capture) {
+                    throw new IllegalArgumentException("a capture cannot join another");
+                }
+            }
+        }
+    }
+
+    /** Sets a kept canonical event's status and violations (a reprocess after the registry changed). */
+    record SetCanonicalStatus(long envId, String eventId, String status, String violationsJson) implements WriteOp {
     }
 }

@@ -79,6 +79,7 @@ class RolesTest {
         assertThat(s.get("/api/setup").status()).isEqualTo(200);
         assertThat(RouteRoles.TABLE.stream().filter(RouteRoles.Rule::open).map(RouteRoles.Rule::path))
                 .containsOnly("/health", "/metrics", "/h", "/api/track", "/api/identify", "/api/add_user_properties",
+                        "/api/capture",
                         "/js/hindsight.js", "/api/setup", "/api/login", "/api/invites/{token}/accept",
                         // The web app's page, modules and libraries: what they show comes from the guarded API.
                         "/", "/login", "/setup", "/invite/{token}", "/e/{appId}", "/e/{appId}/<rest>",

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /** The HTTP edge against a real server over real sockets: slow senders, the order of checks, Jetty's own errors. */
 class EdgeTest {
-    private static final List<String> SERVER_API = List.of("/api/track", "/api/identify", "/api/add_user_properties");
+    private static final List<String> SERVER_API = List.of("/api/track", "/api/identify", "/api/add_user_properties",
+            "/api/capture");
 
     /**
      * 300 connections each announce a 100,000-byte body and send one byte of it: they used to hold every request

@@ -137,6 +137,26 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
         CREATE TABLE IF NOT EXISTS api_tokens (
           id BIGINT PRIMARY KEY, account_id BIGINT NOT NULL, name VARCHAR NOT NULL, token_hash VARCHAR NOT NULL,
           created_at BIGINT NOT NULL)""",
+        // Canonical events (POST /api/capture): one row per event_id for as long as it is kept (the deduplication
+        // key never expires), written in the commit of its raw event; see CanonicalWrites.
+        """
+        CREATE TABLE IF NOT EXISTS canonical_events (
+          env_id BIGINT NOT NULL, event_id VARCHAR NOT NULL, event VARCHAR NOT NULL, source VARCHAR,
+          payload_hash VARCHAR NOT NULL, payload VARCHAR NOT NULL, received_at BIGINT NOT NULL,
+          status VARCHAR NOT NULL, violations VARCHAR NOT NULL, PRIMARY KEY (env_id, event_id))""",
+        "CREATE SEQUENCE IF NOT EXISTS canonical_conflict_ids START 1",
+        // A capture whose event_id was taken by another payload: kept (not stored as an event, not overwriting).
+        """
+        CREATE TABLE IF NOT EXISTS canonical_conflicts (
+          id BIGINT NOT NULL, env_id BIGINT NOT NULL, event_id VARCHAR NOT NULL, event VARCHAR NOT NULL,
+          source VARCHAR, payload_hash VARCHAR NOT NULL, payload VARCHAR NOT NULL, received_at BIGINT NOT NULL)""",
+        // The schema registry: every version of every schema and mapping, append-only (the history).
+        """
+        CREATE TABLE IF NOT EXISTS registry_versions (
+          env_id BIGINT NOT NULL, kind VARCHAR NOT NULL, key VARCHAR NOT NULL, version INTEGER NOT NULL,
+          body VARCHAR, deleted BOOLEAN NOT NULL, changed_by VARCHAR NOT NULL, changed_at BIGINT NOT NULL,
+          change VARCHAR NOT NULL, PRIMARY KEY (env_id, kind, key, version))""",
+        "CREATE SEQUENCE IF NOT EXISTS registry_mapping_ids START 1",
     };
 
     // DuckDB checkpoints inside whichever transaction commits once the WAL passes its threshold, including a

@@ -109,6 +109,8 @@ public final class DuckDbEventStore implements EventStore {
 
     @Override
     public boolean[] write(List<WriteOp> ops) {
+        int size = ops.size();
+        CanonicalWrites canonical = null;
         boolean[] changed = new boolean[ops.size()];
         Map<String, String> cacheUpdates = new HashMap<>();
         for (WriteOp op : ops) {
@@ -119,6 +121,12 @@ public final class DuckDbEventStore implements EventStore {
             // statement, so without this its rows would commit on their own and survive a rollback.
             try (java.sql.Statement begin = writer.createStatement()) {
                 begin.execute("SELECT 1");
+            }
+            // Captures become the raw event and the ops that join it, when new (see CanonicalWrites).
+            if (CanonicalWrites.any(ops)) {
+                canonical = CanonicalWrites.decide(writer, ops);
+                ops = canonical.flat();
+                changed = new boolean[ops.size()];
             }
             List<String> hierarchyKeys = new ArrayList<>();
             List<String> actorKeys = new ArrayList<>();
@@ -167,6 +175,9 @@ public final class DuckDbEventStore implements EventStore {
                 }
             }
             applyIdentityAndUserOps(ops, changed, cacheUpdates, actorIds.all());
+            if (canonical != null) {
+                canonical.write(writer);
+            }
             writer.commit();
             latestLink.putAll(cacheUpdates);
             hierarchies.committed(hierarchyIds);
@@ -192,7 +203,7 @@ public final class DuckDbEventStore implements EventStore {
         } else {
             checkpointer.afterCommit(wal);
         }
-        return changed;
+        return canonical == null ? changed : canonical.changed(changed, size);
     }
 
     /**
@@ -212,6 +223,11 @@ public final class DuckDbEventStore implements EventStore {
             case WriteOp.SetUserProperties sp -> micros(sp.at());
             case WriteOp.SetDeviceProperties dp -> micros(dp.at());
             case WriteOp.UndoLink undo -> micros(undo.at());
+            case WriteOp.Capture c -> {
+                checkTimes(new WriteOp.Append(c.event()));
+                c.with().forEach(DuckDbEventStore::checkTimes);
+            }
+            case WriteOp.SetCanonicalStatus ignored -> { }
         }
     }
 
@@ -408,6 +424,8 @@ public final class DuckDbEventStore implements EventStore {
                     changed[i] = true;
                 }
                 case WriteOp.UndoLink undo -> { }
+                case WriteOp.Capture c -> { }
+                case WriteOp.SetCanonicalStatus c -> { }
             }
         }
         insertLinks(links);
