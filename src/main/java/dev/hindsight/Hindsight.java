@@ -84,6 +84,7 @@ public final class Hindsight implements AutoCloseable {
     private final ScheduledExecutorService rollups;
     private final QueryRoutes queries;
     private final CatalogRefresher catalog;
+    private final dev.hindsight.activate.Promoter promoter;
     private final dev.hindsight.collect.GeoIp geoIp;
 
     private Hindsight(Settings settings, Clock clock, UnaryOperator<EventStore> storeDecorator, QueryTuning tuning) {
@@ -161,8 +162,10 @@ public final class Hindsight implements AutoCloseable {
         access.install(http);
         new AccountRoutes(accounts, access, limits, settings.publicUrl()).register(http);
         new IngestRoutes(ingest, projects, auth, metrics, limits).register(http);
-        new dev.hindsight.activate.ActivateRoutes(queue, new dev.hindsight.store.duckdb.DuckDbRegistry(db),
-                new dev.hindsight.store.duckdb.DuckDbCanonical(db), auth, access, limits, metrics, clock).register(http);
+        dev.hindsight.store.duckdb.DuckDbRegistry registryStore = new dev.hindsight.store.duckdb.DuckDbRegistry(db);
+        dev.hindsight.activate.ActivateRoutes activate = new dev.hindsight.activate.ActivateRoutes(queue, registryStore,
+                new dev.hindsight.store.duckdb.DuckDbCanonical(db), auth, access, limits, metrics, clock);
+        activate.register(http);
         new TrackerRoutes(access, settings.publicUrl()).register(http);
         new ProjectRoutes(projects, access).register(http);
         DuckDbDefinitions definitions = new DuckDbDefinitions(db);
@@ -170,6 +173,7 @@ public final class Hindsight implements AutoCloseable {
         new UserRoutes(store, queue, access, clock, new DefinitionMatches(definitions, eventQueries)).register(http);
         DefinitionRoutes definitionRoutes = new DefinitionRoutes(definitions, eventQueries, access, clock);
         definitionRoutes.register(http);
+        promoter = promotion(db, registryStore, definitions, activate.registry(), access, clock);
         new dev.hindsight.define.LabelingRoutes(definitionRoutes, projects, accounts, access, limits, clock)
                 .register(http);
         DuckDbCohorts cohorts = new DuckDbCohorts(db);
@@ -192,6 +196,23 @@ public final class Hindsight implements AutoCloseable {
         LOG.info("Hindsight listening on port {} with data in {} ({} recent event ids loaded, started in {} ms)",
                 http.port(), db.file(), recent.size(), (System.nanoTime() - started) / 1_000_000);
     }
+
+    /** Definition mappings and their promoter, which runs every second behind the writer (issue 15, point 3). */
+    private dev.hindsight.activate.Promoter promotion(DuckDb db, dev.hindsight.activate.RegistryStore registryStore,
+            DuckDbDefinitions definitions, dev.hindsight.activate.Registry registry, Access access, Clock clock) {
+        dev.hindsight.activate.DefinitionMappings mappings = new dev.hindsight.activate.DefinitionMappings(
+                registryStore, definitions, clock);
+        dev.hindsight.store.duckdb.DuckDbPromotions promotions = new dev.hindsight.store.duckdb.DuckDbPromotions(db);
+        dev.hindsight.activate.Promoter p = new dev.hindsight.activate.Promoter(promotions, mappings, registry, queue,
+                () -> projects.all().stream().flatMap(pr -> pr.environments().stream()).map(Environment::id).toList(),
+                (env, identity) -> store.user(env, identity).map(dev.hindsight.store.UserProfile::properties)
+                        .orElse(java.util.Map.of()), clock);
+        new dev.hindsight.activate.PromotionRoutes(mappings, p, promotions, access, clock).register(http);
+        p.start(PROMOTION_INTERVAL_MS);
+        return p;
+    }
+
+    private static final long PROMOTION_INTERVAL_MS = 1000;
 
     /** How often the catalog's summary takes in new events when no request asks for it sooner. */
     private static final java.time.Duration CATALOG_INTERVAL = java.time.Duration.ofSeconds(10);
@@ -337,6 +358,7 @@ public final class Hindsight implements AutoCloseable {
     public void close() {
         http.stop();
         queries.close();
+        promoter.close();
         rollups.shutdownNow();
         try {
             // A roll-up in progress holds a connection to the database, which is closed below.

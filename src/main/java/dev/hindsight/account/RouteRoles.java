@@ -106,6 +106,13 @@ public final class RouteRoles {
             orKey("GET", "/api/environments/{appId}/registry/violations", Role.ANALYST),
             member("POST", "/api/environments/{appId}/registry/mappings", Role.ANALYST),
             member("PUT", "/api/environments/{appId}/registry/mappings/{id}", Role.ANALYST),
+            // Definition mappings: analysts read them and propose drafts (a draft never changes what is produced).
+            member("GET", "/api/environments/{appId}/registry/definition-mappings", Role.ANALYST),
+            member("GET", "/api/environments/{appId}/registry/definition-mappings/{id}", Role.ANALYST),
+            member("GET", "/api/environments/{appId}/registry/definition-mappings/{id}/versions", Role.ANALYST),
+            member("GET", "/api/environments/{appId}/registry/definition-mappings/{id}/produced", Role.ANALYST),
+            member("POST", "/api/environments/{appId}/registry/definition-mappings", Role.ANALYST),
+            member("PUT", "/api/environments/{appId}/registry/definition-mappings/{id}", Role.ANALYST),
             // Architects: definitions and cohorts shared with the team.
             orKey("POST", "/api/definitions", Role.ARCHITECT),
             orKey("PUT", "/api/definitions/{id}", Role.ARCHITECT),
@@ -122,6 +129,11 @@ public final class RouteRoles {
             member("DELETE", "/api/environments/{appId}/registry/mappings/{id}", Role.ARCHITECT),
             member("POST", "/api/environments/{appId}/registry/mappings/{id}/approve", Role.ARCHITECT),
             member("POST", "/api/environments/{appId}/registry/violations/reprocess", Role.ARCHITECT),
+            member("POST", "/api/environments/{appId}/registry/definition-mappings/{id}/approve", Role.ARCHITECT),
+            member("POST", "/api/environments/{appId}/registry/definition-mappings/{id}/deprecate", Role.ARCHITECT),
+            member("DELETE", "/api/environments/{appId}/registry/definition-mappings/{id}", Role.ARCHITECT),
+            member("POST", "/api/environments/{appId}/registry/definition-mappings/{id}/backfill", Role.ARCHITECT),
+            member("POST", "/api/environments/{appId}/registry/definition-mappings/run", Role.ARCHITECT),
             // Admins: keys, members, environments, privacy settings, identity merges.
             member("GET", "/api/projects", Role.ADMIN),
             member("POST", "/api/projects", Role.ADMIN),

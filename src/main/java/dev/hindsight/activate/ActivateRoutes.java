@@ -67,6 +67,11 @@ public final class ActivateRoutes {
         this.clock = clock;
     }
 
+    /** The registry these routes change, which promoted events are validated against too. */
+    public Registry registry() {
+        return registry;
+    }
+
     public void register(Javalin app) {
         app.post("/api/capture", this::capture);
         app.get(BASE + "/schemas", ctx -> {

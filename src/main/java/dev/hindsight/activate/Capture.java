@@ -153,19 +153,7 @@ public final class Capture {
                     timestamp == null ? null : Instant.ofEpochMilli(timestamp));
             a.violations = Validator.validate(ce, snapshot);
             a.result = new CanonicalRow.Result();
-            long time = timestamp == null ? receivedAt : timestamp;
-            String payload = payload(ce);
-            CanonicalRow row = new CanonicalRow(env.id(), eventId, event, source, sha256(payload), payload, receivedAt,
-                    a.violations.isEmpty() ? CanonicalRow.DELIVERABLE : CanonicalRow.VIOLATING, json(a.violations));
-            RawEvent raw = new RawEvent(env.id(), rawId(env.id(), eventId), "custom", event, anonymousId, userId, null,
-                    time, timestamp, receivedAt, null, null, null, null, null, null, null, null, null, null, null, null,
-                    null, null, null, null, null, null, "capture", null, "server", null, json(props));
-            List<WriteOp> with = new ArrayList<>();
-            if (userId != null && anonymousId != null) {
-                // The identity rule of the spine, as /api/identify's canonical form: the device becomes the user's.
-                with.add(new WriteOp.Identify(env.id(), anonymousId, userId, time, "server"));
-            }
-            ops.add(new WriteOp.Capture(row, raw, with, a.result));
+            ops.add(op(ce, a.violations, receivedAt, a.result));
             opItems.add(new WriteQueue.Item(bulk ? "events[" + i + "]" : "body", bulk ? i : null));
         }
         WriteQueue.Result result = queue.submitAndWait(ops, opItems);
@@ -215,6 +203,29 @@ public final class Capture {
             throw new HindsightException(code, detail, errors, out, null);
         }
         return out;
+    }
+
+    /**
+     * The write of one checked canonical event: its canonical row, its raw event (an ordinary custom event of every
+     * analysis) and, with both ids, the link of the device to the user; the same for a captured and a promoted event.
+     */
+    static WriteOp.Capture op(CanonicalEvent ce, List<Violation> violations, long receivedAt,
+            CanonicalRow.Result result) {
+        Long timestamp = ce.timestamp() == null ? null : ce.timestamp().toEpochMilli();
+        long time = timestamp == null ? receivedAt : timestamp;
+        String payload = payload(ce);
+        CanonicalRow row = new CanonicalRow(ce.envId(), ce.eventId(), ce.event(), ce.source(), sha256(payload), payload,
+                receivedAt, violations.isEmpty() ? CanonicalRow.DELIVERABLE : CanonicalRow.VIOLATING, json(violations));
+        RawEvent raw = new RawEvent(ce.envId(), rawId(ce.envId(), ce.eventId()), "custom", ce.event(),
+                ce.anonymousId(), ce.userId(), null, time, timestamp, receivedAt, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null, null, null, null, "capture", null, "server", null,
+                json(ce.properties()));
+        List<WriteOp> with = new ArrayList<>();
+        if (ce.userId() != null && ce.anonymousId() != null) {
+            // The identity rule of the spine, as /api/identify's canonical form: the device becomes the user's.
+            with.add(new WriteOp.Identify(ce.envId(), ce.anonymousId(), ce.userId(), time, "server"));
+        }
+        return new WriteOp.Capture(row, raw, with, result);
     }
 
     private static String path(boolean bulk, int i) {

@@ -1,0 +1,70 @@
+package dev.hindsight.store.duckdb;
+
+import dev.hindsight.activate.PromotionStore;
+import dev.hindsight.define.EventFilter;
+import java.sql.PreparedStatement;
+import java.util.List;
+
+/**
+ * The promoter's reads in the DuckDB file: events by {@code seq}, its position in {@code rollups} (row
+ * {@code promoter_seq}), and the canonical events a mapping produced from {@code canonical_events}.
+ */
+public final class DuckDbPromotions implements PromotionStore {
+    private static final String POSITION = "promoter_seq";
+    // What Capture writes as the library of a canonical event's raw event.
+    private static final String CANONICAL_LIBRARY = "capture";
+
+    private final DuckDb db;
+    private final Dialect dialect = new DuckDbDialect();
+
+    public DuckDbPromotions(DuckDb db) {
+        this.db = db;
+    }
+
+    @Override
+    public long newestSeq() {
+        return db.query("SELECT coalesce(max(seq), -1) FROM events", List.of(), rs -> rs.getLong(1)).get(0);
+    }
+
+    @Override
+    public Long position() {
+        List<Long> v = db.query("SELECT seq FROM rollups WHERE name = ?", List.of(POSITION), rs -> rs.getLong(1));
+        return v.isEmpty() ? null : v.get(0);
+    }
+
+    @Override
+    public void savePosition(long seq) {
+        db.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT OR REPLACE INTO rollups VALUES (?, ?)")) {
+                ps.setString(1, POSITION);
+                ps.setLong(2, seq);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public List<Arrival> matching(long envId, EventFilter filter, long afterSeq, long upToSeq, Long fromMs, Long toMs,
+            int limit) {
+        int seqAt = DuckDbEventStore.EVENT_COLUMNS.split(",").length + 1;
+        Sql sql = new Sql().append("SELECT " + DuckDbEventStore.EVENT_COLUMNS + ", seq FROM events WHERE env_id = ")
+                .param(envId).append(" AND seq > ").param(afterSeq).append(" AND seq <= ").param(upToSeq)
+                .append(" AND library IS DISTINCT FROM ").param(CANONICAL_LIBRARY);
+        if (fromMs != null) {
+            sql.append(" AND time >= " + dialect.timestampParam()).params(fromMs);
+        }
+        if (toMs != null) {
+            sql.append(" AND time < " + dialect.timestampParam()).params(toMs);
+        }
+        sql.append(" AND coalesce((").append(dialect.filter(filter)).append("), false)")
+                .append(" ORDER BY seq LIMIT ").param(limit);
+        return db.query(sql.text(), sql.params(), rs -> new Arrival(rs.getLong(seqAt), DuckDbEventStore.readEvent(rs)));
+    }
+
+    @Override
+    public Produced produced(long envId, String eventIdPrefix) {
+        return db.query("SELECT count(*), max(received_at) FROM canonical_events WHERE env_id = ?"
+                + " AND starts_with(event_id, ?)", List.of(envId, eventIdPrefix),
+                rs -> new Produced(rs.getLong(1), (Long) rs.getObject(2))).get(0);
+    }
+}
