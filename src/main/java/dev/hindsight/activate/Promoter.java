@@ -35,7 +35,7 @@ public final class Promoter implements AutoCloseable {
     static final long SEQS_PER_PASS = 50_000;
     static final int PAGE = 1000;
     /** A backfill's window: at most this long, and never starting before now minus {@link #MAX_BACKFILL_AGE}. */
-    public static final java.time.Duration MAX_BACKFILL_WINDOW = java.time.Duration.ofDays(7);
+    public static final java.time.Duration MAX_BACKFILL_WINDOW = java.time.Duration.ofHours(72);
     public static final java.time.Duration MAX_BACKFILL_AGE = java.time.Duration.ofDays(7);
     /** Matches one backfill promotes at most; its answer says when more were left. */
     static final int MAX_BACKFILL = 100_000;

@@ -27,6 +27,8 @@ import java.util.Set;
 public final class PromotionRoutes {
     private static final String BASE = "/api/environments/{appId}/registry/definition-mappings";
     private static final Set<String> BACKFILL_FIELDS = Set.of("from", "to");
+    /** The latest canonical events the produced view shows. */
+    private static final int LATEST = 20;
 
     private final DefinitionMappings mappings;
     private final Promoter promoter;
@@ -67,11 +69,22 @@ public final class PromotionRoutes {
         Environment env = env(ctx);
         long id = id(ctx);
         mappings.get(env.id(), id);
-        PromotionStore.Produced p = store.produced(env.id(), Promoter.prefix(id));
+        PromotionStore.Produced p = store.produced(env.id(), Promoter.prefix(id), LATEST);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("mapping_id", id);
         out.put("count", p.count());
         out.put("last_produced_at", p.lastAt() == null ? null : Instant.ofEpochMilli(p.lastAt()).toString());
+        out.put("latest", p.latest().stream().map(json -> Capture.fromPayload(env.id(), json)).map(e -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("event", e.event());
+            m.put("event_id", e.eventId());
+            m.put("user_id", e.userId());
+            m.put("anonymous_id", e.anonymousId());
+            m.put("source", e.source());
+            m.put("timestamp", e.timestamp() == null ? null : e.timestamp().toString());
+            m.put("properties", e.properties());
+            return m;
+        }).toList());
         ctx.json(out);
     }
 
@@ -101,9 +114,9 @@ public final class PromotionRoutes {
         }
         if (java.time.Duration.between(from, to).compareTo(Promoter.MAX_BACKFILL_WINDOW) > 0) {
             throw new HindsightException(ErrorCode.LIMIT_EXCEEDED, "A backfill window spans at most "
-                    + Promoter.MAX_BACKFILL_WINDOW.toDays() + " days",
-                    List.of(FieldError.of("to", "must be at most " + Promoter.MAX_BACKFILL_WINDOW.toDays()
-                            + " days after from")), Map.of("limit_days", Promoter.MAX_BACKFILL_WINDOW.toDays()), null);
+                    + Promoter.MAX_BACKFILL_WINDOW.toHours() + " hours",
+                    List.of(FieldError.of("to", "must be at most " + Promoter.MAX_BACKFILL_WINDOW.toHours()
+                            + " hours after from")), Map.of("limit_hours", Promoter.MAX_BACKFILL_WINDOW.toHours()), null);
         }
         DefinitionMappings.Producing p = mappings.producing(env.id(), id).orElseThrow(() -> {
             mappings.get(env.id(), id);

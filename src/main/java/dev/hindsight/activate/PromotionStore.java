@@ -14,8 +14,11 @@ public interface PromotionStore {
     record Arrival(long seq, RawEvent event) {
     }
 
-    /** How many canonical events a mapping produced and when the last one was kept (epoch ms; null: none). */
-    record Produced(long count, Long lastAt) {
+    /**
+     * How many canonical events a mapping produced, when the last one was kept (epoch ms; null: none), and the
+     * payloads of the latest few, newest first.
+     */
+    record Produced(long count, Long lastAt, List<String> latest) {
     }
 
     /** The arrival number of the newest committed event (-1 when none). */
@@ -34,6 +37,6 @@ public interface PromotionStore {
     List<Arrival> matching(long envId, EventFilter filter, long afterSeq, long upToSeq, Long fromMs, Long toMs,
             int limit);
 
-    /** The canonical events of an environment whose event id starts with {@code eventIdPrefix}. */
-    Produced produced(long envId, String eventIdPrefix);
+    /** The canonical events of an environment whose event id starts with {@code eventIdPrefix}; {@code latest} payloads. */
+    Produced produced(long envId, String eventIdPrefix, int latest);
 }

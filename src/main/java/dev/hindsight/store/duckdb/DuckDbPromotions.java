@@ -62,9 +62,17 @@ public final class DuckDbPromotions implements PromotionStore {
     }
 
     @Override
-    public Produced produced(long envId, String eventIdPrefix) {
-        return db.query("SELECT count(*), max(received_at) FROM canonical_events WHERE env_id = ?"
-                + " AND starts_with(event_id, ?)", List.of(envId, eventIdPrefix),
-                rs -> new Produced(rs.getLong(1), (Long) rs.getObject(2))).get(0);
+    public Produced produced(long envId, String eventIdPrefix, int latest) {
+        String where = " FROM canonical_events WHERE env_id = ? AND starts_with(event_id, ?)";
+        List<Object> params = List.of(envId, eventIdPrefix);
+        long[] count = new long[1];
+        Long[] last = new Long[1];
+        db.forEach("SELECT count(*), max(received_at)" + where, params, rs -> {
+            count[0] = rs.getLong(1);
+            last[0] = (Long) rs.getObject(2);
+        });
+        List<String> payloads = db.query("SELECT payload" + where + " ORDER BY received_at DESC, event_id LIMIT "
+                + Math.max(0, latest), params, rs -> rs.getString(1));
+        return new Produced(count[0], last[0], payloads);
     }
 }
