@@ -85,6 +85,7 @@ public final class Hindsight implements AutoCloseable {
     private final QueryRoutes queries;
     private final CatalogRefresher catalog;
     private final dev.hindsight.collect.GeoIp geoIp;
+    private final dev.hindsight.activate.Delivery delivery;
 
     private Hindsight(Settings settings, Clock clock, UnaryOperator<EventStore> storeDecorator, QueryTuning tuning) {
         long started = System.nanoTime();
@@ -161,8 +162,20 @@ public final class Hindsight implements AutoCloseable {
         access.install(http);
         new AccountRoutes(accounts, access, limits, settings.publicUrl()).register(http);
         new IngestRoutes(ingest, projects, auth, metrics, limits).register(http);
+        // Destinations and their delivery workers (one lane per destination, see Delivery).
+        dev.hindsight.store.duckdb.DuckDbDelivery deliveryStore = new dev.hindsight.store.duckdb.DuckDbDelivery(db);
+        dev.hindsight.activate.Destinations destinations = new dev.hindsight.activate.Destinations(deliveryStore, clock);
+        dev.hindsight.activate.destination.RequestBuilder requestBuilder =
+                new dev.hindsight.activate.destination.RequestBuilder(clock);
+        dev.hindsight.activate.destination.Sender sender = dev.hindsight.activate.destination.Sender.create(clock,
+                dev.hindsight.activate.destination.Sender.DEFAULT_TIMEOUT);
+        delivery = new dev.hindsight.activate.Delivery(deliveryStore, destinations, requestBuilder, sender, clock,
+                metrics, DELIVERY_POLL);
         new dev.hindsight.activate.ActivateRoutes(queue, new dev.hindsight.store.duckdb.DuckDbRegistry(db),
-                new dev.hindsight.store.duckdb.DuckDbCanonical(db), auth, access, limits, metrics, clock).register(http);
+                new dev.hindsight.store.duckdb.DuckDbCanonical(db), auth, access, limits, metrics, clock, destinations,
+                delivery).register(http);
+        new dev.hindsight.activate.DestinationRoutes(destinations, deliveryStore, delivery,
+                new dev.hindsight.activate.destination.TestSend(requestBuilder, sender), access, clock).register(http);
         new TrackerRoutes(access, settings.publicUrl()).register(http);
         new ProjectRoutes(projects, access).register(http);
         DuckDbDefinitions definitions = new DuckDbDefinitions(db);
@@ -187,11 +200,15 @@ public final class Hindsight implements AutoCloseable {
         // Every route must have a rule in RouteRoles (who may call it) before the server takes requests.
         RouteRoles.check(routes);
         http.start(settings.port());
+        delivery.start();
 
         created.ifPresent(Hindsight::printCredentials);
         LOG.info("Hindsight listening on port {} with data in {} ({} recent event ids loaded, started in {} ms)",
                 http.port(), db.file(), recent.size(), (System.nanoTime() - started) / 1_000_000);
     }
+
+    /** How often a delivery lane looks for due rows when nothing woke it (new rows and replays wake it at once). */
+    private static final java.time.Duration DELIVERY_POLL = java.time.Duration.ofSeconds(1);
 
     /** How often the catalog's summary takes in new events when no request asks for it sooner. */
     private static final java.time.Duration CATALOG_INTERVAL = java.time.Duration.ofSeconds(10);
@@ -227,6 +244,11 @@ public final class Hindsight implements AutoCloseable {
             memory = Math.max(256, total / 2 >> 20) + "MB";
         }
         return new DuckDb.Limits(memory, settings.queries().engineThreads(), settings.dataDir().resolve("duckdb-tmp"));
+    }
+
+    /** The delivery workers: tests wake them after moving the clock. */
+    public dev.hindsight.activate.Delivery delivery() {
+        return delivery;
     }
 
     /** Starts a server; used by {@link #main} and by tests. */
@@ -336,6 +358,7 @@ public final class Hindsight implements AutoCloseable {
     @Override
     public void close() {
         http.stop();
+        delivery.close();
         queries.close();
         rollups.shutdownNow();
         try {

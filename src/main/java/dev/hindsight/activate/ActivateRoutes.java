@@ -53,11 +53,16 @@ public final class ActivateRoutes {
     private final RateLimits limits;
     private final MeterRegistry metrics;
     private final Clock clock;
+    private final Destinations destinations;
+    private final Delivery delivery;
 
     public ActivateRoutes(WriteQueue queue, RegistryStore registryStore, CanonicalStore canonical, Auth auth,
-            Access access, RateLimits limits, MeterRegistry metrics, Clock clock) {
+            Access access, RateLimits limits, MeterRegistry metrics, Clock clock, Destinations destinations,
+            Delivery delivery) {
         this.registry = new Registry(registryStore, clock);
-        this.capture = new Capture(queue, registry);
+        this.destinations = destinations;
+        this.delivery = delivery;
+        this.capture = new Capture(queue, registry, destinations, delivery::wake);
         this.canonical = canonical;
         this.queue = queue;
         this.auth = auth;
@@ -209,6 +214,7 @@ public final class ActivateRoutes {
         int deliverable = 0;
         String after = null;
         boolean more = false;
+        boolean enqueued = false;
         while (true) {
             List<CanonicalStore.Row> rows = canonical.violating(env.id(), after, REPROCESS_CHUNK);
             if (rows.isEmpty()) {
@@ -226,6 +232,11 @@ public final class ActivateRoutes {
                 if (now.isEmpty()) {
                     deliverable++;
                     ops.add(new WriteOp.SetCanonicalStatus(env.id(), r.eventId(), CanonicalRow.DELIVERABLE, json));
+                    // Deliverable from now: its outbox rows join the same commit.
+                    List<WriteOp> outbox = destinations.enqueue(env.id(), e.event(), r.eventId(),
+                            Destinations.userKey(e.userId(), e.anonymousId()), clock.millis());
+                    enqueued |= !outbox.isEmpty();
+                    ops.addAll(outbox);
                 } else if (!json.equals(r.violationsJson())) {
                     ops.add(new WriteOp.SetCanonicalStatus(env.id(), r.eventId(), CanonicalRow.VIOLATING, json));
                 }
@@ -235,6 +246,9 @@ public final class ActivateRoutes {
             if (!ops.isEmpty()) {
                 queue.submitAndWait(ops);
             }
+        }
+        if (enqueued) {
+            delivery.wake();
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("checked", checked);

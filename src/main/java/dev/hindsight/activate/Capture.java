@@ -86,10 +86,18 @@ public final class Capture {
 
     private final WriteQueue queue;
     private final Registry registry;
+    private final Destinations destinations;
+    private final Runnable delivered;
 
-    public Capture(WriteQueue queue, Registry registry) {
+    /**
+     * @param destinations gives a new deliverable event its outbox rows, in the event's commit
+     * @param committed    called after a commit that added outbox rows (wakes the delivery workers)
+     */
+    public Capture(WriteQueue queue, Registry registry, Destinations destinations, Runnable committed) {
         this.queue = queue;
         this.registry = registry;
+        this.destinations = destinations;
+        this.delivered = committed;
     }
 
     /** Checks, stores and answers one request; throws a problem (with the same answer inside) when an item failed. */
@@ -108,6 +116,7 @@ public final class Capture {
         List<WriteOp> ops = new ArrayList<>();
         List<WriteQueue.Item> opItems = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
+        boolean enqueued = false;
         for (int i = 0; i < items.size(); i++) {
             Fields f = items.get(i);
             String prefix = bulk ? "events[" + i + "]." : "";
@@ -165,10 +174,20 @@ public final class Capture {
                 // The identity rule of the spine, as /api/identify's canonical form: the device becomes the user's.
                 with.add(new WriteOp.Identify(env.id(), anonymousId, userId, time, "server"));
             }
+            if (a.violations.isEmpty()) {
+                // The delivery outbox: one row per enabled destination mapping the event, in the event's commit.
+                List<WriteOp> outbox = destinations.enqueue(env.id(), event, eventId,
+                        Destinations.userKey(userId, anonymousId), receivedAt);
+                enqueued |= !outbox.isEmpty();
+                with.addAll(outbox);
+            }
             ops.add(new WriteOp.Capture(row, raw, with, a.result));
             opItems.add(new WriteQueue.Item(bulk ? "events[" + i + "]" : "body", bulk ? i : null));
         }
         WriteQueue.Result result = queue.submitAndWait(ops, opItems);
+        if (enqueued) {
+            delivered.run();
+        }
         for (WriteQueue.Rejected r : result.rejected()) {
             errors.add(new FieldError(r.field(), r.index(), r.reason()));
         }
