@@ -72,7 +72,8 @@ public final class DestinationRoutes {
 
     private void test(Context ctx) {
         Destinations.Configured c = destinations.get(env(ctx).id(), id(ctx));
-        JsonNode body = ctx.body().isBlank() ? Json.MAPPER.createObjectNode() : Json.tree(ctx);
+        byte[] raw = ctx.bodyAsBytes();
+        JsonNode body = raw.length == 0 ? Json.MAPPER.createObjectNode() : Json.object(raw);
         String event = body.path("event").asText(c.destination().mapping().rules().keySet().stream().sorted()
                 .findFirst().orElse("test"));
         @SuppressWarnings("unchecked")
@@ -138,8 +139,9 @@ public final class DestinationRoutes {
     private void replay(Context ctx) {
         Destinations.Configured c = destinations.get(env(ctx).id(), id(ctx));
         List<String> ids = new ArrayList<>();
-        if (!ctx.body().isBlank()) {
-            Json.tree(ctx).path("event_ids").forEach(n -> ids.add(n.asText()));
+        byte[] raw = ctx.bodyAsBytes();
+        if (raw.length > 0) {
+            Json.object(raw).path("event_ids").forEach(n -> ids.add(n.asText()));
         }
         int n = store.replay(c.id(), ids, clock.millis());
         delivery.wake(c.id());

@@ -52,7 +52,7 @@ class DeliveryTest {
         String event = CaptureApiTest.unique("purchase");
         TestServer.Response r = admin("POST", env("/registry/schemas"), map("event", event, "properties", map(
                 "order_id", map("type", "string"), "value", map("type", "number"),
-                "consents", map("type", "string"), "seq", map("type", "number"))));
+                "consents", map("type", "string"), "currency", map("type", "string"), "seq", map("type", "number"))));
         assertThat(r.status()).as(r.body()).isEqualTo(201);
         return event;
     }
@@ -72,8 +72,8 @@ class DeliveryTest {
         TestServer.Response r = admin("POST", env("/destinations"), map("name", "meta", "kind", "meta", "settings",
                 map("base_url", meta.baseUrl(), "pixel_id", "123", "access_token", "EAAtoken123456",
                         "action_source", "system_generated"),
-                "mapping", map(event, map("name", "Purchase", "fields", map("value", "value", "order_id",
-                        "order_id"))), "required_consent", "ads"));
+                "mapping", map(event, map("name", "Purchase", "fields", map("value", "value", "currency", "currency",
+                        "order_id", "order_id"))), "required_consent", "ads"));
         assertThat(r.status()).as(r.body()).isEqualTo(201);
         return r.json().get("id").asLong();
     }
@@ -107,9 +107,15 @@ class DeliveryTest {
     }
 
     private static void await(String what, BooleanSupplier ok) {
+        await(() -> what, ok);
+    }
+
+    private static void await(java.util.function.Supplier<String> what, BooleanSupplier ok) {
         long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!ok.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(end);
+            if (System.nanoTime() > end) {
+                throw new AssertionError("waiting for " + what.get());
+            }
             s.app().delivery().wake();
             try {
                 Thread.sleep(20);
@@ -129,8 +135,8 @@ class DeliveryTest {
             long h = webhook(event, hook.url(), null);
             long m = meta(event, meta);
             String id = CaptureApiTest.unique("ord");
-            capture(event, id, "u1", map("order_id", "o1", "value", 10, "consents", "ads"));
-            await("delivered to both", () -> "delivered".equals(state(h, id)) && "delivered".equals(state(m, id)));
+            capture(event, id, "u1", map("order_id", "o1", "value", 10, "currency", "EUR", "consents", "ads"));
+            await(() -> "delivered to both: " + delivery(h, id) + " " + delivery(m, id), () -> "delivered".equals(state(h, id)) && "delivered".equals(state(m, id)));
             assertThat(hook.processed).extracting(b -> b.path("id").asText()).containsExactly(id);
             assertThat(meta.acceptedIds).containsExactly(id);
             JsonNode d = delivery(m, id);
@@ -231,6 +237,7 @@ class DeliveryTest {
             assertThat(d.get("attempts").asInt()).isEqualTo(1);
             TestServer.Response replay = admin("POST", env("/destinations/" + h + "/replay"), map("event_ids",
                     List.of(id)));
+            assertThat(replay.json().get("replayed")).as(replay.status() + " " + replay.body()).isNotNull();
             assertThat(replay.json().get("replayed").asInt()).isEqualTo(1);
             await("delivered", () -> "delivered".equals(state(h, id)));
             assertThat(hook.processed).hasSize(1);

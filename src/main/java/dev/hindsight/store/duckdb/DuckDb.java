@@ -175,7 +175,7 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
         """
         CREATE TABLE IF NOT EXISTS delivery_log (
           outbox_id BIGINT NOT NULL, env_id BIGINT NOT NULL, destination_id BIGINT NOT NULL, event_id VARCHAR NOT NULL,
-          attempt INTEGER NOT NULL, at BIGINT NOT NULL, outcome VARCHAR NOT NULL, status INTEGER, body VARCHAR,
+          attempt INTEGER NOT NULL, attempted_at BIGINT NOT NULL, outcome VARCHAR NOT NULL, status INTEGER, body VARCHAR,
           reason VARCHAR, latency_ms BIGINT)""",
     };
 

@@ -196,8 +196,8 @@ public final class DuckDbDelivery implements DeliveryStore {
             params.add(eventId);
         }
         params.add(limit);
-        return db.query("SELECT outbox_id, env_id, destination_id, event_id, attempt, at, outcome, status, body, reason,"
-                + " latency_ms FROM delivery_log WHERE destination_id = ?" + byEvent + " ORDER BY at, outbox_id, attempt"
+        return db.query("SELECT outbox_id, env_id, destination_id, event_id, attempt, attempted_at, outcome, status, body, reason,"
+                + " latency_ms FROM delivery_log WHERE destination_id = ?" + byEvent + " ORDER BY attempted_at, outbox_id, attempt"
                 + " LIMIT ?", params, rs -> new Attempt(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4),
                         rs.getInt(5), rs.getLong(6), rs.getString(7), intOrNull(rs, 8), rs.getString(9),
                         rs.getString(10), longOrNull(rs, 11)));
