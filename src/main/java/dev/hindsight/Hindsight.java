@@ -85,7 +85,7 @@ public final class Hindsight implements AutoCloseable {
     private final QueryRoutes queries;
     private final CatalogRefresher catalog;
     private final dev.hindsight.collect.GeoIp geoIp;
-    private final dev.hindsight.activate.Delivery delivery;
+    private final dev.hindsight.activate.destination.Delivery delivery;
 
     private Hindsight(Settings settings, Clock clock, UnaryOperator<EventStore> storeDecorator, QueryTuning tuning) {
         long started = System.nanoTime();
@@ -164,17 +164,18 @@ public final class Hindsight implements AutoCloseable {
         new IngestRoutes(ingest, projects, auth, metrics, limits).register(http);
         // Destinations and their delivery workers (one lane per destination, see Delivery).
         dev.hindsight.store.duckdb.DuckDbDelivery deliveryStore = new dev.hindsight.store.duckdb.DuckDbDelivery(db);
-        dev.hindsight.activate.Destinations destinations = new dev.hindsight.activate.Destinations(deliveryStore, clock);
+        dev.hindsight.activate.destination.Destinations destinations =
+                new dev.hindsight.activate.destination.Destinations(deliveryStore, clock);
         dev.hindsight.activate.destination.RequestBuilder requestBuilder =
                 new dev.hindsight.activate.destination.RequestBuilder(clock);
         dev.hindsight.activate.destination.Sender sender = dev.hindsight.activate.destination.Sender.create(clock,
                 dev.hindsight.activate.destination.Sender.DEFAULT_TIMEOUT);
-        delivery = new dev.hindsight.activate.Delivery(deliveryStore, destinations, requestBuilder, sender, clock,
-                metrics, DELIVERY_POLL);
+        delivery = new dev.hindsight.activate.destination.Delivery(deliveryStore, destinations, requestBuilder,
+                sender, clock, metrics, DELIVERY_POLL);
         new dev.hindsight.activate.ActivateRoutes(queue, new dev.hindsight.store.duckdb.DuckDbRegistry(db),
-                new dev.hindsight.store.duckdb.DuckDbCanonical(db), auth, access, limits, metrics, clock, destinations,
-                delivery).register(http);
-        new dev.hindsight.activate.DestinationRoutes(destinations, deliveryStore, delivery,
+                new dev.hindsight.store.duckdb.DuckDbCanonical(db), auth, access, limits, metrics, clock, destinations)
+                .register(http);
+        new dev.hindsight.activate.destination.DestinationRoutes(destinations, deliveryStore, delivery,
                 new dev.hindsight.activate.destination.TestSend(requestBuilder, sender), access, clock).register(http);
         new TrackerRoutes(access, settings.publicUrl()).register(http);
         new ProjectRoutes(projects, access).register(http);
@@ -247,7 +248,7 @@ public final class Hindsight implements AutoCloseable {
     }
 
     /** The delivery workers: tests wake them after moving the clock. */
-    public dev.hindsight.activate.Delivery delivery() {
+    public dev.hindsight.activate.destination.Delivery delivery() {
         return delivery;
     }
 

@@ -53,16 +53,13 @@ public final class ActivateRoutes {
     private final RateLimits limits;
     private final MeterRegistry metrics;
     private final Clock clock;
-    private final Destinations destinations;
-    private final Delivery delivery;
+    private final Outboxes outboxes;
 
     public ActivateRoutes(WriteQueue queue, RegistryStore registryStore, CanonicalStore canonical, Auth auth,
-            Access access, RateLimits limits, MeterRegistry metrics, Clock clock, Destinations destinations,
-            Delivery delivery) {
+            Access access, RateLimits limits, MeterRegistry metrics, Clock clock, Outboxes outboxes) {
         this.registry = new Registry(registryStore, clock);
-        this.destinations = destinations;
-        this.delivery = delivery;
-        this.capture = new Capture(queue, registry, destinations, delivery::wake);
+        this.outboxes = outboxes;
+        this.capture = new Capture(queue, registry, outboxes);
         this.canonical = canonical;
         this.queue = queue;
         this.auth = auth;
@@ -233,8 +230,8 @@ public final class ActivateRoutes {
                     deliverable++;
                     ops.add(new WriteOp.SetCanonicalStatus(env.id(), r.eventId(), CanonicalRow.DELIVERABLE, json));
                     // Deliverable from now: its outbox rows join the same commit.
-                    List<WriteOp> outbox = destinations.enqueue(env.id(), e.event(), r.eventId(),
-                            Destinations.userKey(e.userId(), e.anonymousId()), clock.millis());
+                    List<WriteOp> outbox = outboxes.enqueue(env.id(), e.event(), r.eventId(),
+                            Outboxes.userKey(e.userId(), e.anonymousId()), clock.millis());
                     enqueued |= !outbox.isEmpty();
                     ops.addAll(outbox);
                 } else if (!json.equals(r.violationsJson())) {
@@ -248,7 +245,7 @@ public final class ActivateRoutes {
             }
         }
         if (enqueued) {
-            delivery.wake();
+            outboxes.committed();
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("checked", checked);

@@ -86,18 +86,15 @@ public final class Capture {
 
     private final WriteQueue queue;
     private final Registry registry;
-    private final Destinations destinations;
-    private final Runnable delivered;
+    private final Outboxes outboxes;
 
     /**
-     * @param destinations gives a new deliverable event its outbox rows, in the event's commit
-     * @param committed    called after a commit that added outbox rows (wakes the delivery workers)
+     * @param outboxes gives a new deliverable event its outbox rows, in the event's commit, and is told after
      */
-    public Capture(WriteQueue queue, Registry registry, Destinations destinations, Runnable committed) {
+    public Capture(WriteQueue queue, Registry registry, Outboxes outboxes) {
         this.queue = queue;
         this.registry = registry;
-        this.destinations = destinations;
-        this.delivered = committed;
+        this.outboxes = outboxes;
     }
 
     /** Checks, stores and answers one request; throws a problem (with the same answer inside) when an item failed. */
@@ -176,8 +173,8 @@ public final class Capture {
             }
             if (a.violations.isEmpty()) {
                 // The delivery outbox: one row per enabled destination mapping the event, in the event's commit.
-                List<WriteOp> outbox = destinations.enqueue(env.id(), event, eventId,
-                        Destinations.userKey(userId, anonymousId), receivedAt);
+                List<WriteOp> outbox = outboxes.enqueue(env.id(), event, eventId,
+                        Outboxes.userKey(userId, anonymousId), receivedAt);
                 enqueued |= !outbox.isEmpty();
                 with.addAll(outbox);
             }
@@ -186,7 +183,7 @@ public final class Capture {
         }
         WriteQueue.Result result = queue.submitAndWait(ops, opItems);
         if (enqueued) {
-            delivered.run();
+            outboxes.committed();
         }
         for (WriteQueue.Rejected r : result.rejected()) {
             errors.add(new FieldError(r.field(), r.index(), r.reason()));
@@ -285,7 +282,7 @@ public final class Capture {
     }
 
     /** A kept payload read back as the event it was. */
-    static CanonicalEvent fromPayload(long envId, String json) {
+    public static CanonicalEvent fromPayload(long envId, String json) {
         try {
             @SuppressWarnings("unchecked")
             Map<String, Object> m = JSON.readValue(json, Map.class);

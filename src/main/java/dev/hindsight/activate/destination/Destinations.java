@@ -1,11 +1,10 @@
-package dev.hindsight.activate;
+package dev.hindsight.activate.destination;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hindsight.activate.DeliveryStore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hindsight.activate.destination.Destination;
-import dev.hindsight.activate.destination.EventMapping;
 import dev.hindsight.error.ErrorCode;
 import dev.hindsight.error.FieldError;
 import dev.hindsight.error.HindsightException;
@@ -29,7 +28,7 @@ import java.util.function.LongConsumer;
  * parsed into a {@link Destination}, with secrets masked in every answer, and the outbox rows a new deliverable
  * canonical event gets (one per enabled destination whose mapping names it).
  */
-public final class Destinations {
+public final class Destinations implements dev.hindsight.activate.Outboxes {
     static final Set<String> KINDS = Set.of("meta", "ga4", "hubspot", "webhook");
     static final Set<String> FIELDS = Set.of("name", "kind", "settings", "mapping", "required_consent", "enabled",
             "concurrency", "rate_per_second", "retry_window_seconds");
@@ -123,6 +122,7 @@ public final class Destinations {
     }
 
     /** The outbox rows of a new deliverable canonical event: one per enabled destination whose mapping names it. */
+    @Override
     public List<WriteOp> enqueue(long envId, String event, String eventId, String userKey, long at) {
         List<WriteOp> out = new ArrayList<>();
         for (Configured c : byId.values()) {
@@ -133,9 +133,16 @@ public final class Destinations {
         return out;
     }
 
-    /** The user key that orders deliveries: the user id, else the anonymous id. */
-    static String userKey(String userId, String anonymousId) {
-        return userId != null ? "u:" + userId : "a:" + anonymousId;
+    private volatile Runnable committed = () -> { };
+
+    /** Who is told when outbox rows were committed (the delivery workers). */
+    public void whenCommitted(Runnable r) {
+        committed = r;
+    }
+
+    @Override
+    public void committed() {
+        committed.run();
     }
 
     /** The configuration as answered: every secret masked. */

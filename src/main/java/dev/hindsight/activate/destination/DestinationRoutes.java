@@ -1,11 +1,9 @@
-package dev.hindsight.activate;
+package dev.hindsight.activate.destination;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.hindsight.activate.CanonicalEvent;
+import dev.hindsight.activate.DeliveryStore;
 import dev.hindsight.account.Access;
-import dev.hindsight.activate.destination.Build;
-import dev.hindsight.activate.destination.Outcome;
-import dev.hindsight.activate.destination.Outgoing;
-import dev.hindsight.activate.destination.TestSend;
 import dev.hindsight.error.ErrorCode;
 import dev.hindsight.error.HindsightException;
 import dev.hindsight.http.Json;

@@ -1,13 +1,8 @@
-package dev.hindsight.activate;
+package dev.hindsight.activate.destination;
 
-import dev.hindsight.activate.destination.Build;
-import dev.hindsight.activate.destination.BuiltRequest;
-import dev.hindsight.activate.destination.Destination;
-import dev.hindsight.activate.destination.Outcome;
-import dev.hindsight.activate.destination.Outgoing;
-import dev.hindsight.activate.destination.RequestBuilder;
-import dev.hindsight.activate.destination.Sender;
-import dev.hindsight.activate.destination.UserData;
+import dev.hindsight.activate.CanonicalEvent;
+import dev.hindsight.activate.Capture;
+import dev.hindsight.activate.DeliveryStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -72,6 +67,7 @@ public final class Delivery implements AutoCloseable {
             LOG.info("{} deliveries were in flight when the server stopped; they are retried", reset);
         }
         destinations.onChange(this::refresh);
+        destinations.whenCommitted(this::wake);
         for (Destinations.Configured c : destinations.all()) {
             refresh(c.id());
         }
