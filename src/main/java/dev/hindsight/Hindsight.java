@@ -86,6 +86,7 @@ public final class Hindsight implements AutoCloseable {
     private final CatalogRefresher catalog;
     private final dev.hindsight.activate.Promoter promoter;
     private final dev.hindsight.collect.GeoIp geoIp;
+    private final dev.hindsight.activate.destination.Delivery delivery;
 
     private Hindsight(Settings settings, Clock clock, UnaryOperator<EventStore> storeDecorator, QueryTuning tuning) {
         long started = System.nanoTime();
@@ -162,10 +163,22 @@ public final class Hindsight implements AutoCloseable {
         access.install(http);
         new AccountRoutes(accounts, access, limits, settings.publicUrl()).register(http);
         new IngestRoutes(ingest, projects, auth, metrics, limits).register(http);
+        // Destinations and their delivery workers (one lane per destination, see Delivery).
+        dev.hindsight.store.duckdb.DuckDbDelivery deliveryStore = new dev.hindsight.store.duckdb.DuckDbDelivery(db);
+        dev.hindsight.activate.destination.Destinations destinations =
+                new dev.hindsight.activate.destination.Destinations(deliveryStore, clock);
+        dev.hindsight.activate.destination.RequestBuilder requestBuilder =
+                new dev.hindsight.activate.destination.RequestBuilder(clock);
+        dev.hindsight.activate.destination.Sender sender = dev.hindsight.activate.destination.Sender.create(clock,
+                dev.hindsight.activate.destination.Sender.DEFAULT_TIMEOUT);
+        delivery = new dev.hindsight.activate.destination.Delivery(deliveryStore, destinations, requestBuilder,
+                sender, clock, metrics, DELIVERY_POLL);
         dev.hindsight.store.duckdb.DuckDbRegistry registryStore = new dev.hindsight.store.duckdb.DuckDbRegistry(db);
         dev.hindsight.activate.ActivateRoutes activate = new dev.hindsight.activate.ActivateRoutes(queue, registryStore,
-                new dev.hindsight.store.duckdb.DuckDbCanonical(db), auth, access, limits, metrics, clock);
+                new dev.hindsight.store.duckdb.DuckDbCanonical(db), auth, access, limits, metrics, clock, destinations);
         activate.register(http);
+        new dev.hindsight.activate.destination.DestinationRoutes(destinations, deliveryStore, delivery,
+                new dev.hindsight.activate.destination.TestSend(requestBuilder, sender), access, clock).register(http);
         new TrackerRoutes(access, settings.publicUrl()).register(http);
         new ProjectRoutes(projects, access).register(http);
         DuckDbDefinitions definitions = new DuckDbDefinitions(db);
@@ -173,7 +186,7 @@ public final class Hindsight implements AutoCloseable {
         new UserRoutes(store, queue, access, clock, new DefinitionMatches(definitions, eventQueries)).register(http);
         DefinitionRoutes definitionRoutes = new DefinitionRoutes(definitions, eventQueries, access, clock);
         definitionRoutes.register(http);
-        promoter = promotion(db, registryStore, definitions, activate.registry(), access, clock);
+        promoter = promotion(db, registryStore, definitions, activate.registry(), destinations, access, clock);
         new dev.hindsight.define.LabelingRoutes(definitionRoutes, projects, accounts, access, limits, clock)
                 .register(http);
         DuckDbCohorts cohorts = new DuckDbCohorts(db);
@@ -191,6 +204,7 @@ public final class Hindsight implements AutoCloseable {
         // Every route must have a rule in RouteRoles (who may call it) before the server takes requests.
         RouteRoles.check(routes);
         http.start(settings.port());
+        delivery.start();
 
         created.ifPresent(Hindsight::printCredentials);
         LOG.info("Hindsight listening on port {} with data in {} ({} recent event ids loaded, started in {} ms)",
@@ -199,12 +213,13 @@ public final class Hindsight implements AutoCloseable {
 
     /** Definition mappings and their promoter, which runs every second behind the writer (issue 15, point 3). */
     private dev.hindsight.activate.Promoter promotion(DuckDb db, dev.hindsight.activate.RegistryStore registryStore,
-            DuckDbDefinitions definitions, dev.hindsight.activate.Registry registry, Access access, Clock clock) {
+            DuckDbDefinitions definitions, dev.hindsight.activate.Registry registry,
+            dev.hindsight.activate.Outboxes outboxes, Access access, Clock clock) {
         dev.hindsight.activate.DefinitionMappings mappings = new dev.hindsight.activate.DefinitionMappings(
                 registryStore, definitions, clock);
         dev.hindsight.store.duckdb.DuckDbPromotions promotions = new dev.hindsight.store.duckdb.DuckDbPromotions(db);
         dev.hindsight.activate.Promoter p = new dev.hindsight.activate.Promoter(promotions, mappings, registry, queue,
-                () -> projects.all().stream().flatMap(pr -> pr.environments().stream()).map(Environment::id).toList(),
+                outboxes, () -> projects.all().stream().flatMap(pr -> pr.environments().stream()).map(Environment::id).toList(),
                 (env, identity) -> store.user(env, identity).map(dev.hindsight.store.UserProfile::properties)
                         .orElse(java.util.Map.of()), clock);
         new dev.hindsight.activate.PromotionRoutes(mappings, p, promotions, access, clock).register(http);
@@ -213,6 +228,9 @@ public final class Hindsight implements AutoCloseable {
     }
 
     private static final long PROMOTION_INTERVAL_MS = 1000;
+
+    /** How often a delivery lane looks for due rows when nothing woke it (new rows and replays wake it at once). */
+    private static final java.time.Duration DELIVERY_POLL = java.time.Duration.ofSeconds(1);
 
     /** How often the catalog's summary takes in new events when no request asks for it sooner. */
     private static final java.time.Duration CATALOG_INTERVAL = java.time.Duration.ofSeconds(10);
@@ -248,6 +266,11 @@ public final class Hindsight implements AutoCloseable {
             memory = Math.max(256, total / 2 >> 20) + "MB";
         }
         return new DuckDb.Limits(memory, settings.queries().engineThreads(), settings.dataDir().resolve("duckdb-tmp"));
+    }
+
+    /** The delivery workers: tests wake them after moving the clock. */
+    public dev.hindsight.activate.destination.Delivery delivery() {
+        return delivery;
     }
 
     /** Starts a server; used by {@link #main} and by tests. */
@@ -357,6 +380,7 @@ public final class Hindsight implements AutoCloseable {
     @Override
     public void close() {
         http.stop();
+        delivery.close();
         queries.close();
         promoter.close();
         rollups.shutdownNow();

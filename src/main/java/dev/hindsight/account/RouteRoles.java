@@ -134,6 +134,19 @@ public final class RouteRoles {
             member("DELETE", "/api/environments/{appId}/registry/definition-mappings/{id}", Role.ARCHITECT),
             member("POST", "/api/environments/{appId}/registry/definition-mappings/{id}/backfill", Role.ARCHITECT),
             member("POST", "/api/environments/{appId}/registry/definition-mappings/run", Role.ARCHITECT),
+            // Destinations: analysts read their set-up (secrets masked), deliveries and traces; architects and admins
+            // set them up, test them and replay dead letters.
+            orKey("GET", "/api/environments/{appId}/destinations", Role.ANALYST),
+            orKey("GET", "/api/environments/{appId}/destinations/{id}", Role.ANALYST),
+            orKey("GET", "/api/environments/{appId}/destinations/{id}/deliveries", Role.ANALYST),
+            orKey("GET", "/api/environments/{appId}/canonical/{eventId}/trace", Role.ANALYST),
+            member("POST", "/api/environments/{appId}/destinations", Role.ARCHITECT),
+            member("PUT", "/api/environments/{appId}/destinations/{id}", Role.ARCHITECT),
+            member("DELETE", "/api/environments/{appId}/destinations/{id}", Role.ARCHITECT),
+            member("POST", "/api/environments/{appId}/destinations/{id}/enable", Role.ARCHITECT),
+            member("POST", "/api/environments/{appId}/destinations/{id}/disable", Role.ARCHITECT),
+            member("POST", "/api/environments/{appId}/destinations/{id}/test", Role.ARCHITECT),
+            member("POST", "/api/environments/{appId}/destinations/{id}/replay", Role.ARCHITECT),
             // Admins: keys, members, environments, privacy settings, identity merges.
             member("GET", "/api/projects", Role.ADMIN),
             member("POST", "/api/projects", Role.ADMIN),

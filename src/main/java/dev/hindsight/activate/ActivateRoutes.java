@@ -53,11 +53,13 @@ public final class ActivateRoutes {
     private final RateLimits limits;
     private final MeterRegistry metrics;
     private final Clock clock;
+    private final Outboxes outboxes;
 
     public ActivateRoutes(WriteQueue queue, RegistryStore registryStore, CanonicalStore canonical, Auth auth,
-            Access access, RateLimits limits, MeterRegistry metrics, Clock clock) {
+            Access access, RateLimits limits, MeterRegistry metrics, Clock clock, Outboxes outboxes) {
         this.registry = new Registry(registryStore, clock);
-        this.capture = new Capture(queue, registry);
+        this.outboxes = outboxes;
+        this.capture = new Capture(queue, registry, outboxes);
         this.canonical = canonical;
         this.queue = queue;
         this.auth = auth;
@@ -214,6 +216,7 @@ public final class ActivateRoutes {
         int deliverable = 0;
         String after = null;
         boolean more = false;
+        boolean enqueued = false;
         while (true) {
             List<CanonicalStore.Row> rows = canonical.violating(env.id(), after, REPROCESS_CHUNK);
             if (rows.isEmpty()) {
@@ -231,6 +234,11 @@ public final class ActivateRoutes {
                 if (now.isEmpty()) {
                     deliverable++;
                     ops.add(new WriteOp.SetCanonicalStatus(env.id(), r.eventId(), CanonicalRow.DELIVERABLE, json));
+                    // Deliverable from now: its outbox rows join the same commit.
+                    List<WriteOp> outbox = outboxes.enqueue(env.id(), e.event(), r.eventId(),
+                            Outboxes.userKey(e.userId(), e.anonymousId()), clock.millis());
+                    enqueued |= !outbox.isEmpty();
+                    ops.addAll(outbox);
                 } else if (!json.equals(r.violationsJson())) {
                     ops.add(new WriteOp.SetCanonicalStatus(env.id(), r.eventId(), CanonicalRow.VIOLATING, json));
                 }
@@ -240,6 +248,9 @@ public final class ActivateRoutes {
             if (!ops.isEmpty()) {
                 queue.submitAndWait(ops);
             }
+        }
+        if (enqueued) {
+            outboxes.committed();
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("checked", checked);

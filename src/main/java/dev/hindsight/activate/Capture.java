@@ -86,10 +86,15 @@ public final class Capture {
 
     private final WriteQueue queue;
     private final Registry registry;
+    private final Outboxes outboxes;
 
-    public Capture(WriteQueue queue, Registry registry) {
+    /**
+     * @param outboxes gives a new deliverable event its outbox rows, in the event's commit, and is told after
+     */
+    public Capture(WriteQueue queue, Registry registry, Outboxes outboxes) {
         this.queue = queue;
         this.registry = registry;
+        this.outboxes = outboxes;
     }
 
     /** Checks, stores and answers one request; throws a problem (with the same answer inside) when an item failed. */
@@ -108,6 +113,7 @@ public final class Capture {
         List<WriteOp> ops = new ArrayList<>();
         List<WriteQueue.Item> opItems = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
+        boolean enqueued = false;
         for (int i = 0; i < items.size(); i++) {
             Fields f = items.get(i);
             String prefix = bulk ? "events[" + i + "]." : "";
@@ -153,10 +159,15 @@ public final class Capture {
                     timestamp == null ? null : Instant.ofEpochMilli(timestamp));
             a.violations = Validator.validate(ce, snapshot);
             a.result = new CanonicalRow.Result();
-            ops.add(op(ce, a.violations, receivedAt, a.result));
+            WriteOp.Capture op = op(ce, a.violations, receivedAt, a.result, outboxes);
+            enqueued |= op.with().stream().anyMatch(w -> w instanceof WriteOp.Enqueue);
+            ops.add(op);
             opItems.add(new WriteQueue.Item(bulk ? "events[" + i + "]" : "body", bulk ? i : null));
         }
         WriteQueue.Result result = queue.submitAndWait(ops, opItems);
+        if (enqueued) {
+            outboxes.committed();
+        }
         for (WriteQueue.Rejected r : result.rejected()) {
             errors.add(new FieldError(r.field(), r.index(), r.reason()));
         }
@@ -207,10 +218,11 @@ public final class Capture {
 
     /**
      * The write of one checked canonical event: its canonical row, its raw event (an ordinary custom event of every
-     * analysis) and, with both ids, the link of the device to the user; the same for a captured and a promoted event.
+     * analysis), with both ids the link of the device to the user, and, when it is deliverable, its outbox rows (one
+     * per enabled destination mapping it); the same for a captured and a promoted event.
      */
     static WriteOp.Capture op(CanonicalEvent ce, List<Violation> violations, long receivedAt,
-            CanonicalRow.Result result) {
+            CanonicalRow.Result result, Outboxes outboxes) {
         Long timestamp = ce.timestamp() == null ? null : ce.timestamp().toEpochMilli();
         long time = timestamp == null ? receivedAt : timestamp;
         String payload = payload(ce);
@@ -224,6 +236,11 @@ public final class Capture {
         if (ce.userId() != null && ce.anonymousId() != null) {
             // The identity rule of the spine, as /api/identify's canonical form: the device becomes the user's.
             with.add(new WriteOp.Identify(ce.envId(), ce.anonymousId(), ce.userId(), time, "server"));
+        }
+        if (violations.isEmpty()) {
+            // The delivery outbox, in the event's commit.
+            with.addAll(outboxes.enqueue(ce.envId(), ce.event(), ce.eventId(),
+                    Outboxes.userKey(ce.userId(), ce.anonymousId()), receivedAt));
         }
         return new WriteOp.Capture(row, raw, with, result);
     }
@@ -277,7 +294,7 @@ public final class Capture {
     }
 
     /** A kept payload read back as the event it was. */
-    static CanonicalEvent fromPayload(long envId, String json) {
+    public static CanonicalEvent fromPayload(long envId, String json) {
         try {
             @SuppressWarnings("unchecked")
             Map<String, Object> m = JSON.readValue(json, Map.class);

@@ -74,9 +74,13 @@ public final class Promoter implements AutoCloseable {
      * @param environments   every environment's id
      * @param userProperties a user's current properties, by environment id and identity
      */
+    /** Gives a promoted deliverable event its outbox rows, in its commit. */
+    private final Outboxes outboxes;
+
     public Promoter(PromotionStore store, DefinitionMappings mappings, Registry registry, WriteQueue queue,
-            Supplier<List<Long>> environments, BiFunction<Long, String, Map<String, Object>> userProperties,
-            Clock clock) {
+            Outboxes outboxes, Supplier<List<Long>> environments,
+            BiFunction<Long, String, Map<String, Object>> userProperties, Clock clock) {
+        this.outboxes = outboxes;
         this.store = store;
         this.mappings = mappings;
         this.registry = registry;
@@ -182,11 +186,12 @@ public final class Promoter implements AutoCloseable {
         for (PromotionStore.Arrival a : page) {
             CanonicalEvent ce = canonical(envId, p.mapping(), a.event());
             CanonicalRow.Result r = new CanonicalRow.Result();
-            ops.add(Capture.op(ce, Validator.validate(ce, snapshot), receivedAt, r));
+            ops.add(Capture.op(ce, Validator.validate(ce, snapshot), receivedAt, r, outboxes));
             items.add(new WriteQueue.Item("promotion", null));
             results.add(r);
         }
         WriteQueue.Result written = queue.submitAndWait(ops, items);
+        outboxes.committed();
         if (!written.rejected().isEmpty()) {
             throw new IllegalStateException("The store refused promoted events: " + written.rejected());
         }

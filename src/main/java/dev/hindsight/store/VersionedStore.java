@@ -45,6 +45,7 @@ public final class VersionedStore implements EventStore {
             case WriteOp.UndoLink u -> u.envId();
             case WriteOp.Capture c -> c.row().envId();
             case WriteOp.SetCanonicalStatus c -> c.envId();
+            case WriteOp.Enqueue c -> c.envId();
         };
     }
 

@@ -59,4 +59,12 @@ public sealed interface WriteOp {
     /** Sets a kept canonical event's status and violations (a reprocess after the registry changed). */
     record SetCanonicalStatus(long envId, String eventId, String status, String violationsJson) implements WriteOp {
     }
+
+    /**
+     * A delivery outbox row: the canonical event {@code eventId} is to be sent to destination {@code destinationId}.
+     * Joins a capture's commit (in its {@code with}) or a reprocess's; a row already kept for the same environment,
+     * destination and event is not added again. {@code userKey} orders deliveries per user.
+     */
+    record Enqueue(long envId, long destinationId, String eventId, String userKey, long at) implements WriteOp {
+    }
 }

@@ -53,6 +53,8 @@ abstract class StandIn implements AutoCloseable {
     protected final Clock clock;
     protected final Javalin app;
     private final Deque<Failure> failures = new ArrayDeque<>();
+    /** A failure answered to every request while set (a destination that is down). */
+    volatile Failure always;
     private final CountDownLatch closing = new CountDownLatch(1);
     final List<Received> received = Collections.synchronizedList(new ArrayList<>());
 
@@ -68,6 +70,9 @@ abstract class StandIn implements AutoCloseable {
             Failure f;
             synchronized (failures) {
                 f = failures.poll();
+            }
+            if (f == null) {
+                f = always;
             }
             if (f != null) {
                 if (f.hang()) closing.await(30, TimeUnit.SECONDS);

@@ -26,6 +26,8 @@ final class CanonicalWrites {
     private final List<CanonicalRow> conflicts = new ArrayList<>();
     private final List<WriteOp.SetCanonicalStatus> statuses = new ArrayList<>();
     private final List<Integer> statusAt = new ArrayList<>();
+    private final List<WriteOp.Enqueue> outbox = new ArrayList<>();
+    private final List<Integer> outboxAt = new ArrayList<>();
     private final CanonicalRow.Outcome[] outcomes;
 
     private CanonicalWrites(int size) {
@@ -34,7 +36,8 @@ final class CanonicalWrites {
 
     static boolean any(List<WriteOp> ops) {
         for (WriteOp op : ops) {
-            if (op instanceof WriteOp.Capture || op instanceof WriteOp.SetCanonicalStatus) {
+            if (op instanceof WriteOp.Capture || op instanceof WriteOp.SetCanonicalStatus
+                    || op instanceof WriteOp.Enqueue) {
                 return true;
             }
         }
@@ -68,7 +71,11 @@ final class CanonicalWrites {
                             w.rows.add(row);
                             w.add(new WriteOp.Append(cap.event()), i);
                             for (WriteOp joined : cap.with()) {
-                                w.add(joined, i);
+                                if (joined instanceof WriteOp.Enqueue e) {
+                                    w.outbox.add(e);
+                                } else {
+                                    w.add(joined, i);
+                                }
                             }
                         } else if (known.equals(row.payloadHash())) {
                             outcome = CanonicalRow.Outcome.DUPLICATE;
@@ -82,6 +89,10 @@ final class CanonicalWrites {
                     case WriteOp.SetCanonicalStatus st -> {
                         w.statuses.add(st);
                         w.statusAt.add(i);
+                    }
+                    case WriteOp.Enqueue e -> {
+                        w.outbox.add(e);
+                        w.outboxAt.add(i);
                     }
                     default -> w.add(op, i);
                 }
@@ -124,6 +135,9 @@ final class CanonicalWrites {
                 ps.executeBatch();
             }
         }
+        if (!outbox.isEmpty()) {
+            Outbox.enqueue(c, outbox);
+        }
         if (!statuses.isEmpty()) {
             try (PreparedStatement ps = c.prepareStatement(
                     "UPDATE canonical_events SET status = ?, violations = ? WHERE env_id = ? AND event_id = ?")) {
@@ -160,6 +174,9 @@ final class CanonicalWrites {
             }
         }
         for (int i : statusAt) {
+            out[i] = true;
+        }
+        for (int i : outboxAt) {
             out[i] = true;
         }
         return out;

@@ -157,6 +157,26 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
           body VARCHAR, deleted BOOLEAN NOT NULL, changed_by VARCHAR NOT NULL, changed_at BIGINT NOT NULL,
           change VARCHAR NOT NULL, PRIMARY KEY (env_id, kind, key, version))""",
         "CREATE SEQUENCE IF NOT EXISTS registry_mapping_ids START 1",
+        // Destinations and their delivery outbox (see Outbox and DuckDbDelivery): a row per canonical event and
+        // destination, written in the commit of the event, updated by the destination's worker; the log keeps
+        // every attempt.
+        "CREATE SEQUENCE IF NOT EXISTS destination_ids START 1",
+        """
+        CREATE TABLE IF NOT EXISTS destinations (
+          env_id BIGINT NOT NULL, id BIGINT NOT NULL, config VARCHAR NOT NULL, enabled BOOLEAN NOT NULL,
+          created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)""",
+        "CREATE SEQUENCE IF NOT EXISTS outbox_ids START 1",
+        """
+        CREATE TABLE IF NOT EXISTS outbox (
+          id BIGINT NOT NULL, env_id BIGINT NOT NULL, destination_id BIGINT NOT NULL, event_id VARCHAR NOT NULL,
+          user_key VARCHAR NOT NULL, created_at BIGINT NOT NULL, state VARCHAR NOT NULL, attempts INTEGER NOT NULL,
+          due_at BIGINT NOT NULL, last_status INTEGER, last_body VARCHAR, last_reason VARCHAR, done_at BIGINT,
+          updated_at BIGINT NOT NULL)""",
+        """
+        CREATE TABLE IF NOT EXISTS delivery_log (
+          outbox_id BIGINT NOT NULL, env_id BIGINT NOT NULL, destination_id BIGINT NOT NULL, event_id VARCHAR NOT NULL,
+          attempt INTEGER NOT NULL, attempted_at BIGINT NOT NULL, outcome VARCHAR NOT NULL, status INTEGER, body VARCHAR,
+          reason VARCHAR, latency_ms BIGINT)""",
     };
 
     // DuckDB checkpoints inside whichever transaction commits once the WAL passes its threshold, including a

@@ -228,6 +228,7 @@ public final class DuckDbEventStore implements EventStore {
                 c.with().forEach(DuckDbEventStore::checkTimes);
             }
             case WriteOp.SetCanonicalStatus ignored -> { }
+            case WriteOp.Enqueue ignored -> { }
         }
     }
 
@@ -426,6 +427,7 @@ public final class DuckDbEventStore implements EventStore {
                 case WriteOp.UndoLink undo -> { }
                 case WriteOp.Capture c -> { }
                 case WriteOp.SetCanonicalStatus c -> { }
+                case WriteOp.Enqueue c -> { }
             }
         }
         insertLinks(links);
