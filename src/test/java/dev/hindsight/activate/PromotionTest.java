@@ -220,6 +220,39 @@ class PromotionTest {
     // --- helpers ---
 
     /** Sends one click through /h and returns its event id. */
+    @Test
+    void aPromotedEventIsDeliveredToADestinationThatMapsItsCanonicalEvent() throws InterruptedException {
+        long now = System.currentTimeMillis();
+        assertThat(admin("POST", registry("/schemas"), map("event", "trial_promoted", "properties", map(
+                "page", map("type", "string")))).status()).isEqualTo(201);
+        long definition = define("Clicked Start, delivered", "a.start");
+        TestServer.Response created = as(architect, "POST", mappings(""), map("definition_id", definition,
+                "canonical_event", "trial_promoted", "properties", map("page", map("from", "$path"))));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        long id = created.json().get("id").asLong();
+        assertThat(as(architect, "POST", mappings("/" + id + "/approve"), null).status()).isEqualTo(200);
+        String secret = "whsec_promoted0123456789";
+        try (WebhookReceiver hook = new WebhookReceiver(java.time.Clock.systemUTC(), List.of(secret))) {
+            TestServer.Response d = admin("POST", "/api/environments/" + s.dev().appId() + "/destinations", map(
+                    "name", "trials", "kind", "webhook", "settings", map("url", hook.url(), "secrets", List.of(secret)),
+                    "mapping", map("trial_promoted", map("name", "trial.started"))));
+            assertThat(d.status()).as(d.body()).isEqualTo(201);
+            String raw = click("d9", "u9", now - 60_000, START, "/pricing");
+            run();
+            String eventId = Promoter.eventId(s.dev().id(), id, raw);
+            // Delivery is asynchronous: wait for the receiver to have it, waking the workers meanwhile.
+            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (hook.processed.stream().noneMatch(b -> b.path("id").asText().equals(eventId))) {
+                assertThat(System.nanoTime()).as("the promoted event reaches the webhook").isLessThan(end);
+                s.app().delivery().settle(Duration.ofSeconds(1));
+            }
+            assertThat(hook.processed).extracting(b -> b.path("id").asText()).containsExactly(eventId);
+            assertThat(hook.duplicates).isEmpty();
+            admin("DELETE", "/api/environments/" + s.dev().appId() + "/destinations/" + d.json().get("id").asLong(),
+                    null);
+        }
+    }
+
     private static String click(String device, String identity, long time, String hierarchy, String path) {
         String eventId = UUID.randomUUID().toString();
         Map<String, Object> e = map("event_id", eventId, "kind", "click", "device_id", device, "time", time,
