@@ -56,6 +56,13 @@ abstract class StandIn implements AutoCloseable {
     /** A failure answered to every request while set (a destination that is down). */
     volatile Failure always;
     private final CountDownLatch closing = new CountDownLatch(1);
+    /** Requests answered normally before holding starts; -1 while no hold is set (see {@link #holdAfter}). */
+    private final java.util.concurrent.atomic.AtomicInteger holdAfter = new java.util.concurrent.atomic.AtomicInteger(-1);
+    private final java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile CountDownLatch release = new CountDownLatch(0);
+    /** Requests held right now (waiting for {@link #release}), and all ever held. */
+    final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger heldTotal = new java.util.concurrent.atomic.AtomicInteger();
     final List<Received> received = Collections.synchronizedList(new ArrayList<>());
 
     StandIn(Clock clock) {
@@ -67,6 +74,17 @@ abstract class StandIn implements AutoCloseable {
             var q = new java.util.TreeMap<String, String>();
             ctx.queryParamMap().forEach((k, v) -> q.put(k, v.getFirst()));
             received.add(new Received(ctx.path(), q, h, ctx.body()));
+            int after = holdAfter.get();
+            if (after >= 0 && seen.incrementAndGet() > after) {
+                CountDownLatch r = release;
+                held.incrementAndGet();
+                heldTotal.incrementAndGet();
+                try {
+                    r.await(60, TimeUnit.SECONDS);
+                } finally {
+                    held.decrementAndGet();
+                }
+            }
             Failure f;
             synchronized (failures) {
                 f = failures.poll();
@@ -98,6 +116,24 @@ abstract class StandIn implements AutoCloseable {
         return this;
     }
 
+    /**
+     * From now on answers the next {@code n} requests normally, then holds every later one (its caller waits for
+     * the answer) until {@link #release()}; a held request is then served as usual. The test knows a delivery is in
+     * flight when {@link #held} is positive.
+     */
+    StandIn holdAfter(int n) {
+        release = new CountDownLatch(1);
+        seen.set(0);
+        holdAfter.set(n);
+        return this;
+    }
+
+    /** Serves the held requests and holds no more. */
+    void release() {
+        holdAfter.set(-1);
+        release.countDown();
+    }
+
     static JsonNode parse(Context ctx) {
         try {
             return JSON.readTree(ctx.body());
@@ -113,6 +149,7 @@ abstract class StandIn implements AutoCloseable {
     @Override
     public void close() {
         closing.countDown();
+        release();
         app.stop();
     }
 }
