@@ -66,9 +66,13 @@ public final class DuckDbDelivery implements DeliveryStore {
 
     @Override
     public List<Item> due(long destinationId, long now, int limit) {
-        return db.query("SELECT " + ITEM + FROM + " WHERE o.id IN (SELECT min(id) FROM outbox WHERE destination_id = ?"
-                + " AND state IN ('pending', 'retrying', 'sending') GROUP BY user_key) AND o.state <> 'sending'"
-                + " AND o.due_at <= ? ORDER BY o.id LIMIT ?", List.of(destinationId, now, limit), DuckDbDelivery::item);
+        // The due rows are chosen (and limited) before their payloads are joined: joined first, DuckDB hashed the
+        // whole canonical_events table on every pass of every lane (about 190 ms at a million rows, against 2 ms).
+        return db.query("WITH o AS (SELECT * FROM outbox WHERE id IN (SELECT min(id) FROM outbox WHERE destination_id"
+                + " = ? AND state IN ('pending', 'retrying', 'sending') GROUP BY user_key) AND state <> 'sending'"
+                + " AND due_at <= ? ORDER BY id LIMIT ?) SELECT " + ITEM + " FROM o LEFT JOIN canonical_events c"
+                + " ON c.env_id = o.env_id AND c.event_id = o.event_id ORDER BY o.id",
+                List.of(destinationId, now, limit), DuckDbDelivery::item);
     }
 
     @Override
