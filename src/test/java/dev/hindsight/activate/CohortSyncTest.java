@@ -120,7 +120,7 @@ class CohortSyncTest {
             track("cat", "visit", now - 30_000);
             Map<String, Long> by = counts("visit", "$user." + trait);
             assertThat(by).containsEntry("true", 4L).containsEntry("false", 2L);
-            assertThat(counts("visit", "$user.hs_match_keys")).containsEntry("external_id", 4L);
+            assertThat(counts("visit", "$user.hs_match_keys")).containsEntry("external_id", 6L);
 
             assertThat(as(architect, "DELETE", env("/cohort-syncs/" + id), null).status()).isEqualTo(204);
             assertThat(as(analyst, "GET", env("/cohort-syncs/" + id), null).status()).isEqualTo(404);
