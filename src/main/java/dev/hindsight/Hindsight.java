@@ -85,6 +85,8 @@ public final class Hindsight implements AutoCloseable {
     private final QueryRoutes queries;
     private final CatalogRefresher catalog;
     private final dev.hindsight.activate.Promoter promoter;
+    private final dev.hindsight.activate.sync.CohortSyncs cohortSyncs;
+    private static final long COHORT_SYNC_POLL_MS = 30_000;
     private final dev.hindsight.collect.GeoIp geoIp;
     private final dev.hindsight.activate.destination.Delivery delivery;
 
@@ -194,6 +196,14 @@ public final class Hindsight implements AutoCloseable {
                 new SavedCohorts(cohorts));
         queries.register(http);
         new CohortApi(cohorts, queries, access, clock).register(http);
+        // Cohort syncs (issue 15, point 6) and traits back (point 7).
+        dev.hindsight.activate.sync.Traits traits = new dev.hindsight.activate.sync.Traits(queue);
+        cohortSyncs = new dev.hindsight.activate.sync.CohortSyncs(
+                new dev.hindsight.store.duckdb.DuckDbCohortSyncs(db), destinations, queries, sender, traits,
+                envId -> projects.all().stream().flatMap(pr -> pr.environments().stream())
+                        .filter(e -> e.id() == envId).findFirst(), clock);
+        new dev.hindsight.activate.sync.CohortSyncRoutes(cohortSyncs, access).register(http);
+        cohortSyncs.start(COHORT_SYNC_POLL_MS);
         CatalogStore catalogStore = new DuckDbEventCatalog(db, new DuckDbDialect());
         catalog = new CatalogRefresher(catalogStore, () -> trackedDefinitions(definitions), CATALOG_INTERVAL);
         new CatalogRoutes(catalogStore, catalog, definitions, access).register(http);
@@ -269,6 +279,10 @@ public final class Hindsight implements AutoCloseable {
     }
 
     /** The delivery workers: tests wake them after moving the clock. */
+    public dev.hindsight.activate.sync.CohortSyncs cohortSyncs() {
+        return cohortSyncs;
+    }
+
     public dev.hindsight.activate.destination.Delivery delivery() {
         return delivery;
     }
@@ -383,6 +397,7 @@ public final class Hindsight implements AutoCloseable {
         delivery.close();
         queries.close();
         promoter.close();
+        cohortSyncs.close();
         rollups.shutdownNow();
         try {
             // A roll-up in progress holds a connection to the database, which is closed below.

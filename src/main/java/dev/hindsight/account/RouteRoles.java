@@ -147,6 +147,13 @@ public final class RouteRoles {
             member("POST", "/api/environments/{appId}/destinations/{id}/disable", Role.ARCHITECT),
             member("POST", "/api/environments/{appId}/destinations/{id}/test", Role.ARCHITECT),
             member("POST", "/api/environments/{appId}/destinations/{id}/replay", Role.ARCHITECT),
+            // Cohort syncs: analysts read them and their runs; architects and admins set them up and run them.
+            orKey("GET", "/api/environments/{appId}/cohort-syncs", Role.ANALYST),
+            orKey("GET", "/api/environments/{appId}/cohort-syncs/{id}", Role.ANALYST),
+            orKey("GET", "/api/environments/{appId}/cohort-syncs/{id}/runs", Role.ANALYST),
+            member("POST", "/api/environments/{appId}/cohort-syncs", Role.ARCHITECT),
+            member("DELETE", "/api/environments/{appId}/cohort-syncs/{id}", Role.ARCHITECT),
+            member("POST", "/api/environments/{appId}/cohort-syncs/{id}/run", Role.ARCHITECT),
             // Admins: keys, members, environments, privacy settings, identity merges.
             member("GET", "/api/projects", Role.ADMIN),
             member("POST", "/api/projects", Role.ADMIN),

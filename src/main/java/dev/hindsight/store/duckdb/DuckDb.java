@@ -177,6 +177,19 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
           outbox_id BIGINT NOT NULL, env_id BIGINT NOT NULL, destination_id BIGINT NOT NULL, event_id VARCHAR NOT NULL,
           attempt INTEGER NOT NULL, attempted_at BIGINT NOT NULL, outcome VARCHAR NOT NULL, status INTEGER, body VARCHAR,
           reason VARCHAR, latency_ms BIGINT)""",
+        // Cohort syncs (activate.sync): a sync's baseline is the membership its destination last accepted.
+        "CREATE SEQUENCE IF NOT EXISTS cohort_sync_ids START 1",
+        "CREATE SEQUENCE IF NOT EXISTS cohort_sync_run_ids START 1",
+        """
+        CREATE TABLE IF NOT EXISTS cohort_syncs (
+          env_id BIGINT NOT NULL, id BIGINT NOT NULL, cohort_id BIGINT NOT NULL, destination_id BIGINT NOT NULL,
+          schedule_minutes INTEGER NOT NULL, audience_id VARCHAR, baseline VARCHAR NOT NULL, last_success_at BIGINT,
+          next_due_at BIGINT NOT NULL, created_at BIGINT NOT NULL)""",
+        """
+        CREATE TABLE IF NOT EXISTS cohort_sync_runs (
+          env_id BIGINT NOT NULL, sync_id BIGINT NOT NULL, id BIGINT NOT NULL, started_at BIGINT NOT NULL,
+          finished_at BIGINT, joined INTEGER NOT NULL, left_count INTEGER NOT NULL, status VARCHAR NOT NULL,
+          answer_status INTEGER, answer_body VARCHAR, reason VARCHAR)""",
     };
 
     // DuckDB checkpoints inside whichever transaction commits once the WAL passes its threshold, including a

@@ -1,0 +1,125 @@
+package dev.hindsight.activate.sync;
+
+import dev.hindsight.activate.destination.BuiltRequest;
+import dev.hindsight.activate.destination.Destination;
+import dev.hindsight.activate.destination.Pii;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The requests that carry one diff of a cohort (who joined, who left) to a destination as an audience: a signed
+ * webhook body, Meta Custom Audience users add/remove (hashed identifiers), HubSpot list membership add/remove.
+ */
+final class Audiences {
+    private Audiences() {
+    }
+
+    /** A member as a sync knows them: their text, and their normalised email and phone (null when unknown). */
+    record Member(String label, String email, String phone) {
+        boolean identified() {
+            return !label.startsWith("device:");
+        }
+
+        /** Which identifiers an ad platform could match them by: "email,phone,external_id" or fewer. */
+        String matchKeys() {
+            List<String> keys = new ArrayList<>();
+            if (email != null) keys.add("email");
+            if (phone != null) keys.add("phone");
+            if (identified()) keys.add("external_id");
+            return String.join(",", keys);
+        }
+    }
+
+    static List<BuiltRequest> build(Destination d, String audienceId, long syncId, Map<String, Object> cohort,
+            List<Member> joined, List<Member> left, Instant now) {
+        return switch (d) {
+            case Destination.Webhook w -> List.of(webhook(w, syncId, cohort, joined, left, now));
+            case Destination.Meta m -> meta(m, audienceId, joined, left);
+            case Destination.HubSpot h -> hubspot(h, audienceId, joined, left);
+            case Destination.Ga4 g -> throw new IllegalArgumentException("GA4 has no audiences to sync");
+        };
+    }
+
+    static BuiltRequest webhook(Destination.Webhook w, long syncId, Map<String, Object> cohort, List<Member> joined,
+            List<Member> left, Instant now) {
+        List<String> j = joined.stream().map(Member::label).toList();
+        List<String> l = left.stream().map(Member::label).toList();
+        // The same diff has the same id, so that a receiver recognises a retry.
+        String id = "cs_" + syncId + "_" + Pii.sha256Hex(String.join("\n", j) + "\n--\n" + String.join("\n", l))
+                .substring(0, 24);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", id);
+        body.put("type", "cohort.sync");
+        body.put("sync_id", syncId);
+        body.put("cohort", cohort);
+        body.put("joined", j);
+        body.put("left", l);
+        body.put("synced_at", now.toString());
+        return new BuiltRequest("webhook", "cohort-sync", "POST", URI.create(w.url()),
+                Map.of("Content-Type", "application/json", "Hindsight-Event-Id", id), json(body), List.of(),
+                w.secrets(), false);
+    }
+
+    static List<BuiltRequest> meta(Destination.Meta m, String audienceId, List<Member> joined, List<Member> left) {
+        List<BuiltRequest> out = new ArrayList<>();
+        URI uri = URI.create(trim(m.baseUrl()) + "/v" + m.apiVersion().replaceFirst("^v", "") + "/" + audienceId
+                + "/users");
+        Map<String, String> headers = Map.of("Content-Type", "application/json", "Authorization",
+                "Bearer " + m.accessToken());
+        for (var side : List.of(Map.entry("POST", joined), Map.entry("DELETE", left))) {
+            List<List<String>> emails = new ArrayList<>();
+            List<List<String>> ids = new ArrayList<>();
+            for (Member u : side.getValue()) {
+                if (u.email() != null) emails.add(List.of(Pii.hashEmail(u.email())));
+                else if (u.identified()) ids.add(List.of(Pii.hashId(u.label())));
+            }
+            if (!emails.isEmpty()) out.add(metaRequest(uri, headers, side.getKey(), "EMAIL_SHA256", emails));
+            if (!ids.isEmpty()) out.add(metaRequest(uri, headers, side.getKey(), "EXTERN_ID", ids));
+        }
+        return out;
+    }
+
+    private static BuiltRequest metaRequest(URI uri, Map<String, String> headers, String method, String schema,
+            List<List<String>> data) {
+        Map<String, Object> payload = new LinkedHashMap<>();
+        payload.put("schema", List.of(schema));
+        payload.put("data", data);
+        return new BuiltRequest("meta", method.equals("POST") ? "audience-add" : "audience-remove", method, uri,
+                headers, json(Map.of("payload", payload)), List.of(), List.of(), false);
+    }
+
+    static List<BuiltRequest> hubspot(Destination.HubSpot h, String listId, List<Member> joined, List<Member> left) {
+        List<BuiltRequest> out = new ArrayList<>();
+        Map<String, String> headers = Map.of("Content-Type", "application/json", "Authorization",
+                "Bearer " + h.accessToken());
+        for (var side : List.of(Map.entry("add", joined), Map.entry("remove", left))) {
+            List<String> emails = side.getValue().stream().map(Member::email).filter(e -> e != null).toList();
+            if (emails.isEmpty()) continue;
+            out.add(new BuiltRequest("hubspot", "list-" + side.getKey(), "PUT", URI.create(trim(h.baseUrl())
+                    + "/crm/v3/lists/" + listId + "/memberships/" + side.getKey()), headers, json(emails), List.of(),
+                    List.of(), false));
+        }
+        return out;
+    }
+
+    static String json(Object o) {
+        try {
+            return dev.hindsight.http.Json.MAPPER.writeValueAsString(o);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String trim(String baseUrl) {
+        return baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
