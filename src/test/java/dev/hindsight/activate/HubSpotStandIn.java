@@ -20,12 +20,25 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code id}; events with a defined {@code eventName} ({@code pe<hubId>_<name>}), {@code email} or
  * {@code objectId}, {@code occurredAt} ISO-8601, and only properties defined on the event. Errors as HubSpot
  * answers them: {@code {"status":"error","message","category","correlationId"}}.
+ *
+ * <p>Also stands in for list memberships ({@code PUT /crm/v3/lists/{listId}/memberships/add} and {@code .../remove})
+ * on the lists registered with {@link #list}: the bearer token; the body a JSON array whose every item is a record id
+ * (digits) or a well-formed email. (HubSpot's v3 API itself documents record ids; emails are accepted here as the
+ * sync sends them.) Accepted changes are recorded in {@link #listChanges} and applied to {@link #listMembers}.
  */
 final class HubSpotStandIn extends StandIn {
     final String token;
     final Map<String, Set<String>> definedEvents;
     final Map<String, String> contacts = new ConcurrentHashMap<>();
     final List<JsonNode> occurrences = Collections.synchronizedList(new ArrayList<>());
+    /** One accepted membership change: "add" or "remove", the list, the records (ids or emails) as sent. */
+    record ListChange(String action, String listId, List<String> records) {
+    }
+
+    static final String EMAIL = "[^@\\s]+@[^@\\s]+\\.[^@\\s]+";
+    final List<ListChange> listChanges = Collections.synchronizedList(new ArrayList<>());
+    /** List id -> its members (record ids or emails). */
+    final Map<String, Set<String>> listMembers = new ConcurrentHashMap<>();
 
     /** @param definedEvents event name -> the properties defined on it */
     HubSpotStandIn(Clock clock, String token, Map<String, Set<String>> definedEvents) {
@@ -38,6 +51,59 @@ final class HubSpotStandIn extends StandIn {
     protected void routes(Javalin app) {
         app.post("/crm/v3/objects/contacts/batch/upsert", this::upsert);
         app.post("/events/v3/send", this::send);
+        app.put("/crm/v3/lists/{listId}/memberships/{action}", this::memberships);
+    }
+
+    /** Makes a (manual) list exist, empty. */
+    HubSpotStandIn list(String id) {
+        listMembers.putIfAbsent(id, ConcurrentHashMap.newKeySet());
+        return this;
+    }
+
+    /** The records sent by accepted changes of {@code action} ("add" or "remove"), in order. */
+    List<String> sent(String action) {
+        synchronized (listChanges) {
+            return listChanges.stream().filter(c -> c.action().equals(action)).flatMap(c -> c.records().stream())
+                    .toList();
+        }
+    }
+
+    private void memberships(Context ctx) {
+        String action = ctx.pathParam("action");
+        if (!action.equals("add") && !action.equals("remove")) {
+            error(ctx, 404, "Unknown path: memberships/" + action, "OBJECT_NOT_FOUND");
+            return;
+        }
+        if (!authorised(ctx)) return;
+        String listId = ctx.pathParam("listId");
+        Set<String> members = listMembers.get(listId);
+        if (members == null) {
+            error(ctx, 404, "List " + listId + " does not exist", "OBJECT_NOT_FOUND");
+            return;
+        }
+        JsonNode b = parse(ctx);
+        if (b == null || !b.isArray()) {
+            error(ctx, 400, "Invalid input JSON: the body must be an array of record ids", "VALIDATION_ERROR");
+            return;
+        }
+        List<String> records = new ArrayList<>();
+        for (int i = 0; i < b.size(); i++) {
+            JsonNode r = b.get(i);
+            String v = r.isTextual() || r.isIntegralNumber() ? r.asText() : null;
+            if (v == null || !(v.matches("\\d{1,20}") || v.matches(EMAIL))) {
+                error(ctx, 400, "Invalid input JSON: [" + i + "] " + r + " is neither a record id nor a valid email",
+                        "VALIDATION_ERROR");
+                return;
+            }
+            records.add(v);
+        }
+        listChanges.add(new ListChange(action, listId, List.copyOf(records)));
+        List<String> changed = new ArrayList<>();
+        for (String r : records) {
+            if (action.equals("add") ? members.add(r) : members.remove(r)) changed.add(r);
+        }
+        ctx.json(Map.of(action.equals("add") ? "recordIdsAdded" : "recordIdsRemoved", changed,
+                "recordIdsMissing", List.of()));
     }
 
     private boolean authorised(Context ctx) {
@@ -60,7 +126,7 @@ final class HubSpotStandIn extends StandIn {
                 return;
             }
             String email = in.path("id").asText("");
-            if (!email.matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")) {
+            if (!email.matches(EMAIL)) {
                 error(ctx, 400, "Property values were not valid: email " + email, "VALIDATION_ERROR");
                 return;
             }

@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Stands in for Meta's Conversions API ({@code POST /v{version}/{pixel_id}/events}) and checks its documented
@@ -18,6 +19,12 @@ import java.util.Set;
  * {@code event_source_url} and {@code client_user_agent} for website events, {@code user_data} whose
  * {@code em}/{@code ph} are SHA-256 (64 lower-case hex), {@code custom_data.value} a number with an ISO
  * {@code currency}. Errors come as Meta sends them: {@code {"error":{message,type,code,error_subcode,fbtrace_id}}}.
+ *
+ * <p>Also stands in for Custom Audience users ({@code POST} adds, {@code DELETE} removes
+ * {@code /v{version}/{audience_id}/users}) on the audiences registered with {@link #audience}: the same access token;
+ * {@code payload.schema} one known schema or a list of them; {@code payload.data} 1 to 10,000 rows, each one value per
+ * schema (a bare value when there is one schema), the hashed schemas' values SHA-256 (64 lower-case hex). Accepted
+ * changes are recorded in {@link #audienceRequests} and applied to {@link #audienceMembers}.
  */
 final class MetaStandIn extends StandIn {
     static final Set<String> ACTION_SOURCES = Set.of("email", "website", "app", "phone_call", "chat",
@@ -31,11 +38,29 @@ final class MetaStandIn extends StandIn {
             "fb_login_id", "lead_id", "anon_id", "madid", "page_id", "page_scoped_user_id", "ctwa_clid",
             "ig_account_id", "ig_sid");
 
+    /** Custom Audience schemas; all but {@link #UNHASHED} must be sent SHA-256 hashed. */
+    static final Set<String> AUDIENCE_SCHEMAS = Set.of("EMAIL", "EMAIL_SHA256", "PHONE", "PHONE_SHA256", "GEN",
+            "DOBY", "DOBM", "DOBD", "LN", "FN", "FI", "CT", "ST", "ZIP", "COUNTRY", "MADID", "EXTERN_ID");
+    static final Set<String> UNHASHED = Set.of("MADID", "EXTERN_ID");
+    static final int MAX_AUDIENCE_ROWS = 10_000;
+
+    /** One accepted audience users request: {@code POST} or {@code DELETE}, its schema and rows. */
+    record AudienceRequest(String method, String audienceId, List<String> schema, List<List<String>> rows) {
+        /** The rows' values for a one-schema request of {@code schema}; empty for any other. */
+        List<String> values(String schema) {
+            return this.schema.equals(List.of(schema)) ? rows.stream().map(List::getFirst).toList() : List.of();
+        }
+    }
+
     final String pixelId;
     final String token;
     /** Event ids accepted, in order (a test event code's events too). */
     final List<String> acceptedIds = Collections.synchronizedList(new ArrayList<>());
     final List<String> testEventCodes = Collections.synchronizedList(new ArrayList<>());
+
+    final List<AudienceRequest> audienceRequests = Collections.synchronizedList(new ArrayList<>());
+    /** Audience id -> its members, each as {@code SCHEMA:value}. */
+    final Map<String, Set<String>> audienceMembers = new ConcurrentHashMap<>();
 
     MetaStandIn(Clock clock, String pixelId, String token) {
         super(clock);
@@ -46,6 +71,108 @@ final class MetaStandIn extends StandIn {
     @Override
     protected void routes(Javalin app) {
         app.post("/{version}/{pixel}/events", this::events);
+        app.post("/{version}/{audience}/users", this::audienceUsers);
+        app.delete("/{version}/{audience}/users", this::audienceUsers);
+    }
+
+    /** Makes a Custom Audience exist (empty). */
+    MetaStandIn audience(String id) {
+        audienceMembers.putIfAbsent(id, ConcurrentHashMap.newKeySet());
+        return this;
+    }
+
+    /** The values of {@code schema} sent by accepted requests of {@code method} ("POST" or "DELETE"). */
+    List<String> sent(String method, String schema) {
+        synchronized (audienceRequests) {
+            return audienceRequests.stream().filter(r -> r.method().equals(method))
+                    .flatMap(r -> r.values(schema).stream()).toList();
+        }
+    }
+
+    private void audienceUsers(Context ctx) {
+        if (!ctx.pathParam("version").matches("v\\d+\\.\\d+")) {
+            error(ctx, 400, "Unknown path components: " + ctx.pathParam("version"), 2500, 0);
+            return;
+        }
+        if (!authorised(ctx)) return;
+        String audience = ctx.pathParam("audience");
+        Set<String> members = audienceMembers.get(audience);
+        if (members == null) {
+            error(ctx, 400, "Unsupported " + ctx.method().name().toLowerCase() + " request. Object with ID '"
+                    + audience + "' does not exist", 100, 33);
+            return;
+        }
+        JsonNode body = parse(ctx);
+        JsonNode payload = body == null ? null : body.get("payload");
+        if (payload == null || !payload.isObject()) {
+            error(ctx, 400, "The parameter payload is required", 100, 0);
+            return;
+        }
+        List<String> schema = new ArrayList<>();
+        JsonNode sn = payload.get("schema");
+        if (sn != null && sn.isTextual()) schema.add(sn.asText());
+        else if (sn != null && sn.isArray()) sn.forEach(x -> schema.add(x.isTextual() ? x.asText() : x.toString()));
+        if (schema.isEmpty() || !AUDIENCE_SCHEMAS.containsAll(schema) || schema.stream().distinct().count() != schema.size()) {
+            error(ctx, 400, "Invalid parameter: payload.schema must be one or more of " + AUDIENCE_SCHEMAS + ", got "
+                    + sn, 100, 1870053);
+            return;
+        }
+        JsonNode data = payload.get("data");
+        if (data == null || !data.isArray() || data.isEmpty()) {
+            error(ctx, 400, "Invalid parameter: payload.data must be a non-empty array", 100, 1870053);
+            return;
+        }
+        if (data.size() > MAX_AUDIENCE_ROWS) {
+            error(ctx, 400, "Invalid parameter: payload.data holds " + data.size() + " rows, more than "
+                    + MAX_AUDIENCE_ROWS + " per request", 100, 1870048);
+            return;
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (int i = 0; i < data.size(); i++) {
+            JsonNode row = data.get(i);
+            List<JsonNode> cells = new ArrayList<>();
+            if (row.isArray()) row.forEach(cells::add);
+            else if (schema.size() == 1) cells.add(row);
+            if (cells.size() != schema.size()) {
+                error(ctx, 400, "Invalid parameter: payload.data[" + i + "] must hold " + schema.size()
+                        + " value(s), one per schema", 100, 1870053);
+                return;
+            }
+            List<String> values = new ArrayList<>();
+            for (int k = 0; k < cells.size(); k++) {
+                JsonNode v = cells.get(k);
+                boolean ok = UNHASHED.contains(schema.get(k)) ? v.isTextual() && !v.asText().isBlank() : isLowerHex64(v);
+                if (!ok) {
+                    error(ctx, 400, "Invalid parameter: payload.data[" + i + "][" + k + "] for " + schema.get(k)
+                            + (UNHASHED.contains(schema.get(k)) ? " must be a non-empty string"
+                                    : " must be a SHA-256 hash (64 lower-case hex)"), 100, 1870053);
+                    return;
+                }
+                values.add(v.asText());
+            }
+            rows.add(values);
+        }
+        boolean add = ctx.method().name().equals("POST");
+        audienceRequests.add(new AudienceRequest(add ? "POST" : "DELETE", audience, List.copyOf(schema), rows));
+        for (List<String> r : rows) {
+            for (int k = 0; k < r.size(); k++) {
+                String key = schema.get(k) + ":" + r.get(k);
+                if (add) members.add(key);
+                else members.remove(key);
+            }
+        }
+        ctx.json(Map.of("audience_id", audience, "session_id", String.valueOf(audienceRequests.size()),
+                "num_received", rows.size(), "num_invalid_entries", 0, "invalid_entry_samples", Map.of()));
+    }
+
+    private boolean authorised(Context ctx) {
+        String auth = ctx.header("Authorization");
+        String given = auth != null && auth.startsWith("Bearer ") ? auth.substring(7) : ctx.queryParam("access_token");
+        if (given == null || !given.equals(token)) {
+            error(ctx, 400, "Invalid OAuth access token - Cannot parse access token", 190, 0);
+            return false;
+        }
+        return true;
     }
 
     private void events(Context ctx) {
@@ -53,12 +180,7 @@ final class MetaStandIn extends StandIn {
             error(ctx, 400, "Unknown path components: " + ctx.pathParam("version"), 2500, 0);
             return;
         }
-        String auth = ctx.header("Authorization");
-        String given = auth != null && auth.startsWith("Bearer ") ? auth.substring(7) : ctx.queryParam("access_token");
-        if (given == null || !given.equals(token)) {
-            error(ctx, 400, "Invalid OAuth access token - Cannot parse access token", 190, 0);
-            return;
-        }
+        if (!authorised(ctx)) return;
         if (!ctx.pathParam("pixel").equals(pixelId)) {
             error(ctx, 400, "Unsupported post request. Object with ID '" + ctx.pathParam("pixel") + "' does not exist", 100, 33);
             return;

@@ -16,6 +16,9 @@ import java.util.Map;
  * webhook body, Meta Custom Audience users add/remove (hashed identifiers), HubSpot list membership add/remove.
  */
 final class Audiences {
+    /** Most rows Meta takes in one Custom Audience users request. */
+    static final int META_MAX_ROWS = 10_000;
+
     private Audiences() {
     }
 
@@ -75,11 +78,20 @@ final class Audiences {
             List<List<String>> emails = new ArrayList<>();
             List<List<String>> ids = new ArrayList<>();
             for (Member u : side.getValue()) {
+                // An anonymous device is never sent, even when it carries an email property of its own.
+                if (!u.identified()) continue;
                 if (u.email() != null) emails.add(List.of(Pii.hashEmail(u.email())));
-                else if (u.identified()) ids.add(List.of(Pii.hashId(u.label())));
+                else ids.add(List.of(Pii.hashId(u.label())));
             }
-            if (!emails.isEmpty()) out.add(metaRequest(uri, headers, side.getKey(), "EMAIL_SHA256", emails));
-            if (!ids.isEmpty()) out.add(metaRequest(uri, headers, side.getKey(), "EXTERN_ID", ids));
+            // Meta takes at most 10,000 rows a request.
+            for (int i = 0; i < emails.size(); i += META_MAX_ROWS) {
+                out.add(metaRequest(uri, headers, side.getKey(), "EMAIL_SHA256",
+                        emails.subList(i, Math.min(emails.size(), i + META_MAX_ROWS))));
+            }
+            for (int i = 0; i < ids.size(); i += META_MAX_ROWS) {
+                out.add(metaRequest(uri, headers, side.getKey(), "EXTERN_ID",
+                        ids.subList(i, Math.min(ids.size(), i + META_MAX_ROWS))));
+            }
         }
         return out;
     }
@@ -98,7 +110,9 @@ final class Audiences {
         Map<String, String> headers = Map.of("Content-Type", "application/json", "Authorization",
                 "Bearer " + h.accessToken());
         for (var side : List.of(Map.entry("add", joined), Map.entry("remove", left))) {
-            List<String> emails = side.getValue().stream().map(Member::email).filter(e -> e != null).toList();
+            // Identified members with an email; an anonymous device is never sent, as to Meta.
+            List<String> emails = side.getValue().stream().filter(Member::identified).map(Member::email)
+                    .filter(e -> e != null).toList();
             if (emails.isEmpty()) continue;
             out.add(new BuiltRequest("hubspot", "list-" + side.getKey(), "PUT", URI.create(trim(h.baseUrl())
                     + "/crm/v3/lists/" + listId + "/memberships/" + side.getKey()), headers, json(emails), List.of(),
