@@ -27,6 +27,11 @@ final class RawHttpClient implements AutoCloseable {
 
     /** POSTs {@code body} and returns the status code. */
     int post(String path, byte[] body, String contentType, String userAgent) throws IOException {
+        return post(path, body, contentType, userAgent, null);
+    }
+
+    /** POSTs {@code body} with {@code Authorization: Bearer <bearer>} (none when null) and returns the status code. */
+    int post(String path, byte[] body, String contentType, String userAgent, String bearer) throws IOException {
         if (socket == null) {
             socket = new Socket(host, port);
             socket.setTcpNoDelay(true);
@@ -34,7 +39,8 @@ final class RawHttpClient implements AutoCloseable {
             in = new BufferedInputStream(socket.getInputStream(), 16384);
         }
         String head = "POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nContent-Type: " + contentType
-                + "\r\nUser-Agent: " + userAgent + "\r\nContent-Length: " + body.length + "\r\n\r\n";
+                + "\r\nUser-Agent: " + userAgent + (bearer == null ? "" : "\r\nAuthorization: Bearer " + bearer)
+                + "\r\nContent-Length: " + body.length + "\r\n\r\n";
         out.write(head.getBytes(StandardCharsets.ISO_8859_1));
         out.write(body);
         out.flush();
