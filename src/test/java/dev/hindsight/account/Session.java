@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A signed-in browser in tests: the session cookie's id and the CSRF token the server answered with. */
-record Session(String cookie, String csrf, JsonNode account) {
+public record Session(String cookie, String csrf, JsonNode account) {
     static final String PASSWORD = "correct horse battery";
 
     /** The session a sign-in answer ({@code POST /api/setup}, {@code /api/login}, invite acceptance) started. */
@@ -39,7 +39,7 @@ record Session(String cookie, String csrf, JsonNode account) {
     }
 
     /** A new member with {@code role}, invited with the admin token, signed in. */
-    static Session member(TestServer s, String email, String role) {
+    public static Session member(TestServer s, String email, String role) {
         TestServer.Response i = s.post("/api/invites", TestServer.json("email", email, "role", role),
                 TestServer.bearer(TestServer.ADMIN));
         if (i.status() != 201) {
@@ -60,7 +60,7 @@ record Session(String cookie, String csrf, JsonNode account) {
     }
 
     /** A new personal API token of this session's member. */
-    String token(TestServer s) {
+    public String token(TestServer s) {
         TestServer.Response r = s.post("/api/tokens", TestServer.json("name", "automation"), headers(true));
         if (r.status() != 201) {
             throw new AssertionError(r.body());

@@ -95,21 +95,7 @@ class CaptureApiTest {
 
     /** A member with a role, as a personal API token. */
     private static String member(String role) {
-        String email = unique(role) + "@example.com";
-        TestServer.Response i = s.post("/api/invites", json(map("email", email, "role", role)),
-                TestServer.bearer(TestServer.ADMIN));
-        assertThat(i.status()).as(i.body()).isEqualTo(201);
-        TestServer.Response a = s.post("/api/invites/" + i.json().get("token").asText() + "/accept",
-                json(map("password", "correct horse battery")));
-        assertThat(a.status()).as(a.body()).isIn(200, 201);
-        String cookie = a.headers().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase("set-cookie"))
-                .flatMap(e -> e.getValue().stream()).filter(v -> v.startsWith(Access.COOKIE + "=")).findFirst()
-                .orElseThrow();
-        cookie = cookie.substring(0, cookie.indexOf(';'));
-        TestServer.Response t = s.post("/api/tokens", json(map("name", "t")), "Cookie", cookie, Access.CSRF_HEADER,
-                a.json().get("csrf_token").asText());
-        assertThat(t.status()).as(t.body()).isEqualTo(201);
-        return t.json().get("token").asText();
+        return dev.hindsight.account.Session.member(s, unique(role) + "@example.com", role).token(s);
     }
 
     // --- capture ---

@@ -182,21 +182,7 @@ class CohortSyncTest {
     }
 
     private static String member(String role) {
-        String email = role + "-sync-" + (++seq) + "@example.com";
-        TestServer.Response i = s.post("/api/invites", json(map("email", email, "role", role)),
-                TestServer.bearer(TestServer.ADMIN));
-        assertThat(i.status()).as(i.body()).isEqualTo(201);
-        TestServer.Response a = s.post("/api/invites/" + i.json().get("token").asText() + "/accept",
-                json(map("password", "correct horse battery")));
-        assertThat(a.status()).as(a.body()).isIn(200, 201);
-        String cookie = a.headers().entrySet().stream().filter(h -> h.getKey().equalsIgnoreCase("set-cookie"))
-                .flatMap(h -> h.getValue().stream()).filter(v -> v.startsWith(Access.COOKIE + "=")).findFirst()
-                .orElseThrow();
-        cookie = cookie.substring(0, cookie.indexOf(';'));
-        TestServer.Response t = s.post("/api/tokens", json(map("name", "t")), "Cookie", cookie, Access.CSRF_HEADER,
-                a.json().get("csrf_token").asText());
-        assertThat(t.status()).as(t.body()).isEqualTo(201);
-        return t.json().get("token").asText();
+        return dev.hindsight.account.Session.member(s, role + "-sync-" + (++seq) + "@example.com", role).token(s);
     }
 
     private static Map<String, Object> map(Object... kv) {

@@ -334,6 +334,7 @@ class AnalysisScreensTest {
                             .isEqualTo(r.isNull() ? null : r.asLong());
                 }
             }
+            WebApp.screenshot(page, "retention-month");
             assertThat(answer.get("cohorts").get(0).get("start").asText()).as("a calendar month's first day")
                     .matches("\\d{4}-\\d{2}-01T.*|\\d{4}-\\d{2}-(28|29|30|31)T.*");
 

@@ -547,6 +547,21 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
         }
     }
 
+    /** Runs {@code work} as {@link #withConnection} does, in one transaction: committed if it returns, else rolled back. */
+    <T> T inTransaction(SqlWork<T> work) {
+        return withConnection(c -> {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        });
+    }
+
     /** Whether {@code e} or a cause is a failure of DuckDB itself, whatever the statement was. */
     static boolean isEngineFault(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {

@@ -96,18 +96,9 @@ public final class DuckDbCohortSyncs implements CohortSyncStore {
 
     /** Two statements in one transaction. */
     private void replace(String first, List<Object> a, String second, List<Object> b) {
-        db.withConnection(c -> {
-            c.setAutoCommit(false);
-            try {
-                run(c.prepareStatement(first), a);
-                run(c.prepareStatement(second), b);
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
+        db.inTransaction(c -> {
+            run(c.prepareStatement(first), a);
+            run(c.prepareStatement(second), b);
             return null;
         });
     }

@@ -27,26 +27,19 @@ public final class DuckDbDelivery implements DeliveryStore {
 
     @Override
     public void saveDestination(DestinationRow r) {
-        db.withConnection(c -> {
-            c.setAutoCommit(false);
-            try {
-                try (PreparedStatement d = c.prepareStatement("DELETE FROM destinations WHERE id = ?")) {
-                    d.setLong(1, r.id());
-                    d.executeUpdate();
-                }
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO destinations VALUES (?, ?, ?, ?, ?, ?)")) {
-                    ps.setLong(1, r.envId());
-                    ps.setLong(2, r.id());
-                    ps.setString(3, r.configJson());
-                    ps.setBoolean(4, r.enabled());
-                    ps.setLong(5, r.createdAt());
-                    ps.setLong(6, r.updatedAt());
-                    ps.executeUpdate();
-                }
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
+        db.inTransaction(c -> {
+            try (PreparedStatement d = c.prepareStatement("DELETE FROM destinations WHERE id = ?")) {
+                d.setLong(1, r.id());
+                d.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO destinations VALUES (?, ?, ?, ?, ?, ?)")) {
+                ps.setLong(1, r.envId());
+                ps.setLong(2, r.id());
+                ps.setString(3, r.configJson());
+                ps.setBoolean(4, r.enabled());
+                ps.setLong(5, r.createdAt());
+                ps.setLong(6, r.updatedAt());
+                ps.executeUpdate();
             }
             return null;
         });
@@ -103,44 +96,37 @@ public final class DuckDbDelivery implements DeliveryStore {
     @Override
     public void finish(long id, String state, int attempts, long dueAt, Integer status, String body, String reason,
             long now, Attempt a) {
-        db.withConnection(c -> {
-            c.setAutoCommit(false);
-            try {
-                try (PreparedStatement ps = c.prepareStatement("UPDATE outbox SET state = ?, attempts = ?, due_at = ?,"
-                        + " last_status = ?, last_body = ?, last_reason = ?, done_at = ?, updated_at = ? WHERE id = ?")) {
-                    ps.setString(1, state);
-                    ps.setInt(2, attempts);
-                    ps.setLong(3, dueAt);
-                    ps.setObject(4, status);
-                    ps.setString(5, body);
-                    ps.setString(6, reason);
-                    boolean done = !state.equals(RETRYING) && !state.equals(PENDING);
-                    ps.setObject(7, done ? now : null);
-                    ps.setLong(8, now);
-                    ps.setLong(9, id);
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE outbox SET state = ?, attempts = ?, due_at = ?,"
+                    + " last_status = ?, last_body = ?, last_reason = ?, done_at = ?, updated_at = ? WHERE id = ?")) {
+                ps.setString(1, state);
+                ps.setInt(2, attempts);
+                ps.setLong(3, dueAt);
+                ps.setObject(4, status);
+                ps.setString(5, body);
+                ps.setString(6, reason);
+                boolean done = !state.equals(RETRYING) && !state.equals(PENDING);
+                ps.setObject(7, done ? now : null);
+                ps.setLong(8, now);
+                ps.setLong(9, id);
+                ps.executeUpdate();
+            }
+            if (a != null) {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO delivery_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    ps.setLong(1, a.outboxId());
+                    ps.setLong(2, a.envId());
+                    ps.setLong(3, a.destinationId());
+                    ps.setString(4, a.eventId());
+                    ps.setInt(5, a.attempt());
+                    ps.setLong(6, a.at());
+                    ps.setString(7, a.outcome());
+                    ps.setObject(8, a.status());
+                    ps.setString(9, a.body());
+                    ps.setString(10, a.reason());
+                    ps.setObject(11, a.latencyMs());
                     ps.executeUpdate();
                 }
-                if (a != null) {
-                    try (PreparedStatement ps = c.prepareStatement(
-                            "INSERT INTO delivery_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                        ps.setLong(1, a.outboxId());
-                        ps.setLong(2, a.envId());
-                        ps.setLong(3, a.destinationId());
-                        ps.setString(4, a.eventId());
-                        ps.setInt(5, a.attempt());
-                        ps.setLong(6, a.at());
-                        ps.setString(7, a.outcome());
-                        ps.setObject(8, a.status());
-                        ps.setString(9, a.body());
-                        ps.setString(10, a.reason());
-                        ps.setObject(11, a.latencyMs());
-                        ps.executeUpdate();
-                    }
-                }
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
             }
             return null;
         });
