@@ -14,14 +14,13 @@ import java.util.Map;
 import java.util.Set;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
-import org.slf4j.LoggerFactory;
 
 /**
  * A write-time dictionary table {@code (id INTEGER, <key> VARCHAR)} that gives each distinct string an integer id,
  * for the writer's thread only: recent ids from an LRU cache, the rest looked up in the table, new ones appended in
  * the caller's transaction (a rollback loses the ids, never reuses them; {@link #committed} fills the cache only
- * after the commit). Analyses then group, join and match on integers instead of strings. A {@link KeyFilter} of every
- * string in the table spares the lookup for strings never seen (a new device), which would otherwise scan a table
+ * after the commit). Analyses then group, join and match on integers instead of strings. {@link KnownKeys}, a filter
+ * of every string in the table, spares the lookup for strings never seen (a new device), which would otherwise scan a table
  * that grows with the store on every batch.
  */
 final class Dictionary {
@@ -29,11 +28,7 @@ final class Dictionary {
     private final String table;
     private final String key;
     private final Map<String, Integer> cache;
-    // Null while a filter is being built in the background (every string then takes the lookup); strings
-    // committed meanwhile wait in pending, so the new filter misses none of them.
-    private volatile KeyFilter known;
-    private boolean loading;
-    private final List<String> pending = new ArrayList<>();
+    private final KnownKeys known;
     private int last;
 
     Dictionary(DuckDBConnection writer, String table, String key, int cacheSize) throws SQLException {
@@ -51,55 +46,12 @@ final class Dictionary {
             rs.next();
             last = rs.getInt(1);
         }
-        reload();
-    }
-
-    /**
-     * Builds a filter of every string in the table, sized for twice as many, on a thread of its own and with a
-     * connection of its own: reading millions of strings must not hold up the server's start or the writer.
-     */
-    private void reload() throws SQLException {
-        DuckDBConnection c = (DuckDBConnection) writer.duplicate();
-        synchronized (this) {
-            known = null;
-            loading = true;
-            pending.clear();
-        }
-        Thread.ofVirtual().name("dictionary-" + table).start(() -> {
-            try (c; Statement st = c.createStatement()) {
-                long n;
-                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table)) {
-                    rs.next();
-                    n = rs.getLong(1);
-                }
-                KeyFilter f = new KeyFilter(2 * (n + 1000));
-                try (ResultSet rs = st.executeQuery("SELECT " + key + " FROM " + table)) {
-                    while (rs.next()) {
-                        f.add(rs.getString(1));
-                    }
-                }
-                synchronized (this) {
-                    pending.forEach(f::add);
-                    known = f;
-                }
-            } catch (SQLException e) {
-                // Without a filter every new string is looked up: slower, never wrong.
-                LoggerFactory.getLogger(Dictionary.class).warn("Cannot build the {} filter: {}", table, e.getMessage());
-            } finally {
-                synchronized (this) {
-                    loading = false;
-                    pending.clear();
-                    notifyAll();
-                }
-            }
-        });
+        known = new KnownKeys(writer, table, key);
     }
 
     /** Waits until the filter is built (or its building failed): for measurements that must not overlap it. */
-    synchronized void awaitFilter() throws InterruptedException {
-        while (loading) {
-            wait();
-        }
+    void awaitFilter() throws InterruptedException {
+        known.awaitFilter();
     }
 
     /**
@@ -117,10 +69,9 @@ final class Dictionary {
                 continue;
             }
             Integer id = cache.get(s);
-            KeyFilter filter = known;
             if (id != null) {
                 ids.put(s, id);
-            } else if (filter == null || filter.mightContain(s)) {
+            } else if (known.mightContain(s)) {
                 unknown.add(s);
             } else {
                 fresh.add(s);
@@ -175,25 +126,6 @@ final class Dictionary {
         for (String s : ids.fresh()) {
             cache.put(s, ids.all().get(s));
         }
-        KeyFilter filter;
-        synchronized (this) {
-            filter = known;
-            if (filter == null) {
-                // Strings in the table before the filter's reading began are in it; these came after, or during.
-                if (loading) {
-                    pending.addAll(ids.fresh());
-                }
-                return;
-            }
-            ids.fresh().forEach(filter::add);
-        }
-        if (filter.full()) {
-            try {
-                reload();
-            } catch (SQLException e) {
-                // The full filter stays right, only less selective; the next commit tries again.
-                LoggerFactory.getLogger(Dictionary.class).warn("Cannot resize the {} filter: {}", table, e.getMessage());
-            }
-        }
+        known.committed(ids.fresh());
     }
 }

@@ -138,12 +138,14 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
           id BIGINT PRIMARY KEY, account_id BIGINT NOT NULL, name VARCHAR NOT NULL, token_hash VARCHAR NOT NULL,
           created_at BIGINT NOT NULL)""",
         // Canonical events (POST /api/capture): one row per event_id for as long as it is kept (the deduplication
-        // key never expires), written in the commit of its raw event; see CanonicalWrites.
+        // key never expires), written in the commit of its raw event; see CanonicalWrites. Unique by key (the
+        // environment and the event id in one column: DuckDB looks a single column's index up, not a composite's);
+        // addCanonicalKey gives a store made before it the column and index.
         """
         CREATE TABLE IF NOT EXISTS canonical_events (
           env_id BIGINT NOT NULL, event_id VARCHAR NOT NULL, event VARCHAR NOT NULL, source VARCHAR,
           payload_hash VARCHAR NOT NULL, payload VARCHAR NOT NULL, received_at BIGINT NOT NULL,
-          status VARCHAR NOT NULL, violations VARCHAR NOT NULL, PRIMARY KEY (env_id, event_id))""",
+          status VARCHAR NOT NULL, violations VARCHAR NOT NULL, key VARCHAR)""",
         "CREATE SEQUENCE IF NOT EXISTS canonical_conflict_ids START 1",
         // A capture whose event_id was taken by another payload: kept (not stored as an event, not overwriting).
         """
@@ -233,6 +235,7 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
                 addSessionsLabelsAndOrder(root, st);
                 addLocation(root, st);
                 addEnvironmentSettings(st);
+                addCanonicalKey(st);
                 addPropertyHistory(root, st);
                 SessionFirsts.upgrade(root, st);
                 this.sessionFirsts = new SessionFirstsKeeper(this, st);
@@ -361,6 +364,21 @@ public final class DuckDb implements AutoCloseable, SqlRunner {
         st.execute("ALTER TABLE environments ADD COLUMN IF NOT EXISTS identity_secret VARCHAR");
         st.execute("ALTER TABLE environments ADD COLUMN IF NOT EXISTS time_zone VARCHAR DEFAULT '"
                 + dev.hindsight.project.EnvironmentSettings.DEFAULT_TIME_ZONE + "'");
+    }
+
+    /**
+     * Gives {@code canonical_events} its single-column key ({@link #canonicalKey}) and the unique index a capture's
+     * event id is looked up in; a store made before them had only a composite primary key, which DuckDB scans.
+     */
+    private static void addCanonicalKey(Statement st) throws SQLException {
+        st.execute("ALTER TABLE canonical_events ADD COLUMN IF NOT EXISTS key VARCHAR");
+        st.execute("UPDATE canonical_events SET key = env_id || ':' || event_id WHERE key IS NULL");
+        st.execute("CREATE UNIQUE INDEX IF NOT EXISTS canonical_events_key ON canonical_events (key)");
+    }
+
+    /** The {@code key} of a canonical event: its environment and event id, unique in {@code canonical_events}. */
+    static String canonicalKey(long envId, String eventId) {
+        return envId + ":" + eventId;
     }
 
     /**

@@ -82,8 +82,8 @@ public final class DuckDbCanonical implements CanonicalStore {
 
     @Override
     public String status(long envId, String eventId) {
-        List<String> s = db.query("SELECT status FROM canonical_events WHERE env_id = ? AND event_id = ?",
-                List.of(envId, eventId), rs -> rs.getString(1));
+        List<String> s = db.query("SELECT status FROM canonical_events WHERE key = ?",
+                List.of(DuckDb.canonicalKey(envId, eventId)), rs -> rs.getString(1));
         return s.isEmpty() ? null : s.get(0);
     }
 

@@ -64,6 +64,8 @@ public final class DuckDbEventStore implements EventStore {
     private final Dictionary actors;
     private final Dictionary sessions;
     private final Dictionary labels;
+    /** The canonical event keys kept, so that a capture with a new event id needs no lookup (see CanonicalWrites). */
+    private final KnownKeys canonicalKeys;
     // The next event's seq: events are numbered in the order they are appended (see DuckDb's schema).
     private long nextSeq;
 
@@ -86,6 +88,7 @@ public final class DuckDbEventStore implements EventStore {
             actors = new Dictionary(writer, "actors", "key", 200_000);
             sessions = new Dictionary(writer, "sessions", "session_id", 100_000);
             labels = new Dictionary(writer, "labels", "label", 10_000);
+            canonicalKeys = new KnownKeys(writer, "canonical_events", "key");
             try (java.sql.Statement st = writer.createStatement();
                     ResultSet rs = st.executeQuery("SELECT coalesce(max(seq), -1) + 1 FROM events")) {
                 rs.next();
@@ -105,6 +108,7 @@ public final class DuckDbEventStore implements EventStore {
         for (Dictionary d : List.of(hierarchies, actors, sessions, labels)) {
             d.awaitFilter();
         }
+        canonicalKeys.awaitFilter();
     }
 
     @Override
@@ -124,7 +128,7 @@ public final class DuckDbEventStore implements EventStore {
             }
             // Captures become the raw event and the ops that join it, when new (see CanonicalWrites).
             if (CanonicalWrites.any(ops)) {
-                canonical = CanonicalWrites.decide(writer, ops);
+                canonical = CanonicalWrites.decide(writer, ops, canonicalKeys);
                 ops = canonical.flat();
                 changed = new boolean[ops.size()];
             }
@@ -184,6 +188,9 @@ public final class DuckDbEventStore implements EventStore {
             actors.committed(actorIds);
             sessions.committed(sessionIds);
             labels.committed(labelIds);
+            if (canonical != null) {
+                canonicalKeys.committed(canonical.keys());
+            }
             nextSeq = seq;
             db.sessionFirsts().committed(seq);
         } catch (SQLException | RuntimeException e) {
