@@ -203,6 +203,11 @@ public final class Hindsight implements AutoCloseable {
                 envId -> projects.all().stream().flatMap(pr -> pr.environments().stream())
                         .filter(e -> e.id() == envId).findFirst(), clock);
         new dev.hindsight.activate.sync.CohortSyncRoutes(cohortSyncs, access).register(http);
+        delivery.onEnded((envId, userKey, destination, state, at) -> {
+            if (userKey.startsWith("u:")) {
+                traits.delivery(envId, userKey.substring(2), destination, state, at);
+            }
+        });
         cohortSyncs.start(COHORT_SYNC_POLL_MS);
         CatalogStore catalogStore = new DuckDbEventCatalog(db, new DuckDbDialect());
         catalog = new CatalogRefresher(catalogStore, () -> trackedDefinitions(definitions), CATALOG_INTERVAL);

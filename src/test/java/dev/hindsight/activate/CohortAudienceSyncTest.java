@@ -143,7 +143,7 @@ class CohortAudienceSyncTest {
     }
 
     @Test
-    void aHubSpotSyncAddsAndRemovesMembersByEmailAndSkipsThoseWithout() {
+    void aHubSpotSyncUpsertsContactsByEmailThenAddsAndRemovesThemByRecordIdAndSkipsThoseWithout() {
         long now = System.currentTimeMillis();
         track("h-ann", "hub_visit", now - 60_000);
         track("h-bob", "hub_visit", now - 60_000);
@@ -156,30 +156,46 @@ class CohortAudienceSyncTest {
         long cohort = memberCohort("HubSpot list", "hub_visit", "hub_member");
 
         try (HubSpotStandIn hub = new HubSpotStandIn(Clock.systemUTC(), "pat-na1-list", Map.of()).list("4242")) {
+            // bob is a contact already: the upsert finds him rather than making another.
+            hub.contacts.put("h-bob@example.com", "777");
             long dest = destination("hubspot", map("base_url", hub.baseUrl(), "access_token", "pat-na1-list"));
             long sync = sync(cohort, dest, "4242");
 
             JsonNode first = run(sync);
             assertThat(first.get("status").asText()).as(first.toString()).isEqualTo("delivered");
             assertThat(first.get("joined").asInt()).isEqualTo(5);
-            assertThat(hub.sent("add")).containsExactlyInAnyOrder("ann@example.com", "h-bob@example.com");
-            assertThat(hub.sent("remove")).isEmpty();
-            assertThat(hub.received).allSatisfy(r -> {
-                assertThat(r.path()).isEqualTo("/crm/v3/lists/4242/memberships/add");
-                assertThat(r.headers().get("Authorization")).isEqualTo("Bearer pat-na1-list");
+            // One upsert of the identified members with an email, normalised; then the list add by record id.
+            assertThat(hub.received).extracting(StandIn.Received::path).containsExactly(
+                    "/crm/v3/objects/contacts/batch/upsert", "/crm/v3/lists/4242/memberships/add");
+            assertThat(hub.received).allSatisfy(r ->
+                    assertThat(r.headers().get("Authorization")).isEqualTo("Bearer pat-na1-list"));
+            JsonNode upsert = hub.received.getFirst().json();
+            List<String> upserted = new java.util.ArrayList<>();
+            upsert.get("inputs").forEach(i -> {
+                assertThat(i.get("idProperty").asText()).isEqualTo("email");
+                upserted.add(i.get("id").asText());
             });
-            assertThat(hub.listMembers.get("4242")).containsExactlyInAnyOrder("ann@example.com", "h-bob@example.com");
+            assertThat(upserted).containsExactlyInAnyOrder("ann@example.com", "h-bob@example.com");
+            String ann = hub.contacts.get("ann@example.com");
+            assertThat(hub.sent("add")).containsExactlyInAnyOrder(ann, "777");
+            assertThat(hub.sent("remove")).isEmpty();
+            assertThat(hub.listMembers.get("4242")).containsExactlyInAnyOrder(ann, "777");
 
-            // bob and cid leave: bob is removed by email, cid (no email) is not sent.
+            // The baseline keeps no email or phone, only their hashes and the record ids.
+            String baseline = baseline(sync);
+            assertThat(baseline).doesNotContain("example.com").contains(Pii.hashEmail("ann@example.com"))
+                    .contains("\"record_id\":\"777\"");
+
+            // bob and cid leave: bob is removed by his record id, with no upsert; cid (no contact) is not sent.
             setProps("h-bob", Map.of("hub_member", "no"));
             setProps("h-cid", Map.of("hub_member", "no"));
             JsonNode second = run(sync);
             assertThat(second.get("status").asText()).as(second.toString()).isEqualTo("delivered");
             assertThat(second.get("left").asInt()).isEqualTo(2);
-            assertThat(hub.sent("remove")).containsExactly("h-bob@example.com");
+            assertThat(hub.sent("remove")).containsExactly("777");
+            assertThat(hub.received).extracting(StandIn.Received::path).hasSize(3);
             assertThat(hub.received.getLast().path()).isEqualTo("/crm/v3/lists/4242/memberships/remove");
-            assertThat(hub.listMembers.get("4242")).containsExactly("ann@example.com");
-            assertThat(hub.sent("add")).hasSize(2);
+            assertThat(hub.listMembers.get("4242")).containsExactly(ann);
         }
     }
 
@@ -207,6 +223,11 @@ class CohortAudienceSyncTest {
                 "schedule_minutes", 60, "audience_id", audience));
         assertThat(r.status()).as(r.body()).isEqualTo(201);
         return r.json().get("id").asLong();
+    }
+
+    /** A sync's baseline as the store keeps it. */
+    private static String baseline(long id) {
+        return s.app().cohortSyncs().get(s.dev(), id).baselineJson();
     }
 
     private static JsonNode run(long id) {

@@ -222,15 +222,23 @@ class DeliveryTest {
         }
     }
 
+    /** The user's {@code hs_last_delivery_hook} trait as their profile shows it. */
+    private static String lastDelivery(String user) {
+        TestServer.Response r = admin("GET", "/api/users/" + user + "?app_id=" + s.dev().appId(), null);
+        return r.status() == 200 ? r.json().path("properties").path("hs_last_delivery_hook").asText(null) : null;
+    }
+
     @Test
-    void aPermanentRefusalIsDeadLetteredAtOnceThenReplayed() {
+    void aPermanentRefusalIsDeadLetteredAtOnceThenReplayedAndTheUsersLastDeliveryTraitFollows() {
         String event = event();
         try (WebhookReceiver hook = new WebhookReceiver(CLOCK, List.of(SECRET))) {
             long h = webhook(event, hook.url(), null);
             hook.failNext(StandIn.Failure.status(400, "{\"message\":\"bad field\"}"));
             String id = CaptureApiTest.unique("ord");
-            capture(event, id, "u1", map());
+            String user = CaptureApiTest.unique("buyer");
+            capture(event, id, user, map());
             await("dead", () -> "dead".equals(state(h, id)));
+            await(() -> "the trait dead: " + lastDelivery(user), () -> "dead".equals(lastDelivery(user)));
             JsonNode d = delivery(h, id);
             assertThat(d.get("last_status").asInt()).isEqualTo(400);
             assertThat(d.get("last_answer").asText()).contains("bad field");
@@ -241,6 +249,7 @@ class DeliveryTest {
             assertThat(replay.json().get("replayed").asInt()).isEqualTo(1);
             await("delivered", () -> "delivered".equals(state(h, id)));
             assertThat(hook.processed).hasSize(1);
+            await(() -> "the trait delivered: " + lastDelivery(user), () -> "delivered".equals(lastDelivery(user)));
             admin("DELETE", env("/destinations/" + h), null);
         }
     }

@@ -23,8 +23,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Also stands in for list memberships ({@code PUT /crm/v3/lists/{listId}/memberships/add} and {@code .../remove})
  * on the lists registered with {@link #list}: the bearer token; the body a JSON array whose every item is a record id
- * (digits) or a well-formed email. (HubSpot's v3 API itself documents record ids; emails are accepted here as the
- * sync sends them.) Accepted changes are recorded in {@link #listChanges} and applied to {@link #listMembers}.
+ * (digits), as HubSpot's v3 API documents them (an email is refused); ids of no contact made by the upsert are
+ * answered in {@code recordIdsMissing} and not added. Accepted changes are recorded in {@link #listChanges} and
+ * applied to {@link #listMembers}.
  */
 final class HubSpotStandIn extends StandIn {
     final String token;
@@ -90,20 +91,21 @@ final class HubSpotStandIn extends StandIn {
         for (int i = 0; i < b.size(); i++) {
             JsonNode r = b.get(i);
             String v = r.isTextual() || r.isIntegralNumber() ? r.asText() : null;
-            if (v == null || !(v.matches("\\d{1,20}") || v.matches(EMAIL))) {
-                error(ctx, 400, "Invalid input JSON: [" + i + "] " + r + " is neither a record id nor a valid email",
-                        "VALIDATION_ERROR");
+            if (v == null || !v.matches("\\d{1,20}")) {
+                error(ctx, 400, "Invalid input JSON: [" + i + "] " + r + " is not a record id", "VALIDATION_ERROR");
                 return;
             }
             records.add(v);
         }
         listChanges.add(new ListChange(action, listId, List.copyOf(records)));
         List<String> changed = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
         for (String r : records) {
-            if (action.equals("add") ? members.add(r) : members.remove(r)) changed.add(r);
+            if (!contacts.containsValue(r)) missing.add(r);
+            else if (action.equals("add") ? members.add(r) : members.remove(r)) changed.add(r);
         }
         ctx.json(Map.of(action.equals("add") ? "recordIdsAdded" : "recordIdsRemoved", changed,
-                "recordIdsMissing", List.of()));
+                "recordIdsMissing", missing));
     }
 
     private boolean authorised(Context ctx) {

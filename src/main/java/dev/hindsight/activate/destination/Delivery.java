@@ -48,6 +48,23 @@ public final class Delivery implements AutoCloseable {
     private final Duration poll;
     private final Map<Long, Lane> lanes = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private volatile Ended ended = (envId, userKey, destination, state, at) -> { };
+
+    /**
+     * Told when an event's delivery to a destination ended ({@code state}: delivered, dead or skipped), for its user
+     * ({@code userKey}: {@code u:<user id>} or {@code a:<anonymous id>}): the activation layer writes it back as a
+     * trait. Called on the lane's thread after the outbox row is finished.
+     */
+    @FunctionalInterface
+    public interface Ended {
+        void ended(long envId, String userKey, String destinationName, String state, long at);
+    }
+
+    /** Sets who is told when a delivery ended (one listener; the composition root's). */
+    public Delivery onEnded(Ended listener) {
+        this.ended = listener;
+        return this;
+    }
 
     public Delivery(DeliveryStore store, Destinations destinations, RequestBuilder builder, Sender sender, Clock clock,
             MeterRegistry metrics, Duration poll) {
@@ -355,6 +372,13 @@ public final class Delivery implements AutoCloseable {
             long now = clock.millis();
             store.finish(i.id(), state, attempts, i.dueAt(), status, body, reason, now,
                     attempt(i, attempts, now, outcome, status, body, reason, ms));
+            try {
+                ended.ended(i.envId(), i.userKey(), destinations.byId(i.destinationId()) == null ? "destination"
+                        : destinations.byId(i.destinationId()).destination().name(), state, now);
+            } catch (RuntimeException e) {
+                // The delivery is recorded; only its trait is missing (a full write queue, a closing store).
+                LOG.warn("Cannot write the delivery trait of {}: {}", i.eventId(), e.getMessage());
+            }
         }
 
         private DeliveryStore.Attempt attempt(DeliveryStore.Item i, int attempts, long now, String outcome,

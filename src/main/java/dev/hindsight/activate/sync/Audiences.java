@@ -22,17 +22,30 @@ final class Audiences {
     private Audiences() {
     }
 
-    /** A member as a sync knows them: their text, and their normalised email and phone (null when unknown). */
-    record Member(String label, String email, String phone) {
+    /**
+     * A member as a sync knows them: their text; their normalised email and phone while they are members now (null
+     * when unknown, and never kept: a baseline holds only their hashes); and their HubSpot record id once a HubSpot
+     * list took them.
+     */
+    record Member(String label, String email, String phone, String emailSha256, String phoneSha256, String recordId) {
+        /** A member now, from their properties' normalised email and phone. */
+        static Member of(String label, String email, String phone) {
+            return new Member(label, email, phone, Pii.hashEmail(email), Pii.hashPhone(phone), null);
+        }
+
         boolean identified() {
             return !label.startsWith("device:");
+        }
+
+        Member withRecordId(String id) {
+            return new Member(label, email, phone, emailSha256, phoneSha256, id);
         }
 
         /** Which identifiers an ad platform could match them by: "email,phone,external_id" or fewer. */
         String matchKeys() {
             List<String> keys = new ArrayList<>();
-            if (email != null) keys.add("email");
-            if (phone != null) keys.add("phone");
+            if (emailSha256 != null) keys.add("email");
+            if (phoneSha256 != null) keys.add("phone");
             if (identified()) keys.add("external_id");
             return String.join(",", keys);
         }
@@ -80,7 +93,7 @@ final class Audiences {
             for (Member u : side.getValue()) {
                 // An anonymous device is never sent, even when it carries an email property of its own.
                 if (!u.identified()) continue;
-                if (u.email() != null) emails.add(List.of(Pii.hashEmail(u.email())));
+                if (u.emailSha256() != null) emails.add(List.of(u.emailSha256()));
                 else ids.add(List.of(Pii.hashId(u.label())));
             }
             // Meta takes at most 10,000 rows a request.
@@ -105,20 +118,55 @@ final class Audiences {
                 headers, json(Map.of("payload", payload)), List.of(), List.of(), false);
     }
 
+    /** Most contacts HubSpot takes in one batch upsert. */
+    static final int HUBSPOT_MAX_UPSERT = 100;
+
+    /**
+     * HubSpot list membership changes: v3 lists take record ids, so a joined member is sent by the id of the contact
+     * {@link #hubspotUpsert} made or found for their email, and a leaving one by the id kept in the baseline. An
+     * anonymous device is never sent, as to Meta; a member without an email (so without a contact) is not either.
+     */
     static List<BuiltRequest> hubspot(Destination.HubSpot h, String listId, List<Member> joined, List<Member> left) {
         List<BuiltRequest> out = new ArrayList<>();
-        Map<String, String> headers = Map.of("Content-Type", "application/json", "Authorization",
-                "Bearer " + h.accessToken());
         for (var side : List.of(Map.entry("add", joined), Map.entry("remove", left))) {
-            // Identified members with an email; an anonymous device is never sent, as to Meta.
-            List<String> emails = side.getValue().stream().filter(Member::identified).map(Member::email)
-                    .filter(e -> e != null).toList();
-            if (emails.isEmpty()) continue;
+            List<String> ids = side.getValue().stream().filter(Member::identified).map(Member::recordId)
+                    .filter(id -> id != null).toList();
+            if (ids.isEmpty()) continue;
             out.add(new BuiltRequest("hubspot", "list-" + side.getKey(), "PUT", URI.create(trim(h.baseUrl())
-                    + "/crm/v3/lists/" + listId + "/memberships/" + side.getKey()), headers, json(emails), List.of(),
-                    List.of(), false));
+                    + "/crm/v3/lists/" + listId + "/memberships/" + side.getKey()), hubspotHeaders(h), json(ids),
+                    List.of(), List.of(), false));
         }
         return out;
+    }
+
+    /** The contacts of (at most 100) members, upserted by email, whose answer names each one's record id. */
+    static BuiltRequest hubspotUpsert(Destination.HubSpot h, List<Member> members) {
+        List<Map<String, Object>> inputs = new ArrayList<>();
+        for (Member m : members) {
+            inputs.add(Map.of("idProperty", "email", "id", m.email(), "properties", Map.of("email", m.email())));
+        }
+        return new BuiltRequest("hubspot", "contacts-upsert", "POST", h.upsertUri(), hubspotHeaders(h),
+                json(Map.of("inputs", inputs)), List.of(), List.of(), false);
+    }
+
+    /** Email -> record id, from a batch upsert's answer ({@code results[].id} and {@code .properties.email}). */
+    static Map<String, String> recordIds(String upsertAnswer) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (upsertAnswer == null) return out;
+        try {
+            for (var r : dev.hindsight.http.Json.MAPPER.readTree(upsertAnswer).path("results")) {
+                String email = Pii.normaliseEmail(r.path("properties").path("email").asText(null));
+                String id = r.path("id").asText(null);
+                if (email != null && id != null && id.matches("\\d{1,20}")) out.put(email, id);
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // An unreadable answer names no ids: those members are not added, and the run says so.
+        }
+        return out;
+    }
+
+    private static Map<String, String> hubspotHeaders(Destination.HubSpot h) {
+        return Map.of("Content-Type", "application/json", "Authorization", "Bearer " + h.accessToken());
     }
 
     static String json(Object o) {

@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /**
  * Cohort syncs and their run log, implemented by each store engine. A sync's {@code baselineJson} is the
- * membership the destination last accepted ({label: {email, phone, external_id hashes}}); it is replaced only
+ * membership the destination last accepted ({label: {email_sha256, phone_sha256, record_id}}: hashes, never the
+ * email or phone themselves, and HubSpot's record id); it is replaced only
  * after a run the destination accepted, so a failed run is retried with the same diff.
  */
 public interface CohortSyncStore {

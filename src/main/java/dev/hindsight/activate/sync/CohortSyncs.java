@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -189,23 +190,48 @@ public final class CohortSyncs implements AutoCloseable {
         Map<String, Object> ref = new LinkedHashMap<>();
         ref.put("id", cohort.id());
         ref.put("name", cohort.name());
+        Outcome last = null;
+        if (c.destination() instanceof Destination.HubSpot h) {
+            // HubSpot lists take record ids: the joined members' contacts are upserted by email first.
+            List<Member> withEmail = joined.stream().filter(m -> m.identified() && m.email() != null).toList();
+            Map<String, String> ids = new HashMap<>();
+            for (int i = 0; i < withEmail.size(); i += Audiences.HUBSPOT_MAX_UPSERT) {
+                last = sender.send(Audiences.hubspotUpsert(h, withEmail.subList(i,
+                        Math.min(withEmail.size(), i + Audiences.HUBSPOT_MAX_UPSERT))));
+                if (!(last instanceof Outcome.Delivered)) {
+                    return failed(s, runId, started, joined, left, last);
+                }
+                ids.putAll(Audiences.recordIds(last.body()));
+            }
+            joined = joined.stream().map(m -> m.email() == null ? m : m.withRecordId(ids.get(m.email()))).toList();
+        }
         List<BuiltRequest> requests = Audiences.build(c.destination(), s.audienceId(), s.id(), ref, joined, left,
                 Instant.ofEpochMilli(started));
-        Outcome last = null;
         for (BuiltRequest r : requests) {
             last = sender.send(r);
             if (!(last instanceof Outcome.Delivered)) {
-                String reason = last instanceof Outcome.Retryable rt ? rt.reason()
-                        : ((Outcome.Permanent) last).reason();
-                return finish(s, new RunRow(s.id(), runId, started, clock.millis(), joined.size(), left.size(),
-                        "failed", last.status(), clip(last.body()), reason), null);
+                return failed(s, runId, started, joined, left, last);
             }
         }
         RunRow run = new RunRow(s.id(), runId, started, clock.millis(), joined.size(), left.size(), "delivered",
                 last == null ? null : last.status(), last == null ? null : clip(last.body()), null);
-        finish(s, run, now);
+        // The new baseline: who is a member now, with the record ids the destination knows them by.
+        Map<String, Member> accepted = new TreeMap<>();
+        Map<String, Member> joinedNow = new HashMap<>();
+        joined.forEach(m -> joinedNow.put(m.label(), m));
+        for (Member m : now.values()) {
+            Member kept = joinedNow.containsKey(m.label()) ? joinedNow.get(m.label()) : baseline.get(m.label());
+            accepted.put(m.label(), kept == null ? m : m.withRecordId(kept.recordId()));
+        }
+        finish(s, run, accepted);
         traits.audience(env.id(), s.id(), joined, left, clock.millis());
         return run;
+    }
+
+    private RunRow failed(SyncRow s, long runId, long started, List<Member> joined, List<Member> left, Outcome o) {
+        String reason = o instanceof Outcome.Retryable rt ? rt.reason() : ((Outcome.Permanent) o).reason();
+        return finish(s, new RunRow(s.id(), runId, started, clock.millis(), joined.size(), left.size(), "failed",
+                o.status(), clip(o.body()), reason), null);
     }
 
     /** Records a run; a new baseline ({@code accepted} non-null) only when the destination took the diff. */
@@ -230,7 +256,7 @@ public final class CohortSyncs implements AutoCloseable {
                 JsonNode p = u.properties();
                 String email = p == null ? null : Pii.normaliseEmail(text(p, "email"));
                 String phone = p == null ? null : Pii.normalisePhone(text(p, "phone"));
-                out.put(label, new Member(label, email, phone));
+                out.put(label, Member.of(label, email, phone));
             }
             cursor = page.nextCursor();
             if (out.size() > MAX_MEMBERS) {
@@ -246,11 +272,19 @@ public final class CohortSyncs implements AutoCloseable {
         return n == null || n.isNull() ? null : n.asText();
     }
 
+    /**
+     * A baseline as kept: each member's hashed email and phone and record id. (Baselines written before hashing
+     * kept the email and phone themselves; they are hashed as read, and replaced by hashes at the next run.)
+     */
     static Map<String, Member> readBaseline(String json) {
         Map<String, Member> out = new TreeMap<>();
         JsonNode n = Json.object(Audiences.utf8(json));
-        n.fields().forEachRemaining(e -> out.put(e.getKey(), new Member(e.getKey(),
-                text(e.getValue(), "email"), text(e.getValue(), "phone"))));
+        n.fields().forEachRemaining(e -> {
+            JsonNode v = e.getValue();
+            String emailHash = v.has("email") ? Pii.hashEmail(text(v, "email")) : text(v, "email_sha256");
+            String phoneHash = v.has("phone") ? Pii.hashPhone(text(v, "phone")) : text(v, "phone_sha256");
+            out.put(e.getKey(), new Member(e.getKey(), null, null, emailHash, phoneHash, text(v, "record_id")));
+        });
         return out;
     }
 
@@ -258,8 +292,9 @@ public final class CohortSyncs implements AutoCloseable {
         ObjectNode o = Json.MAPPER.createObjectNode();
         members.values().forEach(m -> {
             ObjectNode v = o.putObject(m.label());
-            v.put("email", m.email());
-            v.put("phone", m.phone());
+            v.put("email_sha256", m.emailSha256());
+            v.put("phone_sha256", m.phoneSha256());
+            v.put("record_id", m.recordId());
         });
         return o.toString();
     }
