@@ -305,7 +305,14 @@ public final class Destinations implements dev.hindsight.activate.Outboxes {
                 return;
             }
             Map<String, String> fields = new LinkedHashMap<>();
-            r.path("fields").fields().forEachRemaining(f -> fields.put(f.getKey(), f.getValue().asText()));
+            r.path("fields").fields().forEachRemaining(f -> {
+                String source = f.getValue().asText();
+                if (source.startsWith("$") && !EventMapping.EVENT_SOURCES.contains(source)) {
+                    errors.add(FieldError.of("mapping." + e.getKey() + ".fields." + f.getKey(), "is a property name or"
+                            + " one of " + new TreeSet<>(EventMapping.EVENT_SOURCES)));
+                }
+                fields.put(f.getKey(), source);
+            });
             rules.put(e.getKey(), new EventMapping.Rule(name, fields));
         });
         return EventMapping.of(rules);

@@ -80,7 +80,7 @@ final class Ga4Requests {
             String userId = ev.userId() != null && ev.userId().length() <= MAX_USER_ID ? ev.userId() : null;
             Map<String, Object> item = new LinkedHashMap<>();
             item.put("name", e.rule().name());
-            item.put("params", params(ev.eventId(), EventMapping.fields(e.rule(), ev.properties()), notes));
+            item.put("params", params(ev.eventId(), EventMapping.fields(e.rule(), ev), notes));
             item.put("timestamp_micros", e.at().getEpochSecond() * 1_000_000L + e.at().getNano() / 1_000);
             Key k = new Key(clientId, userId);
             byUser.computeIfAbsent(k, x -> new ArrayList<>()).add(item);

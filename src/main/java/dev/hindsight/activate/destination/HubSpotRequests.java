@@ -51,7 +51,7 @@ final class HubSpotRequests {
             if (email != null) body.put("email", email);
             else body.put("objectId", u.hubspotId());
             body.put("occurredAt", e.at().toString());
-            Map<String, Object> props = new LinkedHashMap<>(EventMapping.fields(e.rule(), ev.properties()));
+            Map<String, Object> props = new LinkedHashMap<>(EventMapping.fields(e.rule(), ev));
             if (test) props.put("hindsight_test", "true");
             body.put("properties", props);
             body.put("uuid", UUID.nameUUIDFromBytes(("hindsight:" + ev.envId() + ":" + ev.eventId())

@@ -46,7 +46,7 @@ final class MetaRequests {
             item.put("action_source", m.actionSource());
             if (url != null) item.put("event_source_url", url);
             item.put("user_data", userData);
-            Map<String, Object> custom = customData(EventMapping.fields(e.rule(), ev.properties()));
+            Map<String, Object> custom = customData(EventMapping.fields(e.rule(), ev));
             if (!custom.isEmpty()) item.put("custom_data", custom);
             data.add(item);
             ids.add(ev.eventId());

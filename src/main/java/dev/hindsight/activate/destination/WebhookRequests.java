@@ -26,7 +26,7 @@ final class WebhookRequests {
             data.put("anonymous_id", ev.anonymousId());
             data.put("source", ev.source());
             data.put("timestamp", e.at().toString());
-            data.put("properties", EventMapping.fields(e.rule(), ev.properties()));
+            data.put("properties", EventMapping.fields(e.rule(), ev));
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("id", ev.eventId());
             body.put("type", e.rule().name());
