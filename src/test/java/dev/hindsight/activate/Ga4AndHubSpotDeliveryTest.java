@@ -37,7 +37,7 @@ class Ga4AndHubSpotDeliveryTest {
                 "order_id", map("type", "string", "required", true), "value", map("type", "number"),
                 "currency", map("type", "string"), "description", map("type", "string"),
                 "email", map("type", "string"), "ga_client_id", map("type", "string"),
-                "consents", map("type", "string"))));
+                "consents", map("type", "string"), "first_name", map("type", "string"))));
         assertThat(r.status()).as(r.body()).isEqualTo(201);
     }
 
@@ -101,14 +101,15 @@ class Ga4AndHubSpotDeliveryTest {
     void aHubSpotRateLimitIsHonouredByItsRetryAfterThenTheContactAndTheEventArriveOnce() {
         try (HubSpotStandIn hub = new HubSpotStandIn(CLOCK, "pat-na1-outbox", Map.of(HUBSPOT_EVENT,
                 Set.of("order_id", "value", "currency", "user_id")))) {
-            long d = destination("hubspot", map("base_url", hub.baseUrl(), "access_token", "pat-na1-outbox"),
+            long d = destination("hubspot", map("base_url", hub.baseUrl(), "access_token", "pat-na1-outbox",
+                    "contact_properties", map("firstname", "first_name")),
                     map("name", HUBSPOT_EVENT, "fields", map("order_id", "order_id", "value", "value",
                             "currency", "currency", "user_id", "$user_id")), "crm");
             hub.failNext(StandIn.Failure.rateLimited("120"));
             String id = CaptureApiTest.unique("hs");
             Instant at = CLOCK.instant().minus(Duration.ofDays(3));
             capture(id, "cust_hs", at, map("order_id", "ord_hs1", "value", 12, "currency", "USD",
-                    "email", "  Hub.Buyer@Example.COM ", "consents", "crm,ads"));
+                    "email", "  Hub.Buyer@Example.COM ", "consents", "crm,ads", "first_name", "Ada"));
 
             await("retrying", () -> "retrying".equals(state(d, id)));
             JsonNode retrying = delivery(d, id);
@@ -125,6 +126,10 @@ class Ga4AndHubSpotDeliveryTest {
             await("delivered", () -> "delivered".equals(state(d, id)));
 
             assertThat(hub.contacts).containsOnlyKeys("hub.buyer@example.com");
+            // The contact's properties come from the canonical event's, as contact_properties maps them.
+            JsonNode upsert = hub.received.stream().filter(r -> r.path().endsWith("/batch/upsert")).reduce((a, b) -> b)
+                    .orElseThrow().json();
+            assertThat(upsert.at("/inputs/0/properties/firstname").asText()).isEqualTo("Ada");
             assertThat(hub.occurrences).hasSize(1);
             JsonNode o = hub.occurrences.getFirst();
             assertThat(o.get("eventName").asText()).isEqualTo(HUBSPOT_EVENT);

@@ -436,7 +436,7 @@ public final class Delivery implements AutoCloseable {
         return new UserData(str(p, "email", "email_sha256"), str(p, "phone", "phone_sha256"), e.userId(),
                 str(p, "fbp"), str(p, "fbc"), str(p, "client_ip"), str(p, "user_agent"),
                 str(p, "ga_client_id") != null ? str(p, "ga_client_id") : e.anonymousId(), str(p, "hubspot_id"),
-                str(p, "url"), consents, Map.of());
+                str(p, "url"), consents, p);
     }
 
     private static String str(Map<String, Object> p, String... keys) {
