@@ -82,6 +82,14 @@ public record RawEvent(
                 source, ip, propertiesJson, micros, location);
     }
 
+    /** This event of {@code identity} (an anonymous device's event, once the device is known to be a user's). */
+    public RawEvent withIdentity(String identity) {
+        return new RawEvent(envId, eventId, kind, name, deviceId, identity, sessionId, time, clientTime, receivedAt,
+                sessionMs, sincePrevMs, hierarchy, targetText, href, url, path, title, referrer, query, hash, browser,
+                browserVersion, os, osVersion, deviceType, viewportWidth, viewportHeight, library, libraryVersion,
+                source, ip, propertiesJson, micros, location);
+    }
+
     /** An event whose time is a whole millisecond. */
     public RawEvent(long envId, UUID eventId, String kind, String name, String deviceId, String identity,
             String sessionId, long time, Long clientTime, long receivedAt, Long sessionMs, Long sincePrevMs,

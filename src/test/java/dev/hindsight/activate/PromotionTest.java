@@ -182,6 +182,31 @@ class PromotionTest {
     }
 
     @Test
+    void aClickBeforeTheSignInThatIdentifiedItsDeviceIsPromotedAsTheUsers() {
+        long now = System.currentTimeMillis();
+        long definition = define("Clicked Pay Later", "button.pay-later");
+        // Its own canonical event, so that the other tests' counts of purchases stay theirs.
+        long id = as(analyst, "POST", mappings(""), map("definition_id", definition, "canonical_event", "paid_later",
+                "properties", map("value", map("from", "price"), "plan", map("from", "$user.plan")))).json()
+                .get("id").asLong();
+        // An anonymous device clicks, then signs in: the canonical form of identify links it to the user.
+        String clicked = click("d-later", null, now - 600_000, "body:1:1|div#app:1:1|button.pay-later[type=button]:1:1", "/checkout");
+        TestServer.Response identify = s.post("/api/identify", json(map("app_id", s.dev().appId(), "user_id", "u-later",
+                "anonymous_id", "d-later", "traits", map("plan", "team"))), TestServer.bearer(s.dev().secretKey()));
+        assertThat(identify.status()).as(identify.body()).isEqualTo(200);
+        as(architect, "POST", mappings("/" + id + "/approve"), null);
+        TestServer.Response backfill = as(architect, "POST", mappings("/" + id + "/backfill"), map("from",
+                Instant.ofEpochMilli(now - 3_600_000).toString(), "to", Instant.now().toString()));
+        assertThat(backfill.status()).as(backfill.body()).isEqualTo(200);
+        JsonNode e = produced(id).get("latest").get(0);
+        assertThat(e.get("event_id").asText()).isEqualTo(Promoter.eventId(s.dev().id(), id, clicked));
+        assertThat(e.get("user_id").asText()).isEqualTo("u-later");
+        assertThat(e.get("anonymous_id").asText()).isEqualTo("d-later");
+        assertThat(e.get("properties").get("plan").asText()).isEqualTo("team");
+        as(architect, "POST", mappings("/" + id + "/deprecate"), null);
+    }
+
+    @Test
     void backfillWindowsAreBounded() {
         long definition = define("Clicked Buy Bounded", "button.buy");
         long id = as(analyst, "POST", mappings(""), map("definition_id", definition, "canonical_event", "purchase"))

@@ -58,7 +58,30 @@ public final class DuckDbPromotions implements PromotionStore {
         }
         sql.append(" AND coalesce((").append(dialect.filter(filter)).append("), false)")
                 .append(" ORDER BY seq LIMIT ").param(limit);
-        return db.query(sql.text(), sql.params(), rs -> new Arrival(rs.getLong(seqAt), DuckDbEventStore.readEvent(rs)));
+        List<Arrival> found = db.query(sql.text(), sql.params(), rs -> new Arrival(rs.getLong(seqAt),
+                DuckDbEventStore.readEvent(rs)));
+        return withIdentities(envId, found);
+    }
+
+    /**
+     * The arrivals, those of anonymous devices since identified as the user the device is linked to now (its latest
+     * link not undone): a purchase clicked just before the sign-in that identified the device is the user's.
+     */
+    private List<Arrival> withIdentities(long envId, List<Arrival> arrivals) {
+        List<String> devices = arrivals.stream().filter(a -> a.event().identity() == null && a.event().deviceId() != null)
+                .map(a -> a.event().deviceId()).distinct().toList();
+        if (devices.isEmpty()) {
+            return arrivals;
+        }
+        java.util.Map<String, String> linked = new java.util.HashMap<>();
+        List<Object> params = new java.util.ArrayList<>();
+        params.add(envId);
+        params.addAll(devices);
+        db.forEach("SELECT device_id, arg_max(identity, (valid_from, id)) FROM identity_links WHERE env_id = ?"
+                + " AND undone_at IS NULL AND device_id IN (" + "?, ".repeat(devices.size() - 1) + "?) GROUP BY device_id",
+                params, rs -> linked.put(rs.getString(1), rs.getString(2)));
+        return arrivals.stream().map(a -> a.event().identity() == null && linked.containsKey(a.event().deviceId())
+                ? new Arrival(a.seq(), a.event().withIdentity(linked.get(a.event().deviceId()))) : a).toList();
     }
 
     @Override
