@@ -185,6 +185,8 @@ class CaptureApiTest {
         assertThat(fields(conflict)).containsExactly("event_id");
         assertThat(conflict.json().get("items").get(0).get("status").asText()).isEqualTo("conflict");
         assertThat(graphCount(event)).isEqualTo(2);
+        // The same conflicting payload again (a client retrying it) is reported again, and kept once.
+        assertThat(capture(other).json().get("items").get(0).get("status").asText()).isEqualTo("conflict");
 
         TestServer.Response listed = admin("GET", registry("/violations?type=event_id_conflict&event=" + event), null);
         assertThat(listed.status()).as(listed.body()).isEqualTo(200);

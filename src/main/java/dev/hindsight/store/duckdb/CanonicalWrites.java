@@ -164,13 +164,17 @@ final class CanonicalWrites {
             }
         }
         if (!conflicts.isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO canonical_conflicts VALUES (nextval('canonical_conflict_ids'), ?, ?, ?, ?, ?, ?, ?)")) {
+            // A conflicting payload is kept once, however often a client retries it.
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO canonical_conflicts SELECT"
+                    + " nextval('canonical_conflict_ids'), ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM"
+                    + " canonical_conflicts WHERE env_id = ? AND event_id = ? AND payload_hash = ?)")) {
                 for (CanonicalRow r : conflicts) {
                     bind(ps, 1, r);
-                    ps.addBatch();
+                    ps.setLong(8, r.envId());
+                    ps.setString(9, r.eventId());
+                    ps.setString(10, r.payloadHash());
+                    ps.executeUpdate();
                 }
-                ps.executeBatch();
             }
         }
         if (!fresh.isEmpty()) {
