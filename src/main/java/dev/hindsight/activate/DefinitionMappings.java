@@ -35,6 +35,12 @@ public final class DefinitionMappings {
     /** The built-ins a property can come from, each a field of the raw event. */
     static final Set<String> BUILT_INS = Set.of("$path", "$url", "$title", "$referrer", "$text", "$href", "$hash",
             "$query", "$browser", "$os", "$device_type", "$session_id", "$device_id", "$identity", "$kind", "$name");
+    /**
+     * The built-ins a property can come from that are its session's (those of the session's first event, as the
+     * analyses have them): the channel, the UTM tags, the landing page, the referring domain.
+     */
+    static final Set<String> SESSION_BUILT_INS = Set.of("$channel", "$utm_source", "$utm_medium", "$utm_campaign",
+            "$utm_term", "$utm_content", "$landing_page", "$landing_path", "$referring_domain");
     static final String USER_PREFIX = "$user.";
 
     /** An approved version that produces: the mapping's id, the version and its pinned filter. */
@@ -310,10 +316,11 @@ public final class DefinitionMappings {
         String from = f.isTextual() ? f.asText() : null;
         if (from == null || from.isEmpty() || from.length() > Registry.MAX_TEXT) {
             errors.add(FieldError.of(at + ".from", "must be a property name, a built-in or $user.<name>"));
-        } else if (from.startsWith("$") && !BUILT_INS.contains(from)
+        } else if (from.startsWith("$") && !BUILT_INS.contains(from) && !SESSION_BUILT_INS.contains(from)
                 && !(from.startsWith(USER_PREFIX) && from.length() > USER_PREFIX.length())) {
             errors.add(FieldError.of(at + ".from", "'" + from + "' is not a built-in; built-ins are "
-                    + new TreeSet<>(BUILT_INS) + ", user properties are $user.<name>"));
+                    + new TreeSet<>(BUILT_INS) + ", of the session " + new TreeSet<>(SESSION_BUILT_INS)
+                    + ", user properties are $user.<name>"));
         }
         return new DefinitionMapping.Source(from, null);
     }

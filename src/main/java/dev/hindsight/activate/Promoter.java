@@ -184,7 +184,7 @@ public final class Promoter implements AutoCloseable {
         List<WriteQueue.Item> items = new ArrayList<>();
         List<CanonicalRow.Result> results = new ArrayList<>();
         for (PromotionStore.Arrival a : page) {
-            CanonicalEvent ce = canonical(envId, p.mapping(), a.event());
+            CanonicalEvent ce = canonical(envId, p.mapping(), a);
             CanonicalRow.Result r = new CanonicalRow.Result();
             ops.add(Capture.op(ce, Validator.validate(ce, snapshot), receivedAt, r, outboxes));
             items.add(new WriteQueue.Item("promotion", null));
@@ -212,7 +212,8 @@ public final class Promoter implements AutoCloseable {
     }
 
     /** The canonical event a mapping makes of a raw event. */
-    CanonicalEvent canonical(long envId, DefinitionMapping m, RawEvent e) {
+    CanonicalEvent canonical(long envId, DefinitionMapping m, PromotionStore.Arrival a) {
+        RawEvent e = a.event();
         Map<String, Object> props = new LinkedHashMap<>();
         Map<String, Object> eventProps = null;
         Map<String, Object> userProps = null;
@@ -226,6 +227,8 @@ public final class Promoter implements AutoCloseable {
                     userProps = e.identity() == null ? Map.of() : userProperties.apply(envId, e.identity());
                 }
                 v = userProps.get(from.substring(DefinitionMappings.USER_PREFIX.length()));
+            } else if (DefinitionMappings.SESSION_BUILT_INS.contains(from)) {
+                v = a.session().get(from);
             } else if (from.startsWith("$")) {
                 v = builtIn(from, e);
             } else {

@@ -10,8 +10,12 @@ import java.util.List;
  */
 public interface PromotionStore {
 
-    /** A raw event with its arrival number. */
-    record Arrival(long seq, RawEvent event) {
+    /**
+     * A raw event with its arrival number and its session's session-level built-ins ({@code $channel},
+     * {@code $utm_source}, {@code $landing_page}, ...: those of the session's first event), by name; a built-in the
+     * session has no value of is absent.
+     */
+    record Arrival(long seq, RawEvent event, java.util.Map<String, Object> session) {
     }
 
     /**

@@ -207,6 +207,37 @@ class PromotionTest {
     }
 
     @Test
+    void aPropertyCanComeFromTheSessionsChannelAndUtmTagsAsTheAnalysesHaveThem() {
+        long now = System.currentTimeMillis();
+        long definition = define("Clicked Subscribe", "button.subscribe");
+        long id = as(analyst, "POST", mappings(""), map("definition_id", definition, "canonical_event", "subscribed",
+                "properties", map("channel", map("from", "$channel"), "campaign", map("from", "$utm_campaign"),
+                        "landing", map("from", "$landing_path"), "page", map("from", "$path")))).json()
+                .get("id").asLong();
+        // The session lands from a newsletter link, then clicks Subscribe on another page.
+        TestServer.Response r = s.post("/h", json(map("app_id", s.dev().appId(), "events", List.of(
+                map("event_id", UUID.randomUUID().toString(), "kind", "pageview", "device_id", "d-news",
+                        "session_id", "s-news", "time", now - 120_000,
+                        "url", "https://shop.example.com/spring?utm_source=newsletter&utm_medium=email"
+                                + "&utm_campaign=spring_sale"),
+                map("event_id", UUID.randomUUID().toString(), "kind", "click", "device_id", "d-news",
+                        "session_id", "s-news", "time", now - 60_000,
+                        "hierarchy", "body:1:1|div#app:1:1|button.subscribe[type=button]:1:1", "text", "Subscribe",
+                        "url", "https://shop.example.com/pricing")))));
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        as(architect, "POST", mappings("/" + id + "/approve"), null);
+        TestServer.Response backfill = as(architect, "POST", mappings("/" + id + "/backfill"), map("from",
+                Instant.ofEpochMilli(now - 3_600_000).toString(), "to", Instant.now().toString()));
+        assertThat(backfill.status()).as(backfill.body()).isEqualTo(200);
+        JsonNode props = produced(id).get("latest").get(0).get("properties");
+        assertThat(props.get("channel").asText()).isEqualTo("email");
+        assertThat(props.get("campaign").asText()).isEqualTo("spring_sale");
+        assertThat(props.get("landing").asText()).isEqualTo("/spring");
+        assertThat(props.get("page").asText()).isEqualTo("/pricing");
+        as(architect, "POST", mappings("/" + id + "/deprecate"), null);
+    }
+
+    @Test
     void backfillWindowsAreBounded() {
         long definition = define("Clicked Buy Bounded", "button.buy");
         long id = as(analyst, "POST", mappings(""), map("definition_id", definition, "canonical_event", "purchase"))

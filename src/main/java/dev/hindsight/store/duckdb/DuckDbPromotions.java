@@ -47,7 +47,7 @@ public final class DuckDbPromotions implements PromotionStore {
     public List<Arrival> matching(long envId, EventFilter filter, long afterSeq, long upToSeq, Long fromMs, Long toMs,
             int limit) {
         int seqAt = DuckDbEventStore.EVENT_COLUMNS.split(",").length + 1;
-        Sql sql = new Sql().append("SELECT " + DuckDbEventStore.EVENT_COLUMNS + ", seq FROM events WHERE env_id = ")
+        Sql sql = new Sql().append("SELECT " + DuckDbEventStore.EVENT_COLUMNS + ", seq, session_key FROM events WHERE env_id = ")
                 .param(envId).append(" AND seq > ").param(afterSeq).append(" AND seq <= ").param(upToSeq)
                 .append(" AND library IS DISTINCT FROM ").param(CANONICAL_LIBRARY);
         if (fromMs != null) {
@@ -58,9 +58,41 @@ public final class DuckDbPromotions implements PromotionStore {
         }
         sql.append(" AND coalesce((").append(dialect.filter(filter)).append("), false)")
                 .append(" ORDER BY seq LIMIT ").param(limit);
-        List<Arrival> found = db.query(sql.text(), sql.params(), rs -> new Arrival(rs.getLong(seqAt),
-                DuckDbEventStore.readEvent(rs)));
-        return withIdentities(envId, found);
+        List<Integer> keys = new java.util.ArrayList<>();
+        List<Arrival> found = db.query(sql.text(), sql.params(), rs -> {
+            int key = rs.getInt(seqAt + 1);
+            keys.add(rs.wasNull() ? null : key);
+            return new Arrival(rs.getLong(seqAt), DuckDbEventStore.readEvent(rs), java.util.Map.of());
+        });
+        return withIdentities(envId, withSessions(found, keys));
+    }
+
+    /** The arrivals with their sessions' built-ins, looked up by the sessions' keys in {@code session_firsts}. */
+    private List<Arrival> withSessions(List<Arrival> arrivals, List<Integer> keys) {
+        List<Object> distinct = keys.stream().filter(k -> k != null).distinct().map(k -> (Object) k).toList();
+        if (distinct.isEmpty()) {
+            return arrivals;
+        }
+        java.util.Map<Integer, java.util.Map<String, Object>> sessions = new java.util.HashMap<>();
+        db.forEach("SELECT sf_key, " + SessionFirsts.KEYS.stream().map(SessionFirsts::column)
+                .collect(java.util.stream.Collectors.joining(", ")) + " FROM session_firsts WHERE sf_key IN ("
+                + "?, ".repeat(distinct.size() - 1) + "?)", distinct, rs -> {
+                    java.util.Map<String, Object> values = new java.util.LinkedHashMap<>();
+                    for (int i = 0; i < SessionFirsts.KEYS.size(); i++) {
+                        String v = rs.getString(i + 2);
+                        if (v != null) {
+                            values.put(SessionFirsts.KEYS.get(i), v);
+                        }
+                    }
+                    sessions.put(rs.getInt(1), values);
+                });
+        List<Arrival> out = new java.util.ArrayList<>(arrivals.size());
+        for (int i = 0; i < arrivals.size(); i++) {
+            Arrival a = arrivals.get(i);
+            java.util.Map<String, Object> session = keys.get(i) == null ? null : sessions.get(keys.get(i));
+            out.add(session == null ? a : new Arrival(a.seq(), a.event(), session));
+        }
+        return out;
     }
 
     /**
@@ -81,7 +113,8 @@ public final class DuckDbPromotions implements PromotionStore {
                 + " AND undone_at IS NULL AND device_id IN (" + "?, ".repeat(devices.size() - 1) + "?) GROUP BY device_id",
                 params, rs -> linked.put(rs.getString(1), rs.getString(2)));
         return arrivals.stream().map(a -> a.event().identity() == null && linked.containsKey(a.event().deviceId())
-                ? new Arrival(a.seq(), a.event().withIdentity(linked.get(a.event().deviceId()))) : a).toList();
+                ? new Arrival(a.seq(), a.event().withIdentity(linked.get(a.event().deviceId())), a.session()) : a)
+                .toList();
     }
 
     @Override
