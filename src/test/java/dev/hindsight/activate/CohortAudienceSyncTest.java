@@ -199,6 +199,38 @@ class CohortAudienceSyncTest {
         }
     }
 
+    @Test
+    void aSyncToADestinationRequiringConsentSendsOnlyMembersWhoGrantedItAndRemovesOneWhoWithdrawsIt() {
+        long now = System.currentTimeMillis();
+        track("c-ann", "consent_visit", now - 60_000);
+        track("c-bob", "consent_visit", now - 60_000);
+        setProps("c-ann", Map.of("email", "c-ann@example.com", "consent_member", "yes", "consents", "analytics,ads"));
+        setProps("c-bob", Map.of("email", "c-bob@example.com", "consent_member", "yes", "consents", "analytics"));
+        long cohort = memberCohort("Consented audience", "consent_visit", "consent_member");
+
+        try (MetaStandIn meta = new MetaStandIn(Clock.systemUTC(), "px3", "EAAconsent").audience("23850003")) {
+            TestServer.Response d = admin("POST", env("/destinations"), map("name", "meta consented " + System.nanoTime(),
+                    "kind", "meta", "settings", map("base_url", meta.baseUrl(), "api_version", "21.0", "pixel_id",
+                            "px3", "access_token", "EAAconsent"), "mapping", map(), "required_consent", "ads"));
+            assertThat(d.status()).as(d.body()).isEqualTo(201);
+            long sync = sync(cohort, d.json().get("id").asLong(), "23850003");
+
+            JsonNode first = run(sync);
+            assertThat(first.get("status").asText()).as(first.toString()).isEqualTo("delivered");
+            assertThat(first.get("joined").asInt()).as("only ann granted ads").isEqualTo(1);
+            assertThat(meta.sent("POST", "EMAIL_SHA256")).containsExactly(Pii.sha256Hex("c-ann@example.com"));
+            assertThat(String.join("", meta.received.stream().map(StandIn.Received::body).toList()))
+                    .doesNotContain(Pii.sha256Hex("c-bob@example.com"));
+
+            // ann withdraws her consent: she leaves the audience though still in the cohort.
+            setProps("c-ann", Map.of("consents", "analytics"));
+            JsonNode second = run(sync);
+            assertThat(second.get("left").asInt()).isEqualTo(1);
+            assertThat(meta.sent("DELETE", "EMAIL_SHA256")).containsExactly(Pii.sha256Hex("c-ann@example.com"));
+            assertThat(meta.audienceMembers.get("23850003")).isEmpty();
+        }
+    }
+
     // --- helpers ---
 
     /** A dynamic cohort: did {@code event} in the last 30 days and has {@code property} = "yes". */

@@ -165,11 +165,16 @@ public final class CohortSyncs implements AutoCloseable {
         long started = clock.millis();
         long runId = store.nextRunId();
         Map<String, Member> baseline = readBaseline(s.baselineJson());
+        Destinations.Configured c = destinations.byId(s.destinationId());
+        if (c == null || c.envId() != env.id()) {
+            return finish(s, new RunRow(s.id(), runId, started, clock.millis(), 0, 0, "failed", null, null,
+                    "destination " + s.destinationId() + " no longer exists"), null);
+        }
         Analysis.CohortSpec cohort;
         Map<String, Member> now;
         try {
             cohort = queries.cohort(env, Json.MAPPER.getNodeFactory().numberNode(s.cohortId()), "cohort_id");
-            now = members(env, cohort, started);
+            now = members(env, cohort, started, c.destination().requiredConsent());
         } catch (HindsightException e) {
             return finish(s, new RunRow(s.id(), runId, started, clock.millis(), 0, 0, "failed", null, null,
                     "cohort: " + e.getMessage()), null);
@@ -179,11 +184,6 @@ public final class CohortSyncs implements AutoCloseable {
         if (joined.isEmpty() && left.isEmpty() && s.lastSuccessAt() != null) {
             return finish(s, new RunRow(s.id(), runId, started, clock.millis(), 0, 0, "unchanged", null, null, null),
                     null);
-        }
-        Destinations.Configured c = destinations.byId(s.destinationId());
-        if (c == null || c.envId() != env.id()) {
-            return finish(s, new RunRow(s.id(), runId, started, clock.millis(), joined.size(), left.size(), "failed",
-                    null, null, "destination " + s.destinationId() + " no longer exists"), null);
         }
         store.saveRun(env.id(), new RunRow(s.id(), runId, started, null, joined.size(), left.size(), "running", null,
                 null, null));
@@ -245,8 +245,12 @@ public final class CohortSyncs implements AutoCloseable {
         return run;
     }
 
-    /** The cohort's members now, by their text, with their email and phone. */
-    Map<String, Member> members(Environment env, Analysis.CohortSpec cohort, long now) {
+    /**
+     * The cohort's members now, by their text, with their email and phone; with a {@code consent} flag, only those
+     * whose {@code consents} user property (comma-separated flags) grants it: a member who withdraws it leaves the
+     * audience at the next run.
+     */
+    Map<String, Member> members(Environment env, Analysis.CohortSpec cohort, long now, String consent) {
         Map<String, Member> out = new TreeMap<>();
         String cursor = null;
         do {
@@ -254,6 +258,9 @@ public final class CohortSyncs implements AutoCloseable {
             for (Answer.User u : page.users()) {
                 String label = u.identity() != null ? u.identity() : u.userKey();
                 JsonNode p = u.properties();
+                if (consent != null && !consent.isBlank() && !granted(p, consent)) {
+                    continue;
+                }
                 String email = p == null ? null : Pii.normaliseEmail(text(p, "email"));
                 String phone = p == null ? null : Pii.normalisePhone(text(p, "phone"));
                 out.put(label, Member.of(label, email, phone));
@@ -265,6 +272,19 @@ public final class CohortSyncs implements AutoCloseable {
             }
         } while (cursor != null);
         return out;
+    }
+
+    private static boolean granted(JsonNode properties, String consent) {
+        String flags = properties == null ? null : text(properties, "consents");
+        if (flags == null) {
+            return false;
+        }
+        for (String f : flags.split(",")) {
+            if (f.trim().equals(consent.trim())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String text(JsonNode p, String key) {
