@@ -231,6 +231,68 @@ class CohortAudienceSyncTest {
         }
     }
 
+    @Test
+    void aGoogleAdsSyncRunsACustomerMatchJobOfHashedIdentifiersThenAJobOfRemovals() {
+        long now = System.currentTimeMillis();
+        track("g-ann", "gads_visit", now - 60_000);
+        track("g-bob", "gads_visit", now - 60_000);
+        track("g-cid", "gads_visit", now - 60_000);
+        setProps("g-ann", Map.of("email", " G-Ann@Example.com ", "phone", "+1 (415) 555-0100", "gads_member", "yes"));
+        setProps("g-bob", Map.of("email", "g-bob@example.com", "gads_member", "yes"));
+        setProps("g-cid", Map.of("gads_member", "yes"));
+        anonymous("g-dev-1", "gads_visit", now - 60_000, Map.of("gads_member", "yes", "email", "g-anon@example.com"));
+        long cohort = memberCohort("Google Ads list", "gads_visit", "gads_member");
+
+        try (GoogleAdsStandIn ads = new GoogleAdsStandIn(Clock.systemUTC(), "ya29.token", "devtok123", "1234567890")
+                .userList("555")) {
+            // A Google Ads destination takes audiences only: a mapping of events is refused, naming it.
+            TestServer.Response mapped = admin("POST", env("/destinations"), map("name", "ads with events", "kind",
+                    "google_ads", "settings", map("customer_id", "123-456-7890", "developer_token", "devtok123",
+                            "access_token", "ya29.token"), "mapping", map("purchase", map("name", "Purchase"))));
+            assertThat(mapped.status()).isEqualTo(400);
+            assertThat(mapped.json().get("errors").get(0).get("field").asText()).isEqualTo("mapping");
+
+            long dest = destination("google_ads", map("base_url", ads.baseUrl(), "api_version", "21",
+                    "customer_id", "123-456-7890", "developer_token", "devtok123", "access_token", "ya29.token"));
+            // The destination answers with its secrets masked.
+            assertThat(admin("GET", env("/destinations/" + dest), null).body()).doesNotContain("devtok123", "ya29.token");
+            TestServer.Response noList = admin("POST", env("/cohort-syncs"), map("cohort_id", cohort, "destination_id",
+                    dest, "audience_id", "not-a-list"));
+            assertThat(noList.status()).isEqualTo(400);
+            assertThat(noList.body()).contains("audience_id");
+            long sync = sync(cohort, dest, "555");
+
+            JsonNode first = run(sync);
+            assertThat(first.get("status").asText()).as(first.toString()).isEqualTo("delivered");
+            // One job: created for the list, one create operation per member with an email or phone, then run.
+            assertThat(ads.received).extracting(StandIn.Received::path).containsExactly(
+                    "/v21/customers/1234567890/offlineUserDataJobs:create",
+                    "/v21/customers/1234567890/offlineUserDataJobs/9001:addOperations",
+                    "/v21/customers/1234567890/offlineUserDataJobs/9001:run");
+            assertThat(ads.sent("create")).containsExactlyInAnyOrder(
+                    "hashedEmail:" + Pii.sha256Hex("g-ann@example.com"), "hashedPhoneNumber:" + Pii.hashPhone("+14155550100"),
+                    "hashedEmail:" + Pii.sha256Hex("g-bob@example.com"));
+            assertThat(ads.jobs.get("9001").consent.path("adUserData").asText()).isEqualTo("UNSPECIFIED");
+            assertThat(ads.received).allSatisfy(r -> assertThat(r.body()).doesNotContain("example.com", "g-dev"));
+
+            // bob leaves: a second job with his removal only.
+            setProps("g-bob", Map.of("gads_member", "no"));
+            JsonNode second = run(sync);
+            assertThat(second.get("status").asText()).as(second.toString()).isEqualTo("delivered");
+            assertThat(ads.sent("remove")).containsExactly("hashedEmail:" + Pii.sha256Hex("g-bob@example.com"));
+            assertThat(ads.lists.get("555")).containsExactlyInAnyOrder(
+                    "hashedEmail:" + Pii.sha256Hex("g-ann@example.com"), "hashedPhoneNumber:" + Pii.hashPhone("+14155550100"));
+
+            // A refused token fails the run and keeps the baseline: the next run sends the same diff again.
+            setProps("g-cid", Map.of("email", "g-cid@example.com"));
+            ads.failNext(StandIn.Failure.status(401, "{\"error\":{\"code\":401,\"status\":\"UNAUTHENTICATED\"}}"));
+            assertThat(run(sync).get("status").asText()).isEqualTo("failed");
+            JsonNode retried = run(sync);
+            assertThat(retried.get("status").asText()).as(retried.toString()).isEqualTo("delivered");
+            assertThat(ads.lists.get("555")).contains("hashedEmail:" + Pii.sha256Hex("g-cid@example.com"));
+        }
+    }
+
     // --- helpers ---
 
     /** A dynamic cohort: did {@code event} in the last 30 days and has {@code property} = "yes". */

@@ -158,6 +158,7 @@ public final class Delivery implements AutoCloseable {
             case Destination.Ga4 g -> 25;
             case Destination.HubSpot h -> 100;
             case Destination.Webhook w -> 1;
+            case Destination.GoogleAds g -> 1;
         };
     }
 

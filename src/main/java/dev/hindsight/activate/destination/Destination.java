@@ -28,6 +28,7 @@ public sealed interface Destination {
             case Ga4 g -> "ga4";
             case HubSpot h -> "hubspot";
             case Webhook w -> "webhook";
+            case GoogleAds g -> "google_ads";
         };
     }
 
@@ -38,6 +39,7 @@ public sealed interface Destination {
             case Ga4 g -> Optional.of(Duration.ofHours(72));
             case HubSpot h -> Optional.empty();
             case Webhook w -> Optional.empty();
+            case GoogleAds g -> Optional.empty();
         };
     }
 
@@ -116,6 +118,34 @@ public sealed interface Destination {
         /** The rotation is over: only the current secret signs. */
         public Webhook finishRotation() {
             return new Webhook(name, url, List.of(secrets.getFirst()), mapping, requiredConsent);
+        }
+    }
+
+    /**
+     * Google Ads Customer Match, for cohort syncs only (canonical events go to Google through GA4): a user list of
+     * the customer account filled through offline user data jobs
+     * ({@code POST {baseUrl}/{apiVersion}/customers/{customerId}/offlineUserDataJobs:create}, then the job's
+     * {@code :addOperations} and {@code :run}), with an OAuth access token and the developer token.
+     *
+     * @param loginCustomerId the manager account the token acts through, or null
+     */
+    record GoogleAds(String name, String baseUrl, String apiVersion, String customerId, String developerToken,
+            String accessToken, String loginCustomerId, EventMapping mapping, String requiredConsent)
+            implements Destination {
+        public static final String DEFAULT_BASE_URL = "https://googleads.googleapis.com";
+
+        /** The API root of this version, such as {@code https://googleads.googleapis.com/v21}. */
+        public String root() {
+            return trim(baseUrl) + "/v" + apiVersion.replaceFirst("^v", "");
+        }
+
+        public URI createJobUri() {
+            return URI.create(root() + "/customers/" + customerId + "/offlineUserDataJobs:create");
+        }
+
+        /** The resource name of a user list of the customer. */
+        public String userList(String listId) {
+            return "customers/" + customerId + "/userLists/" + listId;
         }
     }
 

@@ -29,10 +29,10 @@ import java.util.function.LongConsumer;
  * canonical event gets (one per enabled destination whose mapping names it).
  */
 public final class Destinations implements dev.hindsight.activate.Outboxes {
-    static final Set<String> KINDS = Set.of("meta", "ga4", "hubspot", "webhook");
+    static final Set<String> KINDS = Set.of("meta", "ga4", "hubspot", "webhook", "google_ads");
     static final Set<String> FIELDS = Set.of("name", "kind", "settings", "mapping", "required_consent", "enabled",
             "concurrency", "rate_per_second", "retry_window_seconds");
-    static final Set<String> SECRET_SETTINGS = Set.of("access_token", "api_secret", "secrets");
+    static final Set<String> SECRET_SETTINGS = Set.of("access_token", "api_secret", "secrets", "developer_token");
     public static final Duration DEFAULT_RETRY_WINDOW = Duration.ofHours(4);
     static final int DEFAULT_CONCURRENCY = 4;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -271,6 +271,25 @@ public final class Destinations implements dev.hindsight.activate.Outboxes {
                             e.getValue().asText()));
                     yield new Destination.HubSpot(name, or(s, "base_url", Destination.HubSpot.DEFAULT_BASE_URL),
                             need(s, "access_token", errors), mapping, props, consent);
+                }
+                case "google_ads" -> {
+                    if (!mapping.rules().isEmpty()) {
+                        errors.add(FieldError.of("mapping", "must be empty: Google Ads takes audiences (cohort"
+                                + " syncs), not events; send conversions to Google through a GA4 destination"));
+                    }
+                    String customer = need(s, "customer_id", errors);
+                    String login = or(s, "login_customer_id", null);
+                    for (var id : List.of(Map.entry("customer_id", customer.isEmpty() ? "0" : customer),
+                            Map.entry("login_customer_id", login == null ? "0" : login))) {
+                        if (!id.getValue().replace("-", "").matches("\\d{1,12}")) {
+                            errors.add(FieldError.of("settings." + id.getKey(), "must be a Google Ads customer id"
+                                    + " (10 digits, dashes allowed)"));
+                        }
+                    }
+                    yield new Destination.GoogleAds(name, or(s, "base_url", Destination.GoogleAds.DEFAULT_BASE_URL),
+                            or(s, "api_version", "21"), customer.replace("-", ""),
+                            need(s, "developer_token", errors), need(s, "access_token", errors),
+                            login == null ? null : login.replace("-", ""), mapping, consent);
                 }
                 default -> {
                     String url = need(s, "url", errors);

@@ -68,6 +68,9 @@ public final class RequestBuilder {
             case Destination.Ga4 g -> Ga4Requests.build(g, accepted, test);
             case Destination.HubSpot h -> HubSpotRequests.build(h, accepted, test);
             case Destination.Webhook w -> WebhookRequests.build(w, accepted, test, now);
+            case Destination.GoogleAds g -> new Build(List.of(), accepted.stream().map(m -> new Build.Skipped(
+                    m.eventId(), "audiences-only", "Google Ads takes audiences (cohort syncs), not events: send"
+                    + " conversions through GA4")).toList(), List.of());
         };
         skipped.addAll(own.skipped());
         return new Build(own.requests(), skipped, own.notes());

@@ -58,6 +58,8 @@ final class Audiences {
             case Destination.Meta m -> meta(m, audienceId, joined, left);
             case Destination.HubSpot h -> hubspot(h, audienceId, joined, left);
             case Destination.Ga4 g -> throw new IllegalArgumentException("GA4 has no audiences to sync");
+            case Destination.GoogleAds g -> throw new IllegalArgumentException(
+                    "Google Ads syncs run as offline user data jobs (see CohortSyncs), not as fixed requests");
         };
     }
 
@@ -167,6 +169,77 @@ final class Audiences {
 
     private static Map<String, String> hubspotHeaders(Destination.HubSpot h) {
         return Map.of("Content-Type", "application/json", "Authorization", "Bearer " + h.accessToken());
+    }
+
+    /** Most members one Google Ads {@code :addOperations} request carries (Google takes 100,000, advises 10,000). */
+    static final int GOOGLE_ADS_OPERATIONS = 10_000;
+
+    /**
+     * Creates a Customer Match offline user data job for the user list {@code listId}. Its consent fields say GRANTED
+     * when the destination requires a consent flag (only members who granted it are sent), UNSPECIFIED otherwise.
+     */
+    static BuiltRequest googleAdsCreateJob(Destination.GoogleAds g, String listId) {
+        String consent = g.requiredConsent() == null || g.requiredConsent().isBlank() ? "UNSPECIFIED" : "GRANTED";
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("userList", g.userList(listId));
+        metadata.put("consent", Map.of("adUserData", consent, "adPersonalization", consent));
+        Map<String, Object> job = new LinkedHashMap<>();
+        job.put("type", "CUSTOMER_MATCH_USER_LIST");
+        job.put("customerMatchUserListMetadata", metadata);
+        return new BuiltRequest("google_ads", "audience-job", "POST", g.createJobUri(), googleAdsHeaders(g),
+                json(Map.of("job", job)), List.of(), List.of(), false);
+    }
+
+    /** The job's resource name from the create's answer ({@code resourceName}), or null. */
+    static String jobResource(String createAnswer) {
+        try {
+            String name = dev.hindsight.http.Json.MAPPER.readTree(createAnswer == null ? "{}" : createAnswer)
+                    .path("resourceName").asText("");
+            return name.matches("customers/\\d+/offlineUserDataJobs/\\d+") ? name : null;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The job's operations: one {@code create} (or {@code remove}) per member, whose identifiers are the SHA-256 of
+     * their normalised email and phone; at most {@link #GOOGLE_ADS_OPERATIONS} a request.
+     */
+    static List<BuiltRequest> googleAdsOperations(Destination.GoogleAds g, String job, List<Member> members,
+            boolean remove) {
+        List<Map<String, Object>> ops = new ArrayList<>();
+        for (Member m : members) {
+            List<Map<String, String>> ids = new ArrayList<>();
+            if (m.emailSha256() != null) ids.add(Map.of("hashedEmail", m.emailSha256()));
+            if (m.phoneSha256() != null) ids.add(Map.of("hashedPhoneNumber", m.phoneSha256()));
+            if (ids.isEmpty() || !m.identified()) continue;
+            ops.add(Map.of(remove ? "remove" : "create", Map.of("userIdentifiers", ids)));
+        }
+        List<BuiltRequest> out = new ArrayList<>();
+        URI uri = URI.create(g.root() + "/" + job + ":addOperations");
+        for (int i = 0; i < ops.size(); i += GOOGLE_ADS_OPERATIONS) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("enablePartialFailure", false);
+            body.put("operations", ops.subList(i, Math.min(ops.size(), i + GOOGLE_ADS_OPERATIONS)));
+            out.add(new BuiltRequest("google_ads", remove ? "audience-remove" : "audience-add", "POST", uri,
+                    googleAdsHeaders(g), json(body), List.of(), List.of(), false));
+        }
+        return out;
+    }
+
+    /** Runs the job: Google then applies its operations to the list (asynchronously, within hours). */
+    static BuiltRequest googleAdsRun(Destination.GoogleAds g, String job) {
+        return new BuiltRequest("google_ads", "audience-run", "POST", URI.create(g.root() + "/" + job + ":run"),
+                googleAdsHeaders(g), "{}", List.of(), List.of(), false);
+    }
+
+    private static Map<String, String> googleAdsHeaders(Destination.GoogleAds g) {
+        Map<String, String> h = new LinkedHashMap<>();
+        h.put("Content-Type", "application/json");
+        h.put("Authorization", "Bearer " + g.accessToken());
+        h.put("developer-token", g.developerToken());
+        if (g.loginCustomerId() != null) h.put("login-customer-id", g.loginCustomerId());
+        return h;
     }
 
     static String json(Object o) {

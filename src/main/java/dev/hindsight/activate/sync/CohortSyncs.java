@@ -133,6 +133,10 @@ public final class CohortSyncs implements AutoCloseable {
             throw HindsightException.field("audience_id", "is required for " + d.kind() + ": the "
                     + (d instanceof Destination.Meta ? "Custom Audience id" : "list id") + " (letters, digits, _ -)");
         }
+        if (d instanceof Destination.GoogleAds && (audience == null || !audience.matches("\\d{1,20}"))) {
+            throw HindsightException.field("audience_id", "is required for google_ads: the Customer Match user list"
+                    + " id (digits)");
+        }
         long now = clock.millis();
         SyncRow row = new SyncRow(env.id(), store.nextSyncId(), cohortId, destinationId, schedule, audience, "{}",
                 null, now + schedule * 60_000L, now);
@@ -179,7 +183,11 @@ public final class CohortSyncs implements AutoCloseable {
             return finish(s, new RunRow(s.id(), runId, started, clock.millis(), 0, 0, "failed", null, null,
                     "cohort: " + e.getMessage()), null);
         }
-        List<Member> joined = now.values().stream().filter(m -> !baseline.containsKey(m.label())).toList();
+        // A member whose email or phone changed since the destination took them is sent again, so that an ad
+        // platform can match them by what they now have (a webhook's audience knows members by their text only).
+        boolean byIdentifiers = !(c.destination() instanceof Destination.Webhook);
+        List<Member> joined = now.values().stream().filter(m -> !baseline.containsKey(m.label())
+                || byIdentifiers && !sameIdentifiers(m, baseline.get(m.label()))).toList();
         List<Member> left = baseline.values().stream().filter(m -> !now.containsKey(m.label())).toList();
         if (joined.isEmpty() && left.isEmpty() && s.lastSuccessAt() != null) {
             return finish(s, new RunRow(s.id(), runId, started, clock.millis(), 0, 0, "unchanged", null, null, null),
@@ -205,8 +213,35 @@ public final class CohortSyncs implements AutoCloseable {
             }
             joined = joined.stream().map(m -> m.email() == null ? m : m.withRecordId(ids.get(m.email()))).toList();
         }
-        List<BuiltRequest> requests = Audiences.build(c.destination(), s.audienceId(), s.id(), ref, joined, left,
-                Instant.ofEpochMilli(started));
+        if (c.destination() instanceof Destination.GoogleAds g) {
+            // Customer Match takes a job per change: created, filled with operations, then run. Who joined and who
+            // left go in jobs of their own; members with neither an email nor a phone cannot be matched.
+            for (var side : List.of(Map.entry(false, joined), Map.entry(true, left))) {
+                List<Member> sent = side.getValue().stream().filter(m -> m.identified()
+                        && (m.emailSha256() != null || m.phoneSha256() != null)).toList();
+                if (sent.isEmpty()) continue;
+                last = sender.send(Audiences.googleAdsCreateJob(g, s.audienceId()));
+                if (!(last instanceof Outcome.Delivered)) {
+                    return failed(s, runId, started, joined, left, last);
+                }
+                String job = Audiences.jobResource(last.body());
+                if (job == null) {
+                    return failed(s, runId, started, joined, left, new Outcome.Permanent(last.status(), last.body(),
+                            "the job's create answered no resourceName"));
+                }
+                List<BuiltRequest> steps = new ArrayList<>(Audiences.googleAdsOperations(g, job, sent, side.getKey()));
+                steps.add(Audiences.googleAdsRun(g, job));
+                for (BuiltRequest r : steps) {
+                    last = sender.send(r);
+                    if (!(last instanceof Outcome.Delivered)) {
+                        return failed(s, runId, started, joined, left, last);
+                    }
+                }
+            }
+        }
+        List<BuiltRequest> requests = c.destination() instanceof Destination.GoogleAds ? List.of()
+                : Audiences.build(c.destination(), s.audienceId(), s.id(), ref, joined, left,
+                        Instant.ofEpochMilli(started));
         for (BuiltRequest r : requests) {
             last = sender.send(r);
             if (!(last instanceof Outcome.Delivered)) {
@@ -226,6 +261,11 @@ public final class CohortSyncs implements AutoCloseable {
         finish(s, run, accepted);
         traits.audience(env.id(), s.id(), joined, left, clock.millis());
         return run;
+    }
+
+    private static boolean sameIdentifiers(Member a, Member b) {
+        return java.util.Objects.equals(a.emailSha256(), b.emailSha256())
+                && java.util.Objects.equals(a.phoneSha256(), b.phoneSha256());
     }
 
     private RunRow failed(SyncRow s, long runId, long started, List<Member> joined, List<Member> left, Outcome o) {
