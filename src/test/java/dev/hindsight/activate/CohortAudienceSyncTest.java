@@ -180,6 +180,9 @@ class CohortAudienceSyncTest {
             assertThat(hub.sent("add")).containsExactlyInAnyOrder(ann, "777");
             assertThat(hub.sent("remove")).isEmpty();
             assertThat(hub.listMembers.get("4242")).containsExactlyInAnyOrder(ann, "777");
+            // The record ids HubSpot answered come back as a trait of each user.
+            assertThat(admin("GET", "/api/users/h-ann?app_id=" + s.dev().appId(), null).json().path("properties")
+                    .path("hs_hubspot_contact_id").asText()).isEqualTo(ann);
 
             // The baseline keeps no email or phone, only their hashes and the record ids.
             String baseline = baseline(sync);

@@ -15,7 +15,8 @@ import java.util.Map;
  * <ul>
  * <li>{@code hs_in_audience_<sync id>}: true when the user joined the sync's audience, false when they left it;
  * <li>{@code hs_match_keys}: the identifiers a platform can match them by, "email,phone,external_id" or fewer;
- * <li>{@code hs_last_delivery_<destination name>}: delivered, dead or skipped, for their last event delivered.
+ * <li>{@code hs_last_delivery_<destination name>}: delivered, dead or skipped, for their last event delivered;
+ * <li>{@code hs_hubspot_contact_id}: the record id HubSpot answered for their contact (a value a destination returns).
  * </ul>
  * Only identified users carry traits (anonymous devices have no identity to write them to).
  */
@@ -23,6 +24,7 @@ public final class Traits {
     public static final String IN_AUDIENCE = "hs_in_audience_";
     public static final String MATCH_KEYS = "hs_match_keys";
     public static final String LAST_DELIVERY = "hs_last_delivery_";
+    public static final String HUBSPOT_CONTACT_ID = "hs_hubspot_contact_id";
     private static final int CHUNK = 1000;
 
     private final WriteQueue queue;
@@ -39,6 +41,9 @@ public final class Traits {
             Map<String, Object> p = new LinkedHashMap<>();
             p.put(IN_AUDIENCE + syncId, true);
             p.put(MATCH_KEYS, m.matchKeys());
+            if (m.recordId() != null) {
+                p.put(HUBSPOT_CONTACT_ID, m.recordId());
+            }
             ops.add(new WriteOp.SetUserProperties(envId, m.label(), p, at));
         }
         for (Member m : left) {
