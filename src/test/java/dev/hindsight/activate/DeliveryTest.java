@@ -327,6 +327,18 @@ class DeliveryTest {
         assertThat(admin("GET", env("/destinations"), null).body()).doesNotContain(SECRET);
         TestServer.Response bad = admin("POST", env("/destinations"), map("name", "x", "kind", "fax"));
         assertThat(bad.status()).isEqualTo(400);
+        // URLs must be absolute http(s) URLs with a host: a clear 400 naming the setting, never a failure at send.
+        for (String url : List.of("ftp://example.com/hook", "not a url", "javascript:alert(1)", "/relative",
+                "https://" + "a".repeat(2050) + ".example.com")) {
+            TestServer.Response badUrl = admin("POST", env("/destinations"), map("name", "x", "kind", "webhook",
+                    "settings", map("url", url, "secrets", List.of(SECRET)), "mapping", map()));
+            assertThat(badUrl.status()).as(url).isEqualTo(400);
+            assertThat(badUrl.json().get("errors").get(0).get("field").asText()).isEqualTo("settings.url");
+        }
+        TestServer.Response badBase = admin("POST", env("/destinations"), map("name", "x", "kind", "ga4", "settings",
+                map("base_url", "file:///etc/passwd", "measurement_id", "G-1", "api_secret", "s"), "mapping", map()));
+        assertThat(badBase.status()).isEqualTo(400);
+        assertThat(badBase.json().get("errors").get(0).get("field").asText()).isEqualTo("settings.base_url");
         assertThat(s.send("POST", env("/destinations"), "{}", TestServer.bearer(s.dev().secretKey())).status())
                 .isIn(401, 403);
         assertThat(s.send("DELETE", env("/destinations/" + h), (String) null).status()).isEqualTo(401);

@@ -260,16 +260,19 @@ public final class Destinations implements dev.hindsight.activate.Outboxes {
         Destination d = null;
         if (errors.isEmpty()) {
             d = switch (kind) {
-                case "meta" -> new Destination.Meta(name, or(s, "base_url", Destination.Meta.DEFAULT_BASE_URL),
+                case "meta" -> new Destination.Meta(name,
+                        url(s, "base_url", Destination.Meta.DEFAULT_BASE_URL, errors),
                         or(s, "api_version", "21.0"), need(s, "pixel_id", errors), need(s, "access_token", errors),
                         or(s, "action_source", "website"), or(s, "test_event_code", null), mapping, consent);
-                case "ga4" -> new Destination.Ga4(name, or(s, "base_url", Destination.Ga4.DEFAULT_BASE_URL),
+                case "ga4" -> new Destination.Ga4(name,
+                        url(s, "base_url", Destination.Ga4.DEFAULT_BASE_URL, errors),
                         need(s, "measurement_id", errors), need(s, "api_secret", errors), mapping, consent);
                 case "hubspot" -> {
                     Map<String, String> props = new LinkedHashMap<>();
                     s.path("contact_properties").fields().forEachRemaining(e -> props.put(e.getKey(),
                             e.getValue().asText()));
-                    yield new Destination.HubSpot(name, or(s, "base_url", Destination.HubSpot.DEFAULT_BASE_URL),
+                    yield new Destination.HubSpot(name,
+                            url(s, "base_url", Destination.HubSpot.DEFAULT_BASE_URL, errors),
                             need(s, "access_token", errors), mapping, props, consent);
                 }
                 case "google_ads" -> {
@@ -286,13 +289,14 @@ public final class Destinations implements dev.hindsight.activate.Outboxes {
                                     + " (10 digits, dashes allowed)"));
                         }
                     }
-                    yield new Destination.GoogleAds(name, or(s, "base_url", Destination.GoogleAds.DEFAULT_BASE_URL),
+                    yield new Destination.GoogleAds(name,
+                            url(s, "base_url", Destination.GoogleAds.DEFAULT_BASE_URL, errors),
                             or(s, "api_version", "21"), customer.replace("-", ""),
                             need(s, "developer_token", errors), need(s, "access_token", errors),
                             login == null ? null : login.replace("-", ""), mapping, consent);
                 }
                 default -> {
-                    String url = need(s, "url", errors);
+                    String url = url(s, "url", null, errors);
                     List<String> secrets = new ArrayList<>();
                     s.path("secrets").forEach(x -> secrets.add(x.asText()));
                     if (secrets.isEmpty()) {
@@ -355,6 +359,29 @@ public final class Destinations implements dev.hindsight.activate.Outboxes {
     private static String or(JsonNode s, String f, String dflt) {
         JsonNode v = s.get(f);
         return v == null || v.isNull() ? dflt : v.asText();
+    }
+
+    /**
+     * A setting that is a URL: absolute, {@code http} or {@code https}, with a host, at most 2,048 characters; the
+     * default when absent (none: required).
+     */
+    private static String url(JsonNode s, String f, String dflt, List<FieldError> errors) {
+        String v = dflt == null ? need(s, f, errors) : or(s, f, dflt);
+        if (v.isEmpty()) {
+            return v;
+        }
+        try {
+            java.net.URI u = new java.net.URI(v);
+            if (v.length() <= 2048 && u.isAbsolute() && ("https".equalsIgnoreCase(u.getScheme())
+                    || "http".equalsIgnoreCase(u.getScheme())) && u.getHost() != null) {
+                return v;
+            }
+        } catch (java.net.URISyntaxException e) {
+            // refused below
+        }
+        errors.add(FieldError.of("settings." + f, "must be an absolute http or https URL with a host, at most 2048"
+                + " characters"));
+        return v;
     }
 
     private static String need(JsonNode s, String f, List<FieldError> errors) {

@@ -118,7 +118,8 @@ final class CanonicalWrites {
         List<String> all = new ArrayList<>(maybe);
         for (int from = 0; from < all.size(); from += 500) {
             List<String> chunk = all.subList(from, Math.min(all.size(), from + 500));
-            try (PreparedStatement ps = c.prepareStatement("SELECT key, payload_hash FROM canonical_events WHERE key IN ("
+            try (PreparedStatement ps = c.prepareStatement("SELECT key, payload_hash FROM canonical_events"
+                    + " WHERE key IN ("
                     + "?, ".repeat(chunk.size() - 1) + "?)")) {
                 for (int i = 0; i < chunk.size(); i++) {
                     ps.setString(i + 1, chunk.get(i));

@@ -47,7 +47,8 @@ public final class DuckDbPromotions implements PromotionStore {
     public List<Arrival> matching(long envId, EventFilter filter, long afterSeq, long upToSeq, Long fromMs, Long toMs,
             int limit) {
         int seqAt = DuckDbEventStore.EVENT_COLUMNS.split(",").length + 1;
-        Sql sql = new Sql().append("SELECT " + DuckDbEventStore.EVENT_COLUMNS + ", seq, session_key FROM events WHERE env_id = ")
+        Sql sql = new Sql().append("SELECT " + DuckDbEventStore.EVENT_COLUMNS + ", seq, session_key FROM events"
+                + " WHERE env_id = ")
                 .param(envId).append(" AND seq > ").param(afterSeq).append(" AND seq <= ").param(upToSeq)
                 .append(" AND library IS DISTINCT FROM ").param(CANONICAL_LIBRARY);
         if (fromMs != null) {
@@ -100,7 +101,8 @@ public final class DuckDbPromotions implements PromotionStore {
      * link not undone): a purchase clicked just before the sign-in that identified the device is the user's.
      */
     private List<Arrival> withIdentities(long envId, List<Arrival> arrivals) {
-        List<String> devices = arrivals.stream().filter(a -> a.event().identity() == null && a.event().deviceId() != null)
+        List<String> devices = arrivals.stream()
+                .filter(a -> a.event().identity() == null && a.event().deviceId() != null)
                 .map(a -> a.event().deviceId()).distinct().toList();
         if (devices.isEmpty()) {
             return arrivals;
@@ -110,7 +112,8 @@ public final class DuckDbPromotions implements PromotionStore {
         params.add(envId);
         params.addAll(devices);
         db.forEach("SELECT device_id, arg_max(identity, (valid_from, id)) FROM identity_links WHERE env_id = ?"
-                + " AND undone_at IS NULL AND device_id IN (" + "?, ".repeat(devices.size() - 1) + "?) GROUP BY device_id",
+                + " AND undone_at IS NULL AND device_id IN (" + "?, ".repeat(devices.size() - 1) + "?)"
+                + " GROUP BY device_id",
                 params, rs -> linked.put(rs.getString(1), rs.getString(2)));
         return arrivals.stream().map(a -> a.event().identity() == null && linked.containsKey(a.event().deviceId())
                 ? new Arrival(a.seq(), a.event().withIdentity(linked.get(a.event().deviceId())), a.session()) : a)
