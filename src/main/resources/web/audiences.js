@@ -2,7 +2,7 @@
 // scheduled diffs (only who joined and who left is sent), each run logged. Analysts read; architects and admins set
 // syncs up, run them now and delete them.
 // /e/<app>/audiences, /e/<app>/audiences/<id>, /e/<app>/audiences/new.
-import {LitElement, html, css, nothing} from 'lit';
+import {LitElement, html, nothing} from 'lit';
 import {api, isAbort, me, roleAtLeast} from './api.js';
 import {base, focusIfLost, formatNumber, SubRoutes} from './ui.js';
 import {loadCohorts} from './pickers.js';
@@ -146,6 +146,17 @@ export class HsAudience extends LitElement {
     this.load();
   }
 
+  willUpdate(changed) {
+    // Saved as new (or another sync opened): the same element now shows that sync, loaded afresh.
+    if (changed.has('syncId') && this.hasUpdated) {
+      this.sync = null;
+      this.runs = null;
+      this.message = '';
+      this.focused = false;
+      this.load();
+    }
+  }
+
   updated() {
     const h = this.renderRoot.querySelector('h1');
     if (h && !this.focused) {
@@ -206,7 +217,7 @@ export class HsAudience extends LitElement {
     }
   }
 
-  async remove() {
+  async deleteItem() {
     if (!confirm('Delete this audience sync? The destination keeps the audience as it was last sent.')) return;
     try {
       await api(`${this.base}/${this.syncId}`, {method: 'DELETE'});
@@ -274,7 +285,7 @@ export class HsAudience extends LitElement {
         <dt>User property</dt><dd><code>$user.${s.trait}</code> <span class="muted">true for members, false once they left: segment any analysis by it</span></dd>
       </dl>
       ${architect ? html`<div class="actions"><button class="primary" id="run-now" ?disabled=${this.busy} @click=${this.runNow}>${this.busy ? 'Running…' : 'Run now'}</button>
-        <button id="delete" @click=${this.remove}>Delete</button><span role="status" class="muted" id="message">${this.message || ''}</span></div>`
+        <button id="delete" @click=${this.deleteItem}>Delete</button><span role="status" class="muted" id="message">${this.message || ''}</span></div>`
         : html`<p class="readonly" id="readonly">Read-only: architects and admins run and delete syncs (your role is ${me()?.role || 'unknown'}).</p>`}
       <section class="card" aria-labelledby="runs-h"><h2 id="runs-h">Run log</h2>
         ${!runs.length ? html`<hs-state kind="empty" message=${`Not run yet: it runs ${scheduleText(s.schedule_minutes).toLowerCase()}${architect ? ', or now with Run now' : ''}.`}></hs-state>`

@@ -123,8 +123,28 @@ export class HsDefinitionMapping extends LitElement {
     this.userProps = [];
     this.events = [];
     this.loadPickers();
-    if (this.mappingId != null) this.load();
-    else this.form = {definition_id: '', canonical_event: '', props: [sourceRow('', {from: ''})]};
+    this.reset();
+  }
+
+  willUpdate(changed) {
+    // Proposed (or another mapping opened): the same element now shows that mapping, loaded afresh.
+    if (changed.has('mappingId') && this.hasUpdated) this.reset();
+  }
+
+  reset() {
+    this.mapping = null;
+    this.versions = null;
+    this.produced = null;
+    this.problem = null;
+    this.runResult = null;
+    this.backfillResult = null;
+    this.focused = false;
+    if (this.mappingId != null) {
+      this.form = null;
+      this.load();
+    } else {
+      this.form = {definition_id: '', canonical_event: '', props: [sourceRow('', {from: ''})]};
+    }
   }
 
   updated() {
@@ -220,7 +240,7 @@ export class HsDefinitionMapping extends LitElement {
     }
   }
 
-  async remove() {
+  async deleteItem() {
     if (!confirm('Delete this definition mapping? It produces no more; its history stays.')) return;
     try {
       await api(`${this.base}/${this.mappingId}`, {method: 'DELETE'});
@@ -304,7 +324,7 @@ export class HsDefinitionMapping extends LitElement {
             @click=${() => this.act(() => api(`${this.base}/${m.id}/approve`, {method: 'POST'}), r => `Approved: version ${r.version} produces by the definition's new rules.`)}>Approve the new rules</button>` : ''}
           ${m && m.status !== 'deprecated' ? html`<button type="button" id="deprecate" ?disabled=${!architect || this.busy} aria-describedby=${architect ? nothing : 'readonly'}
             @click=${() => this.act(() => api(`${this.base}/${m.id}/deprecate`, {method: 'POST'}), r => `Deprecated (version ${r.version}): it produces no more.`)}>Deprecate</button>` : ''}
-          ${m && architect ? html`<button type="button" @click=${this.remove}>Delete</button>` : ''}
+          ${m && architect ? html`<button type="button" @click=${this.deleteItem}>Delete</button>` : ''}
           <span role="status" class="muted" id="saved">${this.message || ''}</span>
         </div>
       </form>

@@ -206,8 +206,14 @@ export class HsSchema extends LitElement {
 
   connectedCallback() {
     super.connectedCallback();
-    if (this.event) this.load();
-    else this.form = {event: '', description: '', properties: [editableProperty('')]};
+    this.reset();
+  }
+
+  willUpdate(changed) {
+    // Created (or another schema opened): the same element now shows that schema, loaded afresh.
+    if (changed.has('event') && this.hasUpdated) {
+      this.reset();
+    }
   }
 
   updated() {
@@ -215,6 +221,19 @@ export class HsSchema extends LitElement {
     if (h && !this.focused) {
       this.focused = true;
       focusIfLost(h);
+    }
+  }
+
+  reset() {
+    this.schema = null;
+    this.versions = null;
+    this.problem = null;
+    this.focused = false;
+    if (this.event) {
+      this.form = null;
+      this.load();
+    } else {
+      this.form = {event: '', description: '', properties: [editableProperty('')]};
     }
   }
 
@@ -260,7 +279,7 @@ export class HsSchema extends LitElement {
     }
   }
 
-  async remove() {
+  async deleteItem() {
     if (!confirm(`Delete the schema of “${this.event}”? Its captures become unplanned events.`)) return;
     try {
       await api(`${this.base}/${encodeURIComponent(this.event)}`, {method: 'DELETE'});
@@ -305,7 +324,7 @@ export class HsSchema extends LitElement {
         ${this.problem ? html`<div role="alert" class="err">${this.problem.message}${this.problem instanceof ApiError && this.problem.fieldErrors.length
           ? html`<ul class="errs">${this.problem.fieldErrors.map(x => html`<li>${x}</li>`)}</ul>` : ''}</div>` : ''}
         ${ro ? '' : html`<div class="actions"><button class="primary" type="submit" ?disabled=${this.saving}>${this.event ? 'Save a new version' : 'Create'}</button>
-          ${this.event ? html`<button type="button" @click=${this.remove}>Delete</button>` : ''}
+          ${this.event ? html`<button type="button" @click=${this.deleteItem}>Delete</button>` : ''}
           <span role="status" class="muted" id="saved">${this.message || ''}</span></div>`}
       </form>
       ${this.event ? html`<section class="card" aria-labelledby="history-h"><h2 id="history-h">Version history</h2>${historyTable(this.versions, 'versions')}</section>` : ''}`;
@@ -388,8 +407,25 @@ export class HsSourceMapping extends LitElement {
     super.connectedCallback();
     this.events = [];
     api(`/api/environments/${encodeURIComponent(this.appId)}/registry/schemas`).then(s => { this.events = s.schemas.map(x => x.event); }, () => {});
-    if (this.mappingId != null) this.load();
-    else this.form = {source: '', source_event: '', canonical_event: '', required: ''};
+    this.reset();
+  }
+
+  willUpdate(changed) {
+    // Proposed (or another mapping opened): the same element now shows that mapping, loaded afresh.
+    if (changed.has('mappingId') && this.hasUpdated) this.reset();
+  }
+
+  reset() {
+    this.mapping = null;
+    this.versions = null;
+    this.problem = null;
+    this.focused = false;
+    if (this.mappingId != null) {
+      this.form = null;
+      this.load();
+    } else {
+      this.form = {source: '', source_event: '', canonical_event: '', required: ''};
+    }
   }
 
   updated() {
@@ -442,7 +478,7 @@ export class HsSourceMapping extends LitElement {
     }
   }
 
-  async remove() {
+  async deleteItem() {
     if (!confirm('Delete this mapping? Its history stays.')) return;
     try {
       await api(`${this.base}/${this.mappingId}`, {method: 'DELETE'});
@@ -486,7 +522,7 @@ export class HsSourceMapping extends LitElement {
             @click=${() => this.act(() => api(`${this.base}/${m.id}/approve`, {method: 'POST'}), r => `Approved (version ${r.version}).`)}>Approve</button>` : ''}
           ${m && m.status !== 'deprecated' ? html`<button type="button" id="deprecate" ?disabled=${!architect || this.saving} aria-describedby=${architect ? nothing : 'readonly'}
             @click=${() => this.act(() => api(`${this.base}/${m.id}`, {method: 'PUT', body: this.body('deprecated')}), r => `Deprecated (version ${r.version}).`)}>Deprecate</button>` : ''}
-          ${m && architect ? html`<button type="button" @click=${this.remove}>Delete</button>` : ''}
+          ${m && architect ? html`<button type="button" @click=${this.deleteItem}>Delete</button>` : ''}
           <span role="status" class="muted" id="saved">${this.message || ''}</span>
         </div>
       </form>
