@@ -41,13 +41,18 @@ export const registryStyles = css`
   section.card { margin-top: 16px; }
   section.card h2 { margin-top: 0; }
   td.when, td.nowrap { white-space: nowrap; }
-  td code, th code { word-break: break-word; }
+  td code, th code { overflow-wrap: break-word; }
   .note { font-size: 12px; color: var(--muted); }
   table.props td, table.props th { padding: 4px 6px; vertical-align: middle; }
   table.props input[type=text] { width: 100%; box-sizing: border-box; }
   dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
   dl.facts dt { color: var(--muted); font-size: 12px; }
   dl.facts dd { margin: 0; }
+  button:disabled { opacity: .55; cursor: not-allowed; }
+  button:disabled:hover { border-color: var(--line); }
+  ul.kv { list-style: none; margin: 0; padding: 0; }
+  td.event-id code { font-size: 11.5px; word-break: break-all; }
+  td, th[scope=row] { vertical-align: top; }
 `;
 
 /** A version history (oldest first from the API, shown newest first): version, when, who and what changed. */

@@ -339,15 +339,15 @@ export class HsDefinitionMapping extends LitElement {
     let body;
     if (!p) body = html`<hs-state kind="loading" message="Loading what it produced…"></hs-state>`;
     else {
-      body = html`<p><span id="produced-count" style="font-size:22px;font-weight:600">${formatNumber(p.count)}</span> canonical events produced
-          ${p.last_produced_at ? html`<span class="muted">, the last at ${when(p.last_produced_at)}</span>` : ''}</p>
+      body = html`<p><span id="produced-count" style="font-size:22px;font-weight:600">${formatNumber(p.count)}</span> canonical events produced${p.last_produced_at
+          ? html`<span class="muted">, the last at ${when(p.last_produced_at)}</span>` : ''}</p>
         ${!p.latest.length ? html`<hs-state kind="empty" message=${this.mapping.producing_version ? 'Nothing produced yet: new matching events are promoted within a second or two; older ones through a backfill.'
           : 'Nothing produced: a mapping produces once a version is approved.'}"></hs-state>`
         : html`<table id="produced"><caption class="note" style="text-align:left">The latest ${p.latest.length}, newest first</caption>
           <thead><tr><th scope="col">Time</th><th scope="col">Event id</th><th scope="col">User</th><th scope="col">Properties</th></tr></thead>
-          <tbody>${p.latest.map(e => html`<tr><td class="when">${when(e.timestamp)}</td><td><code>${e.event_id}</code></td>
+          <tbody>${p.latest.map(e => html`<tr><td class="when">${when(e.timestamp)}</td><td class="event-id"><code>${e.event_id}</code></td>
             <td>${e.user_id || html`<span class="muted">${e.anonymous_id ? `anonymous (${e.anonymous_id})` : '–'}</span>`}</td>
-            <td><code>${JSON.stringify(e.properties)}</code></td></tr>`)}</tbody></table>`}`;
+            <td><ul class="kv">${Object.entries(e.properties || {}).map(([k, v]) => html`<li><code>${k}</code> = ${JSON.stringify(v)}</li>`)}</ul></td></tr>`)}</tbody></table>`}`;
     }
     return html`<section class="card" aria-labelledby="produced-h"><div class="top"><h2 id="produced-h">Produced events</h2><span class="spacer"></span>
         <button id="run-promoter" ?disabled=${!architect} aria-describedby=${architect ? nothing : 'readonly'} @click=${this.runPromoter}>Promote now</button></div>

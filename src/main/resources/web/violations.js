@@ -34,7 +34,7 @@ export class HsViolations extends LitElement {
     ul.reasons li { margin: 2px 0; }
     details summary { cursor: pointer; color: var(--accent-text); }
     details pre { margin: 6px 0 0; max-width: 520px; max-height: 320px; }
-    td { vertical-align: top; }
+    td, th[scope=row] { vertical-align: top; }
     .result { padding: 8px 12px; border-radius: 6px; background: var(--ok-bg); color: var(--ok); margin: 0 0 12px; }
   `];
 
