@@ -12,6 +12,8 @@ export const EVENT_BUILT_INS = ['$path', '$url', '$title', '$referrer', '$text',
 export const SESSION_BUILT_INS = ['$session_id', '$device_id', '$identity', '$browser', '$os', '$device_type'];
 const SOURCES = [['event', 'Event property'], ['session', 'Session or device'], ['user', 'User property'], ['value', 'Constant']];
 const USER = '$user.';
+/** A backfill's window: the last hours up to now (at most 72, the server's limit), or custom dates ('' ). */
+const BACKFILL_WINDOWS = [['1', 'Last hour'], ['24', 'Last 24 hours'], ['72', 'Last 72 hours'], ['', 'Custom…']];
 
 /** A property source of the API ({from} or {value}) as the editor's row. */
 export function sourceRow(name, s) {
@@ -117,7 +119,7 @@ export class HsDefinitionMapping extends LitElement {
   connectedCallback() {
     super.connectedCallback();
     const now = new Date();
-    this.window = {from: localInput(new Date(now.getTime() - 24 * 3600_000)), to: localInput(now)};
+    this.window = {preset: '24', from: localInput(new Date(now.getTime() - 24 * 3600_000)), to: localInput(now)};
     this.definitions = [];
     this.eventProps = [];
     this.userProps = [];
@@ -229,8 +231,17 @@ export class HsDefinitionMapping extends LitElement {
   async backfill() {
     this.backfillResult = null;
     try {
-      const from = new Date(this.window.from).toISOString();
-      const to = new Date(this.window.to).toISOString();
+      let from;
+      let to;
+      if (this.window.preset) {
+        // Up to a few seconds ago, so that a server clock slightly behind the browser's never sees a future end.
+        const end = Date.now() - 2000;
+        to = new Date(end).toISOString();
+        from = new Date(end - Number(this.window.preset) * 3600_000).toISOString();
+      } else {
+        from = new Date(this.window.from).toISOString();
+        to = new Date(this.window.to).toISOString();
+      }
       const r = await api(`${this.base}/${this.mappingId}/backfill`, {method: 'POST', body: {from, to}});
       this.backfillResult = {ok: true, text: `Backfilled ${when(r.from)} to ${when(r.to)} by version ${r.version}: ${formatNumber(r.matched)} matched, `
         + `${formatNumber(r.produced)} produced, ${formatNumber(r.duplicates)} already promoted, ${formatNumber(r.conflicts)} conflicts${r.more ? '; more are left: backfill again' : ''}.`};
@@ -362,10 +373,13 @@ export class HsDefinitionMapping extends LitElement {
       <p class="note">Promotes the matching events of a past window by the approved rules: at most 72 hours wide and at most 7 days back, since ad platforms refuse older events.
         Events already promoted are found as duplicates, never sent twice.</p>
       <form class="row" @submit=${e => { e.preventDefault(); this.backfill(); }}>
+        <label>Window <select name="window" .value=${this.window.preset} @change=${e => { this.window = {...this.window, preset: e.target.value}; }}>
+          ${BACKFILL_WINDOWS.map(([v, l]) => html`<option value=${v} ?selected=${this.window.preset === v}>${l}</option>`)}</select></label>
+        ${this.window.preset ? '' : html`
         <label>From <input type="datetime-local" name="from" required .value=${this.window.from} @input=${e => { this.window = {...this.window, from: e.target.value}; }}></label>
-        <label>To <input type="datetime-local" name="to" required .value=${this.window.to} @input=${e => { this.window = {...this.window, to: e.target.value}; }}></label>
+        <label>To <input type="datetime-local" name="to" required .value=${this.window.to} @input=${e => { this.window = {...this.window, to: e.target.value}; }}></label>`}
         <button type="submit" id="backfill" ?disabled=${!architect || !approved} aria-describedby="backfill-why">Backfill</button>
-        <span class="note" id="backfill-why">${!approved ? 'Approve a version first: a backfill runs by the approved rules.' : !architect ? 'Architects and admins run backfills.' : 'Times are in your browser’s time zone.'}</span>
+        <span class="note" id="backfill-why">${!approved ? 'Approve a version first: a backfill runs by the approved rules.' : !architect ? 'Architects and admins run backfills.' : this.window.preset ? 'Up to now.' : 'Times are in your browser’s time zone.'}</span>
       </form>
       ${r ? html`<p role=${r.ok ? 'status' : 'alert'} class=${r.ok ? 'muted' : 'err'} id="backfill-result">${r.text}</p>` : ''}</section>`;
   }

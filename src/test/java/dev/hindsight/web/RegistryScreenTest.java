@@ -303,10 +303,12 @@ class RegistryScreenTest {
             assertThat(web.get(base).get("producing_version").asInt()).isEqualTo(2);
             assertThat(form.locator("#facts")).containsText("by version 2");
 
-            // Two matching server-side events, promoted now through the promoter's /run.
+            // Two matching server-side events of a minute ago, promoted now through the promoter's /run.
+            long minuteAgo = System.currentTimeMillis() - 60_000;
             for (Object[] e : new Object[][] {{"buyer-1", 42.5}, {"buyer-2", 10}}) {
                 WebApp.Response t = web.send("POST", "/api/track", Map.of("app_id", app(), "identity", e[0],
-                        "event", "checkout_started", "properties", Map.of("cart", e[1])), web.dev().secretKey());
+                        "event", "checkout_started", "timestamp", minuteAgo, "properties", Map.of("cart", e[1])),
+                        web.dev().secretKey());
                 assertThat(t.status()).as(t.body()).isEqualTo(200);
             }
             page.waitForResponse(r -> r.url().endsWith("/definition-mappings/run") && r.status() == 200,
@@ -322,6 +324,11 @@ class RegistryScreenTest {
             assertThat(form.locator("table#produced")).containsText("buyer-1");
             assertThat(form.locator("table#produced")).containsText("cart_value = 42.5");
             assertThat(form.locator("table#produced")).containsText("channel = \"web\"");
+            // A backfill over the last 24 hours finds both promoted already: nothing is produced twice.
+            assertThat(form.locator("select[name=window]")).hasValue("24");
+            button(form, "Backfill").click();
+            assertThat(form.locator("#backfill-result")).containsText("by version 2: 2 matched, 0 produced, 2 already promoted, 0 conflicts.");
+            assertThat(web.get(base + "/produced").get("count").asLong()).isEqualTo(2);
             // Produced events passed the registry: none is kept as a violation.
             assertThat(web.get(registry("/violations?event=begin_checkout")).get("violations")).isEmpty();
             assertThat(form.locator("#definition-changed")).hasCount(0);
