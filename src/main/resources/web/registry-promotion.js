@@ -42,6 +42,12 @@ function localInput(d) {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
+/** The API's note on a changed definition, without the words the flag's own title says already. */
+function flagNote(note) {
+  const rest = (note || '').replace(/^Definition changed since approval: /, '');
+  return rest.charAt(0).toUpperCase() + rest.slice(1) + (rest.endsWith('.') ? '' : '.');
+}
+
 function mappingsBase(appId) {
   return `/api/environments/${encodeURIComponent(appId)}/registry/definition-mappings`;
 }
@@ -300,7 +306,7 @@ export class HsDefinitionMapping extends LitElement {
         <h2 tabindex="-1">${m ? html`${defName(m.definition_id) || m.pinned?.definition_name || `Definition ${m.definition_id}`} → <code>${m.canonical_event}</code>` : 'New definition mapping'}</h2>
         ${m ? html`<span class="badge ${m.status}" id="status">${m.status}</span><span class="badge">version ${m.version}</span>` : ''}</div>
       ${m?.definition_changed ? html`<div class="flag" id="definition-changed" role="status"><strong>⚠ Definition changed since approval</strong>
-        ${m.definition_note} <a href=${`/e/${app}/definitions/${m.definition_id}`}>Open the definition</a></div>` : ''}
+        ${flagNote(m.definition_note)} <a href=${`/e/${app}/definitions/${m.definition_id}`}>Open the definition</a></div>` : ''}
       ${m ? html`<dl class="facts card" id="facts">
         <dt>Produces</dt><dd>${m.producing_version ? html`by version ${m.producing_version}, the rules of “${m.pinned?.definition_name}” as approved by ${m.pinned?.approved_by}`
           : html`nothing: ${m.status === 'deprecated' ? 'deprecated' : 'no version is approved yet'}`}</dd>

@@ -343,6 +343,8 @@ class RegistryScreenTest {
             assertThat(form.locator("#definition-changed")).containsText("Definition changed since approval");
             assertThat(form.locator("#definition-changed")).containsText("still produces by the rules approved in version 2");
             assertThat(button(form, "Approve the new rules")).isEnabled();
+            assertThat(WebApp.seriousViolations(page)).isEmpty();
+            WebApp.screenshot(page, "definition-changed");
             page.locator("hs-definition-mapping").getByRole(AriaRole.LINK,
                     new Locator.GetByRoleOptions().setName("← Definition mappings")).click();
             Locator row = page.locator("hs-definition-mappings tr[data-id='" + id + "']");
