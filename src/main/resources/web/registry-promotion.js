@@ -76,6 +76,8 @@ export class HsDefinitionMappings extends LitElement {
         api(`/api/definitions?app_id=${encodeURIComponent(this.appId)}`, {signal})]);
       this.names = new Map(defs.definitions.map(d => [d.id, d.name]));
       this.mappings = list.mappings.map(m => ({...m}));
+      // The first 100 only: past those the column says nothing rather than asking once per row.
+      this.mappings.slice(100).forEach(m => { m.produced = null; });
       for (const m of this.mappings.slice(0, 100)) {
         try {
           m.produced = (await api(`${mappingsBase(this.appId)}/${m.id}/produced`, {signal})).count;

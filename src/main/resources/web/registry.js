@@ -122,6 +122,8 @@ export class HsSchemas extends LitElement {
       this.sources = sources;
       this.schemas = schemas.schemas.map(s => ({...s}));
       // Each event's kept violations, one question at a time: the list shows first and fills in.
+      // The first 100 only: past those the column says nothing rather than asking once per row.
+      this.schemas.slice(100).forEach(s => { s.violations = null; });
       for (const s of this.schemas.slice(0, 100)) {
         try {
           const v = await api(`${r}/violations?event=${encodeURIComponent(s.event)}&limit=1`, {signal});
