@@ -155,6 +155,17 @@ class RegistryScreenTest {
             assertThat(row.locator("td.status")).not().containsText("…");
             assertThat(WebApp.seriousViolations(page)).isEmpty();
             WebApp.screenshot(page, "registry");
+
+            // Deprecated from its page: a new version with the same contract and the new status.
+            page.locator("hs-registry #tab-mappings").click();
+            page.locator("hs-source-mappings tr[data-id='" + id + "'] a").click();
+            button(mapping, "Deprecate").click();
+            assertThat(mapping.locator("#status")).hasText("deprecated");
+            JsonNode deprecated = web.get(registry("/mappings/" + id));
+            assertThat(deprecated.get("status").asText()).isEqualTo("deprecated");
+            assertThat(deprecated.get("version").asInt()).isEqualTo(3);
+            assertThat(deprecated.get("required_properties")).isEqualTo(json("[\"order_id\", \"value\"]"));
+            assertThat(versions.first()).containsText("status approved -> deprecated");
             assertThat(errors).isEmpty();
         }
     }
