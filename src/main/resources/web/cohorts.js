@@ -443,7 +443,8 @@ export class HsCohort extends LitElement {
   }
 
   /** Removes a node (and a nested group it leaves empty); the focus goes to the node now in its place, or the one before. */
-  remove(id) {
+  // Not named remove: that is Element.remove(), which Lit calls to take this element out of the page.
+  removeNode(id) {
     let at = locate(this.model.root, id);
     while (at && at.parent.children.length === 1 && !at.parent.root) at = locate(this.model.root, at.parent.id);
     const next = at && (at.parent.children[at.index + 1] || at.parent.children[at.index - 1]);
@@ -627,7 +628,7 @@ export class HsCohort extends LitElement {
   /** Remove, unless the node holds the cohort's last condition. */
   removeButton(n, what) {
     return !this.readOnly && leaves(this.model.root) > leaves(n) ? html`<button type="button" class="remove" aria-label=${`Remove ${what}`}
-      @click=${() => this.remove(n.id)}>Remove</button>` : '';
+      @click=${() => this.removeNode(n.id)}>Remove</button>` : '';
   }
 
   renderCondition(c, num, at) {

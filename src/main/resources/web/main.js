@@ -19,6 +19,8 @@ import './live.js';
 import './catalog.js';
 import './cohorts.js';
 import './label.js';
+import './registry.js';
+import './audiences.js';
 
 /** The screens, in the rail's order: path segment, label, and the element that renders it. */
 const SCREENS = [
@@ -33,6 +35,8 @@ const SCREENS = [
   ['definitions', 'Definitions', appId => html`<hs-definitions app-id=${appId} .path=${location.pathname}></hs-definitions>`],
   ['live', 'Live events', appId => html`<hs-live app-id=${appId}></hs-live>`],
   ['label', 'Label', appId => html`<hs-label app-id=${appId}></hs-label>`],
+  ['registry', 'Registry', appId => html`<hs-registry app-id=${appId} .path=${location.pathname}></hs-registry>`],
+  ['audiences', 'Audience syncs', appId => html`<hs-audiences app-id=${appId} .path=${location.pathname}></hs-audiences>`],
   ['install', 'Install', (appId, env) => html`<hs-install app-id=${appId} .env=${env}></hs-install>`],
   ['settings', 'Settings', appId => html`<hs-settings app-id=${appId}></hs-settings>`],
 ];

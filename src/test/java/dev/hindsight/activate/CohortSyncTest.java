@@ -64,6 +64,9 @@ class CohortSyncTest {
             assertThat(as(analyst, "DELETE", env("/cohort-syncs/" + id), null).status()).isEqualTo(403);
             assertThat(as(analyst, "GET", env("/cohort-syncs/" + id), null).status()).isEqualTo(200);
 
+            // Before its first run a sync has no last run.
+            assertThat(as(analyst, "GET", env("/cohort-syncs/" + id), null).json().get("last_run").isNull()).isTrue();
+
             // First run: every member joins.
             JsonNode run1 = run(id);
             assertThat(run1.get("status").asText()).isEqualTo("delivered");
@@ -110,6 +113,12 @@ class CohortSyncTest {
             assertThat(runs.get(0).get("finished_at").asText()).isNotBlank();
             assertThat(as(analyst, "GET", env("/cohort-syncs/" + id), null).json().get("members_synced").asInt())
                     .isEqualTo(2);
+            // The list and the sync show the latest run, as the Audience syncs screen lists them.
+            JsonNode listed = as(analyst, "GET", env("/cohort-syncs"), null).json().get("cohort_syncs").get(0);
+            assertThat(listed.get("id").asLong()).isEqualTo(id);
+            assertThat(listed.get("last_run").get("id").asLong()).isEqualTo(runs.get(0).get("id").asLong());
+            assertThat(listed.get("last_run").get("status").asText()).isEqualTo("delivered");
+            assertThat(listed.get("last_run").get("joined").asInt()).isEqualTo(1);
 
             // Traits back: the audience membership is a user property, and a breakdown.
             JsonNode ann = as(analyst, "GET", "/api/users/ann?app_id=" + s.dev().appId(), null).json();

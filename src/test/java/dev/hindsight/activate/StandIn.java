@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * documented request rules, and that fails on demand (the next requests answer 429, 500, 400, or hang
  * until the client has given up).
  */
-abstract class StandIn implements AutoCloseable {
+public abstract class StandIn implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
 
     /** A failure to serve instead of the next request's normal answer. */

@@ -404,6 +404,9 @@ class CohortsScreenTest {
 
             page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("← Cohorts")).click();
             Locator list = page.locator("hs-cohorts table#cohorts");
+            // The cohort's page is gone from the screen, not left above the list.
+            assertThat(list).isVisible();
+            assertThat(page.locator("hs-cohort")).hasCount(0);
             JsonNode cohorts = web.get("/api/cohorts?app_id=" + app() + "&limit=200").get("cohorts");
             assertThat(list.locator("tbody tr")).hasCount(cohorts.size());
             for (JsonNode c : cohorts) {
