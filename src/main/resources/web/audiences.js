@@ -11,7 +11,7 @@ import {problemText, registryStyles, when} from './registry-common.js';
 const SCHEDULES = [[15, 'Every 15 minutes'], [30, 'Every 30 minutes'], [60, 'Every hour'], [360, 'Every 6 hours'], [1440, 'Every day'],
   [10080, 'Every week']];
 /** Destinations whose audiences need the platform's own id (Meta's Custom Audience, HubSpot's list). */
-const NEEDS_AUDIENCE = {meta: 'Custom Audience id', hubspot: 'List id'};
+const NEEDS_AUDIENCE = {meta: 'Custom Audience id', hubspot: 'List id', google_ads: 'Customer Match user list id'};
 
 /** A schedule in minutes as words. */
 export function scheduleText(minutes) {
@@ -104,7 +104,7 @@ export class HsAudiences extends LitElement {
     const open = (e, s) => { e.preventDefault(); this.routes.open(s); };
     const head = html`<div class="top"><h1 tabindex="-1">Audience syncs</h1><span class="spacer"></span>
       ${architect ? html`<a class="new" href=${`/e/${app}/audiences/new`} @click=${e => open(e, 'new')}>New audience sync</a>` : ''}</div>
-      <p class="note">A saved cohort kept in step with a destination's audience (a Meta Custom Audience, a HubSpot list, a webhook): each run sends only who joined
+      <p class="note">A saved cohort kept in step with a destination's audience (a Meta Custom Audience, a Google Ads Customer Match list, a HubSpot list, a webhook): each run sends only who joined
         and who left since the last run the destination accepted.${architect ? '' : ` Architects and admins set syncs up and run them (your role is ${me()?.role || 'unknown'}).`}</p>`;
     if (this.error) return html`${head}<hs-state kind="error" .message=${this.error.message} @retry=${() => this.load()}></hs-state>`;
     if (!this.syncs) return html`${head}<hs-state kind="loading" message="Loading the audience syncs…"></hs-state>`;
