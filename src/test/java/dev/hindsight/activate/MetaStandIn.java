@@ -56,6 +56,8 @@ final class MetaStandIn extends StandIn {
     final String token;
     /** Event ids accepted, in order (a test event code's events too). */
     final List<String> acceptedIds = Collections.synchronizedList(new ArrayList<>());
+    /** Numbers each answer's fbtrace_id: Meta gives every request its own. */
+    private final java.util.concurrent.atomic.AtomicLong traces = new java.util.concurrent.atomic.AtomicLong();
     final List<String> testEventCodes = Collections.synchronizedList(new ArrayList<>());
 
     final List<AudienceRequest> audienceRequests = Collections.synchronizedList(new ArrayList<>());
@@ -205,7 +207,7 @@ final class MetaStandIn extends StandIn {
         }
         if (body.has("test_event_code")) testEventCodes.add(body.get("test_event_code").asText());
         data.forEach(e -> acceptedIds.add(e.path("event_id").asText()));
-        ctx.json(Map.of("events_received", data.size(), "messages", List.of(), "fbtrace_id", "AbCdTrace" + now));
+        ctx.json(Map.of("events_received", data.size(), "messages", List.of(), "fbtrace_id", "AbCdTrace" + now + "-" + traces.incrementAndGet()));
     }
 
     static String check(JsonNode e, long now) {

@@ -71,7 +71,7 @@ public final class DestinationReports {
     Map<Long, Map<String, Object>> recentHealth(long envId, List<Long> ids) {
         long now = clock.millis();
         Map<Long, Map<String, Object>> out = new LinkedHashMap<>();
-        Period p = new Period(now - HEALTH_DEFAULT.toMillis(), now);
+        Period p = new Period(now + 1 - HEALTH_DEFAULT.toMillis(), now + 1);
         reports.health(envId, ids, p.fromMs(), p.toMs()).forEach((id, h) -> out.put(id, health(h, p)));
         return out;
     }

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * A period {@code [from, to)} of the destinations' health and reconciliation, from the {@code from} and {@code to}
  * query parameters: each an instant ({@code 2026-11-01T00:00:00Z}), a date ({@code 2026-11-01}, midnight UTC; as
  * {@code to} the day is included), {@code now}, or a time before now ({@code -30m}, {@code -24h}, {@code -7d},
- * {@code -2w}). At most {@link #MAX} long.
+ * {@code -2w}). At most {@link #MAX} long. Without {@code to} it ends now (inclusive).
  */
 record Period(long fromMs, long toMs) {
     static final Duration MAX = Duration.ofDays(90);
@@ -27,7 +27,8 @@ record Period(long fromMs, long toMs) {
         long now = clock.millis();
         String to = ctx.queryParam("to");
         String from = ctx.queryParam("from");
-        long end = to == null || to.isBlank() ? now : point("to", to, false, now);
+        // "Up to now" includes what arrived in the current millisecond: the end is exclusive.
+        long end = to == null || to.isBlank() || to.equals("now") ? now + 1 : point("to", to, false, now);
         long start = from == null || from.isBlank() ? end - fallback.toMillis() : point("from", from, true, now);
         if (start >= end) {
             throw HindsightException.field("from", "must be before 'to' (" + Instant.ofEpochMilli(start) + " is not"
