@@ -19,6 +19,7 @@ import './live.js';
 import './catalog.js';
 import './cohorts.js';
 import './label.js';
+import './destinations.js';
 
 /** The screens, in the rail's order: path segment, label, and the element that renders it. */
 const SCREENS = [
@@ -33,6 +34,7 @@ const SCREENS = [
   ['definitions', 'Definitions', appId => html`<hs-definitions app-id=${appId} .path=${location.pathname}></hs-definitions>`],
   ['live', 'Live events', appId => html`<hs-live app-id=${appId}></hs-live>`],
   ['label', 'Label', appId => html`<hs-label app-id=${appId}></hs-label>`],
+  ['destinations', 'Destinations', appId => html`<hs-destinations app-id=${appId} .path=${location.pathname}></hs-destinations>`],
   ['install', 'Install', (appId, env) => html`<hs-install app-id=${appId} .env=${env}></hs-install>`],
   ['settings', 'Settings', appId => html`<hs-settings app-id=${appId}></hs-settings>`],
 ];

@@ -19,12 +19,12 @@ import java.util.concurrent.TimeUnit;
  * documented request rules, and that fails on demand (the next requests answer 429, 500, 400, or hang
  * until the client has given up).
  */
-abstract class StandIn implements AutoCloseable {
+public abstract class StandIn implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
 
     /** A failure to serve instead of the next request's normal answer. */
-    record Failure(int status, String body, Map<String, String> headers, boolean hang) {
-        static Failure status(int status, String body) {
+    public record Failure(int status, String body, Map<String, String> headers, boolean hang) {
+        public static Failure status(int status, String body) {
             return new Failure(status, body, Map.of(), false);
         }
 
@@ -105,11 +105,11 @@ abstract class StandIn implements AutoCloseable {
 
     protected abstract void routes(Javalin app);
 
-    String baseUrl() {
+    public String baseUrl() {
         return "http://127.0.0.1:" + app.port();
     }
 
-    StandIn failNext(Failure... f) {
+    public StandIn failNext(Failure... f) {
         synchronized (failures) {
             failures.addAll(List.of(f));
         }

@@ -15,13 +15,13 @@ import java.util.Map;
  * body with its own secrets and clock (400 when it does not verify), requires a JSON body with an
  * {@code id}, and acknowledges a repeated {@code id} without processing it twice.
  */
-final class WebhookReceiver extends StandIn {
+public final class WebhookReceiver extends StandIn {
     volatile List<String> secrets;
-    final List<JsonNode> processed = Collections.synchronizedList(new ArrayList<>());
+    public final List<JsonNode> processed = Collections.synchronizedList(new ArrayList<>());
     final List<String> duplicates = Collections.synchronizedList(new ArrayList<>());
     final List<WebhookSignature.Result> verdicts = Collections.synchronizedList(new ArrayList<>());
 
-    WebhookReceiver(Clock clock, List<String> secrets) {
+    public WebhookReceiver(Clock clock, List<String> secrets) {
         super(clock);
         this.secrets = secrets;
     }
@@ -54,7 +54,7 @@ final class WebhookReceiver extends StandIn {
         });
     }
 
-    String url() {
+    public String url() {
         return baseUrl() + "/hook";
     }
 }
