@@ -4,6 +4,7 @@
 // /e/<app>/destinations, …/destinations/new, …/destinations/<id>, …/destinations/<id>/reconciliation,
 // …/destinations/trace/<event id>. Architects and admins change destinations; analysts read them.
 import {LitElement, html, css, nothing} from 'lit';
+import {keyed} from 'lit/directives/keyed.js';
 import {api, isAbort, roleAtLeast} from './api.js';
 import {base, focusIfLost, formatNumber, SubRoutes} from './ui.js';
 
@@ -104,12 +105,14 @@ export class HsDestinations extends LitElement {
   render() {
     const [first, second] = this.place;
     const nav = e => this.open(e.detail);
-    if (first === 'trace') return html`<hs-trace app-id=${this.appId} .eventId=${second || ''} @navigate=${nav}></hs-trace>`;
-    if (first === 'new') return html`<hs-destination app-id=${this.appId} .destId=${null} @navigate=${nav}></hs-destination>`;
+    // One element per place: a new destination's form becomes the saved destination's page as a new element.
+    if (first === 'trace') return keyed('trace', html`<hs-trace app-id=${this.appId} .eventId=${second || ''} @navigate=${nav}></hs-trace>`);
     if (/^\d+$/.test(first) && second === 'reconciliation') {
-      return html`<hs-reconciliation app-id=${this.appId} .destId=${Number(first)} @navigate=${nav}></hs-reconciliation>`;
+      return keyed(`${first}/reconciliation`, html`<hs-reconciliation app-id=${this.appId} .destId=${Number(first)} @navigate=${nav}></hs-reconciliation>`);
     }
-    if (/^\d+$/.test(first)) return html`<hs-destination app-id=${this.appId} .destId=${Number(first)} @navigate=${nav}></hs-destination>`;
+    if (first === 'new' || /^\d+$/.test(first)) {
+      return keyed(first, html`<hs-destination app-id=${this.appId} .destId=${first === 'new' ? null : Number(first)} @navigate=${nav}></hs-destination>`);
+    }
     const app = encodeURIComponent(this.appId);
     const link = (sub, text) => html`<a href=${`/e/${app}/destinations/${sub}`} @click=${e => { e.preventDefault(); this.open(sub); }}>${text}</a>`;
     return html`<div class="top"><h1 tabindex="-1">Destinations</h1><span class="spacer"></span>
@@ -185,6 +188,8 @@ export class HsDestination extends LitElement {
     legend { font-weight: 600; padding: 0 4px; }
     .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 12px; }
     .grid label input, .grid label select { width: 100%; box-sizing: border-box; }
+    .grid .setting label { display: flex; }
+    .setting .note { margin-top: 2px; }
     label.check { flex-direction: row; align-items: center; gap: 6px; font-size: 14px; color: var(--fg); }
     .rule { border: 1px solid var(--line); border-radius: 8px; padding: 10px; margin-bottom: 8px; display: grid; gap: 8px; background: var(--bg); }
     .pair { display: flex; gap: 8px; align-items: end; flex-wrap: wrap; }
@@ -304,7 +309,7 @@ export class HsDestination extends LitElement {
     }
   }
 
-  async remove() {
+  async deleteDestination() {
     if (!confirm(`Delete the destination “${this.dest.name}”? Its undelivered events are not sent.`)) return;
     try {
       await api(envPath(this.appId, `/destinations/${this.destId}`), {method: 'DELETE'});
@@ -386,10 +391,10 @@ export class HsDestination extends LitElement {
         <label class="check"><input type="checkbox" name="enabled" .checked=${m.enabled} @change=${e => this.set({enabled: e.target.checked})}>Enabled</label>
       </div><p class="note">Nothing is sent for a user whose event's <code>consents</code> lacks the required flag.</p></fieldset>
       <fieldset ?disabled=${!editable}><legend>${KIND_LABEL[m.kind]}</legend><div class="grid">
-        ${SETTINGS[m.kind].map(([key, label, secret, hint]) => html`<label>${label}
+        ${SETTINGS[m.kind].map(([key, label, secret, hint]) => html`<div class="setting"><label>${label}
           <input name=${key} .value=${m.settings[key] ?? ''} autocomplete="off" spellcheck="false" @input=${e => this.setting(key, e.target.value)}
-            aria-describedby=${secret || hint ? `${key}-hint` : nothing}>
-          ${secret || hint ? html`<span class="note" id=${`${key}-hint`}>${secret ? 'Shown masked; type a new value to replace it.' : hint}</span>` : ''}</label>`)}
+            aria-describedby=${secret || hint ? `${key}-hint` : nothing}></label>
+          ${secret || hint ? html`<div class="note" id=${`${key}-hint`}>${secret ? 'Shown masked; type a new value to replace it.' : hint}</div>` : ''}</div>`)}
         ${m.kind === 'meta' ? html`<label>Action source<select name="action_source" @change=${e => this.setting('action_source', e.target.value)}>
           ${ACTION_SOURCES.map(a => html`<option ?selected=${m.settings.action_source === a}>${a}</option>`)}</select></label>` : ''}
       </div>
@@ -406,7 +411,7 @@ export class HsDestination extends LitElement {
       </fieldset>
       ${this.errors ? html`<div class="err" role="alert">${this.errors.message}${this.errors.details.length ? html`<ul>${this.errors.details.map(x => html`<li>${x}</li>`)}</ul>` : ''}</div>` : ''}
       ${editable ? html`<div class="actions"><button class="primary" ?disabled=${this.saving}>${this.destId == null ? 'Create destination' : 'Save'}</button>
-        ${this.destId != null ? html`<button type="button" @click=${this.remove}>Delete</button>` : ''}
+        ${this.destId != null ? html`<button type="button" @click=${this.deleteDestination}>Delete</button>` : ''}
         <span role="status">${this.message || ''}</span></div>` : ''}
       </form></section>`;
   }

@@ -129,13 +129,13 @@ class DestinationsScreenTest {
             // Meta: pixel, token, test event code, consent flag, and the purchase's fields.
             page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("← All destinations")).click();
             page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("New destination")).click();
-            field(page, "Kind").selectOption("meta");
+            page.locator("hs-destination select[name=kind]").selectOption("meta");
             field(page, "Name").fill("Meta pixel");
             field(page, "Pixel id").fill("4242");
             field(page, "Access token").fill(TOKEN);
             field(page, "Test event code").fill("TEST4242");
             field(page, "API base URL").fill(meta.baseUrl());
-            field(page, "Action source").selectOption("system_generated");
+            page.locator("hs-destination select[name=action_source]").selectOption("system_generated");
             field(page, "Required consent flag").fill("ads");
             field(page, "Canonical event").fill("purchase");
             field(page, "Sent as").fill("Purchase");
@@ -173,13 +173,13 @@ class DestinationsScreenTest {
             assertThat(rows.locator("td.id")).containsText(new String[] {unconsented, refused, delivered});
             assertThat(page.locator("hs-destination tr[data-event='" + refused + "'] .badge")).hasText("dead-lettered");
             assertThat(page.locator("hs-destination tr[data-event='" + unconsented + "'] .reason")).containsText("no-consent");
-            field(page, "State").selectOption("dead");
+            page.locator("hs-destination select[name=state]").selectOption("dead");
             assertThat(rows).hasCount(1);
             assertThat(WebApp.seriousViolations(page)).isEmpty();
             button(page, "Replay " + refused).click();
             assertThat(page.locator("hs-destination .pair [role=status]")).containsText("1 dead-lettered event waits");
             await("replayed and delivered", () -> "delivered".equals(state(metaId, refused)));
-            field(page, "State").selectOption("");
+            page.locator("hs-destination select[name=state]").selectOption("");
             assertThat(page.locator("hs-destination tr[data-event='" + refused + "'] .badge")).hasText("delivered");
             assertThat(meta.acceptedIds).contains(delivered, refused);
             WebApp.screenshot(page, "destinations");
@@ -245,3 +245,4 @@ class DestinationsScreenTest {
         }
     }
 }
+
