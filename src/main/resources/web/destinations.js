@@ -53,9 +53,9 @@ const shared = css`
   .badge.retrying, .badge.pending, .badge.sending { background: #fff4e5; color: #8a4b00; }
   .err { color: var(--danger); }
   .err ul { margin: 4px 0 0; padding-left: 18px; }
-  .mono, td.id { font-family: var(--mono); font-size: 12.5px; word-break: break-all; }
+  .mono, td.id { font-family: var(--mono); font-size: 12.5px; overflow-wrap: anywhere; }
   section { margin-top: 20px; }
-  .note { font-size: 12px; color: var(--muted); }
+  .note { font-size: 12px; color: var(--muted); font-weight: 400; }
 `;
 
 export class HsDestinations extends LitElement {
@@ -189,6 +189,9 @@ export class HsDestination extends LitElement {
     .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 12px; }
     .grid label input, .grid label select { width: 100%; box-sizing: border-box; }
     .grid .setting label { display: flex; }
+    .grid label.check { align-self: end; padding-bottom: 6px; }
+    .grid label.check input { width: auto; }
+    input.props { width: 380px; font-family: var(--mono); font-size: 12.5px; }
     .setting .note { margin-top: 2px; }
     label.check { flex-direction: row; align-items: center; gap: 6px; font-size: 14px; color: var(--fg); }
     .rule { border: 1px solid var(--line); border-radius: 8px; padding: 10px; margin-bottom: 8px; display: grid; gap: 8px; background: var(--bg); }
@@ -253,6 +256,9 @@ export class HsDestination extends LitElement {
   async loadDeliveries() {
     clearTimeout(this.poll);
     this.deliveriesError = null;
+    // The health follows the deliveries: both change as the worker goes.
+    api(envPath(this.appId, `/destinations/${this.destId}/health`), {signal: this.ctrl.signal})
+      .then(h => { if (this.dest) this.dest = {...this.dest, health: h}; }).catch(() => {});
     try {
       const q = this.stateFilter ? `&state=${this.stateFilter}` : '';
       this.deliveries = (await api(envPath(this.appId, `/destinations/${this.destId}/deliveries?limit=50${q}`), {signal: this.ctrl.signal})).deliveries;
@@ -448,8 +454,8 @@ export class HsDestination extends LitElement {
     return html`<section aria-labelledby="test-h"><h2 id="test-h">Test send</h2>
       ${canEdit() ? html`<div class="pair"><label>Canonical event<select name="test-event" @change=${e => { this.testEvent = e.target.value; }}>
           ${events.map(e => html`<option ?selected=${e === this.testEvent}>${e}</option>`)}</select></label>
-        <label>Properties (JSON)<textarea name="test-properties" rows="1" cols="48" spellcheck="false" .value=${this.testProps}
-          @input=${e => { this.testProps = e.target.value; }}></textarea></label>
+        <label>Properties (JSON)<input class="props" name="test-properties" spellcheck="false" autocomplete="off" .value=${this.testProps}
+          @input=${e => { this.testProps = e.target.value; }}></label>
         <button @click=${this.test} ?disabled=${this.testing}>${this.testing ? 'Sending…' : 'Send a test event'}</button></div>
         <p class="note">A sample event of a test user, marked as a test (Meta's test event code, GA4's validation endpoint).</p>` : html`<p class="note">Architects and admins send test events.</p>`}
       ${t ? html`<div class="answer card" id="test-result" role="status">
@@ -550,7 +556,7 @@ export class HsReconciliation extends LitElement {
             <td class="num count">${formatNumber(s.count)}</td>
             <td class="bar" aria-hidden="true"><div style=${`width:${top ? Math.max(0, Math.round(100 * s.count / top)) : 0}%`}></div></td>
             <td class="num dropped">${s.dropped == null ? '' : formatNumber(s.dropped)}</td>
-            <td>${s.reasons.length ? html`<ul class="reasons">${s.reasons.map(x => html`<li><strong>${x.reason}</strong>: ${formatNumber(x.count)}${x.detail ? html` <span class="note">${x.detail}</span>` : ''}</li>`)}</ul>` : ''}</td></tr>`)}
+            <td>${s.reasons.length ? html`<ul class="reasons">${s.reasons.map(x => html`<li><strong>${x.reason}</strong>: ${formatNumber(x.count)}${x.detail ? html` <span class="note">${x.detail.startsWith(`${x.reason}: `) ? x.detail.slice(x.reason.length + 2) : x.detail}</span>` : ''}</li>`)}</ul>` : ''}</td></tr>`)}
           </tbody></table>
           <p class="note">An event with several violations is counted once in the drop and once under each of its violation types.</p>`}`;
   }
@@ -567,8 +573,10 @@ export class HsTrace extends LitElement {
     .step h3 { margin: 0 0 8px; font-size: 14px; }
     dl { margin: 0; display: grid; grid-template-columns: auto 1fr; gap: 2px 8px; font-size: 13px; }
     dt { color: var(--muted); }
-    dd { margin: 0; word-break: break-all; }
-    td.match { white-space: nowrap; }
+    dd { margin: 0; overflow-wrap: anywhere; }
+    td.order { white-space: nowrap; }
+    table#ids th[scope=row] { width: 22%; }
+    table#ids td.user { width: 34%; }
   `];
 
   updated(changed) {
@@ -658,7 +666,7 @@ export class HsTrace extends LitElement {
           : html`<dt>Through</dt><dd>${o.endpoint}</dd><dt>Source</dt><dd>${o.source || '–'}</dd>`}</dl></div>` : ''}
         ${c ? html`<div class="step" id="canonical"><h3>2. Canonical event</h3><dl>
           <dt>Event</dt><dd>${c.event}</dd><dt>Value</dt><dd>${c.value ?? '–'} ${c.currency || ''}</dd>
-          <dt>Time</dt><dd>${when(c.timestamp)}</dd><dt>Received</dt><dd>${when(c.received_at)}</dd></dl></div>
+          <dt>Time</dt><dd>${c.timestamp ? when(c.timestamp) : 'not given: the received time'}</dd><dt>Received</dt><dd>${when(c.received_at)}</dd></dl></div>
         <div class="step" id="registry"><h3>3. Registry</h3>${t.registry.passed ? html`<span class="badge ok">passed</span>`
           : html`<span class="badge bad">not deliverable</span><ul>${(t.registry.violations || []).map(v => html`<li><strong>${v.type}</strong>${v.property ? ` ${v.property}` : ''}: ${v.message}</li>`)}</ul>`}</div>` : ''}
         ${t.destinations.map((d, i) => html`<div class="step destination" data-kind=${d.kind}><h3>${4 + i}. ${d.destination} <span class="badge">${KIND_LABEL[d.kind] || d.kind}</span></h3><dl>
