@@ -18,6 +18,8 @@ const SETTINGS = {
   hubspot: [['access_token', 'Private app access token', true], ['base_url', 'API base URL', false, 'Empty: https://api.hubapi.com']],
   webhook: [['url', 'Endpoint URL']],
 };
+/** The settings the form edits field by field; any other (Meta's api_version, ...) is kept as it was. */
+const FORM_SETTINGS = new Set([...Object.values(SETTINGS).flat().map(f => f[0]), 'secrets', 'action_source', 'contact_properties']);
 const ACTION_SOURCES = ['website', 'app', 'email', 'phone_call', 'chat', 'physical_store', 'system_generated', 'business_messaging', 'other'];
 const STATES = [['', 'All states'], ['pending', 'Pending'], ['sending', 'Sending'], ['retrying', 'Retrying'], ['delivered', 'Delivered'],
   ['dead', 'Dead-lettered'], ['skipped', 'Skipped']];
@@ -147,7 +149,7 @@ export function formModel(d) {
   return {
     name: d?.name || '', kind: d?.kind || 'webhook', enabled: d ? d.enabled : true, required_consent: d?.required_consent || '',
     concurrency: d?.concurrency ?? 4, rate_per_second: d?.rate_per_second ?? 0, retry_window_seconds: d?.retry_window_seconds ?? 14400,
-    settings: {action_source: 'website', ...s}, secrets: Array.isArray(s.secrets) ? [...s.secrets] : [], newSecret: '', keepOld: true,
+    settings: {action_source: 'website', ...s}, contactProperties: s.contact_properties ? JSON.stringify(s.contact_properties) : '', secrets: Array.isArray(s.secrets) ? [...s.secrets] : [], newSecret: '', keepOld: true,
     mapping: rules.length ? rules : [{event: '', name: '', fields: []}],
   };
 }
@@ -155,11 +157,19 @@ export function formModel(d) {
 /** The API body of the form's model. */
 export function formBody(m) {
   const settings = {};
+  for (const [k, v] of Object.entries(m.settings)) if (!FORM_SETTINGS.has(k) && v != null && v !== '') settings[k] = v;
   for (const [key] of SETTINGS[m.kind]) {
     const v = (m.settings[key] ?? '').toString().trim();
     if (v) settings[key] = v;
   }
   if (m.kind === 'meta') settings.action_source = m.settings.action_source || 'website';
+  if (m.kind === 'hubspot' && m.contactProperties.trim()) {
+    try {
+      settings.contact_properties = JSON.parse(m.contactProperties);
+    } catch {
+      throw new Error('Contact properties: not JSON (an object such as {"firstname": "first_name"})');
+    }
+  }
   if (m.kind === 'webhook') {
     const fresh = m.newSecret.trim();
     settings.secrets = fresh ? (m.keepOld ? [fresh, ...m.secrets] : [fresh]) : m.secrets;
@@ -401,6 +411,9 @@ export class HsDestination extends LitElement {
           <input name=${key} .value=${m.settings[key] ?? ''} autocomplete="off" spellcheck="false" @input=${e => this.setting(key, e.target.value)}
             aria-describedby=${secret || hint ? `${key}-hint` : nothing}></label>
           ${secret || hint ? html`<div class="note" id=${`${key}-hint`}>${secret ? 'Shown masked; type a new value to replace it.' : hint}</div>` : ''}</div>`)}
+        ${m.kind === 'hubspot' ? html`<div class="setting"><label>Contact properties (JSON)<input name="contact_properties" spellcheck="false" autocomplete="off"
+            .value=${m.contactProperties} placeholder='{"firstname": "first_name"}' aria-describedby="contact-hint" @input=${e => this.set({contactProperties: e.target.value})}></label>
+          <div class="note" id="contact-hint">HubSpot contact property → the user trait it takes</div></div>` : ''}
         ${m.kind === 'meta' ? html`<label>Action source<select name="action_source" @change=${e => this.setting('action_source', e.target.value)}>
           ${ACTION_SOURCES.map(a => html`<option ?selected=${m.settings.action_source === a}>${a}</option>`)}</select></label>` : ''}
       </div>

@@ -244,5 +244,59 @@ class DestinationsScreenTest {
             assertThat(errors).isEmpty();
         }
     }
-}
 
+    @Test
+    void analystsReadADestinationAndViewersDoNotSeeTheScreen() {
+        WebApp.Response created = web.send("POST", env("/destinations"), Map.of("name", "Read-only hook", "kind", "webhook",
+                "settings", Map.of("url", "http://127.0.0.1:9/hook", "secrets", List.of(SECRET)),
+                "mapping", Map.of("purchase", Map.of("name", "order.completed"))), WebApp.ADMIN_TOKEN);
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        long id = created.json().get("id").asLong();
+        web.invite("ana-dest@example.com", "analyst");
+        web.invite("vic-dest@example.com", "viewer");
+        try (BrowserContext ctx = web.signedIn("ana-dest@example.com", WebApp.PASSWORD)) {
+            Page page = web.open(ctx, "/e/" + app() + "/destinations");
+            List<String> errors = WebApp.watchErrors(page);
+            assertThat(page.locator("hs-destinations tr[data-id='" + id + "']")).containsText("Read-only hook");
+            assertThat(page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("New destination"))).hasCount(0);
+            page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Read-only hook")).click();
+            assertThat(field(page, "Name")).hasValue("Read-only hook");
+            assertThat(field(page, "Name")).isDisabled();
+            assertThat(button(page, "Save")).hasCount(0);
+            assertThat(button(page, "Send a test event")).hasCount(0);
+            assertThat(page.locator("hs-destination #deliveries-h")).isVisible();
+            assertThat(WebApp.seriousViolations(page)).isEmpty();
+            assertThat(errors).isEmpty();
+        }
+        try (BrowserContext ctx = web.signedIn("vic-dest@example.com", WebApp.PASSWORD)) {
+            Page page = web.open(ctx, "/e/" + app() + "/dashboards");
+            assertThat(page.getByRole(AriaRole.NAVIGATION)).isVisible();
+            assertThat(page.getByRole(AriaRole.NAVIGATION).getByRole(AriaRole.LINK,
+                    new Locator.GetByRoleOptions().setName("Destinations"))).hasCount(0);
+        }
+        web.send("DELETE", env("/destinations/" + id), null, WebApp.ADMIN_TOKEN);
+    }
+
+    @Test
+    void aSaveFromTheFormKeepsWhatTheFormDoesNotShow() {
+        WebApp.Response created = web.send("POST", env("/destinations"), Map.of("name", "CRM", "kind", "hubspot",
+                "settings", Map.of("access_token", "pat-na1-0123456789", "base_url", "http://127.0.0.1:9",
+                        "contact_properties", Map.of("firstname", "first_name"), "extra_option", "kept"),
+                "mapping", Map.of("purchase", Map.of("name", "pe123_purchase"))), WebApp.ADMIN_TOKEN);
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        long id = created.json().get("id").asLong();
+        try (BrowserContext ctx = web.signedInAsAdmin()) {
+            Page page = web.open(ctx, "/e/" + app() + "/destinations/" + id);
+            assertThat(field(page, "Contact properties (JSON)")).hasValue("{\"firstname\":\"first_name\"}");
+            field(page, "Name").fill("CRM (HubSpot)");
+            button(page, "Save").click();
+            assertThat(page.locator("hs-destination .actions [role=status]")).hasText("Saved.");
+        }
+        JsonNode saved = web.get(env("/destinations/" + id));
+        assertThat(saved.get("name").asText()).isEqualTo("CRM (HubSpot)");
+        assertThat(saved.get("settings").get("access_token").asText()).isEqualTo("****6789");
+        assertThat(saved.get("settings").get("contact_properties").toString()).isEqualTo("{\"firstname\":\"first_name\"}");
+        assertThat(saved.get("settings").get("extra_option").asText()).isEqualTo("kept");
+        web.send("DELETE", env("/destinations/" + id), null, WebApp.ADMIN_TOKEN);
+    }
+}
