@@ -162,7 +162,7 @@ public final class DestinationReports {
         stages.add(stage("passed_registry", "Passed the registry", cap.deliverable(), cap.captured(),
                 registryReasons));
         long notQueued = cap.deliverable() - queued;
-        stages.add(stage("queued", "Queued for this destination", queued, cap.deliverable(), notQueued == 0
+        stages.add(stage("queued", "Queued for this destination", queued, cap.deliverable(), notQueued <= 0
                 ? List.of() : List.of(reason("not_queued", null, "the destination was disabled, not set up yet or did"
                 + " not map the event when it was captured", notQueued))));
         stages.add(stage("consented", "Consented", consented, queued, consentReasons));
