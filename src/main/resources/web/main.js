@@ -20,6 +20,7 @@ import './catalog.js';
 import './cohorts.js';
 import './label.js';
 import './registry.js';
+import './destinations.js';
 import './audiences.js';
 
 /** The screens, in the rail's order: path segment, label, and the element that renders it. */
@@ -36,6 +37,7 @@ const SCREENS = [
   ['live', 'Live events', appId => html`<hs-live app-id=${appId}></hs-live>`],
   ['label', 'Label', appId => html`<hs-label app-id=${appId}></hs-label>`],
   ['registry', 'Registry', appId => html`<hs-registry app-id=${appId} .path=${location.pathname}></hs-registry>`],
+  ['destinations', 'Destinations', appId => html`<hs-destinations app-id=${appId} .path=${location.pathname}></hs-destinations>`],
   ['audiences', 'Audience syncs', appId => html`<hs-audiences app-id=${appId} .path=${location.pathname}></hs-audiences>`],
   ['install', 'Install', (appId, env) => html`<hs-install app-id=${appId} .env=${env}></hs-install>`],
   ['settings', 'Settings', appId => html`<hs-settings app-id=${appId}></hs-settings>`],

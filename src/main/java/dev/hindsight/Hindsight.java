@@ -180,7 +180,10 @@ public final class Hindsight implements AutoCloseable {
                 new dev.hindsight.store.duckdb.DuckDbCanonical(db), auth, access, limits, metrics, clock, destinations);
         activate.register(http);
         new dev.hindsight.activate.destination.DestinationRoutes(destinations, deliveryStore, delivery,
-                new dev.hindsight.activate.destination.TestSend(requestBuilder, sender), access, clock).register(http);
+                new dev.hindsight.activate.destination.TestSend(requestBuilder, sender), access, clock,
+                new dev.hindsight.activate.destination.DestinationReports(destinations, deliveryStore,
+                        new dev.hindsight.store.duckdb.DuckDbDeliveryReports(db), registryStore, access, clock))
+                .register(http);
         new TrackerRoutes(access, settings.publicUrl()).register(http);
         new ProjectRoutes(projects, access).register(http);
         DuckDbDefinitions definitions = new DuckDbDefinitions(db);

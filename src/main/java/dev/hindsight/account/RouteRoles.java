@@ -139,6 +139,8 @@ public final class RouteRoles {
             orKey("GET", "/api/environments/{appId}/destinations", Role.ANALYST),
             orKey("GET", "/api/environments/{appId}/destinations/{id}", Role.ANALYST),
             orKey("GET", "/api/environments/{appId}/destinations/{id}/deliveries", Role.ANALYST),
+            orKey("GET", "/api/environments/{appId}/destinations/{id}/health", Role.ANALYST),
+            orKey("GET", "/api/environments/{appId}/destinations/{id}/reconciliation", Role.ANALYST),
             orKey("GET", "/api/environments/{appId}/canonical/{eventId}/trace", Role.ANALYST),
             member("POST", "/api/environments/{appId}/destinations", Role.ARCHITECT),
             member("PUT", "/api/environments/{appId}/destinations/{id}", Role.ARCHITECT),

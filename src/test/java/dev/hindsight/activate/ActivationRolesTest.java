@@ -49,7 +49,7 @@ class ActivationRolesTest {
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         long id = created.json().get("id").asLong();
         String one = env("/destinations/" + id);
-        String before = as(TestServer.ADMIN, "GET", one, null).body();
+        String before = setup(as(TestServer.ADMIN, "GET", one, null));
 
         for (String token : List.of(analyst, viewer)) {
             String who = token.equals(analyst) ? "analyst" : "viewer";
@@ -62,7 +62,7 @@ class ActivationRolesTest {
             refused(who, token, "POST", one + "/test", map("event", event));
             refused(who, token, "POST", one + "/replay", map("event_ids", List.of("x")));
         }
-        assertThat(as(TestServer.ADMIN, "GET", one, null).body()).as("unchanged after the refusals")
+        assertThat(setup(as(TestServer.ADMIN, "GET", one, null))).as("unchanged after the refusals")
                 .isEqualTo(before);
         assertThat(as(TestServer.ADMIN, "GET", env("/destinations"), null).json().get("destinations")
                 .findValuesAsText("id")).containsOnlyOnce(String.valueOf(id));
@@ -141,5 +141,12 @@ class ActivationRolesTest {
 
     private static String member(String role) {
         return dev.hindsight.account.Session.member(s, role + "-activation-roles-" + (++seq) + "@example.com", role).token(s);
+    }
+
+    /** A destination's answer without its health, whose period moves with the clock. */
+    private static String setup(TestServer.Response r) {
+        com.fasterxml.jackson.databind.node.ObjectNode n = (com.fasterxml.jackson.databind.node.ObjectNode) r.json();
+        n.remove("health");
+        return n.toString();
     }
 }

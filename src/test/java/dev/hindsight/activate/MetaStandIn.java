@@ -26,7 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * schema (a bare value when there is one schema), the hashed schemas' values SHA-256 (64 lower-case hex). Accepted
  * changes are recorded in {@link #audienceRequests} and applied to {@link #audienceMembers}.
  */
-final class MetaStandIn extends StandIn {
+public final class MetaStandIn extends StandIn {
     static final Set<String> ACTION_SOURCES = Set.of("email", "website", "app", "phone_call", "chat",
             "physical_store", "system_generated", "business_messaging", "other");
     static final Set<String> EVENT_FIELDS = Set.of("event_name", "event_time", "event_id", "action_source",
@@ -55,14 +55,16 @@ final class MetaStandIn extends StandIn {
     final String pixelId;
     final String token;
     /** Event ids accepted, in order (a test event code's events too). */
-    final List<String> acceptedIds = Collections.synchronizedList(new ArrayList<>());
-    final List<String> testEventCodes = Collections.synchronizedList(new ArrayList<>());
+    public final List<String> acceptedIds = Collections.synchronizedList(new ArrayList<>());
+    /** Numbers each answer's fbtrace_id: Meta gives every request its own. */
+    private final java.util.concurrent.atomic.AtomicLong traces = new java.util.concurrent.atomic.AtomicLong();
+    public final List<String> testEventCodes = Collections.synchronizedList(new ArrayList<>());
 
     final List<AudienceRequest> audienceRequests = Collections.synchronizedList(new ArrayList<>());
     /** Audience id -> its members, each as {@code SCHEMA:value}. */
     final Map<String, Set<String>> audienceMembers = new ConcurrentHashMap<>();
 
-    MetaStandIn(Clock clock, String pixelId, String token) {
+    public MetaStandIn(Clock clock, String pixelId, String token) {
         super(clock);
         this.pixelId = pixelId;
         this.token = token;
@@ -205,7 +207,7 @@ final class MetaStandIn extends StandIn {
         }
         if (body.has("test_event_code")) testEventCodes.add(body.get("test_event_code").asText());
         data.forEach(e -> acceptedIds.add(e.path("event_id").asText()));
-        ctx.json(Map.of("events_received", data.size(), "messages", List.of(), "fbtrace_id", "AbCdTrace" + now));
+        ctx.json(Map.of("events_received", data.size(), "messages", List.of(), "fbtrace_id", "AbCdTrace" + now + "-" + traces.incrementAndGet()));
     }
 
     static String check(JsonNode e, long now) {

@@ -23,8 +23,8 @@ public abstract class StandIn implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
 
     /** A failure to serve instead of the next request's normal answer. */
-    record Failure(int status, String body, Map<String, String> headers, boolean hang) {
-        static Failure status(int status, String body) {
+    public record Failure(int status, String body, Map<String, String> headers, boolean hang) {
+        public static Failure status(int status, String body) {
             return new Failure(status, body, Map.of(), false);
         }
 
@@ -105,11 +105,11 @@ public abstract class StandIn implements AutoCloseable {
 
     protected abstract void routes(Javalin app);
 
-    String baseUrl() {
+    public String baseUrl() {
         return "http://127.0.0.1:" + app.port();
     }
 
-    StandIn failNext(Failure... f) {
+    public StandIn failNext(Failure... f) {
         synchronized (failures) {
             failures.addAll(List.of(f));
         }

@@ -35,9 +35,11 @@ public final class DestinationRoutes {
     private final TestSend testSend;
     private final Access access;
     private final Clock clock;
+    private final DestinationReports reports;
 
     public DestinationRoutes(Destinations destinations, DeliveryStore store, Delivery delivery, TestSend testSend,
-            Access access, Clock clock) {
+            Access access, Clock clock, DestinationReports reports) {
+        this.reports = reports;
         this.destinations = destinations;
         this.store = store;
         this.delivery = delivery;
@@ -47,11 +49,15 @@ public final class DestinationRoutes {
     }
 
     public void register(Javalin app) {
-        app.get(BASE, ctx -> ctx.json(Map.of("destinations",
-                destinations.list(env(ctx).id()).stream().map(Destinations::view).toList())));
+        app.get(BASE, this::list);
         app.post(BASE, ctx -> ctx.status(201).json(Destinations.view(destinations.create(env(ctx).id(),
                 Json.tree(ctx)))));
-        app.get(BASE + "/{id}", ctx -> ctx.json(Destinations.view(destinations.get(env(ctx).id(), id(ctx)))));
+        app.get(BASE + "/{id}", ctx -> {
+            Destinations.Configured c = destinations.get(env(ctx).id(), id(ctx));
+            Map<String, Object> view = new LinkedHashMap<>(Destinations.view(c));
+            view.put("health", reports.recentHealth(c.envId(), List.of(c.id())).get(c.id()));
+            ctx.json(view);
+        });
         app.put(BASE + "/{id}", ctx -> ctx.json(Destinations.view(destinations.update(env(ctx).id(), id(ctx),
                 Json.tree(ctx)))));
         app.delete(BASE + "/{id}", ctx -> {
@@ -65,7 +71,21 @@ public final class DestinationRoutes {
         app.post(BASE + "/{id}/test", this::test);
         app.get(BASE + "/{id}/deliveries", this::deliveries);
         app.post(BASE + "/{id}/replay", this::replay);
-        app.get("/api/environments/{appId}/canonical/{eventId}/trace", this::trace);
+        reports.register(app);
+    }
+
+    /** Every destination of the environment, each with its health over the last 24 hours. */
+    private void list(Context ctx) {
+        List<Destinations.Configured> all = destinations.list(env(ctx).id());
+        Map<Long, Map<String, Object>> health = reports.recentHealth(env(ctx).id(),
+                all.stream().map(Destinations.Configured::id).toList());
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Destinations.Configured c : all) {
+            Map<String, Object> view = new LinkedHashMap<>(Destinations.view(c));
+            view.put("health", health.get(c.id()));
+            out.add(view);
+        }
+        ctx.json(Map.of("destinations", out));
     }
 
     private void test(Context ctx) {
@@ -146,26 +166,7 @@ public final class DestinationRoutes {
         ctx.json(Map.of("replayed", n));
     }
 
-    private void trace(Context ctx) {
-        Environment env = env(ctx);
-        String eventId = ctx.pathParam("eventId");
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (DeliveryStore.Item i : store.trace(env.id(), eventId)) {
-            Map<String, Object> m = item(i);
-            Destinations.Configured c = destinations.byId(i.destinationId());
-            m.put("destination", c == null ? null : c.destination().name());
-            m.put("kind", c == null ? null : c.destination().kind());
-            m.put("attempts_log", store.log(i.destinationId(), eventId, 1000).stream().map(DestinationRoutes::attempt)
-                    .toList());
-            out.add(m);
-        }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("event_id", eventId);
-        body.put("destinations", out);
-        ctx.json(body);
-    }
-
-    private static Map<String, Object> item(DeliveryStore.Item i) {
+    static Map<String, Object> item(DeliveryStore.Item i) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("destination_id", i.destinationId());
         m.put("event_id", i.eventId());
@@ -181,7 +182,7 @@ public final class DestinationRoutes {
         return m;
     }
 
-    private static Map<String, Object> attempt(DeliveryStore.Attempt a) {
+    static Map<String, Object> attempt(DeliveryStore.Attempt a) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("attempt", a.attempt());
         m.put("at", Instant.ofEpochMilli(a.at()).toString());
@@ -197,7 +198,7 @@ public final class DestinationRoutes {
         return access.environment(ctx, ctx.pathParam("appId"));
     }
 
-    private static long id(Context ctx) {
+    static long id(Context ctx) {
         try {
             return Long.parseLong(ctx.pathParam("id"));
         } catch (NumberFormatException e) {

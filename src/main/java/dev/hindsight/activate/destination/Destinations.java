@@ -209,7 +209,13 @@ public final class Destinations implements dev.hindsight.activate.Outboxes {
                 JsonNode before = old.get("settings");
                 for (String s : SECRET_SETTINGS) {
                     JsonNode v = settings.get(s);
-                    boolean keep = v == null || masked(v) || (v.isArray() && v.size() > 0 && masked(v.get(0)));
+                    if (v != null && v.isArray() && before != null && before.path(s).isArray()) {
+                        // A rotation: a new secret first and the kept ones as answered (masked), each masked one
+                        // standing for the kept secret it masks.
+                        settings.set(s, unmask((ArrayNode) v, (ArrayNode) before.get(s), "settings." + s));
+                        continue;
+                    }
+                    boolean keep = v == null || masked(v);
                     if (keep && before != null && before.has(s)) {
                         settings.set(s, before.get(s));
                     }
@@ -221,6 +227,30 @@ public final class Destinations implements dev.hindsight.activate.Outboxes {
         }
         parse(new DeliveryStore.DestinationRow(0, 0, config.toString(), true, 0, 0));
         return config;
+    }
+
+    /** Secrets as sent, each masked one replaced by the kept secret it masks; a 400 when it masks none. */
+    private static ArrayNode unmask(ArrayNode sent, ArrayNode kept, String field) {
+        ArrayNode out = JSON.createArrayNode();
+        for (int i = 0; i < sent.size(); i++) {
+            JsonNode v = sent.get(i);
+            if (!masked(v)) {
+                out.add(v);
+                continue;
+            }
+            JsonNode match = null;
+            for (JsonNode k : kept) {
+                if (mask(k.asText()).equals(v.asText())) {
+                    match = k;
+                }
+            }
+            if (match == null) {
+                throw HindsightException.field(field + "[" + i + "]", "is masked but masks none of the kept secrets:"
+                        + " send the secret itself");
+            }
+            out.add(match);
+        }
+        return out;
     }
 
     /** A kept row as a destination; a 400 naming the field when it is not valid. */
