@@ -8,7 +8,8 @@ import {keyed} from 'lit/directives/keyed.js';
 import {api, isAbort, roleAtLeast} from './api.js';
 import {base, focusIfLost, formatNumber, SubRoutes} from './ui.js';
 
-const KINDS = [['meta', 'Meta Conversions API'], ['ga4', 'Google Analytics 4'], ['hubspot', 'HubSpot'], ['webhook', 'Webhook']];
+const KINDS = [['meta', 'Meta Conversions API'], ['ga4', 'Google Analytics 4'], ['hubspot', 'HubSpot'], ['webhook', 'Webhook'],
+  ['google_ads', 'Google Ads Customer Match (audiences)']];
 const KIND_LABEL = Object.fromEntries(KINDS);
 /** Each platform's settings: key, label, whether it is a secret (answered masked), and a hint. */
 const SETTINGS = {
@@ -17,7 +18,11 @@ const SETTINGS = {
   ga4: [['measurement_id', 'Measurement id'], ['api_secret', 'API secret', true], ['base_url', 'API base URL', false, 'Empty: https://www.google-analytics.com']],
   hubspot: [['access_token', 'Private app access token', true], ['base_url', 'API base URL', false, 'Empty: https://api.hubapi.com']],
   webhook: [['url', 'Endpoint URL']],
+  google_ads: [['customer_id', 'Customer id'], ['developer_token', 'Developer token', true], ['access_token', 'OAuth access token', true],
+    ['login_customer_id', 'Manager (login) customer id', false, 'Empty: none'], ['base_url', 'API base URL', false, 'Empty: https://googleads.googleapis.com']],
 };
+/** Kinds that take audiences (cohort syncs) only, not events: no mapping, no test send, no deliveries. */
+const AUDIENCES_ONLY = new Set(['google_ads']);
 /** The settings the form edits field by field; any other (Meta's api_version, ...) is kept as it was. */
 const FORM_SETTINGS = new Set([...Object.values(SETTINGS).flat().map(f => f[0]), 'secrets', 'action_source', 'contact_properties']);
 const ACTION_SOURCES = ['website', 'app', 'email', 'phone_call', 'chat', 'physical_store', 'system_generated', 'business_messaging', 'other'];
@@ -175,7 +180,7 @@ export function formBody(m) {
     settings.secrets = fresh ? (m.keepOld ? [fresh, ...m.secrets] : [fresh]) : m.secrets;
   }
   const mapping = {};
-  for (const r of m.mapping) {
+  for (const r of AUDIENCES_ONLY.has(m.kind) ? [] : m.mapping) {
     if (!r.event.trim()) continue;
     const fields = {};
     for (const f of r.fields) if (f.to.trim()) fields[f.to.trim()] = f.from.trim();
@@ -379,8 +384,8 @@ export class HsDestination extends LitElement {
         <span class="spacer"></span>${d ? link(`${d.id}/reconciliation`, 'Reconciliation') : ''}</div>
       ${d?.health ? this.renderHealth(d.health) : ''}
       ${this.renderForm()}
-      ${d ? this.renderTest() : ''}
-      ${d ? this.renderDeliveries() : ''}`;
+      ${d && !AUDIENCES_ONLY.has(d.kind) ? this.renderTest() : ''}
+      ${d && !AUDIENCES_ONLY.has(d.kind) ? this.renderDeliveries() : ''}`;
   }
 
   renderHealth(h) {
@@ -423,11 +428,13 @@ export class HsDestination extends LitElement {
         <label>Requests per second (0: no limit)<input type="number" name="rate_per_second" min="0" step="any" .value=${String(m.rate_per_second)} @input=${e => this.set({rate_per_second: e.target.value})}></label>
         <label>Retry window (seconds)<input type="number" name="retry_window_seconds" min="0" max="604800" .value=${String(m.retry_window_seconds)} @input=${e => this.set({retry_window_seconds: e.target.value})}></label>
       </div></fieldset>
+      ${AUDIENCES_ONLY.has(m.kind) ? html`<p class="note">${KIND_LABEL[m.kind]} takes audiences, not events: sync a saved cohort to it
+        under Audience syncs. Canonical events reach Google through a GA4 destination.</p>` : html`
       <fieldset ?disabled=${!editable} id="mapping"><legend>Mapping: canonical event → ${KIND_LABEL[m.kind]} event</legend>
         <datalist id="canonical-events">${events.map(e => html`<option value=${e}></option>`)}</datalist>
         ${m.mapping.map((r, i) => this.renderRule(r, i))}
         <button type="button" @click=${() => this.set({mapping: [...m.mapping, {event: '', name: '', fields: []}]})}>Add an event</button>
-      </fieldset>
+      </fieldset>`}
       ${this.errors ? html`<div class="err" role="alert">${this.errors.message}${this.errors.details.length ? html`<ul>${this.errors.details.map(x => html`<li>${x}</li>`)}</ul>` : ''}</div>` : ''}
       ${editable ? html`<div class="actions"><button class="primary" ?disabled=${this.saving}>${this.destId == null ? 'Create destination' : 'Save'}</button>
         ${this.destId != null ? html`<button type="button" @click=${this.deleteDestination}>Delete</button>` : ''}

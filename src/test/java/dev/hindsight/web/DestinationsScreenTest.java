@@ -299,4 +299,29 @@ class DestinationsScreenTest {
         assertThat(saved.get("settings").get("extra_option").asText()).isEqualTo("kept");
         web.send("DELETE", env("/destinations/" + id), null, WebApp.ADMIN_TOKEN);
     }
+
+    @Test
+    void aGoogleAdsDestinationIsSetUpForAudiencesWithoutAnEventMapping() {
+        try (BrowserContext ctx = web.signedInAsAdmin()) {
+            Page page = web.open(ctx, "/e/" + app() + "/destinations/new");
+            page.locator("hs-destination select[name=kind]").selectOption("google_ads");
+            field(page, "Name").fill("Google Ads lists");
+            field(page, "Customer id").fill("123-456-7890");
+            field(page, "Developer token").fill("devtok-screen-0001");
+            field(page, "OAuth access token").fill("ya29.screen-0002");
+            // No mapping of events: the form says where its audiences come from instead.
+            assertThat(page.locator("hs-destination #mapping")).hasCount(0);
+            assertThat(page.locator("hs-destination")).containsText("takes audiences, not events");
+            assertThat(WebApp.seriousViolations(page)).isEmpty();
+            long id = create(page);
+            // Neither a test send nor deliveries: it receives no events.
+            assertThat(page.locator("hs-destination #test-h")).hasCount(0);
+            JsonNode saved = web.get(env("/destinations/" + id));
+            assertThat(saved.get("kind").asText()).isEqualTo("google_ads");
+            assertThat(saved.get("settings").get("customer_id").asText()).isEqualTo("123-456-7890");
+            assertThat(saved.get("settings").get("developer_token").asText()).isEqualTo("****0001");
+            assertThat(saved.get("mapping").size()).isZero();
+            web.send("DELETE", env("/destinations/" + id), null, WebApp.ADMIN_TOKEN);
+        }
+    }
 }

@@ -420,6 +420,9 @@ public final class DestinationReports {
                     m.put("order_id", text(data.path("properties").path(orderField)));
                     m.put("value", number(data.path("properties").path("value")));
                 }
+                case Destination.GoogleAds g -> {
+                    // Audiences only: its builder skips every event, answered above as not sent.
+                }
             }
         }
         return m;
