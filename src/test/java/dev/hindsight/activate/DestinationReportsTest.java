@@ -120,6 +120,27 @@ class DestinationReportsTest {
     }
 
     @Test
+    void anEventMetaTookButDidNotCountIsDeliveredAndNotAccepted() {
+        String event = event();
+        try (MetaStandIn meta = new MetaStandIn(CLOCK, "778", TOKEN)) {
+            long m = meta(event, meta);
+            CLOCK.advance(Duration.ofHours(2));
+            Instant from = CLOCK.instant().minus(Duration.ofMinutes(1));
+            meta.undercount = 1;
+            String id = id();
+            capture(event, id, "u-uncounted", props("o-u", 10, "ads"));
+            await("delivered", () -> "delivered".equals(state(m, id)));
+            JsonNode r = get(env("/destinations/" + m + "/reconciliation?from=" + from + "&to=now"));
+            Map<String, JsonNode> stages = new HashMap<>();
+            r.get("stages").forEach(st -> stages.put(st.get("stage").asText(), st));
+            assertThat(count(stages, "delivered")).isEqualTo(1);
+            assertThat(count(stages, "accepted")).isZero();
+            assertThat(reasons(stages.get("accepted"))).containsExactly(Map.entry("not_counted", 1L));
+            admin("DELETE", env("/destinations/" + m), null);
+        }
+    }
+
+    @Test
     void healthCountsDeliveredDeadLetteredAndLatencyPerDestination() {
         String event = event();
         try (WebhookReceiver hook = new WebhookReceiver(CLOCK, List.of(SECRET))) {

@@ -56,6 +56,8 @@ public final class MetaStandIn extends StandIn {
     final String token;
     /** Event ids accepted, in order (a test event code's events too). */
     public final List<String> acceptedIds = Collections.synchronizedList(new ArrayList<>());
+    /** How many fewer events each answer counts in {@code events_received} than it took (Meta's own filtering). */
+    volatile int undercount;
     /** Numbers each answer's fbtrace_id: Meta gives every request its own. */
     private final java.util.concurrent.atomic.AtomicLong traces = new java.util.concurrent.atomic.AtomicLong();
     public final List<String> testEventCodes = Collections.synchronizedList(new ArrayList<>());
@@ -207,7 +209,8 @@ public final class MetaStandIn extends StandIn {
         }
         if (body.has("test_event_code")) testEventCodes.add(body.get("test_event_code").asText());
         data.forEach(e -> acceptedIds.add(e.path("event_id").asText()));
-        ctx.json(Map.of("events_received", data.size(), "messages", List.of(), "fbtrace_id", "AbCdTrace" + now + "-" + traces.incrementAndGet()));
+        int received = Math.max(0, data.size() - undercount);
+        ctx.json(Map.of("events_received", received, "messages", List.of(), "fbtrace_id", "AbCdTrace" + now + "-" + traces.incrementAndGet()));
     }
 
     static String check(JsonNode e, long now) {
