@@ -324,4 +324,41 @@ class DestinationsScreenTest {
             web.send("DELETE", env("/destinations/" + id), null, WebApp.ADMIN_TOKEN);
         }
     }
+
+    @Test
+    void ga4AndHubSpotDestinationsAreSetUpInTheFormAsTheApiReadsThem() {
+        try (BrowserContext ctx = web.signedInAsAdmin()) {
+            Page page = web.open(ctx, "/e/" + app() + "/destinations/new");
+            page.locator("hs-destination select[name=kind]").selectOption("ga4");
+            field(page, "Name").fill("GA4 web stream");
+            field(page, "Measurement id").fill("G-SCREEN01");
+            field(page, "API secret").fill("ga4-secret-0003");
+            field(page, "Canonical event").fill("purchase");
+            field(page, "Sent as").fill("purchase");
+            long ga4 = create(page);
+            JsonNode g = web.get(env("/destinations/" + ga4));
+            assertThat(g.get("kind").asText()).isEqualTo("ga4");
+            assertThat(g.get("settings").get("measurement_id").asText()).isEqualTo("G-SCREEN01");
+            assertThat(g.get("settings").get("api_secret").asText()).isEqualTo("****0003");
+            assertThat(g.get("mapping").get("purchase").get("name").asText()).isEqualTo("purchase");
+
+            page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("← All destinations")).click();
+            page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("New destination")).click();
+            page.locator("hs-destination select[name=kind]").selectOption("hubspot");
+            field(page, "Name").fill("HubSpot CRM");
+            field(page, "Private app access token").fill("pat-na1-screen-0004");
+            field(page, "Contact properties (JSON)").fill("{\"firstname\": \"first_name\"}");
+            field(page, "Canonical event").fill("purchase");
+            field(page, "Sent as").fill("pe123_purchase");
+            assertThat(WebApp.seriousViolations(page)).isEmpty();
+            long hub = create(page);
+            JsonNode h = web.get(env("/destinations/" + hub));
+            assertThat(h.get("kind").asText()).isEqualTo("hubspot");
+            assertThat(h.get("settings").get("access_token").asText()).isEqualTo("****0004");
+            assertThat(h.get("settings").get("contact_properties").toString()).isEqualTo("{\"firstname\":\"first_name\"}");
+            assertThat(h.get("mapping").get("purchase").get("name").asText()).isEqualTo("pe123_purchase");
+            web.send("DELETE", env("/destinations/" + ga4), null, WebApp.ADMIN_TOKEN);
+            web.send("DELETE", env("/destinations/" + hub), null, WebApp.ADMIN_TOKEN);
+        }
+    }
 }
