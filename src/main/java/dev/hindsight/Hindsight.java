@@ -86,7 +86,8 @@ public final class Hindsight implements AutoCloseable {
     private final CatalogRefresher catalog;
     private final dev.hindsight.activate.Promoter promoter;
     private final dev.hindsight.activate.sync.CohortSyncs cohortSyncs;
-    private static final long COHORT_SYNC_POLL_MS = 30_000;
+    /** How often the cohort-sync scheduler looks for due syncs (one small read; a sync is due at most every minute). */
+    private static final long COHORT_SYNC_POLL_MS = 5_000;
     private final dev.hindsight.collect.GeoIp geoIp;
     private final dev.hindsight.activate.destination.Delivery delivery;
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The cohort-sync scheduler on the server's clock: a sync runs when its schedule comes due and not a moment before,
  * and its next run sends only the diff. The clock is the server's injected {@link MutableClock}; the scheduler's
- * thread polls every 30 s of wall time, so the test waits for it once and then drives its step, {@code runDue}.
+ * thread polls every 5 s of wall time, so the test waits for it once and then drives its step, {@code runDue}.
  */
 class CohortSyncSchedulerTest {
     private static final Instant NOW = Instant.parse("2026-05-04T08:00:00Z");
