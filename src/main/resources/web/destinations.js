@@ -9,7 +9,7 @@ import {api, isAbort, roleAtLeast} from './api.js';
 import {base, focusIfLost, formatNumber, SubRoutes} from './ui.js';
 
 const KINDS = [['meta', 'Meta Conversions API'], ['ga4', 'Google Analytics 4'], ['hubspot', 'HubSpot'], ['webhook', 'Webhook'],
-  ['google_ads', 'Google Ads Customer Match (audiences)']];
+  ['google_ads', 'Google Ads Customer Match']];
 const KIND_LABEL = Object.fromEntries(KINDS);
 /** Each platform's settings: key, label, whether it is a secret (answered masked), and a hint. */
 const SETTINGS = {
@@ -410,7 +410,9 @@ export class HsDestination extends LitElement {
           ${KINDS.map(([k, l]) => html`<option value=${k} ?selected=${m.kind === k}>${l}</option>`)}</select></label>
         <label>Required consent flag<input name="required_consent" .value=${m.required_consent} placeholder="none" @input=${e => this.set({required_consent: e.target.value})}></label>
         <label class="check"><input type="checkbox" name="enabled" .checked=${m.enabled} @change=${e => this.set({enabled: e.target.checked})}>Enabled</label>
-      </div><p class="note">Nothing is sent for a user whose event's <code>consents</code> lacks the required flag.</p></fieldset>
+      </div><p class="note">${AUDIENCES_ONLY.has(m.kind)
+        ? html`A member whose <code>consents</code> user property lacks the required flag is not in the audience.`
+        : html`Nothing is sent for a user whose event's <code>consents</code> lacks the required flag.`}</p></fieldset>
       <fieldset ?disabled=${!editable}><legend>${KIND_LABEL[m.kind]}</legend><div class="grid">
         ${SETTINGS[m.kind].map(([key, label, secret, hint]) => html`<div class="setting"><label>${label}
           <input name=${key} .value=${m.settings[key] ?? ''} autocomplete="off" spellcheck="false" @input=${e => this.setting(key, e.target.value)}
@@ -423,11 +425,11 @@ export class HsDestination extends LitElement {
           ${ACTION_SOURCES.map(a => html`<option ?selected=${m.settings.action_source === a}>${a}</option>`)}</select></label>` : ''}
       </div>
       ${m.kind === 'webhook' ? this.renderSecrets() : ''}</fieldset>
-      <fieldset ?disabled=${!editable}><legend>Delivery</legend><div class="grid">
+      ${AUDIENCES_ONLY.has(m.kind) ? '' : html`<fieldset ?disabled=${!editable}><legend>Delivery</legend><div class="grid">
         <label>Concurrent requests<input type="number" name="concurrency" min="1" max="64" .value=${String(m.concurrency)} @input=${e => this.set({concurrency: e.target.value})}></label>
         <label>Requests per second (0: no limit)<input type="number" name="rate_per_second" min="0" step="any" .value=${String(m.rate_per_second)} @input=${e => this.set({rate_per_second: e.target.value})}></label>
         <label>Retry window (seconds)<input type="number" name="retry_window_seconds" min="0" max="604800" .value=${String(m.retry_window_seconds)} @input=${e => this.set({retry_window_seconds: e.target.value})}></label>
-      </div></fieldset>
+      </div></fieldset>`}
       ${AUDIENCES_ONLY.has(m.kind) ? html`<p class="note">${KIND_LABEL[m.kind]} takes audiences, not events: sync a saved cohort to it
         under Audience syncs. Canonical events reach Google through a GA4 destination.</p>` : html`
       <fieldset ?disabled=${!editable} id="mapping"><legend>Mapping: canonical event → ${KIND_LABEL[m.kind]} event</legend>

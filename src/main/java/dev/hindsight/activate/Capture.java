@@ -282,6 +282,11 @@ public final class Capture {
      * name, the timestamp as sent (null when none: the receive time of a replay differs, and is not the payload).
      */
     static String payload(CanonicalEvent e) {
+        return json(fields(e));
+    }
+
+    /** A canonical event as its payload reads, and as answers show it: properties sorted by name. */
+    public static Map<String, Object> fields(CanonicalEvent e) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("event", e.event());
         m.put("event_id", e.eventId());
@@ -289,8 +294,8 @@ public final class Capture {
         m.put("anonymous_id", e.anonymousId());
         m.put("source", e.source());
         m.put("timestamp", e.timestamp() == null ? null : e.timestamp().toString());
-        m.put("properties", new TreeMap<>(e.properties()));
-        return json(m);
+        m.put("properties", new TreeMap<>(e.properties() == null ? Map.of() : e.properties()));
+        return m;
     }
 
     /** A kept payload read back as the event it was. */

@@ -196,7 +196,7 @@ public final class DefinitionMappings {
 
     private void append(long envId, RegistryStore.Version last, DefinitionMapping m, String by, String change) {
         int version = last == null ? 1 : last.version() + 1;
-        if (!store.append(envId, new RegistryStore.Version(KIND, String.valueOf(m.id()), version, write(m), false, by,
+        if (!store.append(envId, new RegistryStore.Version(KIND, String.valueOf(m.id()), version, Json.write(m), false, by,
                 clock.millis(), change))) {
             throw new HindsightException(ErrorCode.CONFLICT, "The definition mapping " + m.id() + " was changed at the "
                     + "same time; read it again and retry");
@@ -239,7 +239,7 @@ public final class DefinitionMappings {
     }
 
     static String rulesHash(Definition d) {
-        return Capture.sha256(write(d.rules()));
+        return Capture.sha256(Json.write(d.rules()));
     }
 
     private DefinitionMapping parse(long envId, JsonNode body, long id) {
@@ -327,14 +327,6 @@ public final class DefinitionMappings {
 
     private static HindsightException notFound(long id) {
         return new HindsightException(ErrorCode.NOT_FOUND, "No definition mapping '" + id + "' in this environment");
-    }
-
-    static String write(Object o) {
-        try {
-            return Json.MAPPER.writeValueAsString(o);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     static DefinitionMapping read(String json) {

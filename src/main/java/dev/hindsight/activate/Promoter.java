@@ -250,6 +250,19 @@ public final class Promoter implements AutoCloseable {
         return "hs-" + mappingId + "-";
     }
 
+    /** The mapping id of a promoted event's id ({@code hs-<mapping id>-<hash>}), or null. */
+    public static Long mappingId(String eventId) {
+        if (!eventId.startsWith("hs-")) {
+            return null;
+        }
+        int dash = eventId.indexOf('-', 3);
+        try {
+            return dash < 0 ? null : Long.parseLong(eventId.substring(3, dash));
+        } catch (NumberFormatException ex) {
+            return null;
+        }
+    }
+
     /**
      * The derived event id: {@code hs-<mapping id>-} and the hex SHA-256 of the environment id, the mapping id and
      * the raw event's id, so the same raw event promoted by the same mapping always has the same id.

@@ -74,17 +74,8 @@ public final class PromotionRoutes {
         out.put("mapping_id", id);
         out.put("count", p.count());
         out.put("last_produced_at", p.lastAt() == null ? null : Instant.ofEpochMilli(p.lastAt()).toString());
-        out.put("latest", p.latest().stream().map(json -> Capture.fromPayload(env.id(), json)).map(e -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("event", e.event());
-            m.put("event_id", e.eventId());
-            m.put("user_id", e.userId());
-            m.put("anonymous_id", e.anonymousId());
-            m.put("source", e.source());
-            m.put("timestamp", e.timestamp() == null ? null : e.timestamp().toString());
-            m.put("properties", e.properties());
-            return m;
-        }).toList());
+        out.put("latest", p.latest().stream().map(json -> Capture.fields(Capture.fromPayload(env.id(), json)))
+                .toList());
         ctx.json(out);
     }
 

@@ -185,7 +185,7 @@ public final class Registry {
     private Entry append(long envId, String kind, String key, RegistryStore.Version last, Object body, String by,
             String change) {
         int version = last == null ? 1 : last.version() + 1;
-        RegistryStore.Version v = new RegistryStore.Version(kind, key, version, write(body), false, by, clock.millis(),
+        RegistryStore.Version v = new RegistryStore.Version(kind, key, version, Json.write(body), false, by, clock.millis(),
                 change);
         if (!store.append(envId, v)) {
             throw new HindsightException(ErrorCode.CONFLICT, "The " + kind + " '" + key + "' was changed at the same "
@@ -427,14 +427,6 @@ public final class Registry {
 
     private static HindsightException notFound(String kind, String key) {
         return new HindsightException(ErrorCode.NOT_FOUND, "No " + kind + " '" + key + "' in this environment's registry");
-    }
-
-    private static String write(Object o) {
-        try {
-            return Json.MAPPER.writeValueAsString(o);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static <T> T read(String json, Class<T> type) {

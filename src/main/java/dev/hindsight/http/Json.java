@@ -44,6 +44,15 @@ public final class Json {
     private Json() {
     }
 
+    /** A value as JSON text, through {@link #MAPPER}; a value it cannot write is a bug, not bad input. */
+    public static String write(Object o) {
+        try {
+            return MAPPER.writeValueAsString(o);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /**
      * The body of an admin request as a JSON object with no members but {@code known}: any other member is a 400
      * naming it, so that a typo is not silently ignored.

@@ -1,5 +1,7 @@
 package dev.hindsight.activate;
 
+import static dev.hindsight.activate.ActivationHttp.json;
+import static dev.hindsight.activate.ActivationHttp.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -62,7 +64,7 @@ class ActivationEndToEndTest {
                         "value", map("type", "number", "required", true), "currency", map("type", "string"),
                         "email", map("type", "string"))));
         assertThat(schema.status()).as(schema.body()).isEqualTo(201);
-        TestServer.Response def = s.post("/api/definitions", CaptureApiTest.json(map("app_id", s.dev().appId(),
+        TestServer.Response def = s.post("/api/definitions", json(map("app_id", s.dev().appId(),
                 "name", "Clicked Buy", "rules", List.of(map("kind", "click", "selector", "button.buy")))),
                 TestServer.bearer(TestServer.ADMIN));
         assertThat(def.status()).as(def.body()).isEqualTo(201);
@@ -238,11 +240,7 @@ class ActivationEndToEndTest {
     }
 
     private static void settle() {
-        try {
-            assertThat(s.app().delivery().settle(Duration.ofSeconds(30))).isTrue();
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
-        }
+        ActivationHttp.settle(s);
     }
 
     private static void await(String what, BooleanSupplier ok) {
@@ -251,22 +249,11 @@ class ActivationEndToEndTest {
 
     /** Waits for a condition, waking the delivery workers meanwhile (polling, never a fixed sleep). */
     private static void await(Supplier<String> what, BooleanSupplier ok) {
-        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!ok.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("waiting for " + what.get());
-            }
-            s.app().delivery().wake();
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
+        ActivationHttp.await(s, what, ok);
     }
 
     private static String env(String rest) {
-        return "/api/environments/" + s.dev().appId() + rest;
+        return ActivationHttp.env(s, rest);
     }
 
     private static String mappings(String rest) {
@@ -274,11 +261,7 @@ class ActivationEndToEndTest {
     }
 
     private static TestServer.Response as(String token, String method, String path, Object body) {
-        return s.send(method, path, body == null ? null : CaptureApiTest.json(body), "Authorization", "Bearer " + token,
+        return s.send(method, path, body == null ? null : json(body), "Authorization", "Bearer " + token,
                 "Content-Type", "application/json");
-    }
-
-    private static Map<String, Object> map(Object... kv) {
-        return CaptureApiTest.map(kv);
     }
 }

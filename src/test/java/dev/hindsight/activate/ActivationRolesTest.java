@@ -1,10 +1,12 @@
 package dev.hindsight.activate;
 
+import static dev.hindsight.activate.ActivationHttp.json;
+import static dev.hindsight.activate.ActivationHttp.map;
+import static dev.hindsight.activate.ActivationHttp.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.TestServer;
-import dev.hindsight.account.Access;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -40,7 +42,7 @@ class ActivationRolesTest {
 
     @Test
     void analystsAndViewersCannotChangeTestOrReplayADestinationAndAnalystsReadItMasked() {
-        String event = CaptureApiTest.unique("purchase");
+        String event = unique("purchase");
         assertThat(as(TestServer.ADMIN, "POST", env("/registry/schemas"), map("event", event, "properties",
                 map("value", map("type", "number")))).status()).isEqualTo(201);
         Map<String, Object> body = map("name", "hook", "kind", "webhook", "settings", map("url",
@@ -82,7 +84,7 @@ class ActivationRolesTest {
 
     @Test
     void analystsProposeDefinitionMappingsButOnlyArchitectsApproveDeprecateDeleteBackfillOrRunThem() {
-        String event = CaptureApiTest.unique("signup");
+        String event = unique("signup");
         Map<String, Object> schema = map("event", event, "properties", map("plan", map("type", "string")));
         refused("analyst", analyst, "POST", env("/registry/schemas"), schema);
         refused("viewer", viewer, "POST", env("/registry/schemas"), schema);
@@ -90,8 +92,8 @@ class ActivationRolesTest {
         refused("analyst", analyst, "PUT", env("/registry/schemas/" + event), schema);
         refused("analyst", analyst, "DELETE", env("/registry/schemas/" + event), null);
 
-        TestServer.Response def = s.post("/api/definitions", CaptureApiTest.json(map("app_id", s.dev().appId(),
-                "name", CaptureApiTest.unique("Clicked signup"), "rules", List.of(map("kind", "click", "selector",
+        TestServer.Response def = s.post("/api/definitions", json(map("app_id", s.dev().appId(),
+                "name", unique("Clicked signup"), "rules", List.of(map("kind", "click", "selector",
                         "button.signup")))), TestServer.bearer(TestServer.ADMIN));
         assertThat(def.status()).as(def.body()).isEqualTo(201);
         Map<String, Object> mapping = map("definition_id", def.json().get("id").asLong(), "canonical_event", event,
@@ -123,19 +125,15 @@ class ActivationRolesTest {
     }
 
     private static String env(String rest) {
-        return "/api/environments/" + s.dev().appId() + rest;
+        return ActivationHttp.env(s, rest);
     }
 
     private static String mappings(String rest) {
         return env("/registry/definition-mappings" + rest);
     }
 
-    private static Map<String, Object> map(Object... kv) {
-        return CaptureApiTest.map(kv);
-    }
-
     private static TestServer.Response as(String token, String method, String path, Object body) {
-        return s.send(method, path, body == null ? null : CaptureApiTest.json(body), "Authorization",
+        return s.send(method, path, body == null ? null : json(body), "Authorization",
                 "Bearer " + token, "Content-Type", "application/json");
     }
 

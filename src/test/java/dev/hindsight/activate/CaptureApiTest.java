@@ -1,15 +1,15 @@
 package dev.hindsight.activate;
 
+import static dev.hindsight.activate.ActivationHttp.json;
+import static dev.hindsight.activate.ActivationHttp.map;
+import static dev.hindsight.activate.ActivationHttp.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.MutableClock;
 import dev.hindsight.TestServer;
-import dev.hindsight.account.Access;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -34,26 +34,6 @@ class CaptureApiTest {
 
     // --- helpers ---
 
-    static String unique(String prefix) {
-        return prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    }
-
-    static Map<String, Object> map(Object... kv) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put((String) kv[i], kv[i + 1]);
-        }
-        return m;
-    }
-
-    static String json(Object o) {
-        try {
-            return TestServer.JSON.writeValueAsString(o);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static TestServer.Response capture(Object body) {
         return s.post("/api/capture", json(body), "Content-Type", "application/json", "Authorization",
                 "Bearer " + s.dev().secretKey());
@@ -64,8 +44,7 @@ class CaptureApiTest {
     }
 
     private static TestServer.Response admin(String method, String path, Object body) {
-        return s.send(method, path, body == null ? null : json(body), "Authorization", "Bearer " + TestServer.ADMIN,
-                "Content-Type", "application/json");
+        return ActivationHttp.admin(s, method, path, body);
     }
 
     private static long graphCount(String event) {

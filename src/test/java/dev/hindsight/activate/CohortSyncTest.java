@@ -1,11 +1,11 @@
 package dev.hindsight.activate;
 
+import static dev.hindsight.activate.ActivationHttp.json;
+import static dev.hindsight.activate.ActivationHttp.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hindsight.TestServer;
-import dev.hindsight.account.Access;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -178,7 +178,7 @@ class CohortSyncTest {
     }
 
     private static String env(String rest) {
-        return "/api/environments/" + s.dev().appId() + rest;
+        return ActivationHttp.env(s, rest);
     }
 
     private static TestServer.Response admin(String method, String path, Object body) {
@@ -192,21 +192,5 @@ class CohortSyncTest {
 
     private static String member(String role) {
         return dev.hindsight.account.Session.member(s, role + "-sync-" + (++seq) + "@example.com", role).token(s);
-    }
-
-    private static Map<String, Object> map(Object... kv) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put((String) kv[i], kv[i + 1]);
-        }
-        return m;
-    }
-
-    private static String json(Object o) {
-        try {
-            return TestServer.JSON.writeValueAsString(o);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

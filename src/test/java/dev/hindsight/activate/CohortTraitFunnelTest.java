@@ -1,5 +1,7 @@
 package dev.hindsight.activate;
 
+import static dev.hindsight.activate.ActivationHttp.json;
+import static dev.hindsight.activate.ActivationHttp.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -146,15 +148,10 @@ class CohortTraitFunnelTest {
     }
 
     private static String env(String rest) {
-        return "/api/environments/" + s.dev().appId() + rest;
+        return ActivationHttp.env(s, rest);
     }
 
     private static TestServer.Response admin(String method, String path, Object body) {
-        return s.send(method, path, body == null ? null : CaptureApiTest.json(body), "Authorization",
-                "Bearer " + TestServer.ADMIN, "Content-Type", "application/json");
-    }
-
-    private static Map<String, Object> map(Object... kv) {
-        return CaptureApiTest.map(kv);
+        return ActivationHttp.admin(s, method, path, body);
     }
 }

@@ -1,5 +1,6 @@
 package dev.hindsight.activate;
 
+import static dev.hindsight.activate.ActivationHttp.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -118,10 +119,6 @@ class DeliveryKillNineTest {
                 assertThat(seqs).as("order of " + user).hasSize(EVENTS / USERS).isSorted();
             }
         }
-    }
-
-    private static Map<String, Object> map(Object... kv) {
-        return CaptureApiTest.map(kv);
     }
 
     private static HttpResponse<String> admin(ServerProcess s, String path, Object body) throws IOException {

@@ -1,5 +1,8 @@
 package dev.hindsight.activate;
 
+import static dev.hindsight.activate.ActivationHttp.json;
+import static dev.hindsight.activate.ActivationHttp.map;
+import static dev.hindsight.activate.ActivationHttp.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,22 +37,17 @@ class DeliveryTest {
 
     // --- helpers ---
 
-    private static Map<String, Object> map(Object... kv) {
-        return CaptureApiTest.map(kv);
-    }
-
     private static TestServer.Response admin(String method, String path, Object body) {
-        return s.send(method, path, body == null ? null : CaptureApiTest.json(body), "Authorization",
-                "Bearer " + TestServer.ADMIN, "Content-Type", "application/json");
+        return ActivationHttp.admin(s, method, path, body);
     }
 
     private static String env(String rest) {
-        return "/api/environments/" + s.dev().appId() + rest;
+        return ActivationHttp.env(s, rest);
     }
 
     /** A canonical event with a schema, so that its captures are deliverable. */
     private static String event() {
-        String event = CaptureApiTest.unique("purchase");
+        String event = unique("purchase");
         TestServer.Response r = admin("POST", env("/registry/schemas"), map("event", event, "properties", map(
                 "order_id", map("type", "string"), "value", map("type", "number"),
                 "consents", map("type", "string"), "currency", map("type", "string"), "seq", map("type", "number"))));
@@ -79,7 +77,7 @@ class DeliveryTest {
     }
 
     private static TestServer.Response capture(String event, String eventId, String user, Map<String, Object> props) {
-        TestServer.Response r = s.post("/api/capture", CaptureApiTest.json(map("event", event, "event_id", eventId,
+        TestServer.Response r = s.post("/api/capture", json(map("event", event, "event_id", eventId,
                 "user_id", user, "properties", props)), "Content-Type", "application/json", "Authorization",
                 "Bearer " + s.dev().secretKey());
         assertThat(r.status()).as(r.body()).isEqualTo(200);
@@ -88,22 +86,15 @@ class DeliveryTest {
     }
 
     private static JsonNode delivery(long dest, String eventId) {
-        TestServer.Response r = admin("GET", env("/destinations/" + dest + "/deliveries?event_id=" + eventId), null);
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        return r.json().get("deliveries").get(0);
+        return ActivationHttp.delivery(s, dest, eventId);
     }
 
     private static String state(long dest, String eventId) {
-        JsonNode d = delivery(dest, eventId);
-        return d == null ? null : d.get("state").asText();
+        return ActivationHttp.state(s, dest, eventId);
     }
 
     private static void settle() {
-        try {
-            assertThat(s.app().delivery().settle(Duration.ofSeconds(30))).isTrue();
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
-        }
+        ActivationHttp.settle(s);
     }
 
     private static void await(String what, BooleanSupplier ok) {
@@ -111,18 +102,7 @@ class DeliveryTest {
     }
 
     private static void await(java.util.function.Supplier<String> what, BooleanSupplier ok) {
-        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!ok.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("waiting for " + what.get());
-            }
-            s.app().delivery().wake();
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
+        ActivationHttp.await(s, what, ok);
     }
 
     // --- tests ---
@@ -134,7 +114,7 @@ class DeliveryTest {
                 MetaStandIn meta = new MetaStandIn(CLOCK, "123", "EAAtoken123456")) {
             long h = webhook(event, hook.url(), null);
             long m = meta(event, meta);
-            String id = CaptureApiTest.unique("ord");
+            String id = unique("ord");
             capture(event, id, "u1", map("order_id", "o1", "value", 10, "currency", "EUR", "consents", "ads"));
             await(() -> "delivered to both: " + delivery(h, id) + " " + delivery(m, id), () -> "delivered".equals(state(h, id)) && "delivered".equals(state(m, id)));
             assertThat(hook.processed).extracting(b -> b.path("id").asText()).containsExactly(id);
@@ -165,7 +145,7 @@ class DeliveryTest {
         try (WebhookReceiver hook = new WebhookReceiver(CLOCK, List.of(SECRET))) {
             long h = webhook(event, hook.url(), null);
             hook.failNext(StandIn.Failure.rateLimited("120"));
-            String id = CaptureApiTest.unique("ord");
+            String id = unique("ord");
             capture(event, id, "u1", map("order_id", "o1"));
             await("retrying", () -> "retrying".equals(state(h, id)));
             JsonNode d = delivery(h, id);
@@ -192,7 +172,7 @@ class DeliveryTest {
             hook.always = StandIn.Failure.status(500, "{\"error\":\"down\"}");
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < 12; i++) {
-                String id = CaptureApiTest.unique("e" + i);
+                String id = unique("e" + i);
                 ids.add(id);
                 capture(event, id, "user" + (i % 3), map("seq", i));
             }
@@ -234,8 +214,8 @@ class DeliveryTest {
         try (WebhookReceiver hook = new WebhookReceiver(CLOCK, List.of(SECRET))) {
             long h = webhook(event, hook.url(), null);
             hook.failNext(StandIn.Failure.status(400, "{\"message\":\"bad field\"}"));
-            String id = CaptureApiTest.unique("ord");
-            String user = CaptureApiTest.unique("buyer");
+            String id = unique("ord");
+            String user = unique("buyer");
             capture(event, id, user, map());
             await("dead", () -> "dead".equals(state(h, id)));
             await(() -> "the trait dead: " + lastDelivery(user), () -> "dead".equals(lastDelivery(user)));
@@ -260,7 +240,7 @@ class DeliveryTest {
         try (WebhookReceiver hook = new WebhookReceiver(CLOCK, List.of(SECRET))) {
             long h = webhook(event, hook.url(), map("retry_window_seconds", 3600));
             hook.always = StandIn.Failure.status(503, "{}");
-            String id = CaptureApiTest.unique("ord");
+            String id = unique("ord");
             capture(event, id, "u1", map());
             await("dead", () -> {
                 CLOCK.advance(Duration.ofMinutes(10));
@@ -283,7 +263,7 @@ class DeliveryTest {
             List<String> ids = new ArrayList<>();
             long t0 = System.nanoTime();
             for (int i = 0; i < 5; i++) {
-                String id = CaptureApiTest.unique("h");
+                String id = unique("h");
                 ids.add(id);
                 capture(event, id, "u" + i, map());
             }
@@ -303,7 +283,7 @@ class DeliveryTest {
         String event = event();
         try (MetaStandIn meta = new MetaStandIn(CLOCK, "123", "EAAtoken123456")) {
             long m = meta(event, meta);
-            String id = CaptureApiTest.unique("ord");
+            String id = unique("ord");
             capture(event, id, "u1", map("order_id", "o1", "value", 3));
             await("skipped", () -> "skipped".equals(state(m, id)));
             assertThat(delivery(m, id).get("reason").asText()).startsWith("no-consent");

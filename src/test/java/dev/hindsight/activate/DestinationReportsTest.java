@@ -1,5 +1,8 @@
 package dev.hindsight.activate;
 
+import static dev.hindsight.activate.ActivationHttp.json;
+import static dev.hindsight.activate.ActivationHttp.map;
+import static dev.hindsight.activate.ActivationHttp.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -243,10 +246,10 @@ class DestinationReportsTest {
 
     @Test
     void aPromotedEventIsTracedToItsRawClickAndMappingVersion() {
-        String event = CaptureApiTest.unique("promoted");
+        String event = unique("promoted");
         assertThat(admin("POST", env("/registry/schemas"), map("event", event, "properties", map(
                 "page", map("type", "string")))).status()).isEqualTo(201);
-        TestServer.Response def = s.post("/api/definitions", CaptureApiTest.json(map("app_id", s.dev().appId(),
+        TestServer.Response def = s.post("/api/definitions", json(map("app_id", s.dev().appId(),
                 "name", "Clicked trial " + event, "rules", List.of(map("kind", "click", "selector", "a.trial")))),
                 TestServer.bearer(TestServer.ADMIN));
         assertThat(def.status()).as(def.body()).isEqualTo(201);
@@ -258,7 +261,7 @@ class DestinationReportsTest {
                 .isEqualTo(200);
         String raw = UUID.randomUUID().toString();
         long time = CLOCK.millis() - 60_000;
-        TestServer.Response tracked = s.post("/h", CaptureApiTest.json(map("app_id", s.dev().appId(), "events",
+        TestServer.Response tracked = s.post("/h", json(map("app_id", s.dev().appId(), "events",
                 List.of(map("event_id", raw, "kind", "click", "device_id", "dev-7", "identity", "cust_7", "time", time,
                         "hierarchy", "body:1:1|main:1:1|a.trial:1:1", "text", "Start trial",
                         "url", "https://shop.example.com/pricing")))));
@@ -281,12 +284,8 @@ class DestinationReportsTest {
 
     // --- helpers ---
 
-    private static Map<String, Object> map(Object... kv) {
-        return CaptureApiTest.map(kv);
-    }
-
     private static String id() {
-        return CaptureApiTest.unique("ev");
+        return unique("ev");
     }
 
     private static Map<String, Object> props(String order, Object value, String consents) {
@@ -308,8 +307,7 @@ class DestinationReportsTest {
     }
 
     private static TestServer.Response admin(String method, String path, Object body) {
-        return s.send(method, path, body == null ? null : CaptureApiTest.json(body), "Authorization",
-                "Bearer " + TestServer.ADMIN, "Content-Type", "application/json");
+        return ActivationHttp.admin(s, method, path, body);
     }
 
     private static JsonNode get(String path) {
@@ -319,11 +317,11 @@ class DestinationReportsTest {
     }
 
     private static String env(String rest) {
-        return "/api/environments/" + s.dev().appId() + rest;
+        return ActivationHttp.env(s, rest);
     }
 
     private static String event() {
-        String event = CaptureApiTest.unique("purchase");
+        String event = unique("purchase");
         TestServer.Response r = admin("POST", env("/registry/schemas"), map("event", event, "properties", map(
                 "order_id", map("type", "string"), "value", map("type", "number"),
                 "consents", map("type", "string"), "currency", map("type", "string"))));
@@ -349,16 +347,14 @@ class DestinationReportsTest {
     }
 
     private static void capture(String event, String eventId, String user, Map<String, Object> props) {
-        TestServer.Response r = s.post("/api/capture", CaptureApiTest.json(map("event", event, "event_id", eventId,
+        TestServer.Response r = s.post("/api/capture", json(map("event", event, "event_id", eventId,
                 "user_id", user, "properties", props, "source", "checkout-service")), "Content-Type",
                 "application/json", "Authorization", "Bearer " + s.dev().secretKey());
         assertThat(r.status()).as(r.body()).isEqualTo(200);
     }
 
     private static String state(long dest, String eventId) {
-        TestServer.Response r = admin("GET", env("/destinations/" + dest + "/deliveries?event_id=" + eventId), null);
-        JsonNode d = r.json().get("deliveries").get(0);
-        return d == null ? null : d.get("state").asText();
+        return ActivationHttp.state(s, dest, eventId);
     }
 
     private static void await(String what, BooleanSupplier ok) {

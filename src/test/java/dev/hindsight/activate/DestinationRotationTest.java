@@ -1,5 +1,8 @@
 package dev.hindsight.activate;
 
+import static dev.hindsight.activate.ActivationHttp.json;
+import static dev.hindsight.activate.ActivationHttp.map;
+import static dev.hindsight.activate.ActivationHttp.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hindsight.MutableClock;
@@ -31,26 +34,26 @@ class DestinationRotationTest {
 
     @Test
     void aRotationWithTheKeptSecretsMaskedSignsWithBoth() {
-        String event = CaptureApiTest.unique("signup");
-        assertThat(admin("POST", env("/registry/schemas"), CaptureApiTest.map("event", event, "properties",
-                CaptureApiTest.map())).status()).isEqualTo(201);
+        String event = unique("signup");
+        assertThat(admin("POST", env("/registry/schemas"), map("event", event, "properties",
+                map())).status()).isEqualTo(201);
         // A receiver that still knows only the old secret.
         try (WebhookReceiver hook = new WebhookReceiver(CLOCK, List.of(OLD))) {
-            TestServer.Response created = admin("POST", env("/destinations"), CaptureApiTest.map("name", "hook",
-                    "kind", "webhook", "settings", CaptureApiTest.map("url", hook.url(), "secrets", List.of(OLD)),
-                    "mapping", CaptureApiTest.map(event, "signed_up")));
+            TestServer.Response created = admin("POST", env("/destinations"), map("name", "hook",
+                    "kind", "webhook", "settings", map("url", hook.url(), "secrets", List.of(OLD)),
+                    "mapping", map(event, "signed_up")));
             long id = created.json().get("id").asLong();
-            TestServer.Response rotated = admin("PUT", env("/destinations/" + id), CaptureApiTest.map("settings",
-                    CaptureApiTest.map("url", hook.url(), "secrets", List.of(NEW, "****abcd"))));
+            TestServer.Response rotated = admin("PUT", env("/destinations/" + id), map("settings",
+                    map("url", hook.url(), "secrets", List.of(NEW, "****abcd"))));
             assertThat(rotated.status()).as(rotated.body()).isEqualTo(200);
             assertThat(rotated.json().get("settings").get("secrets").toString()).isEqualTo("[\"****wxyz\",\"****abcd\"]");
-            TestServer.Response unknown = admin("PUT", env("/destinations/" + id), CaptureApiTest.map("settings",
-                    CaptureApiTest.map("url", hook.url(), "secrets", List.of(NEW, "****zzzz"))));
+            TestServer.Response unknown = admin("PUT", env("/destinations/" + id), map("settings",
+                    map("url", hook.url(), "secrets", List.of(NEW, "****zzzz"))));
             assertThat(unknown.status()).isEqualTo(400);
             assertThat(unknown.body()).contains("settings.secrets[1]");
 
-            String eventId = CaptureApiTest.unique("ev");
-            TestServer.Response r = s.post("/api/capture", CaptureApiTest.json(CaptureApiTest.map("event", event,
+            String eventId = unique("ev");
+            TestServer.Response r = s.post("/api/capture", json(map("event", event,
                     "event_id", eventId, "user_id", "u1")), "Content-Type", "application/json", "Authorization",
                     "Bearer " + s.dev().secretKey());
             assertThat(r.status()).as(r.body()).isEqualTo(200);
@@ -65,19 +68,18 @@ class DestinationRotationTest {
             }
             assertThat(hook.processed.get(0).path("id").asText()).isEqualTo(eventId);
             // Finishing the rotation keeps only the new secret.
-            TestServer.Response finished = admin("PUT", env("/destinations/" + id), CaptureApiTest.map("settings",
-                    CaptureApiTest.map("url", hook.url(), "secrets", List.of("****wxyz"))));
+            TestServer.Response finished = admin("PUT", env("/destinations/" + id), map("settings",
+                    map("url", hook.url(), "secrets", List.of("****wxyz"))));
             assertThat(finished.json().get("settings").get("secrets").toString()).isEqualTo("[\"****wxyz\"]");
             admin("DELETE", env("/destinations/" + id), null);
         }
     }
 
     private static TestServer.Response admin(String method, String path, Object body) {
-        return s.send(method, path, body == null ? null : CaptureApiTest.json(body), "Authorization",
-                "Bearer " + TestServer.ADMIN, "Content-Type", "application/json");
+        return ActivationHttp.admin(s, method, path, body);
     }
 
     private static String env(String rest) {
-        return "/api/environments/" + s.dev().appId() + rest;
+        return ActivationHttp.env(s, rest);
     }
 }

@@ -1,5 +1,8 @@
 package dev.hindsight.activate;
 
+import static dev.hindsight.activate.ActivationHttp.json;
+import static dev.hindsight.activate.ActivationHttp.map;
+import static dev.hindsight.activate.ActivationHttp.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,7 +11,6 @@ import dev.hindsight.TestServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -32,7 +34,7 @@ class Ga4AndHubSpotDeliveryTest {
     @BeforeAll
     static void start() {
         s = TestServer.start(Map.of(), CLOCK);
-        event = CaptureApiTest.unique("purchase");
+        event = unique("purchase");
         TestServer.Response r = admin("POST", env("/registry/schemas"), map("event", event, "properties", map(
                 "order_id", map("type", "string", "required", true), "value", map("type", "number"),
                 "currency", map("type", "string"), "description", map("type", "string"),
@@ -53,17 +55,17 @@ class Ga4AndHubSpotDeliveryTest {
                     "api_secret", "ga-outbox-secret"), map("name", "purchase", "fields", map("transaction_id",
                     "order_id", "value", "value", "currency", "currency", "description", "description",
                     "event_id", "$event_id")), "analytics");
-            String id = CaptureApiTest.unique("ga");
+            String id = unique("ga");
             Instant at = CLOCK.instant().minus(Duration.ofHours(2)).plusMillis(123);
             capture(id, "cust_ga", at, map("order_id", "ord_ga1", "value", 59.5, "currency", "EUR",
                     "description", "d".repeat(150), "ga_client_id", "1234567890.1712345678", "consents",
                     "analytics"));
             // Older than GA4's 72 hours: skipped with its reason, never sent.
-            String old = CaptureApiTest.unique("ga_old");
+            String old = unique("ga_old");
             capture(old, "cust_ga", CLOCK.instant().minus(Duration.ofHours(73)), map("order_id", "ord_ga0",
                     "consents", "analytics"));
             // Without the consent GA4 requires: skipped, never sent.
-            String unconsented = CaptureApiTest.unique("ga_nc");
+            String unconsented = unique("ga_nc");
             capture(unconsented, "cust_ga2", at, map("order_id", "ord_ga2"));
 
             await("delivered", () -> "delivered".equals(state(d, id)));
@@ -106,7 +108,7 @@ class Ga4AndHubSpotDeliveryTest {
                     map("name", HUBSPOT_EVENT, "fields", map("order_id", "order_id", "value", "value",
                             "currency", "currency", "user_id", "$user_id")), "crm");
             hub.failNext(StandIn.Failure.rateLimited("120"));
-            String id = CaptureApiTest.unique("hs");
+            String id = unique("hs");
             Instant at = CLOCK.instant().minus(Duration.ofDays(3));
             capture(id, "cust_hs", at, map("order_id", "ord_hs1", "value", 12, "currency", "USD",
                     "email", "  Hub.Buyer@Example.COM ", "consents", "crm,ads", "first_name", "Ada"));
@@ -171,7 +173,7 @@ class Ga4AndHubSpotDeliveryTest {
     }
 
     private static void capture(String eventId, String user, Instant at, Map<String, Object> props) {
-        TestServer.Response r = s.post("/api/capture", CaptureApiTest.json(map("event", event, "event_id", eventId,
+        TestServer.Response r = s.post("/api/capture", json(map("event", event, "event_id", eventId,
                 "user_id", user, "anonymous_id", "anon_" + user, "timestamp", at.toString(), "properties", props)),
                 "Content-Type", "application/json", "Authorization", "Bearer " + s.dev().secretKey());
         assertThat(r.status()).as(r.body()).isEqualTo(200);
@@ -179,22 +181,15 @@ class Ga4AndHubSpotDeliveryTest {
     }
 
     private static JsonNode delivery(long dest, String eventId) {
-        TestServer.Response r = admin("GET", env("/destinations/" + dest + "/deliveries?event_id=" + eventId), null);
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        return r.json().get("deliveries").get(0);
+        return ActivationHttp.delivery(s, dest, eventId);
     }
 
     private static String state(long dest, String eventId) {
-        JsonNode d = delivery(dest, eventId);
-        return d == null ? null : d.get("state").asText();
+        return ActivationHttp.state(s, dest, eventId);
     }
 
     private static void settle() {
-        try {
-            assertThat(s.app().delivery().settle(Duration.ofSeconds(30))).isTrue();
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
-        }
+        ActivationHttp.settle(s);
     }
 
     private static void await(String what, BooleanSupplier ok) {
@@ -203,30 +198,14 @@ class Ga4AndHubSpotDeliveryTest {
 
     /** Waits for a condition, waking the delivery workers meanwhile (polling, never a fixed sleep). */
     private static void await(Supplier<String> what, BooleanSupplier ok) {
-        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!ok.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("waiting for " + what.get());
-            }
-            s.app().delivery().wake();
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
+        ActivationHttp.await(s, what, ok);
     }
 
     private static String env(String rest) {
-        return "/api/environments/" + s.dev().appId() + rest;
+        return ActivationHttp.env(s, rest);
     }
 
     private static TestServer.Response admin(String method, String path, Object body) {
-        return s.send(method, path, body == null ? null : CaptureApiTest.json(body), "Authorization",
-                "Bearer " + TestServer.ADMIN, "Content-Type", "application/json");
-    }
-
-    private static Map<String, Object> map(Object... kv) {
-        return CaptureApiTest.map(kv);
+        return ActivationHttp.admin(s, method, path, body);
     }
 }

@@ -313,6 +313,7 @@ class DestinationsScreenTest {
             assertThat(page.locator("hs-destination #mapping")).hasCount(0);
             assertThat(page.locator("hs-destination")).containsText("takes audiences, not events");
             assertThat(WebApp.seriousViolations(page)).isEmpty();
+            WebApp.screenshot(page, "destination-google-ads");
             long id = create(page);
             // Neither a test send nor deliveries: it receives no events.
             assertThat(page.locator("hs-destination #test-h")).hasCount(0);

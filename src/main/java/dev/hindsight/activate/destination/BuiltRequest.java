@@ -21,10 +21,8 @@ public record BuiltRequest(String destination, String purpose, String method, UR
         signingSecrets = signingSecrets == null ? List.of() : List.copyOf(signingSecrets);
     }
 
-    /** The headers with credentials masked, for logs and screens. */
-    public Map<String, String> redactedHeaders() {
-        var out = new java.util.TreeMap<String, String>();
-        headers.forEach((k, v) -> out.put(k, k.equalsIgnoreCase("Authorization") ? "Bearer ***" : v));
-        return out;
+    /** The headers of a JSON body sent with a bearer token, as Meta, HubSpot and Google Ads take them. */
+    public static Map<String, String> bearerJson(String token) {
+        return Map.of("Content-Type", "application/json", "Authorization", "Bearer " + token);
     }
 }

@@ -252,7 +252,7 @@ public final class DestinationReports {
 
     private Map<String, Object> origin(long envId, CanonicalEvent e, DeliveryReports.Canonical c) {
         Map<String, Object> m = new LinkedHashMap<>();
-        Long mappingId = Promoter.SOURCE.equals(e.source()) ? mappingId(e.eventId()) : null;
+        Long mappingId = Promoter.SOURCE.equals(e.source()) ? Promoter.mappingId(e.eventId()) : null;
         if (mappingId == null) {
             m.put("type", "capture");
             m.put("endpoint", "/api/capture");
@@ -305,33 +305,14 @@ public final class DestinationReports {
         return m;
     }
 
-    /** The mapping id of a promoted event's id ({@code hs-<mapping id>-<hash>}), or null. */
-    static Long mappingId(String eventId) {
-        if (!eventId.startsWith("hs-")) {
-            return null;
-        }
-        int dash = eventId.indexOf('-', 3);
-        try {
-            return dash < 0 ? null : Long.parseLong(eventId.substring(3, dash));
-        } catch (NumberFormatException ex) {
-            return null;
-        }
-    }
 
     private static Map<String, Object> canonical(CanonicalEvent e, DeliveryReports.Canonical c) {
-        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Object> m = new LinkedHashMap<>(Capture.fields(e));
         Map<String, Object> p = e.properties() == null ? Map.of() : e.properties();
-        m.put("event", e.event());
-        m.put("event_id", e.eventId());
-        m.put("user_id", e.userId());
-        m.put("anonymous_id", e.anonymousId());
         m.put("order_id", p.get("order_id"));
         m.put("value", p.get("value"));
         m.put("currency", p.get("currency"));
-        m.put("source", e.source());
-        m.put("timestamp", e.timestamp() == null ? null : e.timestamp().toString());
         m.put("received_at", Instant.ofEpochMilli(c.receivedAt()).toString());
-        m.put("properties", p);
         return m;
     }
 

@@ -25,8 +25,7 @@ final class HubSpotRequests {
         Map<String, Map<String, Object>> contacts = new LinkedHashMap<>();
         Map<String, List<String>> contactEvents = new LinkedHashMap<>();
         List<BuiltRequest> sends = new ArrayList<>();
-        Map<String, String> headers = Map.of("Content-Type", "application/json",
-                "Authorization", "Bearer " + h.accessToken());
+        Map<String, String> headers = BuiltRequest.bearerJson(h.accessToken());
         for (var e : events) {
             var ev = e.out().event();
             var u = e.out().user();

@@ -59,7 +59,7 @@ final class MetaRequests {
             body.put("data", dataChunks.get(i));
             if (test && m.testEventCode() != null) body.put("test_event_code", m.testEventCode());
             requests.add(new BuiltRequest("meta", "events", "POST", m.eventsUri(),
-                    Map.of("Content-Type", "application/json", "Authorization", "Bearer " + m.accessToken()),
+                    BuiltRequest.bearerJson(m.accessToken()),
                     Json.write(body), idChunks.get(i), List.of(), test));
         }
         return new Build(requests, skipped, List.of());

@@ -2,11 +2,15 @@ package dev.hindsight.activate.sync;
 
 import dev.hindsight.activate.destination.BuiltRequest;
 import dev.hindsight.activate.destination.Destination;
+import dev.hindsight.activate.destination.Outcome;
 import dev.hindsight.activate.destination.Pii;
+import dev.hindsight.activate.destination.Sender;
+import dev.hindsight.http.Json;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,16 +55,88 @@ final class Audiences {
         }
     }
 
-    static List<BuiltRequest> build(Destination d, String audienceId, long syncId, Map<String, Object> cohort,
+    /**
+     * What sending a diff came to: the last answer (null when nothing needed sending; not {@link
+     * Outcome.Delivered} when a request failed, which ends the sending), and who joined as the destination now knows
+     * them (with HubSpot's record ids).
+     */
+    record Sent(Outcome last, List<Member> joined) {
+    }
+
+    /**
+     * Sends a diff to a destination, request after request, stopping at the first one not delivered. Most
+     * platforms take fixed requests; HubSpot first upserts the joined members' contacts to learn their record ids,
+     * and Google Ads fills a job per side of the diff.
+     */
+    static Sent send(Destination d, Sender sender, String audienceId, long syncId, Map<String, Object> cohort,
             List<Member> joined, List<Member> left, Instant now) {
         return switch (d) {
-            case Destination.Webhook w -> List.of(webhook(w, syncId, cohort, joined, left, now));
-            case Destination.Meta m -> meta(m, audienceId, joined, left);
-            case Destination.HubSpot h -> hubspot(h, audienceId, joined, left);
+            case Destination.Webhook w -> sendAll(sender, List.of(webhook(w, syncId, cohort, joined, left, now)),
+                    joined);
+            case Destination.Meta m -> sendAll(sender, meta(m, audienceId, joined, left), joined);
+            case Destination.HubSpot h -> sendHubSpot(h, sender, audienceId, joined, left);
+            case Destination.GoogleAds g -> sendGoogleAds(g, sender, audienceId, joined, left);
             case Destination.Ga4 g -> throw new IllegalArgumentException("GA4 has no audiences to sync");
-            case Destination.GoogleAds g -> throw new IllegalArgumentException(
-                    "Google Ads syncs run as offline user data jobs (see CohortSyncs), not as fixed requests");
         };
+    }
+
+    private static Sent sendAll(Sender sender, List<BuiltRequest> requests, List<Member> joined) {
+        Outcome last = null;
+        for (BuiltRequest r : requests) {
+            last = sender.send(r);
+            if (!(last instanceof Outcome.Delivered)) {
+                break;
+            }
+        }
+        return new Sent(last, joined);
+    }
+
+    /** HubSpot lists take record ids: the joined members' contacts are upserted by email first. */
+    private static Sent sendHubSpot(Destination.HubSpot h, Sender sender, String listId, List<Member> joined,
+            List<Member> left) {
+        List<Member> withEmail = joined.stream().filter(m -> m.identified() && m.email() != null).toList();
+        Map<String, String> ids = new HashMap<>();
+        for (int i = 0; i < withEmail.size(); i += HUBSPOT_MAX_UPSERT) {
+            Outcome o = sender.send(hubspotUpsert(h, withEmail.subList(i,
+                    Math.min(withEmail.size(), i + HUBSPOT_MAX_UPSERT))));
+            if (!(o instanceof Outcome.Delivered)) {
+                return new Sent(o, joined);
+            }
+            ids.putAll(recordIds(o.body()));
+        }
+        List<Member> known = joined.stream().map(m -> m.email() == null ? m : m.withRecordId(ids.get(m.email())))
+                .toList();
+        return sendAll(sender, hubspot(h, listId, known, left), known);
+    }
+
+    /**
+     * Customer Match takes a job per change: created, filled with operations, then run. Who joined and who left go
+     * in jobs of their own; members with neither an email nor a phone cannot be matched.
+     */
+    private static Sent sendGoogleAds(Destination.GoogleAds g, Sender sender, String listId, List<Member> joined,
+            List<Member> left) {
+        Outcome last = null;
+        for (var side : List.of(Map.entry(false, joined), Map.entry(true, left))) {
+            List<Member> sent = side.getValue().stream().filter(m -> m.identified()
+                    && (m.emailSha256() != null || m.phoneSha256() != null)).toList();
+            if (sent.isEmpty()) continue;
+            last = sender.send(googleAdsCreateJob(g, listId));
+            if (!(last instanceof Outcome.Delivered)) {
+                return new Sent(last, joined);
+            }
+            String job = jobResource(last.body());
+            if (job == null) {
+                return new Sent(new Outcome.Permanent(last.status(), last.body(),
+                        "the job's create answered no resourceName"), joined);
+            }
+            List<BuiltRequest> steps = new ArrayList<>(googleAdsOperations(g, job, sent, side.getKey()));
+            steps.add(googleAdsRun(g, job));
+            last = sendAll(sender, steps, joined).last();
+            if (!(last instanceof Outcome.Delivered)) {
+                return new Sent(last, joined);
+            }
+        }
+        return new Sent(last, joined);
     }
 
     static BuiltRequest webhook(Destination.Webhook w, long syncId, Map<String, Object> cohort, List<Member> joined,
@@ -79,7 +155,7 @@ final class Audiences {
         body.put("left", l);
         body.put("synced_at", now.toString());
         return new BuiltRequest("webhook", "cohort-sync", "POST", URI.create(w.url()),
-                Map.of("Content-Type", "application/json", "Hindsight-Event-Id", id), json(body), List.of(),
+                Map.of("Content-Type", "application/json", "Hindsight-Event-Id", id), Json.write(body), List.of(),
                 w.secrets(), false);
     }
 
@@ -87,8 +163,7 @@ final class Audiences {
         List<BuiltRequest> out = new ArrayList<>();
         URI uri = URI.create(trim(m.baseUrl()) + "/v" + m.apiVersion().replaceFirst("^v", "") + "/" + audienceId
                 + "/users");
-        Map<String, String> headers = Map.of("Content-Type", "application/json", "Authorization",
-                "Bearer " + m.accessToken());
+        Map<String, String> headers = BuiltRequest.bearerJson(m.accessToken());
         for (var side : List.of(Map.entry("POST", joined), Map.entry("DELETE", left))) {
             List<List<String>> emails = new ArrayList<>();
             List<List<String>> ids = new ArrayList<>();
@@ -117,7 +192,7 @@ final class Audiences {
         payload.put("schema", List.of(schema));
         payload.put("data", data);
         return new BuiltRequest("meta", method.equals("POST") ? "audience-add" : "audience-remove", method, uri,
-                headers, json(Map.of("payload", payload)), List.of(), List.of(), false);
+                headers, Json.write(Map.of("payload", payload)), List.of(), List.of(), false);
     }
 
     /** Most contacts HubSpot takes in one batch upsert. */
@@ -135,7 +210,8 @@ final class Audiences {
                     .filter(id -> id != null).toList();
             if (ids.isEmpty()) continue;
             out.add(new BuiltRequest("hubspot", "list-" + side.getKey(), "PUT", URI.create(trim(h.baseUrl())
-                    + "/crm/v3/lists/" + listId + "/memberships/" + side.getKey()), hubspotHeaders(h), json(ids),
+                    + "/crm/v3/lists/" + listId + "/memberships/" + side.getKey()),
+                    BuiltRequest.bearerJson(h.accessToken()), Json.write(ids),
                     List.of(), List.of(), false));
         }
         return out;
@@ -147,8 +223,9 @@ final class Audiences {
         for (Member m : members) {
             inputs.add(Map.of("idProperty", "email", "id", m.email(), "properties", Map.of("email", m.email())));
         }
-        return new BuiltRequest("hubspot", "contacts-upsert", "POST", h.upsertUri(), hubspotHeaders(h),
-                json(Map.of("inputs", inputs)), List.of(), List.of(), false);
+        return new BuiltRequest("hubspot", "contacts-upsert", "POST", h.upsertUri(),
+                BuiltRequest.bearerJson(h.accessToken()),
+                Json.write(Map.of("inputs", inputs)), List.of(), List.of(), false);
     }
 
     /** Email -> record id, from a batch upsert's answer ({@code results[].id} and {@code .properties.email}). */
@@ -156,7 +233,7 @@ final class Audiences {
         Map<String, String> out = new LinkedHashMap<>();
         if (upsertAnswer == null) return out;
         try {
-            for (var r : dev.hindsight.http.Json.MAPPER.readTree(upsertAnswer).path("results")) {
+            for (var r : Json.MAPPER.readTree(upsertAnswer).path("results")) {
                 String email = Pii.normaliseEmail(r.path("properties").path("email").asText(null));
                 String id = r.path("id").asText(null);
                 if (email != null && id != null && id.matches("\\d{1,20}")) out.put(email, id);
@@ -165,10 +242,6 @@ final class Audiences {
             // An unreadable answer names no ids: those members are not added, and the run says so.
         }
         return out;
-    }
-
-    private static Map<String, String> hubspotHeaders(Destination.HubSpot h) {
-        return Map.of("Content-Type", "application/json", "Authorization", "Bearer " + h.accessToken());
     }
 
     /** Most members one Google Ads {@code :addOperations} request carries (Google takes 100,000, advises 10,000). */
@@ -187,13 +260,13 @@ final class Audiences {
         job.put("type", "CUSTOMER_MATCH_USER_LIST");
         job.put("customerMatchUserListMetadata", metadata);
         return new BuiltRequest("google_ads", "audience-job", "POST", g.createJobUri(), googleAdsHeaders(g),
-                json(Map.of("job", job)), List.of(), List.of(), false);
+                Json.write(Map.of("job", job)), List.of(), List.of(), false);
     }
 
     /** The job's resource name from the create's answer ({@code resourceName}), or null. */
     static String jobResource(String createAnswer) {
         try {
-            String name = dev.hindsight.http.Json.MAPPER.readTree(createAnswer == null ? "{}" : createAnswer)
+            String name = Json.MAPPER.readTree(createAnswer == null ? "{}" : createAnswer)
                     .path("resourceName").asText("");
             return name.matches("customers/\\d+/offlineUserDataJobs/\\d+") ? name : null;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -222,7 +295,7 @@ final class Audiences {
             body.put("enablePartialFailure", false);
             body.put("operations", ops.subList(i, Math.min(ops.size(), i + GOOGLE_ADS_OPERATIONS)));
             out.add(new BuiltRequest("google_ads", remove ? "audience-remove" : "audience-add", "POST", uri,
-                    googleAdsHeaders(g), json(body), List.of(), List.of(), false));
+                    googleAdsHeaders(g), Json.write(body), List.of(), List.of(), false));
         }
         return out;
     }
@@ -234,21 +307,12 @@ final class Audiences {
     }
 
     private static Map<String, String> googleAdsHeaders(Destination.GoogleAds g) {
-        Map<String, String> h = new LinkedHashMap<>();
-        h.put("Content-Type", "application/json");
-        h.put("Authorization", "Bearer " + g.accessToken());
+        Map<String, String> h = new LinkedHashMap<>(BuiltRequest.bearerJson(g.accessToken()));
         h.put("developer-token", g.developerToken());
         if (g.loginCustomerId() != null) h.put("login-customer-id", g.loginCustomerId());
         return h;
     }
 
-    static String json(Object o) {
-        try {
-            return dev.hindsight.http.Json.MAPPER.writeValueAsString(o);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static String trim(String baseUrl) {
         return baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;

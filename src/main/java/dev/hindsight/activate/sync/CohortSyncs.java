@@ -2,7 +2,6 @@ package dev.hindsight.activate.sync;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hindsight.activate.destination.BuiltRequest;
 import dev.hindsight.activate.destination.Destination;
 import dev.hindsight.activate.destination.Destinations;
 import dev.hindsight.activate.destination.Outcome;
@@ -198,56 +197,13 @@ public final class CohortSyncs implements AutoCloseable {
         Map<String, Object> ref = new LinkedHashMap<>();
         ref.put("id", cohort.id());
         ref.put("name", cohort.name());
-        Outcome last = null;
-        if (c.destination() instanceof Destination.HubSpot h) {
-            // HubSpot lists take record ids: the joined members' contacts are upserted by email first.
-            List<Member> withEmail = joined.stream().filter(m -> m.identified() && m.email() != null).toList();
-            Map<String, String> ids = new HashMap<>();
-            for (int i = 0; i < withEmail.size(); i += Audiences.HUBSPOT_MAX_UPSERT) {
-                last = sender.send(Audiences.hubspotUpsert(h, withEmail.subList(i,
-                        Math.min(withEmail.size(), i + Audiences.HUBSPOT_MAX_UPSERT))));
-                if (!(last instanceof Outcome.Delivered)) {
-                    return failed(s, runId, started, joined, left, last);
-                }
-                ids.putAll(Audiences.recordIds(last.body()));
-            }
-            joined = joined.stream().map(m -> m.email() == null ? m : m.withRecordId(ids.get(m.email()))).toList();
+        Audiences.Sent sent = Audiences.send(c.destination(), sender, s.audienceId(), s.id(), ref, joined, left,
+                Instant.ofEpochMilli(started));
+        Outcome last = sent.last();
+        if (last != null && !(last instanceof Outcome.Delivered)) {
+            return failed(s, runId, started, joined, left, last);
         }
-        if (c.destination() instanceof Destination.GoogleAds g) {
-            // Customer Match takes a job per change: created, filled with operations, then run. Who joined and who
-            // left go in jobs of their own; members with neither an email nor a phone cannot be matched.
-            for (var side : List.of(Map.entry(false, joined), Map.entry(true, left))) {
-                List<Member> sent = side.getValue().stream().filter(m -> m.identified()
-                        && (m.emailSha256() != null || m.phoneSha256() != null)).toList();
-                if (sent.isEmpty()) continue;
-                last = sender.send(Audiences.googleAdsCreateJob(g, s.audienceId()));
-                if (!(last instanceof Outcome.Delivered)) {
-                    return failed(s, runId, started, joined, left, last);
-                }
-                String job = Audiences.jobResource(last.body());
-                if (job == null) {
-                    return failed(s, runId, started, joined, left, new Outcome.Permanent(last.status(), last.body(),
-                            "the job's create answered no resourceName"));
-                }
-                List<BuiltRequest> steps = new ArrayList<>(Audiences.googleAdsOperations(g, job, sent, side.getKey()));
-                steps.add(Audiences.googleAdsRun(g, job));
-                for (BuiltRequest r : steps) {
-                    last = sender.send(r);
-                    if (!(last instanceof Outcome.Delivered)) {
-                        return failed(s, runId, started, joined, left, last);
-                    }
-                }
-            }
-        }
-        List<BuiltRequest> requests = c.destination() instanceof Destination.GoogleAds ? List.of()
-                : Audiences.build(c.destination(), s.audienceId(), s.id(), ref, joined, left,
-                        Instant.ofEpochMilli(started));
-        for (BuiltRequest r : requests) {
-            last = sender.send(r);
-            if (!(last instanceof Outcome.Delivered)) {
-                return failed(s, runId, started, joined, left, last);
-            }
-        }
+        joined = sent.joined();
         RunRow run = new RunRow(s.id(), runId, started, clock.millis(), joined.size(), left.size(), "delivered",
                 last == null ? null : last.status(), last == null ? null : clip(last.body()), null);
         // The new baseline: who is a member now, with the record ids the destination knows them by.
